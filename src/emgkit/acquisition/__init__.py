@@ -1,0 +1,1 @@
+"""Live acquisition: byte parsers (pure), transports (ports, threads), recorder."""

@@ -1,0 +1,1 @@
+"""Bridge-test analysis: protocol, segmentation, normalisation, metrics."""

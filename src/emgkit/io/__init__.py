@@ -1,0 +1,1 @@
+"""Readers and writers for stored sessions. Every reader returns a Recording."""

@@ -1,0 +1,74 @@
+"""Shared argument validation for the signal functions (uniform, helpful error messages)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from emgkit.errors import SignalError
+
+__all__ = ["as_2d", "check_fs", "check_window", "restore_shape"]
+
+
+def check_fs(fs: float) -> float:
+    """Return ``fs`` as float, or raise :class:`SignalError` if it is not a positive finite rate."""
+    try:
+        f = float(fs)
+    except (TypeError, ValueError):
+        raise SignalError(f"sampling rate fs must be a number of Hz, got {fs!r}") from None
+    if not math.isfinite(f) or f <= 0:
+        raise SignalError(f"sampling rate fs must be a positive number of Hz, got {fs!r}")
+    return f
+
+
+def as_2d(
+    x: npt.ArrayLike, name: str = "x", allow_nan: bool = False
+) -> tuple[npt.NDArray[np.float64], bool]:
+    """Return ``x`` as a C-contiguous float64 ``(n_samples, n_channels)`` array and whether it was 1-D.
+
+    Raises
+    ------
+    SignalError
+        Empty input, more than 2 dimensions, or non-finite values (unless ``allow_nan``).
+    """
+    arr = np.asarray(x, dtype=np.float64)
+    was_1d = arr.ndim == 1
+    if was_1d:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise SignalError(
+            f"{name} must be 1-D (n_samples,) or 2-D (n_samples, n_channels), got shape {arr.shape}"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise SignalError(f"{name} is empty (shape {arr.shape}); nothing to process")
+    if not allow_nan and not np.isfinite(arr).all():
+        n_bad = int((~np.isfinite(arr)).sum())
+        raise SignalError(
+            f"{name} contains {n_bad} NaN/inf value(s); fill gaps first "
+            "(e.g. Recording.filled()) or drop the bad samples"
+        )
+    return np.ascontiguousarray(arr), was_1d
+
+
+def restore_shape(y: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.float64]:
+    """Undo :func:`as_2d`'s promotion of 1-D input."""
+    return y[:, 0] if was_1d else y
+
+
+def check_window(window_s: float, fs: float, n_samples: int, name: str = "window") -> int:
+    """Convert a window length in seconds to a sample count (>= 1) and validate it."""
+    try:
+        w = float(window_s)
+    except (TypeError, ValueError):
+        raise SignalError(f"{name} must be a duration in seconds, got {window_s!r}") from None
+    if not math.isfinite(w) or w <= 0:
+        raise SignalError(f"{name} must be a positive duration in seconds, got {window_s!r}")
+    n = max(1, int(round(w * fs)))
+    if n > n_samples:
+        raise SignalError(
+            f"{name} of {w:g} s ({n} samples at {fs:g} Hz) is longer than the signal "
+            f"({n_samples} samples = {n_samples / fs:g} s)"
+        )
+    return n

@@ -1,0 +1,85 @@
+"""Amplitude envelopes: rectification, moving RMS, linear envelope, Teager-Kaiser energy.
+
+Defaults (clinical-anchors.md section 1): moving RMS of 100 ms for amplitude
+(St-Amant, Rancourt & Clancy 1996), 25-50 ms for timing displays; linear envelope = full-wave
+rectification then a 4th-order 6 Hz low-pass.
+
+NOTE: reference implementation on numpy; the numba kernels replace it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from emgkit.signal._checks import as_2d, check_fs, check_window, restore_shape
+from emgkit.signal.filters import lowpass
+
+__all__ = ["linear_envelope", "moving_rms", "rectify", "tkeo"]
+
+
+def rectify(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Full-wave rectification, ``|x|``."""
+    arr, was_1d = as_2d(x)
+    return restore_shape(np.abs(arr), was_1d)
+
+
+def moving_rms(
+    x: npt.ArrayLike, fs: float, window: float = 0.1, center: bool = True
+) -> npt.NDArray[np.float64]:
+    """Moving root-mean-square over ``window`` seconds.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+    fs : float
+        Sampling rate in Hz.
+    window : float
+        Window length in seconds (default 0.1 s = 100 ms).
+    center : bool
+        Centre the window on each sample (offline, no lag). False: trailing window (causal),
+        equal to the streaming envelope.
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+        At the edges the window is truncated to the available samples.
+    """
+    fs = check_fs(fs)
+    arr, was_1d = as_2d(x)
+    n = check_window(window, fs, arr.shape[0])
+    sq = arr * arr
+    csum = np.concatenate([np.zeros((1, arr.shape[1])), np.cumsum(sq, axis=0)])
+    idx = np.arange(arr.shape[0])
+    if center:
+        lo = np.clip(idx - n // 2, 0, arr.shape[0])
+        hi = np.clip(idx - n // 2 + n, 0, arr.shape[0])
+    else:
+        lo = np.clip(idx - n + 1, 0, arr.shape[0])
+        hi = idx + 1
+    mean = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    return restore_shape(np.sqrt(np.maximum(mean, 0.0)), was_1d)
+
+
+def linear_envelope(
+    x: npt.ArrayLike, fs: float, cutoff: float = 6.0, order: int = 4
+) -> npt.NDArray[np.float64]:
+    """Full-wave rectification followed by a zero-phase Butterworth low-pass (default 6 Hz)."""
+    return lowpass(rectify(x), fs, cutoff, order)
+
+
+def tkeo(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Teager-Kaiser energy operator, ``psi[n] = x[n]^2 - x[n-1] x[n+1]``.
+
+    The first and last samples repeat their neighbours' values (same length as ``x``).
+    Li, Zhou & Aruin 2007 (Ann Biomed Eng 35:1532-1538); Solnik et al. 2008.
+    """
+    arr, was_1d = as_2d(x)
+    y = np.empty_like(arr)
+    if arr.shape[0] < 3:
+        y[:] = arr * arr
+    else:
+        y[1:-1] = arr[1:-1] ** 2 - arr[:-2] * arr[2:]
+        y[0] = y[1]
+        y[-1] = y[-2]
+    return restore_shape(y, was_1d)

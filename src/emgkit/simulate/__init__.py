@@ -1,0 +1,1 @@
+"""Synthetic sEMG subjects with known ground truth, and device emulators."""
