@@ -1,0 +1,415 @@
+"""The bridge-test analysis: Recording in, tidy DataFrames out.
+
+Pipeline (defaults from clinical-anchors.md, see docs/analysis.md):
+
+1. Fill missing samples with 0 for filtering; they stay excluded from every metric window.
+2. Raw channels: zero-phase 4th-order Butterworth band-pass 20-450 Hz (30-450 Hz on trunk
+   channels, ECG removal after Drake & Callaghan 2006); envelope channels skip the band-pass.
+3. 100 ms centred moving RMS envelope.
+4. MVC per channel = best 500 ms mean of the envelope within that muscle's and side's MVC holds,
+   maximum over positions; %MVC = hold-mean envelope / MVC x 100.
+5. Onsets: TKEO-conditioned threshold on the band-passed signal with the rest trial as baseline;
+   latency relative to the rep's movement onset (the rep marker).
+6. Ratios glute:hamstring and glute:erector per side and rep from %MVC; left/right symmetry angle.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from emgkit.analysis.metrics import ratio, symmetry_angle
+from emgkit.analysis.normalize import mvc_amplitude
+from emgkit.analysis.protocol import Protocol, Trial, load_protocol
+from emgkit.errors import BandLimitWarning, ConfigError, SignalError
+from emgkit.recording import Event, Recording, SignalKind
+
+__all__ = ["AnalysisParams", "BridgeResult", "analyze_bridge", "envelopes"]
+
+TRUNK_MUSCLES = ("erector_spinae", "multifidus")
+GLUTE = "glute_max"
+HAMSTRING_MUSCLES = ("hamstrings", "biceps_femoris", "semitendinosus")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisParams:
+    """Every parameter of the bridge analysis (recorded with the results).
+
+    Attributes
+    ----------
+    band : (float, float)
+        Band-pass corners in Hz for raw channels (default 20-450 Hz, 4th order, zero-phase).
+    trunk_low : float
+        Low corner in Hz on trunk channels (erector spinae, multifidus): 30 Hz removes ECG.
+    order : int
+        Butterworth order of each pass.
+    rms_window : float
+        Moving RMS window in seconds (100 ms).
+    mvc_window : float
+        Window of the best mean used for MVC amplitude (500 ms).
+    onset_method : str
+        Onset detector (see :func:`emgkit.signal.onset.detect_onsets`).
+    onset_search : (float, float)
+        Onset search window relative to movement onset, in seconds.
+    """
+
+    band: tuple[float, float] = (20.0, 450.0)
+    trunk_low: float = 30.0
+    order: int = 4
+    rms_window: float = 0.1
+    mvc_window: float = 0.5
+    onset_method: str = "tkeo"
+    onset_search: tuple[float, float] = (-0.8, 0.6)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Parameters as a flat dict (for result metadata)."""
+        return {
+            "band_low_hz": self.band[0],
+            "band_high_hz": self.band[1],
+            "trunk_low_hz": self.trunk_low,
+            "order": self.order,
+            "rms_window_s": self.rms_window,
+            "mvc_window_s": self.mvc_window,
+            "onset_method": self.onset_method,
+            "onset_search_s": list(self.onset_search),
+        }
+
+
+@dataclass(slots=True)
+class BridgeResult:
+    """Results of :func:`analyze_bridge`, as tidy DataFrames.
+
+    Attributes
+    ----------
+    mvc : DataFrame
+        channel, muscle, side, mvc_uv, source_trial.
+    reps : DataFrame
+        trial, task, cue, side_task, rep, channel, muscle, side, amplitude_uv, pct_mvc,
+        onset_s, latency_s (onset relative to movement onset; negative = before).
+    summary : DataFrame
+        Per trial, muscle and side: pct_mvc mean and SD over reps, n_reps, mean latency.
+    ratios : DataFrame
+        Per trial, rep and side: glute_ham and glute_erector (%MVC ratios).
+    symmetry : DataFrame
+        Per trial (or single-leg pair) and muscle: pct_left, pct_right, symmetry_angle.
+    notes : list of str
+        Limitations that apply to this recording (band-limited, missing MVC, gaps).
+    params : AnalysisParams
+    """
+
+    mvc: pd.DataFrame
+    reps: pd.DataFrame
+    summary: pd.DataFrame
+    ratios: pd.DataFrame
+    symmetry: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    params: AnalysisParams = field(default_factory=AnalysisParams)
+
+
+def _raw_and_trunk(rec: Recording) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    raw = np.array([c.kind == SignalKind.RAW for c in rec.channels])
+    trunk = np.array([c.muscle in TRUNK_MUSCLES for c in rec.channels])
+    return raw, trunk
+
+
+def envelopes(
+    rec: Recording, params: AnalysisParams | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Band-passed signal and 100 ms RMS envelope of every EMG channel of ``rec``.
+
+    Returns
+    -------
+    filtered : ndarray (n_samples, n_channels)
+        Band-passed raw channels (envelope channels passed through unchanged).
+    envelope : ndarray (n_samples, n_channels)
+        Moving RMS envelope in microvolts; NaN where samples are missing.
+    """
+    from emgkit.signal.envelope import moving_rms
+    from emgkit.signal.filters import bandpass
+
+    p = params or AnalysisParams()
+    filled = rec.filled("zero").data
+    raw, trunk = _raw_and_trunk(rec)
+    filtered = filled.copy()
+    low_high = [(p.band[0], raw & ~trunk), (max(p.trunk_low, p.band[0]), raw & trunk)]
+    for low, mask in low_high:
+        if mask.any():
+            filtered[:, mask] = bandpass(filled[:, mask], rec.fs, low, p.band[1], p.order)
+    env = moving_rms(filtered, rec.fs, p.rms_window, center=True)
+    gm = rec.gap_mask()
+    if gm.any():
+        env[gm, :] = np.nan
+    return filtered, env
+
+
+def _hold_mean(env: npt.NDArray[np.float64], fs: float, ev: Event) -> npt.NDArray[np.float64]:
+    i0 = max(0, int(round(ev.onset * fs)))
+    i1 = min(env.shape[0], int(round(ev.offset * fs)))
+    seg = env[i0:i1]
+    if seg.shape[0] == 0:
+        return np.full(env.shape[1], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(seg, axis=0)
+
+
+def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
+    for t in protocol.expanded():
+        if t.id == trial_id:
+            return t
+    return None
+
+
+def _baseline_window(rec: Recording) -> tuple[float, float] | None:
+    for ev in rec.events_for(label="trial"):
+        t = ev.trial
+        if t == "rest" or t.startswith("rest"):
+            margin = min(1.0, ev.duration / 4)
+            if ev.duration - 2 * margin >= 0.5:
+                return (ev.onset + margin, ev.offset - margin)
+    return None
+
+
+def analyze_bridge(
+    rec: Recording,
+    protocol: Protocol | str | None = None,
+    params: AnalysisParams | None = None,
+) -> BridgeResult:
+    """Analyse a bridge-test recording: %MVC, ratios, onsets, left/right symmetry.
+
+    Parameters
+    ----------
+    rec : Recording
+        With channels assigned to muscles and sides, and "trial"/"rep"/"hold" events (written by
+        ``emgkit session``, the synthetic subject, or imported markers).
+    protocol : Protocol or str, optional
+        The protocol the trials belong to (default: the shipped ``bridge`` protocol).
+    params : AnalysisParams, optional
+
+    Returns
+    -------
+    BridgeResult
+
+    Raises
+    ------
+    ConfigError
+        No EMG channel with a muscle and side, or no hold events.
+    """
+    p = params or AnalysisParams()
+    proto = load_protocol(protocol) if isinstance(protocol, str) or protocol is None else protocol
+    emg_idx = [
+        i
+        for i, c in enumerate(rec.channels)
+        if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL
+    ]
+    if not emg_idx:
+        raise ConfigError(
+            "no EMG channel has a muscle and side; assign a montage when reading the file "
+            "(e.g. emgkit.io.read(path, montage='bridge6'))"
+        )
+    holds = rec.events_for(label="hold")
+    if not holds:
+        raise ConfigError(
+            "the recording has no 'hold' events: nothing to analyse. Record with `emgkit session` "
+            "or add trial/hold markers"
+        )
+    notes: list[str] = []
+    if rec.band_limited:
+        bw = rec.info.hardware_bandwidth_hz
+        msg = (
+            f"recorded at {rec.fs:g} Hz"
+            + (f" with a hardware bandwidth of about {bw:g} Hz" if bw else "")
+            + ": sEMG power above that is attenuated, so amplitudes are underestimated; "
+            "%MVC is valid only because MVC and tasks share the same hardware; "
+            "spectral and fatigue metrics are not computed (they need >= 1 kHz)"
+        )
+        notes.append(msg)
+        warnings.warn(msg, BandLimitWarning, stacklevel=2)
+    sub = rec.pick(names=[rec.channels[i].name for i in emg_idx])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BandLimitWarning)
+        filtered, env = envelopes(sub, p)
+    fs = sub.fs
+    chans = sub.channels
+
+    # ---- MVC per channel
+    mvc_rows = []
+    mvc_uv = np.full(len(chans), np.nan)
+    for ci, ch in enumerate(chans):
+        ch_holds = []
+        for ev in holds:
+            tr = _trial_of(proto, ev.trial)
+            if tr is None or tr.task != "mvc" or tr.muscle != ch.muscle:
+                continue
+            if tr.side in (ch.side, "both"):
+                ch_holds.append(ev)
+        amp, src = mvc_amplitude(env[:, ci], fs, ch_holds, p.mvc_window)
+        mvc_uv[ci] = amp
+        mvc_rows.append(
+            {
+                "channel": ch.name,
+                "muscle": ch.muscle,
+                "side": ch.side,
+                "mvc_uv": amp,
+                "source_trial": src,
+                "n_mvc_holds": len(ch_holds),
+            }
+        )
+        if not np.isfinite(amp):
+            notes.append(
+                f"no MVC hold for {ch.muscle} ({ch.side}): %MVC cannot be computed for {ch.name}"
+            )
+    mvc_df = pd.DataFrame(mvc_rows)
+
+    # ---- onsets: one detection pass per channel, then the first burst near each rep
+    baseline = _baseline_window(sub)
+    intervals = _detect_all(filtered, env, fs, chans, baseline, p)
+
+    # ---- per rep metrics
+    rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
+    rows = []
+    for ev in holds:
+        tr = _trial_of(proto, ev.trial)
+        if tr is None or tr.task in ("mvc", "rest"):
+            continue
+        amp = _hold_mean(env, fs, ev)
+        rep_ev = rep_events.get((ev.trial, ev.value))
+        t_move = rep_ev.onset if rep_ev is not None else float("nan")
+        for ci, ch in enumerate(chans):
+            onset = _first_in(intervals[ci], t_move + p.onset_search[0], t_move + p.onset_search[1])
+            rows.append(
+                {
+                    "trial": ev.trial,
+                    "task": tr.task,
+                    "cue": tr.cue,
+                    "side_task": tr.side,
+                    "rep": int(ev.value) if ev.value.isdigit() else ev.value,
+                    "channel": ch.name,
+                    "muscle": ch.muscle,
+                    "side": ch.side,
+                    "amplitude_uv": amp[ci],
+                    "pct_mvc": amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
+                    "onset_s": onset,
+                    "latency_s": onset - t_move,
+                }
+            )
+    reps = pd.DataFrame(rows)
+    if reps.empty:
+        raise ConfigError("no bridge holds found (only MVC/rest trials?): nothing to summarise")
+
+    summary = (
+        reps.groupby(["trial", "task", "cue", "side_task", "muscle", "side"], sort=False)
+        .agg(
+            pct_mvc=("pct_mvc", "mean"),
+            pct_mvc_sd=("pct_mvc", "std"),
+            n_reps=("rep", "nunique"),
+            amplitude_uv=("amplitude_uv", "mean"),
+            latency_ms=("latency_s", lambda s: float(np.nanmean(s) * 1000) if s.notna().any() else np.nan),
+        )
+        .reset_index()
+    )
+    ratios_df = _ratios(reps)
+    sym = _symmetry(reps)
+    return BridgeResult(mvc_df, reps, summary, ratios_df, sym, notes, p)
+
+
+def _detect_all(
+    filtered: npt.NDArray[np.float64],
+    env: npt.NDArray[np.float64],
+    fs: float,
+    chans: tuple[Any, ...],
+    baseline: tuple[float, float] | None,
+    p: AnalysisParams,
+) -> list[npt.NDArray[np.float64]]:
+    from emgkit.signal.onset import detect_onsets
+
+    out = []
+    for ci, ch in enumerate(chans):
+        x = filtered[:, ci]
+        method = p.onset_method
+        if ch.kind != SignalKind.RAW:
+            # an envelope is not raw EMG: TKEO and double threshold need the raw signal
+            x = np.nan_to_num(env[:, ci])
+            method = "hodges_bui"
+        try:
+            iv = detect_onsets(x, fs, method=method, baseline=baseline)
+        except SignalError:
+            iv = np.empty((0, 2))
+        out.append(np.asarray(iv, dtype=np.float64).reshape(-1, 2))
+    return out
+
+
+def _first_in(iv: npt.NDArray[np.float64], t0: float, t1: float) -> float:
+    if not np.isfinite(t0) or iv.size == 0:
+        return float("nan")
+    on = iv[:, 0]
+    sel = on[(on >= t0) & (on <= t1)]
+    if sel.size == 0:
+        return float("nan")
+    # a burst already running at the start of the window has no onset in it
+    running = (iv[:, 0] < t0) & (iv[:, 1] > t0)
+    if running.any():
+        return float("nan")
+    return float(sel[0])
+
+
+def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
+    wide = reps.pivot_table(
+        index=["trial", "task", "cue", "side_task", "rep", "side"],
+        columns="muscle",
+        values="pct_mvc",
+        aggfunc="mean",
+    ).reset_index()
+    ham = next((m for m in HAMSTRING_MUSCLES if m in wide.columns), None)
+    trunk = next((m for m in TRUNK_MUSCLES if m in wide.columns), None)
+    out = wide[["trial", "task", "cue", "side_task", "rep", "side"]].copy()
+    glute = wide[GLUTE] if GLUTE in wide.columns else np.nan
+    out["glute_ham"] = ratio(glute, wide[ham]) if ham else np.nan
+    out["glute_erector"] = ratio(glute, wide[trunk]) if trunk else np.nan
+    return out.reset_index(drop=True)
+
+
+def _symmetry(reps: pd.DataFrame) -> pd.DataFrame:
+    """Left vs right per muscle: double-leg trials per trial; single-leg bridges as a pair."""
+    rows = []
+    per = reps.groupby(["trial", "task", "side_task", "muscle", "side"])["pct_mvc"].mean()
+    for (trial, task, _side_task, muscle), grp in per.groupby(level=[0, 1, 2, 3]):
+        if task != "double_leg_bridge":
+            continue
+        vals = grp.droplevel([0, 1, 2, 3])
+        if {"left", "right"} <= set(vals.index):
+            L, R = float(vals["left"]), float(vals["right"])
+            rows.append(
+                {
+                    "comparison": trial,
+                    "muscle": muscle,
+                    "pct_left": L,
+                    "pct_right": R,
+                    "symmetry_angle": float(symmetry_angle(L, R)),
+                }
+            )
+    # single-leg bridges: the working side of the left trial vs the working side of the right
+    slb = reps[reps["task"] == "single_leg_bridge"]
+    if not slb.empty:
+        work = slb[slb["side"] == slb["side_task"]]
+        m = work.groupby(["muscle", "side"])["pct_mvc"].mean()
+        for muscle in sorted({k[0] for k in m.index}):
+            if (muscle, "left") in m.index and (muscle, "right") in m.index:
+                L, R = float(m[(muscle, "left")]), float(m[(muscle, "right")])
+                rows.append(
+                    {
+                        "comparison": "single_leg_bridge",
+                        "muscle": muscle,
+                        "pct_left": L,
+                        "pct_right": R,
+                        "symmetry_angle": float(symmetry_angle(L, R)),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["comparison", "muscle", "pct_left", "pct_right", "symmetry_angle"]
+    )
