@@ -34,11 +34,23 @@ def test_shipped_montages() -> None:
 @pytest.mark.parametrize(
     ("body", "match"),
     [
-        ('name="x"\n[[channels]]\nname="a"\nmuscle="gluteus"\nside="left"\n', "'muscle' = 'gluteus'"),
+        (
+            'name="x"\n[[channels]]\nname="a"\nmuscle="gluteus"\nside="left"\n',
+            "'muscle' = 'gluteus'",
+        ),
         ('name="x"\n[[channels]]\nname="a"\nmuscle="glute_max"\nside="up"\n', "'side' = 'up'"),
-        ('name="x"\n[[channels]]\nmuscle="glute_max"\nside="left"\n', "missing required field 'name'"),
-        ('name="x"\n[[channels]]\nname="a"\nmuscle="glute_max"\nside="left"\nkind="emg"\n', "'kind'"),
-        ('name="x"\n[[channels]]\nname="a"\nmuscle="glute_max"\nside="left"\ncolour=1\n', "unknown field"),
+        (
+            'name="x"\n[[channels]]\nmuscle="glute_max"\nside="left"\n',
+            "missing required field 'name'",
+        ),
+        (
+            'name="x"\n[[channels]]\nname="a"\nmuscle="glute_max"\nside="left"\nkind="emg"\n',
+            "'kind'",
+        ),
+        (
+            'name="x"\n[[channels]]\nname="a"\nmuscle="glute_max"\nside="left"\ncolour=1\n',
+            "unknown field",
+        ),
         ('name="x"\nchannels=[]\n', "at least one"),
         ("name = [", "not valid TOML"),
     ],
@@ -79,7 +91,10 @@ def test_bridge_protocol() -> None:
         ('name="p"\n[[trials]]\nid="a"\ntask="single_leg_bridge"\nside="both"\n', "single-leg"),
         ('name="p"\n[[trials]]\nid="a"\ntask="rest"\nreps=0\n', "reps must be >= 1"),
         ('name="p"\n[[trials]]\nid="a"\ntask="rest"\nhold_s="long"\n', "'hold_s' must be float"),
-        ('name="p"\n[[trials]]\nid="a"\ntask="rest"\n[[trials]]\nid="a"\ntask="rest"\n', "duplicate"),
+        (
+            'name="p"\n[[trials]]\nid="a"\ntask="rest"\n[[trials]]\nid="a"\ntask="rest"\n',
+            "duplicate",
+        ),
     ],
 )
 def test_invalid_protocol(tmp_path: Path, body: str, match: str) -> None:

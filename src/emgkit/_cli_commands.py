@@ -3,10 +3,136 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 
 Handler = Callable[[argparse.Namespace], int]
 
+_EPILOG_DEMO = """\
+examples:
+  emgkit demo                       right-side inhibition, 2 kHz, results in ./emgkit-demo
+  emgkit demo --profile healthy --seed 7 --out /tmp/healthy
+"""
 
-def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:  # type: ignore[type-arg]
+
+def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
     """Add every subcommand to ``sub`` and its handler to ``table``."""
+    p = sub.add_parser(
+        "demo",
+        help="synthesise a bridge session, analyse it and plot it (no hardware needed)",
+        description=(
+            "Synthesise a gluteal-bridge session of a subject (default: right-side gluteal "
+            "inhibition), save it as BDF+, analyse it (%%MVC, glute:hamstring and glute:erector "
+            "ratios, onsets, left/right symmetry) and save figures."
+        ),
+        epilog=_EPILOG_DEMO,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", default="emgkit-demo", help="output folder (default: ./emgkit-demo)")
+    p.add_argument(
+        "--profile",
+        default="right_inhibition",
+        help="synthetic subject: healthy, right_inhibition, left_inhibition, hamstring_dominant",
+    )
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--fs", type=float, default=2000.0, help="sampling rate in Hz (default 2000)")
+    p.add_argument(
+        "--reps", type=int, default=3, help="reps per double-leg set (protocol: 20; default 3)"
+    )
+    table["demo"] = _demo
+
+    p = sub.add_parser(
+        "info",
+        help="say what a recording file holds (format, fs, channels, gaps, events)",
+        description=(
+            "Describe a recording: format, duration, sampling rate, channels, gaps, events."
+        ),
+    )
+    p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, CSV)")
+    p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml path")
+    table["info"] = _info
+
+    p = sub.add_parser(
+        "analyze",
+        help="analyse a bridge-test recording and print/save the results",
+        description=(
+            "Analyse a bridge-test recording with trial/hold markers: %%MVC per side's own MVC, "
+            "ratios, onsets and symmetry. Writes tidy results as CSV when --out is given."
+        ),
+    )
+    p.add_argument("file", help="recording with trial markers (e.g. a session .bdf)")
+    p.add_argument("--montage", help="montage when the file does not name muscles")
+    p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
+    p.add_argument("--out", help="folder for results (CSV tables) and figures")
+    table["analyze"] = _analyze
+
+
+def _print_summary(result: object) -> None:
+    from emgkit.analysis.bridge import BridgeResult
+    from emgkit.report.tables import summary_table
+
+    assert isinstance(result, BridgeResult)
+    mvc = result.mvc
+    print("\nMVC amplitude per channel (best 500 ms of the 100 ms RMS envelope):")
+    for _, r in mvc.iterrows():
+        print(f"  {r['channel']:<14} {r['mvc_uv']:8.1f} uV   from {r['source_trial']}")
+    print(
+        "\nPer trial, muscle and side (mean over reps). SA = symmetry angle (+ = right larger);"
+        "\nonset = latency to movement onset (negative = before); G:H, G:E = glute:hamstring and"
+        "\nglute:erector %MVC ratios per side.\n"
+    )
+    print(summary_table(result).to_string(index=False))
+    if not result.symmetry.empty:
+        print("\nLeft/right symmetry angle (%) per muscle:")
+        print(result.symmetry.round(1).to_string(index=False))
+    for note in result.notes:
+        print(f"\nnote: {note}")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from emgkit.demo import run_demo
+
+    out = run_demo(
+        args.out,
+        profile=args.profile,
+        seed=args.seed,
+        fs=args.fs,
+        reps=args.reps,
+        log=lambda s: print(s, flush=True),
+    )
+    _print_summary(out.result)
+    t = out.timings
+    print(
+        f"\ntimings: synthesise {t['synthesise']:.2f} s, save {t['save']:.2f} s, "
+        f"analyse {t['analyse']:.2f} s, plot {t['plot']:.2f} s"
+    )
+    print(f"session (BDF+): {out.session_path.resolve()}")
+    print(f"figures:        {out.figure_path.resolve()}")
+    print(f"                {out.bars_path.resolve()}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from emgkit.io import describe, read
+
+    rec = read(args.file, montage=args.montage)
+    print(describe(rec))
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from emgkit.analysis.bridge import analyze_bridge
+    from emgkit.io import read
+
+    rec = read(args.file, montage=args.montage)
+    result = analyze_bridge(rec, args.protocol)
+    _print_summary(result)
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in ("mvc", "reps", "summary", "ratios", "symmetry"):
+            getattr(result, name).to_csv(out / f"{name}.csv", index=False)
+        print(f"\nresults: {out.resolve()}", file=sys.stdout)
+    return 0

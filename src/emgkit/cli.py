@@ -22,7 +22,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emgkit",
         description=(
-            "Surface EMG for the gluteal bridge test: record from OpenBCI Cyton or MyoWare/Arduino, "
+            "Surface EMG for the gluteal bridge test: record from OpenBCI Cyton or "
+            "MyoWare/Arduino, "
             "analyse %MVC, glute:hamstring and glute:erector ratios, onset order and left/right "
             "symmetry. Start with `emgkit demo`."
         ),

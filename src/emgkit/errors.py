@@ -36,7 +36,10 @@ class SignalError(EmgkitError, ValueError):
 
 
 class FormatError(EmgkitError, ValueError):
-    """A file or byte stream is malformed: names the file, the line or byte, and what was expected."""
+    """A file or byte stream is malformed: names the file, the line or byte, and what was expected.
+
+    Raised for unreadable input; the message says where and what was expected.
+    """
 
 
 class DeviceError(EmgkitError, OSError):

@@ -305,7 +305,7 @@ class Recording:
 
     @property
     def band_limited(self) -> bool:
-        """True when the hardware bandwidth is below 400 Hz (e.g. a 250 Hz Cyton: -3 dB at 65 Hz)."""
+        """True when fs < 1 kHz or the hardware bandwidth is below 400 Hz (250 Hz Cyton: 65 Hz)."""
         bw = self.info.hardware_bandwidth_hz
         return (bw is not None and bw < 400.0) or self.fs < 1000.0
 
@@ -327,7 +327,9 @@ class Recording:
             dataclasses.replace(self.info, extra=dict(self.info.extra)),
         )
 
-    def with_data(self, data: npt.ArrayLike, channels: Sequence[Channel] | None = None) -> Recording:
+    def with_data(
+        self, data: npt.ArrayLike, channels: Sequence[Channel] | None = None
+    ) -> Recording:
         """A recording with the same time base, events, gaps and info but new samples."""
         return Recording(
             data,
@@ -402,8 +404,8 @@ class Recording:
                 f"crop window [{tmin}, {tmax}) s is empty or negative; "
                 f"the recording lasts {self.duration:.3f} s"
             )
-        i0 = int(round(tmin * self.fs))
-        i1 = min(int(round(tmax * self.fs)), self.n_samples)
+        i0 = round(tmin * self.fs)
+        i1 = min(round(tmax * self.fs), self.n_samples)
         if i0 >= i1:
             raise SignalError(f"crop window [{tmin}, {tmax}) s holds no samples")
         t0, t1 = i0 / self.fs, i1 / self.fs

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -148,8 +148,8 @@ def envelopes(
 
 
 def _hold_mean(env: npt.NDArray[np.float64], fs: float, ev: Event) -> npt.NDArray[np.float64]:
-    i0 = max(0, int(round(ev.onset * fs)))
-    i1 = min(env.shape[0], int(round(ev.offset * fs)))
+    i0 = max(0, round(ev.onset * fs))
+    i1 = min(env.shape[0], round(ev.offset * fs))
     seg = env[i0:i1]
     if seg.shape[0] == 0:
         return np.full(env.shape[1], np.nan)
@@ -201,7 +201,7 @@ def analyze_bridge(
         No EMG channel with a muscle and side, or no hold events.
     """
     p = params or AnalysisParams()
-    proto = load_protocol(protocol) if isinstance(protocol, str) or protocol is None else protocol
+    proto = protocol if isinstance(protocol, Protocol) else load_protocol(protocol or "bridge")
     emg_idx = [
         i
         for i, c in enumerate(rec.channels)
@@ -277,7 +277,7 @@ def analyze_bridge(
         tr = _trial_of(proto, ev.trial)
         if tr is None or tr.task in ("mvc", "rest"):
             continue
-        amp = _hold_mean(env, fs, ev)
+        hold_amp = _hold_mean(env, fs, ev)
         rep_ev = rep_events.get((ev.trial, ev.value))
         t_move = rep_ev.onset if rep_ev is not None else float("nan")
         for ci, ch in enumerate(chans):
@@ -292,8 +292,8 @@ def analyze_bridge(
                     "channel": ch.name,
                     "muscle": ch.muscle,
                     "side": ch.side,
-                    "amplitude_uv": amp[ci],
-                    "pct_mvc": amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
+                    "amplitude_uv": hold_amp[ci],
+                    "pct_mvc": hold_amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
                     "onset_s": onset,
                     "latency_s": onset - t_move,
                 }
@@ -309,7 +309,10 @@ def analyze_bridge(
             pct_mvc_sd=("pct_mvc", "std"),
             n_reps=("rep", "nunique"),
             amplitude_uv=("amplitude_uv", "mean"),
-            latency_ms=("latency_s", lambda s: float(np.nanmean(s) * 1000) if s.notna().any() else np.nan),
+            latency_ms=(
+                "latency_s",
+                lambda s: float(np.nanmean(s) * 1000) if s.notna().any() else np.nan,
+            ),
         )
         .reset_index()
     )
@@ -378,7 +381,8 @@ def _symmetry(reps: pd.DataFrame) -> pd.DataFrame:
     """Left vs right per muscle: double-leg trials per trial; single-leg bridges as a pair."""
     rows = []
     per = reps.groupby(["trial", "task", "side_task", "muscle", "side"])["pct_mvc"].mean()
-    for (trial, task, _side_task, muscle), grp in per.groupby(level=[0, 1, 2, 3]):
+    for key, grp in per.groupby(level=[0, 1, 2, 3]):
+        trial, task, _side_task, muscle = cast(tuple[str, str, str, str], key)
         if task != "double_leg_bridge":
             continue
         vals = grp.droplevel([0, 1, 2, 3])

@@ -20,9 +20,7 @@ from emgkit.recording import Event
 __all__ = ["best_window_mean", "mvc_amplitude"]
 
 
-def best_window_mean(
-    envelope: npt.NDArray[np.float64], fs: float, window: float = 0.5
-) -> float:
+def best_window_mean(envelope: npt.NDArray[np.float64], fs: float, window: float = 0.5) -> float:
     """Highest mean of ``envelope`` (1-D) over any ``window``-second span, ignoring NaN samples.
 
     A window that contains missing samples (NaN) is not used. When the segment is shorter than
@@ -33,7 +31,7 @@ def best_window_mean(
         raise SignalError(f"envelope must be 1-D, got shape {env.shape}")
     if env.size == 0:
         return float("nan")
-    n = max(1, int(round(window * fs)))
+    n = max(1, round(window * fs))
     if env.size <= n:
         return float(np.nanmean(env)) if np.isfinite(env).any() else float("nan")
     finite = np.isfinite(env)
@@ -75,8 +73,8 @@ def mvc_amplitude(
     """
     best, source = float("nan"), ""
     for ev in holds:
-        i0 = max(0, int(round(ev.onset * fs)))
-        i1 = min(envelope.shape[0], int(round(ev.offset * fs)))
+        i0 = max(0, round(ev.onset * fs))
+        i1 = min(envelope.shape[0], round(ev.offset * fs))
         if i1 - i0 < 2:
             continue
         val = best_window_mean(envelope[i0:i1], fs, window)

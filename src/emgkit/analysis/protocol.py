@@ -101,7 +101,7 @@ class Protocol:
     def shortened(
         self, max_reps: int = 3, max_sets: int = 1, hold_scale: float = 1.0, rest_scale: float = 1.0
     ) -> Protocol:
-        """A shorter copy for tests and demos: fewer reps/sets, optionally shorter holds and rests."""
+        """A shorter copy for tests and demos: fewer reps/sets, optionally shorter holds/rests."""
         trials = tuple(
             dataclasses.replace(
                 t,
@@ -175,11 +175,8 @@ def parse_protocol(doc: dict[str, Any], source: str = "<protocol>") -> Protocol:
             raise ConfigError(f"{where}: side {kwargs['side']!r} must be one of {_SIDES}")
         if kwargs.get("cue", "standard") not in CUES:
             raise ConfigError(f"{where}: cue {kwargs['cue']!r} must be one of {CUES}")
-        if kwargs["task"] == "mvc":
-            if kwargs.get("muscle") not in MUSCLES:
-                raise ConfigError(
-                    f"{where}: an MVC trial needs 'muscle', one of {sorted(MUSCLES)}"
-                )
+        if kwargs["task"] == "mvc" and kwargs.get("muscle") not in MUSCLES:
+            raise ConfigError(f"{where}: an MVC trial needs 'muscle', one of {sorted(MUSCLES)}")
         if kwargs["task"] == "single_leg_bridge" and kwargs.get("side") not in ("left", "right"):
             raise ConfigError(f"{where}: a single-leg bridge needs side 'left' or 'right'")
         for key in ("hold_s", "rest_s", "rep_rest_s"):

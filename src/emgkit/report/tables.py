@@ -1,0 +1,59 @@
+"""Plain-text tables of analysis results for the terminal (no I/O)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from emgkit.analysis.bridge import BridgeResult
+
+__all__ = ["summary_table"]
+
+_SHORT = {
+    "glute_max": "glute max",
+    "hamstrings": "hamstrings",
+    "erector_spinae": "erector",
+    "multifidus": "multifidus",
+}
+
+
+def _fmt(v: float, spec: str = ".0f") -> str:
+    return "-" if v is None or not np.isfinite(v) else format(v, spec)
+
+
+def summary_table(result: BridgeResult) -> pd.DataFrame:
+    """One row per trial and muscle: %MVC left/right, symmetry angle, onset latencies, ratios.
+
+    Returns a DataFrame of display strings, ready for ``to_string()``.
+    """
+    s = result.summary
+    rat = result.ratios.groupby(["trial", "side"])[["glute_ham", "glute_erector"]].mean()
+    rows = []
+    for (trial, muscle), grp in s.groupby(["trial", "muscle"], sort=False):
+        by_side = grp.set_index("side")
+        L = float(by_side["pct_mvc"].get("left", np.nan))
+        R = float(by_side["pct_mvc"].get("right", np.nan))
+        from emgkit.analysis.metrics import symmetry_angle
+
+        sa = float(symmetry_angle(L, R))
+        row = {
+            "trial": trial,
+            "muscle": _SHORT.get(str(muscle), str(muscle)),
+            "%MVC L": _fmt(L),
+            "%MVC R": _fmt(R),
+            "SA %": _fmt(sa, "+.1f"),
+            "onset L ms": _fmt(float(by_side["latency_ms"].get("left", np.nan)), "+.0f"),
+            "onset R ms": _fmt(float(by_side["latency_ms"].get("right", np.nan)), "+.0f"),
+        }
+        if muscle == "glute_max":
+            for side, tag in (("left", "L"), ("right", "R")):
+                gh = rat["glute_ham"].get((trial, side), np.nan)
+                ge = rat["glute_erector"].get((trial, side), np.nan)
+                row[f"G:H {tag}"] = _fmt(float(gh), ".2f")
+                row[f"G:E {tag}"] = _fmt(float(ge), ".2f")
+        rows.append(row)
+    df = pd.DataFrame(rows).fillna("")
+    return df
