@@ -1,0 +1,381 @@
+"""OpenBCI GUI text recordings (``OpenBCI-RAW-*.txt``), every generation.
+
+Three generations are recognised (GUI ``DataWriterODF.pde``):
+
+* v3/v4 and older: first line ``%OpenBCI Raw EEG Data``, six ``%`` lines (``%Sample Rate =
+  250.0 Hz``, ``%First Column = SampleIndex``, ...), **no column-name line**. Rows: sample index,
+  the EXG channels (uV), three accelerometer/aux values (g), a wall-clock ``HH:MM:SS.mmm`` and,
+  from late 2018, Unix milliseconds. The channel count comes from ``%Number of channels`` when
+  present, else from the board implied by the rate (200 Hz Ganglion: 4, 250 Hz Cyton: 8,
+  125 Hz Cyton+Daisy: 16) and is checked against the number of fields.
+* v5.0-5.1: ``%OpenBCI Raw EEG Data`` with ``%Number of channels``, ``%Sample Rate``,
+  ``%Board`` and a column line whose non-EXG columns are all named ``Other``; those are
+  identified by their position in the board's BrainFlow row layout (file column *i* is
+  BrainFlow row *i*).
+* v5.2+/v6: ``%OpenBCI Raw EXG Data`` and named columns (``Sample Index``, ``EXG Channel 0``,
+  ``Accel Channel 0``, ``Timestamp``, ``Marker Channel``, ``Timestamp (Formatted)``, ...).
+
+Sample-index wraps (0..255 Cyton, 0..200 or 0..100 Ganglion) are not gaps; counter jumps are,
+and become NaN rows plus :class:`~emgkit.recording.Gap` records. Markers become events.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from emgkit.io._gaps import counter_modulus, find_counter_gaps, place_rows
+from emgkit.io.base import format_error, read_head, read_numeric_table
+from emgkit.recording import Channel, Event, Recording, SessionInfo, SignalKind
+
+__all__ = [
+    "ADS1299_BANDWIDTH_HZ",
+    "BOARD_LAYOUTS",
+    "is_openbci_txt",
+    "markers_to_events",
+    "read_openbci_txt",
+    "session_date",
+]
+
+#: -3 dB bandwidth of the ADS1299 at 250 SPS: its sinc3 decimation filter is -3 dB at
+#: 0.262 x the data rate, i.e. 65 Hz (TI ADS1299 datasheet, Table 1). The Cyton over the
+#: dongle always runs at 250 SPS; the Daisy's 125 Hz stream averages pairs of those 250 SPS
+#: samples, so its band is at most this (and aliases above 62.5 Hz).
+ADS1299_BANDWIDTH_HZ = 65.0
+
+#: BrainFlow row layouts (BF ``brainflow_boards.cpp``): board id -> rows and rate.
+BOARD_LAYOUTS: dict[int, dict[str, Any]] = {
+    0: {
+        "device": "cyton",
+        "fs": 250.0,
+        "num_rows": 24,
+        "package": 0,
+        "exg": list(range(1, 9)),
+        "accel": [9, 10, 11],
+        "timestamp": 22,
+        "marker": 23,
+    },
+    1: {
+        "device": "ganglion",
+        "fs": 200.0,
+        "num_rows": 15,
+        "package": 0,
+        "exg": [1, 2, 3, 4],
+        "accel": [5, 6, 7],
+        "timestamp": 13,
+        "marker": 14,
+    },
+    2: {
+        "device": "cyton-daisy",
+        "fs": 125.0,
+        "num_rows": 32,
+        "package": 0,
+        "exg": list(range(1, 17)),
+        "accel": [17, 18, 19],
+        "timestamp": 30,
+        "marker": 31,
+    },
+}
+
+_DEVICE_BOARD = {"cyton": 0, "ganglion": 1, "cyton-daisy": 2}
+
+
+def is_openbci_txt(head: str) -> bool:
+    """True when the text starts like an OpenBCI GUI recording."""
+    return head.lstrip("\ufeff \r\n").startswith("%OpenBCI")
+
+
+def _header(head: str) -> tuple[dict[str, str], list[str]]:
+    fields: dict[str, str] = {}
+    lines = head.splitlines()
+    n = 0
+    for line in lines:
+        if not line.startswith("%"):
+            break
+        n += 1
+        body = line[1:].strip()
+        if "=" in body:
+            k, v = body.split("=", 1)
+            fields[k.strip().lower()] = v.strip()
+        elif body:
+            fields.setdefault("title", body)
+    return fields, lines[n:]
+
+
+def _device_from(board: str | None, nch: int | None, fs: float | None) -> str:
+    b = (board or "").lower()
+    if "daisy" in b:
+        return "cyton-daisy"
+    if "ganglion" in b:
+        return "ganglion"
+    if "cyton" in b:
+        return "cyton"
+    if "synthetic" in b:
+        return "synthetic"
+    if nch == 16 or fs == 125.0:
+        return "cyton-daisy"
+    if nch == 4 or fs == 200.0:
+        return "ganglion"
+    return "cyton"
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+    except ValueError:
+        return False
+    return True
+
+
+def session_date(ts: npt.NDArray[np.float64]) -> tuple[datetime | None, npt.NDArray[np.float64]]:
+    """Start date (UTC) and timestamps in seconds, from a Unix-time column in s or ms."""
+    finite = ts[np.isfinite(ts)]
+    if finite.size == 0 or np.nanmedian(finite) <= 1e8:
+        return None, ts
+    scale = 1e-3 if np.nanmedian(finite) > 1e11 else 1.0
+    sec = ts * scale
+    try:
+        return datetime.fromtimestamp(float(finite[0]) * scale, tz=UTC), sec
+    except (OverflowError, OSError, ValueError):
+        return None, sec
+
+
+def markers_to_events(
+    marker: npt.NDArray[np.float64], positions: npt.NDArray[np.int64], fs: float
+) -> list[Event]:
+    """Non-zero marker values -> instantaneous ``marker`` events (value = the marker code)."""
+    events = []
+    for i in np.flatnonzero(np.isfinite(marker) & (marker != 0)):
+        v = float(marker[i])
+        text = str(int(v)) if v.is_integer() else f"{v:g}"
+        events.append(Event(float(positions[i]) / fs, 0.0, "marker", "", text))
+    return events
+
+
+def _roles_named(names: list[str], board_id: int | None) -> list[tuple[str, int]]:
+    layout = BOARD_LAYOUTS.get(board_id) if board_id is not None else None
+    roles: list[tuple[str, int]] = []
+    n_exg = n_acc = 0
+    for i, raw in enumerate(names):
+        nm = raw.strip().lower()
+        if nm in ("sample index", "sampleindex", "sample_index"):
+            roles.append(("index", 0))
+        elif nm.startswith(("exg channel", "eeg channel", "emg channel")):
+            roles.append(("exg", n_exg))
+            n_exg += 1
+        elif nm.startswith("accel channel"):
+            roles.append(("accel", n_acc))
+            n_acc += 1
+        elif nm == "timestamp":
+            roles.append(("timestamp", 0))
+        elif nm.startswith("marker"):
+            roles.append(("marker", 0))
+        elif nm.startswith("timestamp (formatted)"):
+            roles.append(("text", 0))
+        elif nm == "other" and layout is not None:
+            if i in layout["accel"]:
+                roles.append(("accel", n_acc))
+                n_acc += 1
+            elif i == layout["marker"]:
+                roles.append(("marker", 0))
+            elif i == layout["timestamp"]:
+                roles.append(("timestamp", 0))
+            else:
+                roles.append(("skip", 0))
+        else:
+            roles.append(("skip", 0))
+    return roles
+
+
+def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
+    """Read an OpenBCI GUI text recording (``OpenBCI-RAW-*.txt``), any GUI generation.
+
+    Parameters
+    ----------
+    path : str or Path
+    strict : bool
+        When False, an incomplete last row (a writer killed mid-line) is dropped instead of
+        raising.
+
+    Returns
+    -------
+    Recording
+        EXG channels ``"EXG Channel 0"``... in uV (kind ``raw``), accelerometer channels
+        ``"Accel Channel 0"``... in g (kind ``accel``); markers as events; lost samples as NaN
+        rows and gaps. ``info.device`` is ``"cyton"``, ``"cyton-daisy"`` or ``"ganglion"``;
+        ``info.extra`` holds the GUI generation, the counter wraps and the rate measured from
+        the timestamps.
+
+    Raises
+    ------
+    FormatError
+        Not an OpenBCI file, no sample rate, a column count that does not match the board, a
+        non-numeric cell, a truncated last row, or timestamps that disagree with the header
+        rate by more than 10 %.
+    """
+    p = Path(path)
+    head = read_head(p)
+    if not is_openbci_txt(head):
+        raise format_error(p, "expected an OpenBCI GUI file starting with '%OpenBCI'", line=1)
+    fields, rest = _header(head)
+    n_pct = len(head.splitlines()) - len(rest)
+    rate = fields.get("sample rate", "")
+    m = re.match(r"([0-9.]+)", rate)
+    if not m:
+        raise format_error(p, "no '%Sample Rate = N Hz' header line; cannot know the sampling rate")
+    fs = float(m.group(1))
+    if not (fs > 0):
+        raise format_error(p, f"sampling rate {rate!r} is not positive")
+    nch_text = fields.get("number of channels")
+    nch = int(nch_text) if nch_text and nch_text.isdigit() else None
+    board_text = fields.get("board")
+    device = _device_from(board_text, nch, fs)
+    board_id = _DEVICE_BOARD.get(device)
+    title = fields.get("title", "")
+    first = next((ln for ln in rest if ln.strip()), None)
+    if first is None:
+        raise format_error(p, "header only, no data rows", line=n_pct + 1)
+    cells = [c.strip() for c in first.split(",")]
+    if not _is_number(cells[0]):
+        # v5+: a column-name line
+        names = cells
+        roles = _roles_named(names, board_id)
+        skip = n_pct + 1
+        generation = "v5.2+" if "exg" in title.lower() else "v5.0-5.1"
+        body_line = next(
+            (ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None
+        )
+        if body_line is None:
+            raise format_error(p, "column names but no data rows", line=skip + 1)
+        ncols = len(names)
+    else:
+        generation = "v3/v4"
+        skip = n_pct
+        ncols = len(cells)
+        if nch is None:
+            nch = {"ganglion": 4, "cyton-daisy": 16}.get(device, 8)
+        if ncols < nch + 1:
+            raise format_error(
+                p,
+                f"{ncols} fields per row but a {device} at {fs:g} Hz has {nch} EXG channels "
+                "plus the sample index",
+                line=skip + 1,
+            )
+        names = ["Sample Index"] + [f"EXG Channel {k}" for k in range(nch)]
+        roles = [("index", 0)] + [("exg", k) for k in range(nch)]
+        k_acc = 0
+        for j in range(nch + 1, ncols):
+            cell = cells[j]
+            if not _is_number(cell):
+                names.append("Timestamp (Formatted)")
+                roles.append(("text", 0))
+            elif k_acc < 3 and j <= nch + 3:
+                names.append(f"Accel Channel {k_acc}")
+                roles.append(("accel", k_acc))
+                k_acc += 1
+            elif float(cell) > 1e9:
+                names.append("Timestamp")
+                roles.append(("timestamp", 0))
+            else:
+                names.append(f"Other {j}")
+                roles.append(("skip", 0))
+    exg_cols = [j for j, r in enumerate(roles) if r[0] == "exg"]
+    if not exg_cols:
+        raise format_error(p, "no EXG channel columns found in the column line", line=skip)
+    if nch is not None and len(exg_cols) != nch:
+        raise format_error(
+            p,
+            f"'%Number of channels = {nch}' but {len(exg_cols)} EXG columns; the header lies",
+            line=skip,
+        )
+    index_cols = [j for j, r in enumerate(roles) if r[0] == "index"]
+    acc_cols = [j for j, r in enumerate(roles) if r[0] == "accel"]
+    ts_cols = [j for j, r in enumerate(roles) if r[0] == "timestamp"]
+    mk_cols = [j for j, r in enumerate(roles) if r[0] == "marker"]
+    use = index_cols[:1] + exg_cols + acc_cols + ts_cols[:1] + mk_cols[:1]
+    arr = read_numeric_table(
+        p,
+        skip_lines=skip,
+        delimiter=",",
+        ncols=ncols,
+        usecols=use,
+        column_names=[names[j] for j in use],
+        strict_rows=strict,
+    )
+    if not strict:
+        keep = np.isfinite(arr).all(axis=1)
+        if not keep[-1]:
+            arr = arr[: np.flatnonzero(keep)[-1] + 1] if keep.any() else arr[:0]
+    if arr.shape[0] == 0:
+        raise format_error(p, "no complete data rows", line=skip + 1)
+    col = {j: k for k, j in enumerate(use)}
+    exg = arr[:, [col[j] for j in exg_cols]]
+    acc = arr[:, [col[j] for j in acc_cols]] if acc_cols else np.empty((arr.shape[0], 0))
+    ts = arr[:, col[ts_cols[0]]] if ts_cols else None
+    marker = arr[:, col[mk_cols[0]]] if mk_cols else None
+    date, ts_s = session_date(ts) if ts is not None else (None, None)
+    if ts_s is not None and date is None:
+        ts_s = None
+    extra: dict[str, Any] = {
+        "format": "openbci-txt",
+        "gui_generation": generation,
+        "board": board_text or "",
+        "source_file": p.name,
+    }
+    if index_cols:
+        counter = arr[:, col[index_cols[0]]]
+        mod = counter_modulus(device, counter)
+        cg = find_counter_gaps(counter, fs, mod, ts_s)
+        positions, n_out, gaps = cg.positions, cg.n_out, cg.gaps
+        extra.update(counter_wraps=cg.n_wraps, counter_modulus=mod, counter_step=cg.step)
+    else:
+        positions = np.arange(arr.shape[0], dtype=np.int64)
+        n_out, gaps = arr.shape[0], []
+    if ts_s is not None and n_out > 10 * fs:
+        span = float(ts_s[-1] - ts_s[0])
+        if span > 0:
+            measured = float(positions[-1]) / span
+            extra["measured_rate_hz"] = round(measured, 3)
+            if abs(measured - fs) > 0.10 * fs:
+                raise format_error(
+                    p,
+                    f"the header says {fs:g} Hz but the timestamps give {measured:.1f} Hz "
+                    f"({positions[-1]} sample intervals in {span:.2f} s); the header lies or "
+                    "the timestamps are broken",
+                )
+    if date is None:
+        # v3/v4: wall-clock time of day only
+        tcol = [j for j, r in enumerate(roles) if r[0] == "text"]
+        row = _first_row(cells, rest, first)
+        if tcol and row is not None and len(row) > tcol[0]:
+            extra["start_time_of_day"] = row[tcol[0]].strip()
+    data = place_rows(np.hstack([exg, acc]), positions, n_out)
+    channels = [Channel(names[j].strip(), kind=SignalKind.RAW, units="uV", device=device) for j in exg_cols]
+    channels += [
+        Channel(names[j].strip(), kind=SignalKind.ACCEL, units="g", device=device) for j in acc_cols
+    ]
+    events = markers_to_events(marker, positions, fs) if marker is not None else []
+    bw = ADS1299_BANDWIDTH_HZ if device in ("cyton", "cyton-daisy") and fs <= 250 else None
+    info = SessionInfo(
+        date=date,
+        device=device,
+        hardware_bandwidth_hz=bw,
+        extra=extra,
+    )
+    return Recording(data, fs, channels, events, gaps, info)
+
+
+def _first_row(cells: list[str], rest: list[str], first: str) -> list[str] | None:
+    """The first data row's cells (the line after a column line, or the first line)."""
+    if cells and _is_number(cells[0]):
+        return cells
+    i = rest.index(first)
+    for ln in rest[i + 1 :]:
+        if ln.strip():
+            return [c.strip() for c in ln.split(",")]
+    return None
