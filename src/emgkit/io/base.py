@@ -269,7 +269,7 @@ def _montage_pairs(montage: MontageLike) -> list[Channel] | dict[str, tuple[Any,
     from emgkit.montage import Montage, load_montage
 
     if isinstance(montage, Mapping):
-        return {str(k): tuple(v) for k, v in montage.items()}  # type: ignore[misc]
+        return {str(k): tuple(v) for k, v in montage.items()}
     if isinstance(montage, Montage):
         return list(montage.channels)
     if isinstance(montage, str | Path):
@@ -307,7 +307,9 @@ def apply_montage(rec: Recording, montage: MontageLike) -> Recording:
         names = rec.channel_names
         missing = [k for k in spec if k not in names]
         if missing:
-            raise ConfigError(f"montage mapping names unknown column(s) {missing}; columns: {names}")
+            raise ConfigError(
+                f"montage mapping names unknown column(s) {missing}; columns: {names}"
+            )
         for k, pair in spec.items():
             if len(pair) != 2:
                 raise ConfigError(f"montage mapping for {k!r} must be (muscle, side), got {pair}")
@@ -358,8 +360,12 @@ def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -
     tmp_name: str | None = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+        # mkstemp makes 0600 files; give the usual permissions (or keep the replaced file's)
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        with contextlib.suppress(OSError):
+            os.chmod(tmp_name, mode)
         with os.fdopen(fd, "wb") as fh:
-            write(fh)  # type: ignore[arg-type]
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp_name, target)

@@ -51,7 +51,7 @@ def _board_id(board: str | int) -> int:
 
 
 def board_layout(board: str | int) -> dict[str, Any]:
-    """Row layout of a BrainFlow board: device, fs, num_rows, package, exg, accel, timestamp, marker.
+    """Row layout of a BrainFlow board (device, fs, num_rows, package, exg, accel, ...).
 
     Uses ``brainflow.BoardShim`` when installed, else the built-in table.
 
@@ -62,9 +62,9 @@ def board_layout(board: str | int) -> dict[str, Any]:
     """
     bid = _board_id(board)
     try:
-        from brainflow.board_shim import BoardShim  # type: ignore[import-not-found]
+        from brainflow.board_shim import BoardShim
     except ImportError:
-        BoardShim = None  # noqa: N806
+        BoardShim = None
     if BoardShim is not None:
         try:
             desc = BoardShim.get_board_descr(bid)
@@ -159,7 +159,9 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
         if lay.get(key) is not None:
             cols.append(int(lay[key]))
     cols += list(lay["exg"]) + list(lay["accel"])
-    arr = read_numeric_table(p, skip_lines=0, delimiter="\t", ncols=ncols, usecols=sorted(set(cols)))
+    arr = read_numeric_table(
+        p, skip_lines=0, delimiter="\t", ncols=ncols, usecols=sorted(set(cols))
+    )
     pos = {c: k for k, c in enumerate(sorted(set(cols)))}
 
     def column(c: int | None) -> np.ndarray | None:
@@ -171,7 +173,11 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
         ts_s = None
     device = str(lay["device"])
     counter = column(lay.get("package"))
-    extra: dict[str, Any] = {"format": "brainflow-csv", "board_id": _board_id(board), "source_file": p.name}
+    extra: dict[str, Any] = {
+        "format": "brainflow-csv",
+        "board_id": _board_id(board),
+        "source_file": p.name,
+    }
     if counter is not None:
         mod = counter_modulus(device, counter)
         cg = find_counter_gaps(counter, fs, mod, ts_s)
@@ -185,7 +191,9 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
     data = place_rows(np.hstack([exg, acc]), positions, n_out)
     chans = [Channel(f"exg{k + 1}", units="uV", device=device) for k in range(exg.shape[1])]
     chans += [
-        Channel(f"accel_{'xyz'[k] if k < 3 else k}", kind=SignalKind.ACCEL, units="g", device=device)
+        Channel(
+            f"accel_{'xyz'[k] if k < 3 else k}", kind=SignalKind.ACCEL, units="g", device=device
+        )
         for k in range(acc.shape[1])
     ]
     marker = column(lay.get("marker"))

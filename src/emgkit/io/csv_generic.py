@@ -264,10 +264,7 @@ def read_csv(
             raise ConfigError(f"{p}: no column(s) {missing}; columns are {names}")
         data_cols = [names.index(w) for w in wanted]
     is_bio = "simple text format" in hdr.get("title", "").lower() or "resolution" in hdr
-    if units is None:
-        default_units = "counts" if is_bio else "uV"
-    else:
-        default_units = units
+    default_units = ("counts" if is_bio else "uV") if units is None else units
     if default_units not in (*UNIT_SCALE, "counts"):
         raise ConfigError(f"units must be one of uV, mV, V, counts; got {units!r}")
     uci_by_name = {u[0]: u for u in uci}
@@ -276,17 +273,17 @@ def read_csv(
     for j, k in enumerate(data_cols):
         nm = names[k]
         u = default_units
-        muscle: str | None = None
+        cmuscle: str | None = None
         side: str | None = None
         kind = SignalKind.RAW
         if nm in uci_by_name:
-            _, _, muscle, u_hdr = uci_by_name[nm]
+            _, _, cmuscle, u_hdr = uci_by_name[nm]
             if units is None:
                 u = u_hdr
         if u not in (*UNIT_SCALE, "counts"):
             kind = SignalKind.OTHER  # degrees, g, ...: not EMG
         if nm in assign:
-            muscle, side = assign[nm]
+            cmuscle, side = assign[nm]
         col = arr[:, k]
         if kind == SignalKind.RAW:
             if scale is not None:
@@ -296,7 +293,7 @@ def read_csv(
                 col = col * UNIT_SCALE[u]
                 u = "uV"
         out[:, j] = col
-        chans.append(Channel(nm, muscle, side, kind, u, ""))
+        chans.append(Channel(nm, cmuscle, side, kind, u, ""))
     if hdr.get("resolution"):
         extra["adc_resolution_bits"] = hdr["resolution"]
     if uci:

@@ -247,9 +247,7 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         roles = _roles_named(names, board_id)
         skip = n_pct + 1
         generation = "v5.2+" if "exg" in title.lower() else "v5.0-5.1"
-        body_line = next(
-            (ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None
-        )
+        body_line = next((ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None)
         if body_line is None:
             raise format_error(p, "column names but no data rows", line=skip + 1)
         ncols = len(names)
@@ -308,8 +306,8 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         strict_rows=strict,
     )
     if not strict:
-        keep = np.isfinite(arr).all(axis=1)
-        if not keep[-1]:
+        keep = np.asarray(np.isfinite(arr).all(axis=1), dtype=bool)
+        if not bool(keep[-1]):
             arr = arr[: np.flatnonzero(keep)[-1] + 1] if keep.any() else arr[:0]
     if arr.shape[0] == 0:
         raise format_error(p, "no complete data rows", line=skip + 1)
@@ -355,7 +353,9 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         if tcol and row is not None and len(row) > tcol[0]:
             extra["start_time_of_day"] = row[tcol[0]].strip()
     data = place_rows(np.hstack([exg, acc]), positions, n_out)
-    channels = [Channel(names[j].strip(), kind=SignalKind.RAW, units="uV", device=device) for j in exg_cols]
+    channels = [
+        Channel(names[j].strip(), kind=SignalKind.RAW, units="uV", device=device) for j in exg_cols
+    ]
     channels += [
         Channel(names[j].strip(), kind=SignalKind.ACCEL, units="g", device=device) for j in acc_cols
     ]
