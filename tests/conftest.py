@@ -25,7 +25,10 @@ REPO = Path(__file__).resolve().parents[1]
 def _real_data_dir() -> Path | None:
     env = os.environ.get("EMGKIT_REAL_DATA")
     candidates = [Path(env)] if env else []
-    candidates += [REPO.parent / "shared" / "data" / "real", REPO / ".." / "shared" / "data" / "real"]
+    candidates += [
+        REPO.parent / "shared" / "data" / "real",
+        REPO / ".." / "shared" / "data" / "real",
+    ]
     for c in candidates:
         if c.is_dir():
             return c.resolve()
