@@ -179,6 +179,7 @@ def _roles_named(names: list[str], board_id: int | None) -> list[tuple[str, int]
             roles.append(("text", 0))
         elif nm == "other" and layout is not None:
             if i in layout["accel"]:
+                names[i] = f"Accel Channel {n_acc}"
                 roles.append(("accel", n_acc))
                 n_acc += 1
             elif i == layout["marker"]:
@@ -334,9 +335,9 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     else:
         positions = np.arange(arr.shape[0], dtype=np.int64)
         n_out, gaps = arr.shape[0], []
-    if ts_s is not None and n_out > 10 * fs:
+    if ts_s is not None:
         span = float(ts_s[-1] - ts_s[0])
-        if span > 0:
+        if span >= 2.0:  # GUI timestamps are per USB batch: too jittery over shorter spans
             measured = float(positions[-1]) / span
             extra["measured_rate_hz"] = round(measured, 3)
             if abs(measured - fs) > 0.10 * fs:
