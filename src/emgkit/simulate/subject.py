@@ -16,8 +16,11 @@ Signal model, per channel::
   onset, a constant hold, a raised-cosine fall while lowering.
 - ``floor``: 2-4 uV RMS white noise (electrodes and amplifier).
 
-Below 1 kHz the signal is generated at 8 times the rate and decimated through a sinc^3 filter
-as in the ADS1299 of the OpenBCI Cyton (-3 dB at 0.262 fs: 65 Hz at 250 Hz).
+Below 1 kHz the carrier is generated at 8 times the rate and decimated through a sinc^3 filter
+as in the ADS1299 of the OpenBCI Cyton (-3 dB at 0.262 fs: 65 Hz at 250 Hz); it is then
+normalised on the 100 ms scale and scaled by the filter's RMS gain for its spectrum
+(:attr:`GroundTruth.amplitude_gain`, about 0.6), and the activation is applied at the output
+rate. The floor also goes through the sinc^3 filter and is scaled to its 2-4 uV RMS after it.
 """
 
 from __future__ import annotations
@@ -481,7 +484,7 @@ def synthesize_session(
     mvc_actual = mvc_unimp * mvc_factor
 
     # ---------------------------------------------------------------- activation a(t)
-    a_gen = np.zeros((n_gen, n_ch))
+    a_out = np.zeros((n_out, n_ch))
     onset_rows: list[dict[str, Any]] = []
     task_rows = {"double_leg_bridge": 0}
     for pi, p in enumerate(plans):
@@ -511,7 +514,7 @@ def synthesize_session(
                             if tr.side in ("left", "right") and c.side != tr.side:
                                 frac *= prof.mvc_contralateral
                         amp = min(frac * nominal[ci] * effort(k, ci), 0.8 * mvc_actual[ci])
-                    _rise_fall(a_gen[:, ci], fg, amp, move_s, MVC_RISE_TAU_S, off_s, end_s)
+                    _rise_fall(a_out[:, ci], fs, amp, move_s, MVC_RISE_TAU_S, off_s, end_s)
                     continue
                 working = tr.task == "double_leg_bridge" or c.side == tr.side
                 row = task_rows.get(tr.task, 1 if working else 2)
@@ -529,7 +532,7 @@ def synthesize_session(
                     prof.latency_ms(tr.cue, muscle, c.side) + prof.onset_jitter_ms * onset_z[k, ci]
                 ) / 1000.0
                 t_on = move_s + latency
-                _rise_fall(a_gen[:, ci], fg, amp, t_on, prof.rise_tau_s, off_s, end_s)
+                _rise_fall(a_out[:, ci], fs, amp, t_on, prof.rise_tau_s, off_s, end_s)
                 if tr.task in _BRIDGES:
                     onset_rows.append(
                         {
@@ -542,7 +545,6 @@ def synthesize_session(
                             "latency_s": t_on - move_s,
                         }
                     )
-    a_out = np.ascontiguousarray(a_gen[::factor]) if factor > 1 else a_gen
 
     # ---------------------------------------------------------------- carrier, ADC, floor
     holds_s = [
@@ -561,7 +563,7 @@ def synthesize_session(
     data = np.empty((n_out, n_ch))
     gains: dict[str, float] = {}
     spec_scale = np.ones(n_ch)
-    n_norm = max(2, round(NORMALISE_WINDOW_S * fg))
+    n_norm = max(2, round(NORMALISE_WINDOW_S * fs))
     for ci, c in enumerate(channels):
         rng = chan_rngs[ci]
         g = 1.0 + prof.spectrum_cv * float(np.clip(rng.standard_normal(), -2, 2))
@@ -581,17 +583,25 @@ def synthesize_session(
                 carrier += np.clip(1.0 - np.abs(u - j), 0.0, None) * v
         else:
             carrier = shaped_noise(white, fg, fl, fh)[0]
-        carrier = local_normalise(carrier, n_norm)
-        x = a_gen[:, ci] * carrier
-        data[:, ci] = sinc3_decimate(x, factor) if factor > 1 else x
-        data[:, ci] += floor_rms * rng.standard_normal(n_out)
+        gain = 1.0
         if factor > 1:
+            # the carrier goes through the ADC filter; the slow activation envelope is applied
+            # after it, scaled by the filter's RMS gain for this spectrum
+            carrier = sinc3_decimate(carrier, factor)
             f_ax = np.linspace(0.0, fg / 2, 8193)
             p_ax = shwedyk_psd(f_ax, fl, fh)
             h = sinc3_response(f_ax, fs, factor)
-            gains[c.name] = float(np.sqrt(np.sum(p_ax * h * h) / np.sum(p_ax)))
+            gain = float(np.sqrt(np.sum(p_ax * h * h) / np.sum(p_ax)))
+        gains[c.name] = gain
+        carrier = local_normalise(carrier, n_norm)
+        data[:, ci] = (gain * a_out[:, ci]) * carrier
+        if factor > 1:
+            # electrode/amplifier noise is in front of the ADC filter too
+            floor = sinc3_decimate(rng.standard_normal(n_gen), factor)
+            floor /= max(float(np.sqrt(np.mean(floor * floor))), 1e-12)
         else:
-            gains[c.name] = 1.0
+            floor = rng.standard_normal(n_out)
+        data[:, ci] += floor_rms * floor
 
     # ---------------------------------------------------------------- faults
     fault_records: list[dict[str, Any]] = []
@@ -657,7 +667,7 @@ def synthesize_session(
         if p.trial.task == "rest":
             continue
         for r in p.reps:
-            seg = a_gen[r.hold_on * factor : r.hold_off * factor]
+            seg = a_out[r.hold_on : r.hold_off]
             amps = np.sqrt(np.mean(seg * seg, axis=0))
             for ci, c in enumerate(channels):
                 level_rows.append(
