@@ -4,7 +4,9 @@ Defaults (clinical-anchors.md section 1): moving RMS of 100 ms for amplitude
 (St-Amant, Rancourt & Clancy 1996), 25-50 ms for timing displays; linear envelope = full-wave
 rectification then a 4th-order 6 Hz low-pass.
 
-NOTE: reference implementation on numpy; the numba kernels replace it.
+Moving RMS and TKEO run numba kernels (:mod:`emgkit.signal._kernels`); the moving RMS uses a
+running add/subtract sum, recomputed exactly every window, instead of a cumsum (which drifts
+with recording length).
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.signal._checks import as_2d, check_fs, check_window, restore_shape
-from emgkit.signal.filters import lowpass
+from emgkit.signal import _kernels as _k
+from emgkit.signal.filters import (
+    _broadcast_design,
+    _check_padlen,
+    design_lowpass,
+    sos_padlen,
+)
 
 __all__ = ["linear_envelope", "moving_rms", "rectify", "tkeo"]
 
@@ -48,24 +56,26 @@ def moving_rms(
     fs = check_fs(fs)
     arr, was_1d = as_2d(x)
     n = check_window(window, fs, arr.shape[0])
-    sq = arr * arr
-    csum = np.concatenate([np.zeros((1, arr.shape[1])), np.cumsum(sq, axis=0)])
-    idx = np.arange(arr.shape[0])
-    if center:
-        lo = np.clip(idx - n // 2, 0, arr.shape[0])
-        hi = np.clip(idx - n // 2 + n, 0, arr.shape[0])
-    else:
-        lo = np.clip(idx - n + 1, 0, arr.shape[0])
-        hi = idx + 1
-    mean = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
-    return restore_shape(np.sqrt(np.maximum(mean, 0.0)), was_1d)
+    out = np.empty_like(arr)
+    _k.moving_rms_tm(arr, out, n, n // 2 if center else n - 1)
+    return restore_shape(out, was_1d)
 
 
 def linear_envelope(
     x: npt.ArrayLike, fs: float, cutoff: float = 6.0, order: int = 4
 ) -> npt.NDArray[np.float64]:
-    """Full-wave rectification followed by a zero-phase Butterworth low-pass (default 6 Hz)."""
-    return lowpass(rectify(x), fs, cutoff, order)
+    """Full-wave rectification followed by a zero-phase Butterworth low-pass (default 6 Hz).
+
+    Rectification is fused into the filter kernel (no rectified copy is made).
+    """
+    sos = design_lowpass(fs, cutoff, order)
+    arr, was_1d = as_2d(x)
+    padlen = sos_padlen(sos)
+    _check_padlen(arr.shape[0], padlen)
+    coef, zi = _broadcast_design(sos, arr.shape[1])
+    out = np.empty_like(arr)
+    _k.sosfiltfilt_tm(coef, zi, arr, out, padlen, True, 0, 0)
+    return restore_shape(out, was_1d)
 
 
 def tkeo(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -76,10 +86,5 @@ def tkeo(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """
     arr, was_1d = as_2d(x)
     y = np.empty_like(arr)
-    if arr.shape[0] < 3:
-        y[:] = arr * arr
-    else:
-        y[1:-1] = arr[1:-1] ** 2 - arr[:-2] * arr[2:]
-        y[0] = y[1]
-        y[-1] = y[-2]
+    _k.tkeo_tm(arr, y)
     return restore_shape(y, was_1d)

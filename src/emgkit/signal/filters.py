@@ -10,7 +10,8 @@ Defaults (see docs/signal.md and clinical-anchors.md section 1):
 - high-pass 30 Hz, 4th order for ECG-contaminated trunk channels (Drake & Callaghan 2006);
 - no mains notch by default (notches bias amplitude; Physiol Meas 2009;30:353-361).
 
-NOTE: reference implementation on scipy; the numba kernels replace the application step.
+Design uses scipy (``butter(..., output='sos')``); application runs numba kernels
+(:mod:`emgkit.signal._kernels`) on time-major arrays.
 """
 
 from __future__ import annotations
@@ -23,15 +24,19 @@ import numpy.typing as npt
 from scipy import signal as sps
 
 from emgkit.errors import BandLimitWarning, SignalError
+from emgkit.signal import _kernels as _k
 from emgkit.signal._checks import as_2d, check_fs, restore_shape
 
 __all__ = [
+    "NyquistPolicy",
     "bandpass",
+    "channel_coefficients",
     "design_bandpass",
     "design_highpass",
     "design_lowpass",
     "highpass",
     "lowpass",
+    "sos_padlen",
     "sosfilt",
     "sosfiltfilt",
 ]
@@ -42,6 +47,10 @@ NyquistPolicy = Literal["adapt", "raise"]
 def _check_corner(freq: float, fs: float, name: str, on_nyquist: NyquistPolicy) -> float | None:
     """Validate a corner frequency against Nyquist. Returns the corner to use, or None to drop it."""
     nyq = fs / 2.0
+    try:
+        freq = float(freq)
+    except (TypeError, ValueError):
+        raise SignalError(f"{name} corner must be a frequency in Hz, got {freq!r}") from None
     if not np.isfinite(freq) or freq <= 0:
         raise SignalError(f"{name} corner must be a positive frequency in Hz, got {freq}")
     if freq < nyq * 0.95:
@@ -52,6 +61,11 @@ def _check_corner(freq: float, fs: float, name: str, on_nyquist: NyquistPolicy) 
             f"(fs = {fs:g} Hz); lower the corner or pass on_nyquist='adapt'"
         )
     return None
+
+
+def _check_order(order: int) -> None:
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or not 1 <= order <= 16:
+        raise SignalError(f"filter order must be an integer from 1 to 16, got {order!r}")
 
 
 def design_bandpass(
@@ -68,8 +82,7 @@ def design_bandpass(
     that says so; ``'raise'`` raises :class:`SignalError`.
     """
     fs = check_fs(fs)
-    if order < 1:
-        raise SignalError(f"filter order must be >= 1, got {order}")
+    _check_order(order)
     lo = _check_corner(low, fs, "high-pass (low)", "raise")
     hi = _check_corner(high, fs, "low-pass (high)", on_nyquist)
     if hi is None:
@@ -88,6 +101,7 @@ def design_bandpass(
 def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDArray[np.float64]:
     """Butterworth high-pass as second-order sections."""
     fs = check_fs(fs)
+    _check_order(order)
     c = _check_corner(cutoff, fs, "high-pass", "raise")
     return np.asarray(sps.butter(order, c, btype="highpass", fs=fs, output="sos"))
 
@@ -95,29 +109,116 @@ def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDAr
 def design_lowpass(fs: float, cutoff: float = 6.0, order: int = 4) -> npt.NDArray[np.float64]:
     """Butterworth low-pass as second-order sections."""
     fs = check_fs(fs)
+    _check_order(order)
     c = _check_corner(cutoff, fs, "low-pass", "raise")
     return np.asarray(sps.butter(order, c, btype="lowpass", fs=fs, output="sos"))
 
 
-def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Zero-phase filtering along axis 0, equal to ``scipy.signal.sosfiltfilt(sos, x, axis=0)``."""
-    arr, was_1d = as_2d(x)
-    sos_a = np.asarray(sos, dtype=np.float64)
-    padlen = 3 * (2 * len(sos_a) + 1 - min((sos_a[:, 2] == 0).sum(), (sos_a[:, 5] == 0).sum()))
-    if arr.shape[0] <= padlen:
+def _validate_sos(sos: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Return ``sos`` as a C-contiguous float64 ``(n_sections, 6)`` array with ``a0 == 1``."""
+    try:
+        s = np.array(sos, dtype=np.float64, ndmin=2)
+    except (TypeError, ValueError):
+        raise SignalError("sos must be an array of second-order sections, shape (n, 6)") from None
+    if s.ndim != 2 or s.shape[1] != 6 or s.shape[0] == 0:
         raise SignalError(
-            f"signal of {arr.shape[0]} samples is too short for zero-phase filtering "
-            f"(needs more than {padlen})"
+            f"sos must have shape (n_sections, 6) as returned by scipy.signal.butter(..., "
+            f"output='sos'), got shape {s.shape}"
         )
-    y = sps.sosfiltfilt(sos_a, arr, axis=0)
-    return restore_shape(np.ascontiguousarray(y), was_1d)
+    if not np.isfinite(s).all():
+        raise SignalError("sos contains NaN/inf coefficients; check the filter design")
+    if not (s[:, 3] == 1.0).all():
+        raise SignalError("sos[:, 3] (a0 of every section) must be 1; normalise the design")
+    return np.ascontiguousarray(s)
+
+
+def sos_padlen(sos: npt.ArrayLike) -> int:
+    """Odd-extension length used by zero-phase filtering, exactly as scipy's ``sosfiltfilt``.
+
+    ``3 * (2 * n_sections + 1 - min(#(b2 == 0), #(a2 == 0)))``.
+    """
+    s = _validate_sos(sos)
+    ntaps = 2 * len(s) + 1 - min(int((s[:, 2] == 0).sum()), int((s[:, 5] == 0).sum()))
+    return 3 * ntaps
+
+
+def channel_coefficients(
+    sos_per_channel: list[npt.NDArray[np.float64] | None],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Blocked per-channel kernel coefficients and unit initial conditions.
+
+    Returns ``coef`` of shape ``(n_blocks, ns4, 5, LANES)`` (b0, b1, b2, a1, a2) and ``zi`` of shape
+    ``(n_blocks, ns4, 2, LANES)`` (``scipy.signal.sosfilt_zi`` of each channel's design), where
+    ``ns4`` is the largest section count rounded up to a multiple of 4. ``None`` means "do not
+    filter this channel". Missing sections and lanes past the last channel are identity sections
+    (b0 = 1, rest 0), which pass samples through bit for bit.
+    """
+    lanes = _k.LANES
+    designs = [None if s is None else _validate_sos(s) for s in sos_per_channel]
+    ns = max([1] + [len(s) for s in designs if s is not None])
+    ns4 = 4 * ((ns + 3) // 4)
+    nc = len(designs)
+    nb = (nc + lanes - 1) // lanes
+    coef = np.zeros((nb, ns4, 5, lanes))
+    zi = np.zeros((nb, ns4, 2, lanes))
+    coef[:, :, 0, :] = 1.0
+    cache: dict[bytes, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
+    for c, s in enumerate(designs):
+        if s is None:
+            continue
+        key = s.tobytes()
+        if key not in cache:
+            cache[key] = (s[:, [0, 1, 2, 4, 5]], np.asarray(sps.sosfilt_zi(s), dtype=np.float64))
+        cs, zs = cache[key]
+        b, j = divmod(c, lanes)
+        coef[b, : len(s), :, j] = cs
+        zi[b, : len(s), :, j] = zs
+    return coef, zi
+
+
+def _broadcast_design(
+    sos: npt.NDArray[np.float64], n_channels: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    return channel_coefficients([sos] * n_channels)
+
+
+def _scratch() -> npt.NDArray[np.float64]:
+    return np.zeros((_k.TILE, _k.LANES))
+
+
+def _check_padlen(n_samples: int, padlen: int) -> None:
+    if n_samples <= padlen:
+        raise SignalError(
+            f"signal of {n_samples} samples is too short for zero-phase filtering with this "
+            f"design (needs more than {padlen} samples, the odd-extension length); use a longer "
+            "segment or causal filtering (zero_phase=False)"
+        )
+
+
+def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Zero-phase filtering along axis 0, equal to ``scipy.signal.sosfiltfilt(sos, x, axis=0)``.
+
+    Same odd extension (``padlen = 3 * (2 * n_sections + 1 - ...)``) and the same
+    ``sosfilt_zi`` initial conditions as scipy; computed by a numba kernel on time-major data.
+    """
+    s = _validate_sos(sos)
+    arr, was_1d = as_2d(x)
+    padlen = sos_padlen(s)
+    _check_padlen(arr.shape[0], padlen)
+    coef, zi = _broadcast_design(s, arr.shape[1])
+    out = np.empty_like(arr)
+    _k.sosfiltfilt_tm(coef, zi, arr, out, padlen, False, 0, 0)
+    return restore_shape(out, was_1d)
 
 
 def sosfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Causal filtering along axis 0 from rest, equal to ``scipy.signal.sosfilt(sos, x, axis=0)``."""
+    s = _validate_sos(sos)
     arr, was_1d = as_2d(x)
-    y = sps.sosfilt(np.asarray(sos, dtype=np.float64), arr, axis=0)
-    return restore_shape(np.ascontiguousarray(y), was_1d)
+    coef, _ = _broadcast_design(s, arr.shape[1])
+    out = np.empty_like(arr)
+    _k.sosfilt_tm(coef, np.zeros(coef.shape[:2] + (2, _k.LANES)), arr, out, _scratch())
+    return restore_shape(out, was_1d)
 
 
 def bandpass(

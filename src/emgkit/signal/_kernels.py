@@ -1,0 +1,475 @@
+"""numba kernels of the signal chain (time-major arrays, channels innermost).
+
+Every kernel goes through :func:`emgkit.signal._numba.jit` (``cache=True``; ``EMGKIT_NUMBA=0`` runs
+them as plain Python). What makes them fast (performance-anchors.md, "What decided numba speed",
+re-measured here):
+
+- data are C-contiguous ``(n_samples, n_channels)`` float64, channels innermost;
+- channels are processed in explicit blocks of ``LANES = 16``. LLVM's loop vectoriser (numba
+  leaves the SLP vectoriser off) vectorises a lane loop only when the loop is not fully unrolled
+  first and its trip count covers vector width x interleave; a 16-lane loop whose body holds four
+  whole biquads does both (measured: 8 lanes stayed scalar, about 3.5x slower);
+- time is tiled: ``TILE`` samples of a block are copied into a small L1-resident buffer, filtered
+  in place by groups of four sections (``_quad``) and written back, so state and coefficients
+  stay in cache and the last group can be fused with squaring and the moving RMS;
+- column offsets are unsigned (``np.uint64``) so numba emits no negative-index handling;
+- coefficients are blocked and per lane: ``coef[b, s, k, j]`` (``k`` = b0, b1, b2, a1, a2 with
+  a0 == 1) for channel ``b * LANES + j``; the number of sections is padded to a multiple of four
+  and lanes past the last channel are padded, both with identity sections (b0 = 1, rest 0), which
+  pass samples through bit for bit. Channels that must not be filtered (envelope channels) carry
+  identity sections too, and channels with different designs share one pass.
+
+The biquads are direct form II transposed, as scipy's ``sosfilt`` (with FMA contraction allowed,
+so results agree with scipy to about 1e-15 relative, not bit for bit).
+
+Numba's on-disk cache is keyed on this file: clear ``__pycache__`` when a kernel module changes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from emgkit.signal._numba import jit
+
+LANES = 16
+TILE = 128
+C4 = 20 * LANES  # flat size of the coefficients of one group of four sections
+Z4 = 8 * LANES  # flat size of the state of one group of four sections
+
+# Typing note: kernels are untyped for mypy (numba types them at call time).
+
+
+@jit(fastmath={"contract"})
+def _quad(cf, zf, bf, nt):  # type: ignore[no-untyped-def]
+    """Filter the tile ``bf`` (flat ``(nt, LANES)``) in place through four sections.
+
+    ``cf``: flat coefficients ``(4, 5, LANES)``; ``zf``: flat state ``(4, 2, LANES)`` (views of
+    one group of four sections).
+    Flat 1-D arrays with explicit offsets are what LLVM vectorises here (2-D/3-D indexing of the
+    same loop stayed scalar: 240 vs 920 M samples/s for one pass in L1).
+    """
+    L = LANES
+    for t in range(nt):
+        bt = t * L
+        for j in range(L):
+            v = bf[bt + j]
+            y = cf[j] * v + zf[j]
+            zf[j] = cf[L + j] * v - cf[3 * L + j] * y + zf[L + j]
+            zf[L + j] = cf[2 * L + j] * v - cf[4 * L + j] * y
+            v = y
+            y = cf[5 * L + j] * v + zf[2 * L + j]
+            zf[2 * L + j] = cf[6 * L + j] * v - cf[8 * L + j] * y + zf[3 * L + j]
+            zf[3 * L + j] = cf[7 * L + j] * v - cf[9 * L + j] * y
+            v = y
+            y = cf[10 * L + j] * v + zf[4 * L + j]
+            zf[4 * L + j] = cf[11 * L + j] * v - cf[13 * L + j] * y + zf[5 * L + j]
+            zf[5 * L + j] = cf[12 * L + j] * v - cf[14 * L + j] * y
+            v = y
+            y = cf[15 * L + j] * v + zf[6 * L + j]
+            zf[6 * L + j] = cf[16 * L + j] * v - cf[18 * L + j] * y + zf[7 * L + j]
+            zf[7 * L + j] = cf[17 * L + j] * v - cf[19 * L + j] * y
+            bf[bt + j] = y
+
+
+@jit(fastmath={"contract"})
+def _quad_ms(cf, zf, bf, nt, ring, acc, slot, step, nw, inv, ms):  # type: ignore[no-untyped-def]
+    """``_quad`` fused with squaring and a running-sum window: ``ms[t] = sum(window) * inv[t]``.
+
+    ``ring`` (flat ``(nw, LANES)``) slot ``slot`` holds the square leaving the window; slots
+    advance by ``step`` (+1 forward in time, -1 backward). Whenever the slot reaches the end of
+    its cycle the sum is recomputed exactly from the ring, so rounding never accumulates beyond
+    one window; the schedule depends only on the absolute sample index. Returns the next slot.
+    """
+    L = LANES
+    resync = nw - 1 if step > 0 else 0
+    for t in range(nt):
+        bt = t * L
+        br = np.uint64(slot) * np.uint64(L)
+        it = inv[t]
+        for j in range(L):
+            v = bf[bt + j]
+            y = cf[j] * v + zf[j]
+            zf[j] = cf[L + j] * v - cf[3 * L + j] * y + zf[L + j]
+            zf[L + j] = cf[2 * L + j] * v - cf[4 * L + j] * y
+            v = y
+            y = cf[5 * L + j] * v + zf[2 * L + j]
+            zf[2 * L + j] = cf[6 * L + j] * v - cf[8 * L + j] * y + zf[3 * L + j]
+            zf[3 * L + j] = cf[7 * L + j] * v - cf[9 * L + j] * y
+            v = y
+            y = cf[10 * L + j] * v + zf[4 * L + j]
+            zf[4 * L + j] = cf[11 * L + j] * v - cf[13 * L + j] * y + zf[5 * L + j]
+            zf[5 * L + j] = cf[12 * L + j] * v - cf[14 * L + j] * y
+            v = y
+            y = cf[15 * L + j] * v + zf[6 * L + j]
+            zf[6 * L + j] = cf[16 * L + j] * v - cf[18 * L + j] * y + zf[7 * L + j]
+            zf[7 * L + j] = cf[17 * L + j] * v - cf[19 * L + j] * y
+            sq = y * y
+            ju = np.uint64(j)
+            a = acc[j] + (sq - ring[br + ju])
+            ring[br + ju] = sq
+            acc[j] = a
+            ms[bt + j] = a * it
+        if slot == resync:
+            for j in range(L):
+                acc[j] = 0.0
+            for i in range(nw):
+                bi = i * L
+                for j in range(L):
+                    acc[j] += ring[bi + j]
+        slot += step
+        if slot == nw:
+            slot = 0
+        elif slot < 0:
+            slot = nw - 1
+    return slot
+
+
+@jit(error_model="numpy")
+def _sqrt_rows(flat, nt):  # type: ignore[no-untyped-def]
+    """``ms[:nt] = sqrt(max(ms, 0))`` over a flat, vectorisable loop."""
+    for q in range(nt * LANES):
+        flat[q] = np.sqrt(max(flat[q], 0.0))
+
+
+@jit
+def _filter_buf(cb, z, buf, nt):  # type: ignore[no-untyped-def]
+    cf = cb.reshape(cb.size)
+    zf = z.reshape(z.size)
+    bf = buf.reshape(buf.size)
+    for g in range(cb.shape[0] // 4):
+        _quad(cf[g * C4 : (g + 1) * C4], zf[g * Z4 : (g + 1) * Z4], bf, nt)
+
+
+@jit
+def _all_finite(x):  # type: ignore[no-untyped-def]
+    flat = x.reshape(x.size)
+    acc = 0.0
+    for q in range(flat.size):
+        acc += flat[q] * 0.0
+    return acc == 0.0
+
+
+# ----------------------------------------------------------------------------------------------
+# causal filtering and the streaming envelope
+# ----------------------------------------------------------------------------------------------
+
+
+@jit
+def _copy_in(xf, row0, step, nc, c0, w, bf, nt, rect):  # type: ignore[no-untyped-def]
+    """``bf[i, :w] = x[row0 + i * step, c0 : c0 + w]`` (``|x|`` if ``rect``) on flat views."""
+    for i in range(nt):
+        r = np.uint64((row0 + i * step) * nc) + c0
+        o = np.uint64(i * LANES)
+        if rect:
+            for j in range(w):
+                bf[o + np.uint64(j)] = abs(xf[r + np.uint64(j)])
+        else:
+            for j in range(w):
+                bf[o + np.uint64(j)] = xf[r + np.uint64(j)]
+
+
+@jit
+def _copy_out(bf, nt, of, row0, step, nc, c0, w):  # type: ignore[no-untyped-def]
+    """``out[row0 + i * step, c0 : c0 + w] = bf[i, :w]`` on flat views."""
+    for i in range(nt):
+        r = np.uint64((row0 + i * step) * nc) + c0
+        o = np.uint64(i * LANES)
+        for j in range(w):
+            of[r + np.uint64(j)] = bf[o + np.uint64(j)]
+
+
+@jit
+def _last_group(cf, zf, bf, nt, ng, rf, acc, slot, step, nw, inv, msf):  # type: ignore[no-untyped-def]
+    """All groups of four sections, the last fused with the running sum; then the square root."""
+    for g in range(ng - 1):
+        _quad(cf[g * C4 : (g + 1) * C4], zf[g * Z4 : (g + 1) * Z4], bf, nt)
+    g = ng - 1
+    slot = _quad_ms(
+        cf[g * C4 : (g + 1) * C4], zf[g * Z4 : (g + 1) * Z4], bf, nt, rf, acc, slot, step, nw, inv, msf
+    )
+    _sqrt_rows(msf, nt)
+    return slot
+
+
+@jit
+def sosfilt_tm(coef, state, x, out, buf):  # type: ignore[no-untyped-def]
+    """Causal sos filtering of ``x`` into ``out`` (may be ``x``), carrying ``state`` in place.
+
+    ``coef`` (nb, ns4, 5, LANES), ``state`` (nb, ns4, 2, LANES), ``buf`` (TILE, LANES) scratch.
+    With zero state this equals ``scipy.signal.sosfilt(sos, x, axis=0)``.
+    """
+    n = x.shape[0]
+    nc = x.shape[1]
+    xf = x.reshape(x.size)
+    of = out.reshape(out.size)
+    bf = buf.reshape(buf.size)
+    for b in range(coef.shape[0]):
+        c0 = np.uint64(b * LANES)
+        w = min(LANES, nc - b * LANES)
+        for t0 in range(0, n, TILE):
+            nt = min(TILE, n - t0)
+            _copy_in(xf, t0, 1, nc, c0, w, bf, nt, False)
+            _filter_buf(coef[b], state[b], buf, nt)
+            _copy_out(bf, nt, of, t0, 1, nc, c0, w)
+
+
+@jit
+def stream_envelope_tm(coef, state, ring, acc, pos, x, out, buf, ms, inv):  # type: ignore[no-untyped-def]  # noqa: E501
+    """Causal filter, square and trailing moving RMS in one pass, carrying all state.
+
+    Parameters
+    ----------
+    coef, state : (nb, ns4, 5 | 2, LANES) blocked coefficients and filter state (updated).
+    ring : (nb, n_win, LANES) squares of the last ``n_win`` filtered samples, slot = index mod n_win.
+    acc : (nb, LANES) running sums of the rings.
+    pos : (1,) int64 number of samples seen so far (absolute index of ``x[0]``), updated.
+    x, out : (n, C) C-contiguous; ``out`` may be ``x``.
+    buf, ms : (TILE, LANES) scratch; inv : (TILE,) scratch.
+
+    Returns False (and changes nothing) if ``x`` holds NaN/inf. The sample at absolute index
+    ``i`` gets the RMS of the filtered samples ``max(0, i - n_win + 1) .. i``. Because every step
+    depends only on absolute sample indices, any chunking gives bit-identical output.
+    """
+    if not _all_finite(x):
+        return False
+    n = x.shape[0]
+    nc = x.shape[1]
+    nw = ring.shape[1]
+    p0 = pos[0]
+    ng = coef.shape[1] // 4
+    xf = x.reshape(x.size)
+    of = out.reshape(out.size)
+    bf = buf.reshape(buf.size)
+    msf = ms.reshape(ms.size)
+    for b in range(coef.shape[0]):
+        c0 = np.uint64(b * LANES)
+        w = min(LANES, nc - b * LANES)
+        cb = coef[b]
+        z = state[b]
+        cf = cb.reshape(cb.size)
+        zf = z.reshape(z.size)
+        rf = ring[b].reshape(nw * LANES)
+        slot = p0 % nw
+        for t0 in range(0, n, TILE):
+            nt = min(TILE, n - t0)
+            _copy_in(xf, t0, 1, nc, c0, w, bf, nt, False)
+            for i in range(nt):
+                inv[i] = 1.0 / min(p0 + t0 + i + 1, nw)
+            slot = _last_group(cf, zf, bf, nt, ng, rf, acc[b], slot, 1, nw, inv, msf)
+            _copy_out(msf, nt, of, t0, 1, nc, c0, w)
+    pos[0] = p0 + n
+    return True
+
+
+# ----------------------------------------------------------------------------------------------
+# zero-phase filtering, optionally fused with rectification and moving RMS
+# ----------------------------------------------------------------------------------------------
+
+
+@jit
+def _ext_value(x, e, n, padlen, c, rect):  # type: ignore[no-untyped-def]
+    """Sample ``e`` of scipy's odd extension of column ``c`` (rectified first if ``rect``)."""
+    if e < padlen:
+        a = x[0, c]
+        v = x[np.uint64(padlen - e), c]
+    else:  # right padding, e >= padlen + n
+        a = x[np.uint64(n - 1), c]
+        v = x[np.uint64(n - 2 - (e - padlen - n)), c]
+    if rect:
+        a = abs(a)
+        v = abs(v)
+    return 2.0 * a - v
+
+
+@jit
+def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ignore[no-untyped-def]
+    """Zero-phase sos filtering equal to ``scipy.signal.sosfiltfilt(sos, x, axis=0)``.
+
+    Odd extension of ``padlen`` samples at both ends; initial conditions ``zi * ext[0]`` forward
+    and ``zi * y[-1]`` backward, as scipy. ``out`` must not be ``x``; both C-contiguous. The
+    left-padding outputs are never needed and the right-padding ones are buffered
+    (``padlen`` x LANES), so no padded copy of the signal is made. ``rect_in``: filter ``|x|``.
+    ``n_win > 0``: the backward pass also squares its output and writes the moving RMS over
+    ``n_win`` samples instead, output sample ``s`` using the window
+    ``[s - k_off, s - k_off + n_win)`` truncated to the signal (``k_off = n_win // 2`` centred,
+    ``n_win - 1`` trailing).
+    """
+    n = x.shape[0]
+    nc = x.shape[1]
+    ns4 = coef.shape[1]
+    ng = ns4 // 4
+    buf = np.zeros((TILE, LANES))
+    ms = np.zeros((TILE, LANES))
+    inv = np.empty(TILE)
+    tail = np.zeros((max(padlen, 1), LANES))
+    ring = np.zeros((max(n_win, 1), LANES))
+    acc = np.zeros(LANES)
+    z = np.empty((ns4, 2, LANES))
+    xf = x.reshape(x.size)
+    of = out.reshape(out.size)
+    bf = buf.reshape(buf.size)
+    msf = ms.reshape(ms.size)
+    rf = ring.reshape(ring.size)
+    zf = z.reshape(z.size)
+    for b in range(coef.shape[0]):
+        c0 = np.uint64(b * LANES)
+        w = min(LANES, nc - b * LANES)
+        cb = coef[b]
+        cf = cb.reshape(cb.size)
+        # ---- forward pass: left padding (outputs not needed), signal, right padding (kept)
+        for s in range(ns4):
+            for k in range(2):
+                for j in range(LANES):
+                    z[s, k, j] = 0.0
+                for j in range(w):
+                    z[s, k, j] = zi[b, s, k, j] * _ext_value(
+                        x, 0, n, padlen, c0 + np.uint64(j), rect_in
+                    )
+        for e0 in range(0, padlen, TILE):
+            nt = min(TILE, padlen - e0)
+            for i in range(nt):
+                for j in range(w):
+                    buf[i, j] = _ext_value(x, e0 + i, n, padlen, c0 + np.uint64(j), rect_in)
+            _filter_buf(cb, z, buf, nt)
+        for t0 in range(0, n, TILE):
+            nt = min(TILE, n - t0)
+            _copy_in(xf, t0, 1, nc, c0, w, bf, nt, rect_in)
+            _filter_buf(cb, z, buf, nt)
+            _copy_out(bf, nt, of, t0, 1, nc, c0, w)
+        for e0 in range(0, padlen, TILE):
+            nt = min(TILE, padlen - e0)
+            for i in range(nt):
+                for j in range(w):
+                    buf[i, j] = _ext_value(
+                        x, padlen + n + e0 + i, n, padlen, c0 + np.uint64(j), rect_in
+                    )
+            _filter_buf(cb, z, buf, nt)
+            for i in range(nt):
+                for j in range(LANES):
+                    tail[e0 + i, j] = buf[i, j]
+        # ---- backward pass, from zi * y[-1]: right padding, then the signal
+        for s in range(ns4):
+            for k in range(2):
+                for j in range(LANES):
+                    z[s, k, j] = zi[b, s, k, j] * tail[padlen - 1, j]
+        for i0 in range(0, padlen, TILE):
+            nt = min(TILE, padlen - i0)
+            for i in range(nt):
+                for j in range(LANES):
+                    buf[i, j] = tail[padlen - 1 - i0 - i, j]
+            _filter_buf(cb, z, buf, nt)
+        if n_win == 0:
+            for r0 in range(0, n, TILE):
+                nt = min(TILE, n - r0)
+                _copy_in(of, n - 1 - r0, -1, nc, c0, w, bf, nt, False)
+                _filter_buf(cb, z, buf, nt)
+                _copy_out(bf, nt, of, n - 1 - r0, -1, nc, c0, w)
+            continue
+        # ---- backward pass fused with squaring and the moving RMS; output s = t + k_off
+        for q in range(rf.size):
+            rf[q] = 0.0
+        for j in range(LANES):
+            acc[j] = 0.0
+        slot = (n - 1) % n_win
+        for r0 in range(0, n, TILE):
+            nt = min(TILE, n - r0)
+            _copy_in(of, n - 1 - r0, -1, nc, c0, w, bf, nt, False)
+            for i in range(nt):
+                t = n - 1 - r0 - i
+                inv[i] = 1.0 / (min(t + n_win, n) - t)
+            slot = _last_group(cf, zf, bf, nt, ng, rf, acc, slot, -1, n_win, inv, msf)
+            # rows whose output sample s = t + k_off lies inside the signal
+            skip = max(0, k_off - r0)
+            if skip < nt:
+                _copy_out(msf[skip * LANES :], nt - skip, of, n - 1 - r0 - skip + k_off, -1, nc, c0, w)
+        # first k_off samples: windows [0, s - k_off + n_win), shrinking from the top
+        for s_out in range(k_off - 1, -1, -1):
+            p = s_out - k_off + n_win
+            if p < n:
+                pu = np.uint64(p % n_win)
+                for j in range(LANES):
+                    acc[j] -= ring[pu, np.uint64(j)]
+            iv = 1.0 / min(p, n)
+            so = np.uint64(s_out)
+            for j in range(w):
+                out[so, c0 + np.uint64(j)] = math.sqrt(max(acc[j] * iv, 0.0))
+
+
+# ----------------------------------------------------------------------------------------------
+# envelopes
+# ----------------------------------------------------------------------------------------------
+
+
+@jit
+def moving_rms_tm(x, out, n_win, k_off):  # type: ignore[no-untyped-def]
+    """Moving RMS with a running add/subtract sum, window ``[s - k_off, s - k_off + n_win)``.
+
+    The window is truncated to the signal at both ends. The sum is recomputed exactly from ``x``
+    every ``n_win`` samples, so rounding never accumulates beyond one window (a cumsum drifts with
+    recording length). ``out`` must not be ``x``.
+    """
+    n = x.shape[0]
+    nc = x.shape[1]
+    acc = np.zeros(nc)
+    for t in range(n):
+        tu = np.uint64(t)
+        if t % n_win == n_win - 1:
+            for c in range(nc):
+                acc[c] = 0.0
+            for i in range(t - n_win + 1, t + 1):
+                iu = np.uint64(i)
+                for c in range(nc):
+                    v = x[iu, np.uint64(c)]
+                    acc[c] += v * v
+        elif t >= n_win:
+            ou = np.uint64(t - n_win)
+            for c in range(nc):
+                cu = np.uint64(c)
+                v = x[tu, cu]
+                o = x[ou, cu]
+                acc[c] += v * v - o * o
+        else:
+            for c in range(nc):
+                v = x[tu, np.uint64(c)]
+                acc[c] += v * v
+        s_out = t + k_off - n_win + 1
+        if s_out >= 0:
+            iv = 1.0 / min(t + 1, n_win)
+            so = np.uint64(s_out)
+            for c in range(nc):
+                out[so, np.uint64(c)] = math.sqrt(max(acc[c] * iv, 0.0))
+    # last samples: windows [s - k_off, n), shrinking from the bottom
+    for s_out in range(max(n + k_off - n_win + 1, 0), n):
+        p = s_out - k_off - 1
+        if p >= 0:
+            pu = np.uint64(p)
+            for c in range(nc):
+                o = x[pu, np.uint64(c)]
+                acc[c] -= o * o
+        iv = 1.0 / (n - max(s_out - k_off, 0))
+        so = np.uint64(s_out)
+        for c in range(nc):
+            out[so, np.uint64(c)] = math.sqrt(max(acc[c] * iv, 0.0))
+
+
+@jit
+def tkeo_tm(x, out):  # type: ignore[no-untyped-def]
+    """Teager-Kaiser energy ``x[t]^2 - x[t-1] x[t+1]``; the end samples repeat their neighbours."""
+    n = x.shape[0]
+    nc = x.shape[1]
+    if n < 3:
+        for t in range(n):
+            for c in range(nc):
+                out[t, c] = x[t, c] * x[t, c]
+        return
+    for t in range(1, n - 1):
+        tu = np.uint64(t)
+        for c in range(nc):
+            cu = np.uint64(c)
+            v = x[tu, cu]
+            out[tu, cu] = v * v - x[tu - np.uint64(1), cu] * x[tu + np.uint64(1), cu]
+    for c in range(nc):
+        out[0, c] = out[1, c]
+        out[n - 1, c] = out[n - 2, c]
