@@ -77,9 +77,10 @@ def _print_summary(result: object) -> None:
     for _, r in mvc.iterrows():
         print(f"  {r['channel']:<14} {r['mvc_uv']:8.1f} uV   from {r['source_trial']}")
     print(
-        "\nPer trial, muscle and side (mean over reps). SA = symmetry angle (+ = right larger);"
-        "\nonset = latency to movement onset (negative = before); G:H, G:E = glute:hamstring and"
-        "\nglute:erector %MVC ratios per side.\n"
+        "\nPer trial, muscle and side (mean over reps). SA = symmetry angle (+ = right larger;"
+        "\nsingle-leg trials are compared as a pair below); onset = latency to movement onset"
+        "\n(negative = before); G:H, G:E = glute:hamstring and glute:erector %MVC ratios per side"
+        "\n(single-leg trials: working leg only).\n"
     )
     print(summary_table(result).to_string(index=False))
     if not result.symmetry.empty:

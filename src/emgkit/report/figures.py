@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 __all__ = ["plot_envelopes", "plot_pct_mvc"]
 
 _SIDE_COLOURS = {"left": "#1f77b4", "right": "#d62728"}
+_MUSCLE_COLOURS = {
+    "glute_max": "#6a3d9a",
+    "hamstrings": "#e66101",
+    "biceps_femoris": "#e66101",
+    "semitendinosus": "#fdb863",
+    "erector_spinae": "#1b7837",
+    "multifidus": "#5aae61",
+}
 _TRIAL_COLOURS = {
     "mvc": "#dddddd",
     "single_leg_bridge": "#fde0c5",
@@ -115,6 +123,7 @@ def plot_pct_mvc(result: BridgeResult, save: str | Path | None = None) -> Figure
     width = 0.8 / (2 * len(muscles))
     x = np.arange(len(trials))
     for mi, muscle in enumerate(muscles):
+        colour = _MUSCLE_COLOURS.get(str(muscle), "#555555")
         for si, side in enumerate(("left", "right")):
             vals = [
                 float(
@@ -127,12 +136,14 @@ def plot_pct_mvc(result: BridgeResult, save: str | Path | None = None) -> Figure
                 x + off,
                 vals,
                 width,
-                color=_SIDE_COLOURS[side],
-                alpha=0.45 + 0.55 * (mi + 1) / len(muscles),
-                label=f"{muscle.replace('_', ' ')} {side[0].upper()}",
+                color=colour if side == "right" else "white",
+                edgecolor=colour,
+                hatch="" if side == "right" else "////",
+                label=f"{str(muscle).replace('_', ' ')} {side}",
             )
     ax.set_xticks(x, trials, rotation=20, ha="right", fontsize=8)
     ax.set_ylabel("%MVC (mean over reps)")
+    ax.set_title("Mean %MVC per trial: hatched = left, solid = right", fontsize=9)
     ax.legend(ncols=len(muscles), fontsize=7, frameon=False)
     if save is not None:
         fig.savefig(save, dpi=110, metadata=_metadata(save))

@@ -38,7 +38,10 @@ def summary_table(result: BridgeResult) -> pd.DataFrame:
         R = float(by_side["pct_mvc"].get("right", np.nan))
         from emgkit.analysis.metrics import symmetry_angle
 
-        sa = float(symmetry_angle(L, R))
+        # within a single-leg trial, left vs right is working vs lifted leg: not an asymmetry
+        single = str(grp["task"].iloc[0]) == "single_leg_bridge"
+        work = str(grp["side_task"].iloc[0])
+        sa = float("nan") if single else float(symmetry_angle(L, R))
         row = {
             "trial": trial,
             "muscle": _SHORT.get(str(muscle), str(muscle)),
@@ -50,6 +53,9 @@ def summary_table(result: BridgeResult) -> pd.DataFrame:
         }
         if muscle == "glute_max":
             for side, tag in (("left", "L"), ("right", "R")):
+                if single and side != work:
+                    row[f"G:H {tag}"] = row[f"G:E {tag}"] = ""
+                    continue
                 gh = rat["glute_ham"].get((trial, side), np.nan)
                 ge = rat["glute_erector"].get((trial, side), np.nan)
                 row[f"G:H {tag}"] = _fmt(float(gh), ".2f")

@@ -1,0 +1,58 @@
+"""The command line: --help everywhere, and `emgkit demo` end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emgkit.cli import main
+
+
+def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for cmd in ("demo", "info", "analyze"):
+        assert cmd in out
+
+
+def test_help_is_fast_and_imports_no_heavy_modules() -> None:
+    code = (
+        "import sys; from emgkit.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('scipy', 'pandas', 'matplotlib', 'numba') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout
+
+
+def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "demo"
+    assert main(["demo", "--out", str(out_dir), "--reps", "2", "--fs", "1000"]) == 0
+    text = capsys.readouterr().out
+    assert "right_inhibition" in text
+    assert "slb_left" in text and "dlb_squeeze" in text
+    assert "glute max" in text
+    bdf = next(out_dir.glob("*.bdf"))
+    assert (out_dir / "envelopes.png").stat().st_size > 10_000
+    assert (out_dir / "pct_mvc.png").stat().st_size > 5_000
+
+    from emgkit.io import read
+
+    rec = read(bdf)
+    assert rec.fs == 1000.0
+    assert [c.muscle for c in rec.channels][:2] == ["glute_max", "glute_max"]
+    assert rec.events_for(label="hold")
+
+
+def test_error_is_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "x.txt"
+    bad.write_text("not a recording\n")
+    assert main(["info", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "emgkit info: error:" in err and "x.txt" in err
