@@ -1,0 +1,534 @@
+"""Record a session: device -> crash-safe journal -> BDF+, from the CLI or from Python/Jupyter.
+
+While streaming, only the journal is written (raw bytes, fsync'd every second, see
+:mod:`emgkit.acquisition.journal`). At stop the journal is re-parsed into a
+:class:`~emgkit.recording.Recording` (missing samples as NaN rows plus :class:`Gap` records
+exactly where samples were lost), written to BDF+ atomically (a temporary file renamed into
+place), read back to verify, and only then is the journal removed (``keep_journal=False``).
+
+Examples
+--------
+>>> from emgkit.acquisition.recorder import Recorder  # doctest: +SKIP
+>>> rec = Recorder("emulated-cyton", out="s01.bdf").start()  # doctest: +SKIP
+>>> rec.add_marker("hold start"); rec.add_pain(3)  # doctest: +SKIP
+>>> path = rec.stop()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from emgkit.acquisition import journal as _journal
+from emgkit.acquisition.devices import DeviceDriver, make_driver
+from emgkit.acquisition.transport import DeviceReader, ReaderStats, Subscription, open_port
+from emgkit.errors import ConfigError, EmgkitWarning, RecordingError
+from emgkit.recording import Recording
+
+__all__ = ["DEVICES", "Recorder", "finalize", "record", "recover"]
+
+log = logging.getLogger(__name__)
+
+DEVICES = (
+    "cyton",
+    "cyton-daisy",
+    "arduino",
+    "emulated-cyton",
+    "emulated-cyton-daisy",
+    "emulated-arduino",
+)
+
+MarkerSource = Callable[[], Iterable[tuple[str, str]]]
+
+
+def _default_out(device: str) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(f"emgkit-{device}-{stamp}.bdf")
+
+
+class Recorder:
+    """Record one device into a crash-safe journal, then finalise it to BDF+.
+
+    Parameters
+    ----------
+    device : str
+        One of :data:`DEVICES`. ``emulated-*`` starts an emulator on a pseudo-terminal and
+        records from it through the real serial path.
+    port : str, optional
+        Serial port path or pyserial URL (ignored for emulated devices unless given).
+    montage : str
+        Montage name or TOML path; gives the channel names of the first columns.
+    out : path, optional
+        BDF+ file to write at stop (default ``emgkit-<device>-<time>.bdf``). The journal is
+        ``<out>.journal/`` beside it unless ``journal_dir`` is given.
+    fs, gains : optional
+        Arduino sampling rate / Cyton ADS1299 gains (one value or one per channel).
+    subject, session, notes : str
+        Session metadata (``subject`` must be a pseudonym).
+    power_line_hz : float, optional
+        50 or 60; stored in the session info and used by the live view.
+    sync_interval : float
+        Journal fsync interval in seconds (a crash loses at most this much).
+    keep_journal : bool
+        Keep the journal after the BDF+ is verified (default: remove it).
+    emulator : dict, optional
+        Options for :func:`emgkit.simulate.emulators.emulate` (``subject``, ``faults``,
+        ``realtime`` (default True), ``samples_uv``...).
+    n_channels, kinds : optional
+        Arduino channel count and MyoWare output kinds to configure.
+    """
+
+    def __init__(
+        self,
+        device: str,
+        port: str | None = None,
+        *,
+        montage: str = "bridge6",
+        out: str | os.PathLike[str] | None = None,
+        journal_dir: str | os.PathLike[str] | None = None,
+        fs: float | None = None,
+        gains: list[int] | int | None = None,
+        n_channels: int | None = None,
+        kinds: list[str] | None = None,
+        subject: str = "anonymous",
+        session: str = "",
+        notes: str = "",
+        power_line_hz: float | None = None,
+        sync_interval: float = 1.0,
+        keep_journal: bool = False,
+        emulator: dict[str, Any] | None = None,
+        read_timeout: float = 0.05,
+        reconnect: bool = True,
+    ) -> None:
+        if device not in DEVICES:
+            raise ConfigError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+        if port is None and not device.startswith("emulated-"):
+            raise ConfigError(
+                f"give the serial port of the {device} (run `emgkit devices` to list ports)"
+            )
+        self.device = device
+        self.port = port
+        self.montage = montage
+        self.out = Path(out) if out is not None else _default_out(device)
+        self.journal_dir = (
+            Path(journal_dir)
+            if journal_dir is not None
+            else self.out.with_name(self.out.name + ".journal")
+        )
+        self.subject = subject
+        self.session = session
+        self.notes = notes
+        self.power_line_hz = power_line_hz
+        self.sync_interval = sync_interval
+        self.keep_journal = keep_journal
+        self.emulator_options = dict(emulator or {})
+        self.read_timeout = read_timeout
+        self.reconnect = reconnect
+        self.driver: DeviceDriver = make_driver(
+            device, fs=fs, gains=gains, n_channels=n_channels, kinds=kinds
+        )
+        self.reader: DeviceReader | None = None
+        self.journal: _journal.JournalWriter | None = None
+        self.emulator: Any = None
+        self.status_log: list[tuple[float, str, dict[str, Any]]] = []
+        self.stop_requested = threading.Event()
+        self.journal_error: RecordingError | None = None
+        self.recording: Recording | None = None
+        self._t_start = 0.0
+        self._stopped = False
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def fs(self) -> float:
+        """Sampling rate of the decoded rows."""
+        if self.reader is None:
+            raise RecordingError("the recorder has not started")
+        return self.reader.fs
+
+    @property
+    def stats(self) -> ReaderStats:
+        """Live counters (bytes, rows, lost samples, reconnects)."""
+        if self.reader is None:
+            return ReaderStats()
+        return self.reader.stats
+
+    @property
+    def n_samples(self) -> int:
+        """Samples on the session clock so far (received + lost)."""
+        return self.reader.clock.next_index if self.reader is not None else 0
+
+    @property
+    def elapsed(self) -> float:
+        """Wall-clock seconds since start."""
+        return time.monotonic() - self._t_start if self._t_start else 0.0
+
+    @property
+    def channel_names(self) -> list[str]:
+        """Names of the recorded columns (montage names first)."""
+        if self.journal is None or self.reader is None:
+            return []
+        n = self.reader.parser.n_channels
+        names = [c["name"] for c in self.journal.header.get("channels", [])][:n]
+        names += [f"{self.driver.name}_{i + 1}" for i in range(len(names), n)]
+        return names
+
+    # ------------------------------------------------------------------ lifecycle
+    def _header(self, port_name: str) -> dict[str, Any]:
+        from emgkit import __version__
+        from emgkit.montage import load_montage
+
+        mont = load_montage(self.montage).with_device(self.driver.name)
+        chans = [{**asdict(c), "kind": str(c.kind)} for c in mont.channels]
+        return {
+            "device": self.driver.name,
+            "port": port_name,
+            "parser": self.driver.parser_spec,
+            "fs": None,
+            "firmware": self.driver.firmware,
+            "device_extra": self.driver.extra,
+            "montage": mont.name,
+            "channels": chans,
+            "session": {
+                "subject": self.subject,
+                "session": self.session,
+                "notes": self.notes,
+                "power_line_hz": self.power_line_hz,
+                "hardware_bandwidth_hz": self.driver.hardware_bandwidth_hz,
+            },
+            "start_wall_time": datetime.now(UTC).isoformat(),
+            "emgkit_version": __version__,
+        }
+
+    def _on_status(self, what: str, info: dict[str, Any]) -> None:
+        self.status_log.append((time.monotonic(), what, info))
+        if what == "journal_failed" and self.reader is not None:
+            self.journal_error = self.reader.journal_error
+            self.stop_requested.set()
+            log.error("%s", info.get("error"))
+
+    def start(self) -> Recorder:
+        """Open the port, handshake, create the journal and start streaming."""
+        port_name = self.port
+        if self.device.startswith("emulated-") and port_name is None:
+            from emgkit.simulate.emulators import Emulator, make_model
+
+            opts = dict(self.emulator_options)
+            faults = opts.pop("faults", ())
+            realtime = bool(opts.pop("realtime", True))
+            opts.setdefault("subject", "healthy")
+            kind = self.device.removeprefix("emulated-")
+            model = make_model(kind, **opts)
+            self.emulator = Emulator(model, faults=faults, realtime=realtime).start()
+            port_name = self.emulator.port
+        assert port_name is not None
+        ser = open_port(port_name, baudrate=self.driver.baudrate, timeout=self.read_timeout)
+        try:
+            self.driver.prepare(ser)
+            parser = self.driver.make_parser()
+            header = self._header(port_name)
+            header["fs"] = float(parser.fs)
+            header["n_channels"] = int(parser.n_channels)
+            self.journal = _journal.JournalWriter(
+                self.journal_dir, header, sync_interval=self.sync_interval
+            )
+        except BaseException:
+            ser.close()
+            self._stop_emulator()
+            raise
+        first = [True]
+
+        def on_open(p: Any) -> bytes:
+            if first[0]:
+                first[0] = False
+                return self.driver.start(p)
+            return self.driver.restart(p)
+
+        self.reader = DeviceReader(
+            port_name,
+            parser,
+            journal=self.journal,
+            baudrate=self.driver.baudrate,
+            read_timeout=self.read_timeout,
+            on_open=on_open,
+            on_close=self.driver.stop,
+            on_status=self._on_status,
+            reconnect=self.reconnect,
+            port=ser,
+        )
+        self._t_start = time.monotonic()
+        try:
+            self.reader.start()
+        except BaseException:
+            self.journal.close()
+            self._stop_emulator()
+            raise
+        return self
+
+    def subscribe(self, maxsize: int = 256, name: str = "") -> Subscription:
+        """A bounded queue of ParseResults (rows on the session clock) for a live consumer."""
+        if self.reader is None:
+            raise RecordingError("start() the recorder before subscribing")
+        return self.reader.subscribe(maxsize, name)
+
+    def add_marker(self, label: str = "marker", value: str = "", trial: str = "") -> int:
+        """Journal a marker at the current sample; returns its sample index."""
+        if self.journal is None or self.reader is None:
+            raise RecordingError("start() the recorder before adding markers")
+        sample = self.reader.clock.next_index
+        if self.journal_error is None:
+            try:
+                self.journal.add_event(
+                    {
+                        "type": "marker",
+                        "label": label,
+                        "value": str(value),
+                        "trial": trial,
+                        "sample": sample,
+                        "elapsed_s": self.elapsed,
+                    }
+                )
+            except RecordingError as exc:
+                self.journal_error = exc
+        return sample
+
+    def add_pain(self, rating: int | float) -> int:
+        """Journal a pain rating (0-10 NRS) as a ``pain`` marker."""
+        if not 0 <= float(rating) <= 10:
+            raise ConfigError(f"pain rating must be 0-10 (NRS), got {rating}")
+        return self.add_marker("pain", f"{rating:g}")
+
+    def wait(
+        self,
+        duration: float | None = None,
+        *,
+        marker_source: MarkerSource | None = None,
+        poll: float = 0.1,
+        on_tick: Callable[[], None] | None = None,
+    ) -> None:
+        """Block until ``duration`` s of samples are on the clock, stop() or a journal failure.
+
+        ``duration`` counts samples (``duration * fs``), so it is exact with an emulator that
+        runs faster than real time; a wall-clock limit of ``2 * duration + 10`` s guards against
+        a silent device. Ctrl-C ends the wait (KeyboardInterrupt propagates).
+        """
+        if self.reader is None:
+            raise RecordingError("start() the recorder first")
+        target = None if duration is None else round(duration * self.reader.fs)
+        wall_limit = None if duration is None else 2 * duration + 10.0
+        t0 = time.monotonic()
+        while not self.stop_requested.is_set():
+            if target is not None and self.reader.clock.next_index >= target:
+                break
+            if wall_limit is not None and time.monotonic() - t0 > wall_limit:
+                warnings.warn(
+                    f"only {self.reader.clock.next_index} of {target} samples arrived within "
+                    f"{wall_limit:.0f} s; stopping",
+                    EmgkitWarning,
+                    stacklevel=2,
+                )
+                break
+            if not self.reader.running:
+                break
+            if marker_source is not None:
+                for label, value in marker_source() or ():
+                    if label == "pain":
+                        self.add_pain(float(value))
+                    else:
+                        self.add_marker(label, value)
+            if on_tick is not None:
+                on_tick()
+            self.stop_requested.wait(poll)
+
+    def request_stop(self) -> None:
+        """Ask :meth:`wait` / :func:`record` to end (safe from any thread)."""
+        self.stop_requested.set()
+
+    def _stop_emulator(self) -> None:
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    def stop(self, *, finalize_bdf: bool = True) -> Path:
+        """Stop streaming, close the journal and finalise it to BDF+.
+
+        Returns
+        -------
+        Path
+            The verified BDF+ file (or the journal directory when ``finalize_bdf`` is False).
+
+        Raises
+        ------
+        RecordingError
+            The journal failed during the session (e.g. the disk filled up): the message says
+            so and where the journal is; a BDF+ of what was saved is still attempted.
+        """
+        if self._stopped:
+            return self.out if finalize_bdf else self.journal_dir
+        self._stopped = True
+        self.stop_requested.set()
+        if self.reader is not None:
+            self.reader.stop()
+            if self.reader.journal_error is not None:
+                self.journal_error = self.reader.journal_error
+        if self.journal is not None and self.journal_error is None:
+            try:
+                self.journal.close()
+            except RecordingError as exc:
+                self.journal_error = exc
+        self._stop_emulator()
+        if not finalize_bdf:
+            if self.journal_error is not None:
+                raise self.journal_error
+            return self.journal_dir
+        if self.journal_error is not None:
+            try:
+                path = finalize(self.journal_dir, self.out, keep_journal=True)
+            except Exception as exc:
+                raise RecordingError(
+                    f"{self.journal_error}; writing the BDF+ also failed ({exc})"
+                ) from exc
+            err = RecordingError(f"{self.journal_error}; what was saved is also in {path}")
+            err.filename = str(self.journal_dir)
+            raise err
+        return finalize(self.journal_dir, self.out, keep_journal=self.keep_journal)
+
+    def __enter__(self) -> Recorder:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def finalize(
+    journal_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    keep_journal: bool = False,
+) -> Path:
+    """Journal -> Recording -> BDF+ (atomic), verified by reading it back; then drop the journal.
+
+    Parameters
+    ----------
+    journal_dir : path
+    out : path, optional
+        Default: the journal path without its ``.journal`` suffix (or ``<journal>.bdf``).
+    keep_journal : bool
+        Keep the journal even after the BDF+ is verified.
+    """
+    jdir = Path(journal_dir)
+    rec = _journal.recover(jdir)
+    if out is None:
+        out = jdir.with_suffix("") if jdir.suffix == ".journal" else jdir.with_suffix(".bdf")
+    out = Path(out)
+    if rec.n_samples == 0:
+        raise RecordingError(
+            f"no samples were received; nothing to write. The journal is kept at {jdir} "
+            "(check the device is streaming: `emgkit devices`)"
+        )
+    try:
+        from emgkit.io.edf import read_edf, write_bdf  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        warnings.warn(
+            f"the BDF+ writer (emgkit.io.edf) is not available; the session stays in the "
+            f"journal {jdir} (recover it later with `emgkit recover {jdir}`)",
+            EmgkitWarning,
+            stacklevel=2,
+        )
+        return jdir
+    tmp = out.with_name(out.name + ".part")
+    try:
+        write_bdf(rec, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise RecordingError(
+            f"writing {out} failed ({exc}); the session is safe in the journal {jdir}: free "
+            f"space or choose another folder, then run `emgkit recover {jdir}`"
+        ) from exc
+    try:
+        back = read_edf(out)
+        ok = back.n_samples >= rec.n_samples and back.n_channels == rec.n_channels
+    except Exception as exc:  # verification failed: keep the journal
+        raise RecordingError(
+            f"{out} was written but cannot be read back ({exc}); the journal {jdir} is kept"
+        ) from exc
+    if not ok:
+        raise RecordingError(
+            f"{out} reads back {back.n_channels} ch x {back.n_samples} samples, expected "
+            f"{rec.n_channels} x {rec.n_samples}; the journal {jdir} is kept"
+        )
+    if not keep_journal:
+        shutil.rmtree(jdir, ignore_errors=True)
+    return out
+
+
+def recover(
+    journal_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    keep_journal: bool = True,
+) -> Path:
+    """CLI-facing recovery: a journal left by a crash -> BDF+ (the journal is kept by default)."""
+    return finalize(journal_dir, out, keep_journal=keep_journal)
+
+
+def record(
+    device: str,
+    port: str | None = None,
+    *,
+    montage: str = "bridge6",
+    out: str | os.PathLike[str] | None = None,
+    duration: float | None = None,
+    live: bool = False,
+    marker_source: MarkerSource | None = None,
+    fs: float | None = None,
+    gains: list[int] | int | None = None,
+    **kwargs: Any,
+) -> Path:
+    """Record a session until ``duration`` seconds of samples, Ctrl-C, or a stop; return the BDF+.
+
+    Parameters
+    ----------
+    device, port, montage, out, fs, gains
+        See :class:`Recorder`.
+    duration : float, optional
+        Seconds of samples to record; None records until Ctrl-C (or ``q`` in the live view).
+    live : bool
+        Show the live terminal view (:class:`emgkit.acquisition.live.LiveView`).
+    marker_source : callable, optional
+        Polled every 100 ms; returns an iterable of ``(label, value)`` markers to add
+        (``("pain", "4")`` adds a pain rating).
+    **kwargs
+        Passed to :class:`Recorder` (``subject``, ``emulator``, ``sync_interval``...).
+    """
+    rec = Recorder(device, port, montage=montage, out=out, fs=fs, gains=gains, **kwargs)
+    rec.start()
+    view = None
+    try:
+        if live:
+            from emgkit.acquisition.live import LiveView
+
+            view = LiveView(rec)
+            view.start()
+            rec.wait(duration, marker_source=marker_source, on_tick=view.tick)
+        else:
+            rec.wait(duration, marker_source=marker_source)
+    except KeyboardInterrupt:
+        log.info("interrupted: finalising the recording")
+    finally:
+        if view is not None:
+            view.close()
+    return rec.stop()
