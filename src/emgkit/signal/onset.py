@@ -380,7 +380,7 @@ def detect_onsets(
     >>> rng = np.random.default_rng(0)
     >>> raw = 4 * rng.standard_normal(5000)
     >>> raw[2000:3000] += 60 * rng.standard_normal(1000)
-    >>> detect_onsets(bandpass(raw, fs), fs).round(2)
+    >>> detect_onsets(bandpass(raw, fs), fs).round(1)
     array([[2., 3.]])
     """
     fs = check_fs(fs)
