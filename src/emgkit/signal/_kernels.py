@@ -216,6 +216,15 @@ def sosfilt_tm(coef, state, x, out, buf):  # type: ignore[no-untyped-def]
 
 
 @jit
+def stream_filter_tm(coef, state, x, out, buf):  # type: ignore[no-untyped-def]
+    """:func:`sosfilt_tm` that first checks ``x`` for NaN/inf (returns False, state untouched)."""
+    if not _all_finite(x):
+        return False
+    sosfilt_tm(coef, state, x, out, buf)
+    return True
+
+
+@jit
 def stream_envelope_tm(coef, state, ring, acc, pos, x, out, buf, ms, inv):  # type: ignore[no-untyped-def]  # noqa: E501
     """Causal filter, square and trailing moving RMS in one pass, carrying all state.
 
