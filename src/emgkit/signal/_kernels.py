@@ -187,7 +187,17 @@ def _last_group(cf, zf, bf, nt, ng, rf, acc, slot, step, nw, inv, msf):  # type:
         _quad(cf[g * C4 : (g + 1) * C4], zf[g * Z4 : (g + 1) * Z4], bf, nt)
     g = ng - 1
     slot = _quad_ms(
-        cf[g * C4 : (g + 1) * C4], zf[g * Z4 : (g + 1) * Z4], bf, nt, rf, acc, slot, step, nw, inv, msf
+        cf[g * C4 : (g + 1) * C4],
+        zf[g * Z4 : (g + 1) * Z4],
+        bf,
+        nt,
+        rf,
+        acc,
+        slot,
+        step,
+        nw,
+        inv,
+        msf,
     )
     _sqrt_rows(msf, nt)
     return slot
@@ -225,13 +235,14 @@ def stream_filter_tm(coef, state, x, out, buf):  # type: ignore[no-untyped-def]
 
 
 @jit
-def stream_envelope_tm(coef, state, ring, acc, pos, x, out, buf, ms, inv):  # type: ignore[no-untyped-def]  # noqa: E501
+def stream_envelope_tm(coef, state, ring, acc, pos, x, out, buf, ms, inv):  # type: ignore[no-untyped-def]
     """Causal filter, square and trailing moving RMS in one pass, carrying all state.
 
     Parameters
     ----------
     coef, state : (nb, ns4, 5 | 2, LANES) blocked coefficients and filter state (updated).
-    ring : (nb, n_win, LANES) squares of the last ``n_win`` filtered samples, slot = index mod n_win.
+    ring : (nb, n_win, LANES) squares of the last ``n_win`` filtered samples
+        (slot = sample index mod n_win).
     acc : (nb, LANES) running sums of the rings.
     pos : (1,) int64 number of samples seen so far (absolute index of ``x[0]``), updated.
     x, out : (n, C) C-contiguous; ``out`` may be ``x``.
@@ -392,7 +403,9 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
             # rows whose output sample s = t + k_off lies inside the signal
             skip = max(0, k_off - r0)
             if skip < nt:
-                _copy_out(msf[skip * LANES :], nt - skip, of, n - 1 - r0 - skip + k_off, -1, nc, c0, w)
+                _copy_out(
+                    msf[skip * LANES :], nt - skip, of, n - 1 - r0 - skip + k_off, -1, nc, c0, w
+                )
         # first k_off samples: windows [0, s - k_off + n_win), shrinking from the top
         for s_out in range(k_off - 1, -1, -1):
             p = s_out - k_off + n_win

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.signal._checks import as_2d, check_fs, check_window, restore_shape
 from emgkit.signal import _kernels as _k
+from emgkit.signal._checks import as_2d, check_fs, check_window, restore_shape
 from emgkit.signal.filters import (
     _broadcast_design,
     _check_padlen,

@@ -45,7 +45,7 @@ NyquistPolicy = Literal["adapt", "raise"]
 
 
 def _check_corner(freq: float, fs: float, name: str, on_nyquist: NyquistPolicy) -> float | None:
-    """Validate a corner frequency against Nyquist. Returns the corner to use, or None to drop it."""
+    """Validate a corner frequency against Nyquist: the corner to use, or None to drop it."""
     nyq = fs / 2.0
     try:
         freq = float(freq)
@@ -61,6 +61,13 @@ def _check_corner(freq: float, fs: float, name: str, on_nyquist: NyquistPolicy) 
             f"(fs = {fs:g} Hz); lower the corner or pass on_nyquist='adapt'"
         )
     return None
+
+
+def _corner(freq: float, fs: float, name: str) -> float:
+    c = _check_corner(freq, fs, name, "raise")
+    if c is None:  # pragma: no cover - "raise" never returns None
+        raise SignalError(f"{name} corner {freq!r} is not usable at fs = {fs:g} Hz")
+    return c
 
 
 def _check_order(order: int) -> None:
@@ -83,17 +90,18 @@ def design_bandpass(
     """
     fs = check_fs(fs)
     _check_order(order)
-    lo = _check_corner(low, fs, "high-pass (low)", "raise")
+    lo = _corner(low, fs, "high-pass (low)")
     hi = _check_corner(high, fs, "low-pass (high)", on_nyquist)
     if hi is None:
         warnings.warn(
-            f"low-pass corner {high:g} Hz is above 0.95 x Nyquist ({fs / 2:g} Hz at fs = {fs:g} Hz): "
-            f"applying only the {low:g} Hz high-pass; the signal is band-limited by the hardware",
+            f"low-pass corner {high:g} Hz is above 0.95 x Nyquist ({fs / 2:g} Hz at "
+            f"fs = {fs:g} Hz): applying only the {low:g} Hz high-pass; the signal is "
+            "band-limited by the hardware",
             BandLimitWarning,
             stacklevel=3,
         )
         return np.asarray(sps.butter(order, lo, btype="highpass", fs=fs, output="sos"))
-    if lo is not None and lo >= hi:
+    if lo >= hi:
         raise SignalError(f"band-pass low corner {low:g} Hz must be below high corner {high:g} Hz")
     return np.asarray(sps.butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos"))
 
@@ -102,7 +110,7 @@ def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDAr
     """Butterworth high-pass as second-order sections."""
     fs = check_fs(fs)
     _check_order(order)
-    c = _check_corner(cutoff, fs, "high-pass", "raise")
+    c = _corner(cutoff, fs, "high-pass")
     return np.asarray(sps.butter(order, c, btype="highpass", fs=fs, output="sos"))
 
 
@@ -110,7 +118,7 @@ def design_lowpass(fs: float, cutoff: float = 6.0, order: int = 4) -> npt.NDArra
     """Butterworth low-pass as second-order sections."""
     fs = check_fs(fs)
     _check_order(order)
-    c = _check_corner(cutoff, fs, "low-pass", "raise")
+    c = _corner(cutoff, fs, "low-pass")
     return np.asarray(sps.butter(order, c, btype="lowpass", fs=fs, output="sos"))
 
 
@@ -212,12 +220,15 @@ def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]
 
 
 def sosfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Causal filtering along axis 0 from rest, equal to ``scipy.signal.sosfilt(sos, x, axis=0)``."""
+    """Causal filtering along axis 0 from rest, equal to ``scipy.signal.sosfilt(sos, x, axis=0)``.
+
+    Computed by a numba kernel on time-major data.
+    """
     s = _validate_sos(sos)
     arr, was_1d = as_2d(x)
     coef, _ = _broadcast_design(s, arr.shape[1])
     out = np.empty_like(arr)
-    _k.sosfilt_tm(coef, np.zeros(coef.shape[:2] + (2, _k.LANES)), arr, out, _scratch())
+    _k.sosfilt_tm(coef, np.zeros((*coef.shape[:2], 2, _k.LANES)), arr, out, _scratch())
     return restore_shape(out, was_1d)
 
 

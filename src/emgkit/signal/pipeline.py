@@ -61,9 +61,7 @@ def column_mask(sel: ColumnSelector, n_channels: int, name: str, default: bool) 
     if arr.size == 0:
         return np.zeros(n_channels, dtype=bool)
     if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-        raise SignalError(
-            f"{name} must be a boolean mask or a list of column indices, got {sel!r}"
-        )
+        raise SignalError(f"{name} must be a boolean mask or a list of column indices, got {sel!r}")
     if arr.min() < -n_channels or arr.max() >= n_channels:
         raise SignalError(f"{name} has a column index outside 0..{n_channels - 1}: {sel!r}")
     mask = np.zeros(n_channels, dtype=bool)
@@ -212,9 +210,7 @@ def emg_amplitude(
     fs = check_fs(fs)
     arr, was_1d = as_2d(x)
     n_win = check_window(rms_window, fs, arr.shape[0], "rms_window")
-    designs = channel_designs(
-        fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist
-    )
+    designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
     return restore_shape(_run_groups(arr, designs, zero_phase, n_win, center), was_1d)
 
 
@@ -236,9 +232,7 @@ def preprocess(
     """
     fs = check_fs(fs)
     arr, was_1d = as_2d(x)
-    designs = channel_designs(
-        fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist
-    )
+    designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
     return restore_shape(_run_groups(arr, designs, zero_phase, 0, True), was_1d)
 
 
@@ -290,5 +284,7 @@ def remove_mains(
             b, a = sps.iirnotch(f0, quality, fs=fs)
             sections.append(np.concatenate([b, a]))
     if not sections:
-        raise SignalError(f"mains frequency {freq:g} Hz is above the Nyquist frequency {fs / 2:g} Hz")
+        raise SignalError(
+            f"mains frequency {freq:g} Hz is above the Nyquist frequency {fs / 2:g} Hz"
+        )
     return sosfiltfilt(np.vstack(sections), x)

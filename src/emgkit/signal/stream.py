@@ -38,9 +38,7 @@ class _Stream:
 
     def _as_chunk(self, chunk: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], bool]:
         a = chunk
-        if not (
-            type(a) is np.ndarray and a.dtype == _F64 and a.ndim == 2 and a.flags.c_contiguous
-        ):
+        if not (type(a) is np.ndarray and a.dtype == _F64 and a.ndim == 2 and a.flags.c_contiguous):
             try:
                 a = np.ascontiguousarray(chunk, dtype=np.float64)
             except (TypeError, ValueError):
@@ -55,9 +53,7 @@ class _Stream:
                     )
                 return a, True
         if a.ndim != 2 or a.shape[1] != self._nc:
-            raise SignalError(
-                f"chunk must have shape (n_samples, {self._nc}), got {np.shape(a)}"
-            )
+            raise SignalError(f"chunk must have shape (n_samples, {self._nc}), got {np.shape(a)}")
         return a, False
 
     @staticmethod
@@ -149,8 +145,10 @@ class StreamingEnvelope(_Stream):
         except (TypeError, ValueError):
             raise SignalError(f"rms_window must be seconds, got {rms_window!r}") from None
         if not np.isfinite(w) or w <= 0:
-            raise SignalError(f"rms_window must be a positive duration in seconds, got {rms_window!r}")
-        self.n_window = max(1, int(round(w * self.fs)))
+            raise SignalError(
+                f"rms_window must be a positive duration in seconds, got {rms_window!r}"
+            )
+        self.n_window = max(1, round(w * self.fs))
         designs = channel_designs(
             self.fs, self._nc, band, order, trunk_highpass, raw_mask, on_nyquist
         )
