@@ -125,10 +125,8 @@ def _disk_error(directory: Path, exc: OSError) -> RecordingError:
             f"writing the recording journal {directory} failed ({exc}); recording stopped. "
             f"What was flushed is safe: run `emgkit recover {directory}`"
         )
-    err = RecordingError(msg)
-    err.errno = exc.errno
-    err.filename = str(directory)
-    return err
+    # (errno/filename are left unset: OSError would then replace the message by "[Errno ..]")
+    return RecordingError(msg)
 
 
 class JournalWriter:

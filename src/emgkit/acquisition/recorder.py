@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -146,6 +145,7 @@ class Recorder:
         self.recording: Recording | None = None
         self._t_start = 0.0
         self._stopped = False
+        self._early_subs: list[Subscription] = []
 
     # ------------------------------------------------------------------ properties
     @property
@@ -265,6 +265,8 @@ class Recorder:
             reconnect=self.reconnect,
             port=ser,
         )
+        for sub in self._early_subs:
+            self.reader.attach(sub)
         self._t_start = time.monotonic()
         try:
             self.reader.start()
@@ -275,9 +277,14 @@ class Recorder:
         return self
 
     def subscribe(self, maxsize: int = 256, name: str = "") -> Subscription:
-        """A bounded queue of ParseResults (rows on the session clock) for a live consumer."""
+        """A bounded queue of ParseResults (rows on the session clock) for a live consumer.
+
+        Subscribing before :meth:`start` receives every row from the first one.
+        """
         if self.reader is None:
-            raise RecordingError("start() the recorder before subscribing")
+            sub = Subscription(maxsize, name)
+            self._early_subs.append(sub)
+            return sub
         return self.reader.subscribe(maxsize, name)
 
     def add_marker(self, label: str = "marker", value: str = "", trial: str = "") -> int:
@@ -397,9 +404,7 @@ class Recorder:
                 raise RecordingError(
                     f"{self.journal_error}; writing the BDF+ also failed ({exc})"
                 ) from exc
-            err = RecordingError(f"{self.journal_error}; what was saved is also in {path}")
-            err.filename = str(self.journal_dir)
-            raise err
+            raise RecordingError(f"{self.journal_error}; what was saved is also in {path}")
         return finalize(self.journal_dir, self.out, keep_journal=self.keep_journal)
 
     def __enter__(self) -> Recorder:
@@ -436,7 +441,7 @@ def finalize(
             "(check the device is streaming: `emgkit devices`)"
         )
     try:
-        from emgkit.io.edf import read_edf, write_bdf  # type: ignore[import-not-found,unused-ignore]
+        from emgkit.io.edf import read_edf, write_bdf
     except ImportError:
         warnings.warn(
             f"the BDF+ writer (emgkit.io.edf) is not available; the session stays in the "
@@ -445,15 +450,9 @@ def finalize(
             stacklevel=2,
         )
         return jdir
-    tmp = out.with_name(out.name + ".part")
     try:
-        write_bdf(rec, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        write_bdf(rec, out)  # atomic: temporary file + fsync + rename
+    except (RecordingError, OSError) as exc:
         raise RecordingError(
             f"writing {out} failed ({exc}); the session is safe in the journal {jdir}: free "
             f"space or choose another folder, then run `emgkit recover {jdir}`"

@@ -271,6 +271,11 @@ class DeviceReader:
             self._subs.append(sub)
         return sub
 
+    def attach(self, sub: Subscription) -> None:
+        """Feed an existing subscription (e.g. one created before the reader started)."""
+        with self._subs_lock:
+            self._subs.append(sub)
+
     def unsubscribe(self, sub: Subscription) -> None:
         """Stop feeding ``sub``."""
         with self._subs_lock:

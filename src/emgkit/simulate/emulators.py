@@ -25,10 +25,13 @@ dongle brings back the same ``/dev/serial/by-id`` path.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import select
 import shutil
+import struct
 import tempfile
+import termios
 import threading
 import time
 import tty
@@ -140,6 +143,8 @@ class EmulatorTruth:
     disconnects : list of (int, int)
         ``(at_packet, n_packets_lost)`` per disconnect.
     stalls : list of (int, float)
+    unread_at_disconnect : list of int
+        Bytes still unread by the host when each disconnect closed the pty (lost with it).
     bytes_written : int
         Stream bytes written to the master (commands' replies excluded).
     packet_sizes : list of int
@@ -156,6 +161,7 @@ class EmulatorTruth:
     bytes_written: int = 0
     packet_sizes: list[int] = field(default_factory=list)
     commands: list[bytes] = field(default_factory=list)
+    unread_at_disconnect: list[int] = field(default_factory=list)
 
     @property
     def n_packets(self) -> int:
@@ -191,6 +197,9 @@ class Emulator:
         Packets per second (default: ``model.packet_rate``, else ``model.fs``).
     batch : int
         Packets generated per write when not in real time.
+    drain_timeout : float
+        Before a :class:`Disconnect`, wait up to this long for the host to read what is in
+        flight (0 = cut immediately, losing the unread bytes as a real unplug does).
     """
 
     def __init__(
@@ -202,6 +211,7 @@ class Emulator:
         packet_rate: float | None = None,
         batch: int = 32,
         name: str = "emulator",
+        drain_timeout: float = 1.0,
     ) -> None:
         self.model = model
         self.realtime = realtime
@@ -211,6 +221,7 @@ class Emulator:
         self.packet_rate = float(rate)
         self.batch = int(batch)
         self.name = name
+        self.drain_timeout = float(drain_timeout)
         self.truth = EmulatorTruth()
         self._faults: dict[int, list[Fault]] = {}
         self._drop: set[int] = set()
@@ -382,6 +393,7 @@ class Emulator:
                 if isinstance(f, Disconnect):
                     if out and not self._write_all(bytes(out)):
                         return
+                    self.truth.bytes_written += len(out)
                     out.clear()
                     self._disconnect(f)
                     return
@@ -418,7 +430,20 @@ class Emulator:
         if out and self._write_all(bytes(out)):
             self.truth.bytes_written += len(out)
 
+    def pending_bytes(self) -> int:
+        """Bytes written but not yet read by the host (FIONREAD on the slave side)."""
+        if self._slave is None:
+            return 0
+        buf = fcntl.ioctl(self._slave, termios.FIONREAD, b"\0\0\0\0")
+        return int(struct.unpack("i", buf)[0])
+
     def _disconnect(self, f: Disconnect) -> None:
+        # let the host read what is already in flight (up to drain_timeout), so the truth
+        # is exact; whatever is still unread when the pty closes is lost and counted
+        deadline = time.monotonic() + self.drain_timeout
+        while self.pending_bytes() and time.monotonic() < deadline and not self._stop.is_set():
+            time.sleep(0.005)
+        self.truth.unread_at_disconnect.append(self.pending_bytes())
         self._close_pty()
         self._reopen_at = time.monotonic() + f.duration_s
         lose = f.lose_packets
