@@ -48,9 +48,12 @@ __all__ = [
 TRUNK_MUSCLES = ("erector_spinae", "multifidus")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Fault:
-    """Base class: a channel selection and a time window."""
+    """Base class: a channel selection and a time window (keyword-only arguments).
+
+    Subclasses take their own parameters positionally first, e.g. ``Mains(60.0, 10.0)``.
+    """
 
     channels: tuple[str, ...] | None = None
     start_s: float = 0.0
