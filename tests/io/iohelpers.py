@@ -52,7 +52,7 @@ def write_gui_v6(
     for i in range(n):
         if i in drop:
             continue
-        t = int(ts_ms[i]) if ts_ms is not None else ts0_ms + int(round(i * 1000 / fs))
+        t = int(ts_ms[i]) if ts_ms is not None else ts0_ms + round(i * 1000 / fs)
         vals = ", ".join(f"{v:.2f}" for v in exg[i])
         mk = markers.get(i, 0)
         lines.append(
@@ -86,8 +86,14 @@ def write_gui_v50(path: Path, *, n: int = 300) -> np.ndarray:
 
 
 def write_gui_v4(
-    path: Path, *, n: int = 300, fs: float = 250.0, nch: int = 8, modulus: int = 256,
-    drop: tuple[int, ...] = (), unix_ms: bool = True,
+    path: Path,
+    *,
+    n: int = 300,
+    fs: float = 250.0,
+    nch: int = 8,
+    modulus: int = 256,
+    drop: tuple[int, ...] = (),
+    unix_ms: bool = True,
 ) -> np.ndarray:
     """A v3/v4 file (6 % lines, no column line); time string and optional Unix ms."""
     exg = exg_signal(n, nch, seed=2)
@@ -114,7 +120,11 @@ def write_gui_v4(
 
 
 def write_brainflow(
-    path: Path, *, board: str = "cyton", n: int = 300, drop: tuple[int, ...] = (),
+    path: Path,
+    *,
+    board: str = "cyton",
+    n: int = 300,
+    drop: tuple[int, ...] = (),
     marker_at: int | None = None,
 ) -> np.ndarray:
     """A BrainFlow CSV (tab-separated ``%lf``, no header) for cyton / cyton_daisy / ganglion."""
@@ -163,6 +173,9 @@ def write_uci(path: Path, n: int = 50, trailing_blank: int = 2) -> np.ndarray:
 def write_biosppy(path: Path, n: int = 100, fs: float = 1000.0) -> np.ndarray:
     """An OpenSignals 'Simple Text Format' file of ADC counts."""
     x = (2048 + np.round(30 * np.sin(np.arange(n) / 5))).astype(int)
-    head = f"# Simple Text Format\n# Sampling Rate (Hz):= {fs:.2f}\n# Resolution:= 12\n# Labels:= EMG\n"
+    head = (
+        f"# Simple Text Format\n# Sampling Rate (Hz):= {fs:.2f}\n"
+        "# Resolution:= 12\n# Labels:= EMG\n"
+    )
     path.write_text(head + "\n".join(str(v) for v in x) + "\n")
     return x.astype(float)

@@ -111,7 +111,9 @@ def test_annotation_codec() -> None:
 def test_foreign_edf(tmp_path: Path) -> None:
     import edfio
 
-    sig = edfio.EdfSignal(np.sin(np.arange(512) / 10.0), 256.0, label="EMG1", physical_dimension="mV")
+    sig = edfio.EdfSignal(
+        np.sin(np.arange(512) / 10.0), 256.0, label="EMG1", physical_dimension="mV"
+    )
     edf = edfio.Edf([sig], annotations=[edfio.EdfAnnotation(0.5, None, "Stimulus")])
     f = tmp_path / "x.edf"
     edf.write(f)
@@ -179,10 +181,10 @@ def test_real_cyton_round_trip(tmp_path: Path, real_data: Path) -> None:
 def test_not_an_edf(tmp_path: Path) -> None:
     f = tmp_path / "bad.edf"
     f.write_bytes(b"hello world" * 40)
-    with pytest.raises(FormatError, match="bad.edf"):
+    with pytest.raises(FormatError, match=r"bad\.edf"):
         read(f)
     g = tmp_path / "trunc.bdf"
     write_bdf(_recording(), g, sidecar=False)
     g.write_bytes(g.read_bytes()[:3000])
-    with pytest.raises(FormatError, match="trunc.bdf"):
+    with pytest.raises(FormatError, match=r"trunc\.bdf"):
         read(g)

@@ -16,7 +16,27 @@ import numpy.typing as npt
 
 from emgkit.recording import Gap
 
-__all__ = ["CounterGaps", "counter_modulus", "find_counter_gaps", "place_rows"]
+__all__ = [
+    "MAX_GAP_S",
+    "CounterGaps",
+    "RowError",
+    "counter_modulus",
+    "find_counter_gaps",
+    "place_rows",
+]
+
+
+#: A host-timestamp jump longer than this (s) is taken as a corrupt timestamp, not a gap.
+MAX_GAP_S = 3600.0
+
+
+class RowError(Exception):
+    """A bad counter or timestamp value at a data row (0-based); readers raise FormatError."""
+
+    def __init__(self, row: int, what: str) -> None:
+        super().__init__(row, what)
+        self.row = row
+        self.what = what
 
 
 @dataclass(frozen=True)
@@ -36,8 +56,6 @@ def counter_modulus(device: str, counter: npt.NDArray[np.float64]) -> int:
     mx = int(np.nanmax(counter)) if counter.size else 0
     if device.startswith("ganglion"):
         return 101 if mx <= 100 else 201
-    if mx > 255:
-        return mx + 1
     return 256
 
 
@@ -65,6 +83,10 @@ def find_counter_gaps(
     CounterGaps
     """
     n = counter.shape[0]
+    bad = np.flatnonzero((counter < 0) | (counter >= modulus) | (counter != np.round(counter)))
+    if bad.size:
+        i = int(bad[0])
+        raise RowError(i, f"sample index {counter[i]:g} is not an integer in 0..{modulus - 1}")
     c = np.asarray(counter, dtype=np.int64)
     if n < 2:
         return CounterGaps(np.arange(n, dtype=np.int64), n, [], 0, 1, modulus)
@@ -80,6 +102,13 @@ def find_counter_gaps(
     cycle = modulus // step  # samples per counter cycle
     if timestamps_s is not None and np.isfinite(timestamps_s).all():
         dt = np.diff(timestamps_s)
+        bad = np.flatnonzero((dt < -1.0) | (dt > MAX_GAP_S))
+        if bad.size:
+            i = int(bad[0]) + 1
+            raise RowError(
+                i,
+                f"the timestamp jumps by {float(dt[i - 1]):.3f} s; expected steady time stamps",
+            )
         expected = (missing + 1) / fs
         period = cycle / fs
         extra = np.floor((dt - expected) / period + 0.5)

@@ -106,7 +106,7 @@ def _first_bad_cell(
     path: Path,
     skip_lines: int,
     delimiter: str,
-    ncols: int,
+    cols: Sequence[int],
     comment: str | None,
 ) -> tuple[int, int, str] | None:
     """Find the first cell that is not a number: (line number 1-based, column 1-based, text)."""
@@ -120,8 +120,10 @@ def _first_bad_cell(
             if not s.strip(delimiter + " "):
                 continue
             cells = next(csv.reader([s], delimiter=delimiter)) if delimiter != " " else s.split()
-            for j, cell in enumerate(cells[:ncols]):
-                c = cell.strip()
+            for j in cols:
+                if j >= len(cells):
+                    continue
+                c = cells[j].strip()
                 if c == "":
                     continue
                 try:
@@ -183,8 +185,6 @@ def read_numeric_table(
     kw: dict[str, Any] = {
         "header": None,
         "skiprows": skip_lines,
-        "usecols": cols,
-        "names": list(range(ncols)),
         "engine": "c",
         "skipinitialspace": True,
         "skip_blank_lines": True,
@@ -219,7 +219,7 @@ def read_numeric_table(
             ) from None
         raise format_error(p, f"cannot parse the table: {msg}") from None
     except (ValueError, TypeError):
-        bad = _first_bad_cell(p, skip_lines, delimiter, ncols, comment)
+        bad = _first_bad_cell(p, skip_lines, delimiter, cols, comment)
         if bad is None:
             raise format_error(p, "a value could not be read as a number") from None
         lineno, col, cell = bad
@@ -231,9 +231,12 @@ def read_numeric_table(
         ) from None
     except UnicodeError as exc:
         raise format_error(p, f"undecodable text: {exc}") from None
-    arr = df.to_numpy(dtype=np.float64, copy=False)
-    if arr.ndim != 2 or arr.shape[1] != len(cols):
-        raise format_error(p, f"expected {len(cols)} numeric columns, found shape {arr.shape}")
+    if df.shape[1] != ncols:
+        raise format_error(
+            p, f"expected {ncols} fields per row, found {df.shape[1]}", line=skip_lines + 1
+        )
+    # (all columns are parsed: with usecols pandas would silently accept rows with extra fields)
+    arr = df.iloc[:, cols].to_numpy(dtype=np.float64, copy=True)
     isnan = np.isnan(arr)
     if drop_blank_rows and isnan.any():
         blank = isnan.all(axis=1)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from emgkit.errors import ConfigError
-from emgkit.io._gaps import counter_modulus, find_counter_gaps, place_rows
+from emgkit.io._gaps import RowError, counter_modulus, find_counter_gaps, place_rows
 from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.io.openbci_txt import (
     ADS1299_BANDWIDTH_HZ,
@@ -180,7 +180,12 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
     }
     if counter is not None:
         mod = counter_modulus(device, counter)
-        cg = find_counter_gaps(counter, fs, mod, ts_s)
+        try:
+            cg = find_counter_gaps(counter, fs, mod, ts_s)
+        except RowError as exc:
+            raise format_error(
+                p, f"data row {exc.row + 1}: {exc.what}", line=0 + exc.row + 1
+            ) from None
         positions, n_out, gaps = cg.positions, cg.n_out, cg.gaps
         extra.update(counter_wraps=cg.n_wraps, counter_modulus=mod, counter_step=cg.step)
     else:

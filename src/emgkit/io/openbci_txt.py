@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.io._gaps import counter_modulus, find_counter_gaps, place_rows
+from emgkit.io._gaps import RowError, counter_modulus, find_counter_gaps, place_rows
 from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.recording import Channel, Event, Recording, SessionInfo, SignalKind
 
@@ -226,14 +226,16 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     fields, rest = _header(head)
     n_pct = len(head.splitlines()) - len(rest)
     rate = fields.get("sample rate", "")
-    m = re.match(r"([0-9.]+)", rate)
+    m = re.match(r"([0-9]+(?:\.[0-9]*)?)", rate)
     if not m:
         raise format_error(p, "no '%Sample Rate = N Hz' header line; cannot know the sampling rate")
     fs = float(m.group(1))
-    if not (fs > 0):
-        raise format_error(p, f"sampling rate {rate!r} is not positive")
+    if not (0 < fs < 1e6):
+        raise format_error(p, f"sampling rate {rate!r} is not a plausible rate in Hz")
     nch_text = fields.get("number of channels")
-    nch = int(nch_text) if nch_text and nch_text.isdigit() else None
+    nch = int(nch_text) if nch_text and re.fullmatch(r"[0-9]{1,3}", nch_text) else None
+    if nch == 0:
+        raise format_error(p, "'%Number of channels = 0': no channels")
     board_text = fields.get("board")
     device = _device_from(board_text, nch, fs)
     board_id = _DEVICE_BOARD.get(device)
@@ -329,7 +331,12 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     if index_cols:
         counter = arr[:, col[index_cols[0]]]
         mod = counter_modulus(device, counter)
-        cg = find_counter_gaps(counter, fs, mod, ts_s)
+        try:
+            cg = find_counter_gaps(counter, fs, mod, ts_s)
+        except RowError as exc:
+            raise format_error(
+                p, f"data row {exc.row + 1}: {exc.what}", line=skip + exc.row + 1
+            ) from None
         positions, n_out, gaps = cg.positions, cg.n_out, cg.gaps
         extra.update(counter_wraps=cg.n_wraps, counter_modulus=mod, counter_step=cg.step)
     else:

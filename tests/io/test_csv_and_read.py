@@ -1,0 +1,133 @@
+"""Generic CSV/TSV reader, read() dispatch and montage assignment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from iohelpers import write_biosppy, write_gui_v6, write_uci
+
+from emgkit.errors import ConfigError, FormatError
+from emgkit.io import apply_montage, describe, detect_format, read, read_csv
+
+
+def test_uci_layout(tmp_path: Path) -> None:
+    f = tmp_path / "1Npie.txt"
+    x = write_uci(f, n=50, trailing_blank=3)
+    rec = read_csv(f)
+    assert rec.fs == 1000.0 and rec.n_samples == 50
+    np.testing.assert_allclose(rec.data[:, :4], x[:, :4] * 1000.0)  # mV -> uV
+    np.testing.assert_allclose(rec.data[:, 4], x[:, 4])
+    assert rec.channels[4].units == "deg" and rec.channels[4].kind == "other"
+
+
+def test_uci_row_count_mismatch_is_truncation(tmp_path: Path) -> None:
+    f = tmp_path / "u.txt"
+    write_uci(f, n=50)
+    lines = f.read_text().splitlines()
+    f.write_text("\n".join(lines[:-10]) + "\n")
+    with pytest.raises(FormatError, match=r"announces 50 values.*4[0-9] rows"):
+        read_csv(f)
+
+
+def test_biosppy_header(tmp_path: Path) -> None:
+    f = tmp_path / "emg.txt"
+    x = write_biosppy(f, n=100, fs=500.0)
+    rec = read(f)
+    assert rec.fs == 500.0 and rec.channel_names == ["EMG"]
+    assert rec.channels[0].units == "counts"
+    np.testing.assert_array_equal(rec.data[:, 0], x)
+    # a scale (uV per count) converts counts to uV
+    scaled = read_csv(f, scale=0.5)
+    assert scaled.channels[0].units == "uV"
+    np.testing.assert_array_equal(scaled.data[:, 0], x * 0.5)
+
+
+def test_time_column_and_lying_header(tmp_path: Path) -> None:
+    f = tmp_path / "t.csv"
+    t = 0.014 + np.arange(200) / 1000.0
+    body = "\n".join(f"{ti:.3f},{np.sin(i):.4f},{i}" for i, ti in enumerate(t))
+    f.write_text("time,A,B\n" + body + "\n")
+    rec = read(f)
+    assert rec.fs == pytest.approx(1000.0) and rec.channel_names == ["A", "B"]
+    with pytest.raises(
+        FormatError, match=r"fs= says 1100 Hz but the time column 'time' gives 1000"
+    ):
+        read_csv(f, fs=1100.0)
+    g = tmp_path / "h.csv"
+    g.write_text("# Sampling Rate (Hz):= 2000\n" + "time,A,B\n" + body + "\n")
+    with pytest.raises(FormatError, match=r"the header says 2000 Hz.*1000\.000 Hz"):
+        read_csv(g)
+
+
+def test_units_delimiters_and_channel_map(tmp_path: Path) -> None:
+    f = tmp_path / "s.tsv"
+    f.write_text("L\tR\tX\n0.001\t0.002\t5\n0.003\t0.004\t6\n")
+    rec = read_csv(
+        f, fs=2000.0, units="V", channels={"R": ("glute_max", "right"), "L": ("glute_max", "left")}
+    )
+    assert rec.channel_names == ["R", "L"]
+    np.testing.assert_allclose(rec.data, [[2000.0, 1000.0], [4000.0, 3000.0]])
+    assert rec.channels[0].side == "right" and rec.channels[1].muscle == "glute_max"
+    with pytest.raises(ConfigError, match=r"no column\(s\) \['Q'\]"):
+        read_csv(f, fs=1000.0, channels=["Q"])
+    with pytest.raises(FormatError, match="pass fs="):
+        read_csv(f)
+    w = tmp_path / "w.dat"
+    w.write_text("1 2\n3 4\n")
+    assert read_csv(w, fs=10.0).data.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_non_numeric_cell_names_line_and_column(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_text("a,b\n1,2\n3,4\n5,oops\n7,8\n")
+    with pytest.raises(FormatError) as info:
+        read_csv(f, fs=100.0)
+    msg = str(info.value)
+    assert str(f) in msg and "line 4" in msg and "column 2 (b)" in msg and "'oops'" in msg
+
+
+def test_read_dispatch_and_montage(tmp_path: Path) -> None:
+    f = tmp_path / "OpenBCI-RAW.txt"
+    write_gui_v6(f, n=100)
+    assert detect_format(f) == "openbci"
+    from emgkit.montage import load_montage
+
+    m = load_montage("bridge6")
+    with pytest.raises(ConfigError, match="6 channels but the recording has 8 raw"):
+        read(f, montage="bridge6")
+    rec = read(f)
+    sub = rec.pick([f"EXG Channel {k}" for k in range(6)] + ["Accel Channel 0"])
+    assigned = apply_montage(sub, m)
+    assert [c.name for c in assigned.channels[:6]] == m.channel_names
+    assert [(c.muscle, c.side) for c in assigned.channels[:6]] == [
+        (c.muscle, c.side) for c in m.channels
+    ]
+    assert assigned.channels[6].kind == "accel"
+    assert assigned.channels[0].device == "cyton"
+    assert assigned.info.montage == "bridge6"
+    mapped = read(f, montage={"EXG Channel 2": ("erector_spinae", "left")})
+    assert mapped.channels[2].muscle == "erector_spinae"
+    with pytest.raises(ConfigError, match="unknown column"):
+        read(f, montage={"nope": ("glute_max", "left")})
+    with pytest.raises(FormatError, match=r"fs=500 Hz was given but the file says 250"):
+        read(f, fs=500.0)
+
+
+def test_unknown_format(tmp_path: Path) -> None:
+    f = tmp_path / "x.xyz"
+    f.write_text("hello\nworld\n")
+    with pytest.raises(FormatError, match=r"x\.xyz: unknown format"):
+        read(f)
+    with pytest.raises(FormatError, match="no such file"):
+        read(tmp_path / "missing.txt")
+
+
+def test_describe_with_gaps_and_events(tmp_path: Path) -> None:
+    f = tmp_path / "g.txt"
+    write_gui_v6(f, n=600, drop=(10, 11), markers={300: 1})
+    text = describe(read(f))
+    assert "gaps:      1 (2 samples = 0.008 s, 0.33 % missing)" in text
+    assert "at 0.040 s: 2 samples (packet loss)" in text
+    assert "events:    1 (marker x1); first at 1.200 s" in text
