@@ -144,6 +144,7 @@ def read_numeric_table(
     column_names: Sequence[str] | None = None,
     drop_blank_rows: bool = True,
     strict_rows: bool = True,
+    chunk_rows: int = 262_144,
 ) -> npt.NDArray[np.float64]:
     """Parse the numeric body of a delimited text file with pandas' C engine (streamed).
 
@@ -166,6 +167,9 @@ def read_numeric_table(
         Rows with no value at all (e.g. only tabs) are dropped.
     strict_rows : bool
         A row with some but not all of the ``usecols`` values missing is an error.
+    chunk_rows : int
+        Rows parsed per chunk: an enormous file is streamed, and only the wanted columns
+        are kept (peak memory about twice the returned array).
 
     Returns
     -------
@@ -200,7 +204,19 @@ def read_numeric_table(
     if comment:
         kw["comment"] = comment
     try:
-        df = pd.read_csv(p, **kw)
+        parts: list[npt.NDArray[np.float64]] = []
+        with pd.read_csv(p, chunksize=chunk_rows, **kw) as reader:
+            for df in reader:
+                if df.shape[1] != ncols:
+                    raise format_error(
+                        p,
+                        f"expected {ncols} fields per row, found {df.shape[1]}",
+                        line=skip_lines + 1,
+                    )
+                # all columns are parsed (usecols would silently accept rows with extra
+                # fields); only the wanted ones are kept, chunk by chunk
+                parts.append(df.iloc[:, cols].to_numpy(dtype=np.float64, copy=True))
+                del df
     except pd.errors.EmptyDataError:
         raise format_error(p, "no data rows after the header", line=skip_lines + 1) from None
     except pd.errors.ParserError as exc:
@@ -231,12 +247,10 @@ def read_numeric_table(
         ) from None
     except UnicodeError as exc:
         raise format_error(p, f"undecodable text: {exc}") from None
-    if df.shape[1] != ncols:
-        raise format_error(
-            p, f"expected {ncols} fields per row, found {df.shape[1]}", line=skip_lines + 1
-        )
-    # (all columns are parsed: with usecols pandas would silently accept rows with extra fields)
-    arr = df.iloc[:, cols].to_numpy(dtype=np.float64, copy=True)
+    if not parts:
+        raise format_error(p, "no data rows after the header", line=skip_lines + 1)
+    arr = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    del parts
     isnan = np.isnan(arr)
     if drop_blank_rows and isnan.any():
         blank = isnan.all(axis=1)
