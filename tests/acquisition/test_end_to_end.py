@@ -22,6 +22,7 @@ from emgkit.acquisition import cyton, journal
 from emgkit.acquisition.recorder import Recorder
 from emgkit.errors import RecordingError
 from emgkit.io.edf import read_edf
+from emgkit.simulate.cyton_model import CytonModel
 from emgkit.simulate.emulators import (
     CorruptBytes,
     Disconnect,
@@ -33,56 +34,10 @@ from emgkit.simulate.emulators import (
 
 pytestmark = pytest.mark.timeout(60)
 
-BANNER = (
-    b"OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\n"
-    b"LIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$"
-)
 
-
-class FakeCytonModel:
-    """A small Cyton firmware model (v, d, x...X, b, s); packet k carries sample k."""
-
-    fs = 250.0
-
-    def __init__(self, samples_uv: np.ndarray) -> None:
-        self.counts = cyton.uv_to_counts(np.asarray(samples_uv, dtype=float))
-        self.pos = 0
-        self.streaming = False
-        self._buf = b""
-
-    def handle(self, cmd: bytes) -> bytes:
-        out = b""
-        self._buf += cmd
-        while self._buf:
-            c = self._buf[:1]
-            if c == b"x":
-                if b"X" not in self._buf:
-                    break
-                i = self._buf.index(b"X")
-                ch = self._buf[1:2].decode()
-                self._buf = self._buf[i + 1 :]
-                out += f"Success: Channel set for {ch}$$$".encode()
-                continue
-            self._buf = self._buf[1:]
-            if c == b"v":
-                self.streaming = False
-                out += BANNER
-            elif c == b"d":
-                out += b"updating channel settings to default$$$"
-            elif c == b"b":
-                self.streaming = True
-            elif c == b"s":
-                self.streaming = False
-        return out
-
-    def next_bytes(self, n: int) -> bytes:
-        out = b""
-        for _ in range(n):
-            if self.pos >= len(self.counts):
-                break
-            out += cyton.encode_packet(self.pos, self.counts[self.pos])
-            self.pos += 1
-        return out
+def FakeCytonModel(samples_uv: np.ndarray) -> CytonModel:
+    """The firmware model, stopping when the samples run out (packet k carries row k)."""
+    return CytonModel(samples_uv, loop=False)
 
 
 def _signal(n: int, seed: int = 0) -> np.ndarray:
@@ -184,7 +139,8 @@ def test_disconnect_reconnect_records_gap(tmp_path: Path) -> None:
     n = 1500
     x = _signal(n, seed=5)
     faults = [Disconnect(600, duration_s=0.4, lose_packets=50)]
-    emu = Emulator(FakeCytonModel(x), faults=faults, realtime=False).start()
+    model = FakeCytonModel(x)
+    emu = Emulator(model, faults=faults, realtime=False).start()
     try:
         r = Recorder(
             "cyton", emu.port, out=tmp_path / "s.bdf", keep_journal=True, read_timeout=0.02
@@ -206,10 +162,13 @@ def test_disconnect_reconnect_records_gap(tmp_path: Path) -> None:
     assert g.start == 600 and g.reason == "disconnect" and g.n_samples >= 1
     exp = _expected(x)
     np.testing.assert_allclose(back.data[:600], exp[:600], atol=_quantum(back.data))
-    # after the gap: the packets sent after the reconnect, in order, none lost
+    # after the gap: exactly the packets sent after the reconnect, in order, none lost (the
+    # reconnect handshake soft-resets the board with 'v', so the model restarts at row 0)
+    rows = model.ground_truth()["row"]
+    assert emu.truth.delivered == list(range(600)) + list(range(650, len(rows)))
     after = back.data[g.stop :]
-    np.testing.assert_allclose(after, exp[650 : 650 + len(after)], atol=_quantum(back.data))
-    assert len(after) == n - 650
+    assert len(after) == len(rows) - 650
+    np.testing.assert_allclose(after, exp[rows[650:]], atol=_quantum(back.data))
     # the journal replays to the same session
     again = journal.recover(tmp_path / "s.bdf.journal")
     assert [(x.start, x.n_samples, x.reason) for x in again.gaps] == [

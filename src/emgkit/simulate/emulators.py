@@ -189,7 +189,8 @@ class Emulator:
     Parameters
     ----------
     model : DeviceModel
-        Pure model; must expose ``streaming`` (bool) and either ``packet_rate`` or ``fs``.
+        Pure model; must expose ``streaming`` (bool) and ``packet_rate``, ``sample_rate``
+        (CytonModel: packets per second) or ``fs``.
     faults : sequence of fault objects
     realtime : bool
         Pace packets at ``packet_rate``; else send as fast as the host reads.
@@ -215,7 +216,12 @@ class Emulator:
     ) -> None:
         self.model = model
         self.realtime = realtime
-        rate = packet_rate or getattr(model, "packet_rate", None) or getattr(model, "fs", None)
+        rate = (
+            packet_rate
+            or getattr(model, "packet_rate", None)
+            or getattr(model, "sample_rate", None)
+            or getattr(model, "fs", None)
+        )
         if not rate or float(rate) <= 0:
             raise ConfigError("the emulator needs packet_rate (packets per second)")
         self.packet_rate = float(rate)
