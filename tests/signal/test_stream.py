@@ -1,0 +1,111 @@
+"""Streaming: any chunking gives exactly the one-shot causal output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import signal as sps
+
+from emgkit.errors import SignalError
+from emgkit.signal import (
+    StreamingEnvelope,
+    StreamingFilter,
+    design_bandpass,
+    emg_amplitude,
+)
+
+FS = 1000.0
+N = 1500
+
+
+def _signal(nc: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((N, nc)) * 60 + 10
+
+
+def _cuts(draw_sizes: list[int], n: int) -> list[int]:
+    cuts, i = [0], 0
+    for s in draw_sizes:
+        i += s
+        if i >= n:
+            break
+        cuts.append(i)
+    cuts.append(n)
+    return cuts
+
+
+@settings(max_examples=40)
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=60),
+    nc=st.sampled_from([1, 3, 8, 16, 17]),
+)
+def test_envelope_chunked_equals_one_shot(sizes: list[int], nc: int) -> None:
+    x = _signal(nc, seed=nc)
+    trunk = [0] if nc > 1 else None
+    raw = None if nc < 3 else np.arange(nc) != 2
+    ref = emg_amplitude(x, FS, zero_phase=False, center=False, trunk_highpass=trunk, raw_mask=raw)
+    se = StreamingEnvelope(FS, nc, trunk_highpass=trunk, raw_mask=raw)
+    cuts = _cuts(sizes, N)
+    got = np.vstack([se.process(x[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    np.testing.assert_array_equal(got, ref)
+    assert se.samples_seen == N
+
+
+@settings(max_examples=30)
+@given(sizes=st.lists(st.integers(min_value=1, max_value=300), min_size=1, max_size=40))
+def test_filter_chunked_equals_scipy(sizes: list[int]) -> None:
+    sos = design_bandpass(FS)
+    x = _signal(8, seed=3)
+    f = StreamingFilter(sos, 8)
+    cuts = _cuts(sizes, N)
+    got = np.vstack([f.process(x[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    ref = sps.sosfilt(sos, x, axis=0)
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+
+
+def test_sample_by_sample_and_reset() -> None:
+    x = _signal(8, seed=7)[:300]
+    se = StreamingEnvelope(FS, 8)
+    first = np.array([se.process(row) for row in x])  # 1-D chunk = one sample of 8 channels
+    assert first.shape == (300, 8)
+    np.testing.assert_array_equal(first, emg_amplitude(x, FS, zero_phase=False, center=False))
+    se.reset()
+    assert se.samples_seen == 0
+    np.testing.assert_array_equal(se.process(x), first)
+
+
+def test_single_channel_1d_chunks() -> None:
+    x = _signal(1, seed=9)[:, 0]
+    f = StreamingFilter(design_bandpass(FS), 1)
+    got = np.concatenate([f.process(x[:500]), f.process(x[500:])])
+    np.testing.assert_allclose(got, sps.sosfilt(design_bandpass(FS), x), rtol=1e-9, atol=1e-9)
+
+
+def test_nonfinite_chunk_rejected_state_kept() -> None:
+    x = _signal(2, seed=1)
+    se = StreamingEnvelope(FS, 2)
+    a = se.process(x[:100])
+    bad = x[100:110].copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(SignalError, match="NaN"):
+        se.process(bad)
+    b = se.process(x[100:])
+    np.testing.assert_array_equal(
+        np.vstack([a, b]), emg_amplitude(x, FS, zero_phase=False, center=False)
+    )
+
+
+def test_bad_construction_and_shapes() -> None:
+    with pytest.raises(SignalError, match="n_channels"):
+        StreamingFilter(design_bandpass(FS), 0)
+    with pytest.raises(SignalError, match="sampling rate"):
+        StreamingEnvelope(-5.0, 2)
+    with pytest.raises(SignalError, match="rms_window"):
+        StreamingEnvelope(FS, 2, rms_window=0.0)
+    se = StreamingEnvelope(FS, 4)
+    with pytest.raises(SignalError, match="shape"):
+        se.process(np.zeros((10, 3)))
+    with pytest.raises(SignalError, match="does not match"):
+        se.process(np.zeros(3))
+    assert se.process(np.zeros((0, 4))).shape == (0, 4)
