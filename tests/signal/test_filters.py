@@ -156,7 +156,7 @@ def test_bad_inputs() -> None:
         bandpass(np.zeros((0, 3)), 1000.0)
     with pytest.raises(SignalError, match="NaN"):
         bandpass(np.array([1.0, np.nan] * 200), 1000.0)
-    with pytest.raises(SignalError, match="1-D .* or 2-D"):
+    with pytest.raises(SignalError, match=r"1-D .* or 2-D"):
         bandpass(np.zeros((100, 2, 2)), 1000.0)
     with pytest.raises(SignalError, match="order"):
         design_bandpass(1000.0, order=0)

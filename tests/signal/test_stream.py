@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -47,7 +49,7 @@ def test_envelope_chunked_equals_one_shot(sizes: list[int], nc: int) -> None:
     ref = emg_amplitude(x, FS, zero_phase=False, center=False, trunk_highpass=trunk, raw_mask=raw)
     se = StreamingEnvelope(FS, nc, trunk_highpass=trunk, raw_mask=raw)
     cuts = _cuts(sizes, N)
-    got = np.vstack([se.process(x[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    got = np.vstack([se.process(x[a:b]) for a, b in itertools.pairwise(cuts)])
     np.testing.assert_array_equal(got, ref)
     assert se.samples_seen == N
 
@@ -59,7 +61,7 @@ def test_filter_chunked_equals_scipy(sizes: list[int]) -> None:
     x = _signal(8, seed=3)
     f = StreamingFilter(sos, 8)
     cuts = _cuts(sizes, N)
-    got = np.vstack([f.process(x[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    got = np.vstack([f.process(x[a:b]) for a, b in itertools.pairwise(cuts)])
     ref = sps.sosfilt(sos, x, axis=0)
     np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
 
