@@ -415,8 +415,11 @@ def read_edf(path: str | Path) -> Recording:
         else:
             events.append(Event(float(a.onset), max(dur, 0.0), fields[0].strip() or "annotation"))
     info = _info_from(edf, meta, bw)
-    info.extra.setdefault("format", "bdf+" if is_bdf else "edf+")
-    info.extra.setdefault("source_file", p.name)
+    for key, orig in (("format", "original_format"), ("source_file", "original_file")):
+        if key in info.extra and orig not in info.extra:
+            info.extra[orig] = info.extra[key]
+    info.extra["format"] = "bdf+" if is_bdf else "edf+"
+    info.extra["source_file"] = p.name
     if dropped:
         info.extra["dropped_signals"] = dropped
     return Recording(data, fs, channels, events, gaps, info)
