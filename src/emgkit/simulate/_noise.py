@@ -53,11 +53,20 @@ def spectrum_median_hz(
 
 def _moving_mean(x: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
     """Centred moving mean over ``n`` samples (window truncated at the edges)."""
-    csum = np.concatenate([[0.0], np.cumsum(x)])
-    idx = np.arange(x.shape[0])
-    lo = np.clip(idx - n // 2, 0, x.shape[0])
-    hi = np.clip(idx - n // 2 + n, 0, x.shape[0])
-    return (csum[hi] - csum[lo]) / (hi - lo)
+    size = x.shape[0]
+    csum = np.empty(size + 1)
+    csum[0] = 0.0
+    np.cumsum(x, out=csum[1:])
+    half = n // 2
+    out = np.empty(size)
+    a, b = min(half, size), max(min(half, size), size - (n - half))
+    if b > a:  # interior: full windows, plain slices
+        out[a:b] = (csum[a + n - half : b + n - half] - csum[a - half : b - half]) / n
+    edge = np.r_[np.arange(0, a), np.arange(b, size)]
+    lo = np.clip(edge - half, 0, size)
+    hi = np.clip(edge - half + n, 0, size)
+    out[edge] = (csum[hi] - csum[lo]) / (hi - lo)
+    return out
 
 
 def local_normalise(x: npt.NDArray[np.float64], n: int) -> npt.NDArray[np.float64]:
