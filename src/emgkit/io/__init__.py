@@ -33,6 +33,7 @@ __all__ = [
     "read_edf",
     "read_openbci_txt",
     "write_bdf",
+    "write_bids",
 ]
 
 #: Format names accepted by :func:`read` (``format=``).
@@ -152,6 +153,10 @@ def __getattr__(name: str) -> Any:
         from emgkit.io import edf
 
         return getattr(edf, name)
+    if name == "write_bids":
+        from emgkit.io.bids import write_bids
+
+        return write_bids
     if name == "describe":
         from emgkit.io.info import describe
 
