@@ -85,6 +85,9 @@ TARGET_FRAME_RATE = 500.0
 
 _U32 = 1 << 32
 _HALF = 1 << 31
+# INFO head: type, version, tag, fw major/minor/patch, adc_bits, vref_mv, max_channels,
+# max_frame_values, max_rate_hz, streaming (then board name and config)
+_INFO_HEAD = struct.Struct("<BBBBBBBHBHIB")
 
 
 class MsgType(IntEnum):
@@ -132,8 +135,6 @@ class StatusCode(IntEnum):
     BOOT = 1  #: the device (re)started; value = 0
     OVERRUN = 2  #: the ISR ring buffer overflowed; value = total samples dropped since START
     TX_STALL = 3  #: the host did not drain the serial link; value = samples dropped
-
-
 
 
 # --------------------------------------------------------------------------- CRC and COBS
@@ -274,7 +275,12 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class Info:
-    """INFO reply to IDENTIFY."""
+    """INFO reply to IDENTIFY.
+
+    ``max_frame_values`` is the largest ``samples_per_frame x n_channels`` the device's frame
+    buffer holds; ``max_rate_hz`` the largest *aggregate* conversion rate (``rate_hz x
+    n_channels``) it accepts; ``streaming`` whether START is in effect.
+    """
 
     tag: int
     protocol_version: int
@@ -282,7 +288,7 @@ class Info:
     adc_bits: int
     vref_mv: int
     max_channels: int
-    max_samples_per_frame: int
+    max_frame_values: int
     max_rate_hz: int
     board: str
     config: StreamConfig
@@ -413,8 +419,7 @@ def encode_configure(config: StreamConfig, tag: int = 0) -> bytes:
 def encode_info(info: Info) -> bytes:
     """An INFO frame (device side; used by the device model and tests)."""
     name = info.board.encode("ascii")[:32]
-    head = struct.pack(
-        "<BBBBBBBHBBIB",
+    head = _INFO_HEAD.pack(
         MsgType.INFO,
         PROTOCOL_VERSION,
         info.tag & 0xFF,
@@ -422,7 +427,7 @@ def encode_info(info: Info) -> bytes:
         info.adc_bits,
         info.vref_mv,
         info.max_channels,
-        info.max_samples_per_frame,
+        info.max_frame_values,
         info.max_rate_hz,
         1 if info.streaming else 0,
     )
@@ -487,10 +492,10 @@ def decode_payload(payload: bytes) -> Message:
                 raise FormatError(f"CONFIGURE payload of {len(payload)} bytes, expected {end}")
             return Command(mt, payload[2], cfg)
         if mt is MsgType.INFO:
-            (_, _, tag, fa, fb, fc, bits, vref, maxch, maxk, maxrate, streaming) = (
-                struct.unpack_from("<BBBBBBBHBBIB", payload)
+            (_, _, tag, fa, fb, fc, bits, vref, maxch, maxvals, maxrate, streaming) = (
+                _INFO_HEAD.unpack_from(payload)
             )
-            off = 17
+            off = _INFO_HEAD.size
             ln = payload[off]
             board = payload[off + 1 : off + 1 + ln].decode("ascii", "replace")
             cfg, _end = _parse_config(payload, off + 1 + ln)  # trailing bytes: later v1 fields
@@ -501,7 +506,7 @@ def decode_payload(payload: bytes) -> Message:
                 bits,
                 vref,
                 maxch,
-                maxk,
+                maxvals,
                 maxrate,
                 board,
                 cfg,
