@@ -151,3 +151,42 @@ def test_fuzz_text_readers(name: str, ops: list[tuple[str, int, object]]) -> Non
         assert rec.data.shape == (rec.n_samples, rec.n_channels)
         mask = rec.gap_mask()
         assert np.isnan(rec.data[mask]).all()
+
+
+def test_chunked_parsing_matches_and_reports_absolute_lines(tmp_path: Path) -> None:
+    from emgkit.io.base import read_numeric_table
+
+    f = tmp_path / "big.csv"
+    exg = write_brainflow(f, n=100)
+    whole = read_numeric_table(f, skip_lines=0, delimiter="\t", ncols=24, usecols=range(1, 9))
+    chunked = read_numeric_table(
+        f, skip_lines=0, delimiter="\t", ncols=24, usecols=range(1, 9), chunk_rows=7
+    )
+    np.testing.assert_array_equal(whole, chunked)
+    np.testing.assert_allclose(chunked, exg, atol=1e-6)
+    lines = f.read_text().splitlines()
+    lines[80] += "\t1.0"
+    f.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FormatError, match=r"big\.csv, line 81: expected 24 fields, found 25"):
+        read_numeric_table(f, skip_lines=0, delimiter="\t", ncols=24, chunk_rows=7)
+
+
+def test_utf16_without_bom_and_latin1(tmp_path: Path) -> None:
+    f = tmp_path / "le.txt"
+    f.write_bytes("a,b\n1,2\n".encode("utf-16-le"))
+    with pytest.raises(FormatError, match="UTF-16"):
+        read_csv(f, fs=10.0)
+    g = tmp_path / "latin1.csv"
+    g.write_bytes("# Probe: M\xfcller-Elektrode\na,b\n1,2\n3,4\n".encode("latin-1"))
+    rec = read_csv(g, fs=10.0)
+    assert rec.data.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
+def test_corrupt_counter_value(tmp_path: Path) -> None:
+    f = tmp_path / "c.txt"
+    write_gui_v6(f, n=30)
+    lines = f.read_text().splitlines()
+    lines[15] = "300" + lines[15][lines[15].index(",") :]
+    f.write_text("\n".join(lines) + "\n")
+    with pytest.raises(FormatError, match=r"c\.txt, line 16: .*sample index 300 is not an integer"):
+        read(f)
