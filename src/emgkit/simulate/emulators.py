@@ -446,7 +446,10 @@ class Emulator:
     def _disconnect(self, f: Disconnect) -> None:
         # let the host read what is already in flight (up to drain_timeout), so the truth
         # is exact; whatever is still unread when the pty closes is lost and counted
+        # (the kernel moves master writes to the slave's queue asynchronously: settle first)
         deadline = time.monotonic() + self.drain_timeout
+        if self.drain_timeout > 0:
+            time.sleep(min(0.05, self.drain_timeout))
         while self.pending_bytes() and time.monotonic() < deadline and not self._stop.is_set():
             time.sleep(0.005)
         self.truth.unread_at_disconnect.append(self.pending_bytes())

@@ -1,0 +1,145 @@
+"""The crash-safe journal: framing, torn tails, events, ENOSPC, replay equals live parsing."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from emgkit.acquisition import cyton, journal
+from emgkit.acquisition.base import ParseResult
+from emgkit.errors import FormatError, RecordingError
+
+SPEC = {"class": "emgkit.acquisition.cyton:CytonParser", "kwargs": {"daisy": False}}
+
+
+def _header() -> dict[str, object]:
+    return {"device": "cyton", "parser": SPEC, "fs": 250.0, "channels": []}
+
+
+def _stream(n: int, seed: int = 0) -> tuple[bytes, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 100, (n, 8))
+    return cyton.encode_stream(x), cyton.counts_to_uv(cyton.uv_to_counts(x))
+
+
+def test_records_roundtrip_and_torn_tail(tmp_path: Path) -> None:
+    d = tmp_path / "j"
+    with journal.JournalWriter(d, _header()) as w:
+        for i in range(5):
+            w.write(bytes([i]) * (i + 1), t_ns=1000 + i)
+        w.add_event({"type": "marker", "label": "m", "sample": 3})
+    jc = journal.read_journal(d)
+    assert [p for _, p in jc.records] == [bytes([i]) * (i + 1) for i in range(5)]
+    assert [t for t, _ in jc.records] == [1000 + i for i in range(5)]
+    assert jc.torn_bytes == 0 and jc.events[0]["label"] == "m"
+    blob = (d / "stream.bin").read_bytes()
+    # a torn last record (cut anywhere inside it) is ignored, the rest is intact
+    last = 12 + 5 + 4
+    for cut in range(1, last):
+        (d / "stream.bin").write_bytes(blob[:-cut])
+        jc = journal.read_journal(d)
+        assert len(jc.records) == 4 and jc.torn_bytes == last - cut
+    # a flipped byte in the last record fails its CRC
+    bad = bytearray(blob)
+    bad[-6] ^= 0x01
+    (d / "stream.bin").write_bytes(bytes(bad))
+    assert len(journal.read_journal(d).records) == 4
+    # a torn last event line is skipped
+    with open(d / "events.jsonl", "ab") as fh:
+        fh.write(b'{"type": "mar')
+    jc = journal.read_journal(d)
+    assert len(jc.events) == 1 and jc.bad_event_lines == 1
+
+
+def test_not_a_journal(tmp_path: Path) -> None:
+    with pytest.raises(FormatError, match="not an emgkit recording journal"):
+        journal.read_journal(tmp_path)
+
+
+def test_refuses_to_overwrite(tmp_path: Path) -> None:
+    journal.JournalWriter(tmp_path / "j", _header()).close()
+    with pytest.raises(RecordingError, match="already holds a journal"):
+        journal.JournalWriter(tmp_path / "j", _header())
+
+
+@given(cuts=st.lists(st.integers(0, 33 * 300), max_size=30), drop=st.integers(5, 290))
+def test_recover_equals_one_shot_parse(tmp_path_factory: pytest.TempPathFactory, cuts, drop):
+    """However the port chunked the bytes, replaying the journal gives the one-shot parse."""
+    data, exp = _stream(300)
+    data = data[: drop * 33] + data[(drop + 2) * 33 :]  # two packets lost on the wire
+    d = tmp_path_factory.mktemp("j") / "j"
+    edges = sorted({0, len(data), *(c for c in cuts if c < len(data))})
+    with journal.JournalWriter(d, _header()) as w:
+        for a, b in zip(edges[:-1], edges[1:], strict=True):
+            w.write(data[a:b])
+    rec = journal.recover(d)
+    p = cyton.CytonParser()
+    r1, r2 = p.feed(data), p.flush()
+    idx = np.concatenate([r1.sample_index, r2.sample_index])
+    assert rec.n_samples == 300
+    assert [(g.start, g.n_samples) for g in rec.gaps] == [(drop, 2)]
+    np.testing.assert_array_equal(rec.data[idx], np.concatenate([r1.samples, r2.samples]))
+    keep = np.r_[0:drop, drop + 2 : 300]
+    np.testing.assert_allclose(rec.data[keep], exp[keep], atol=1e-9)
+
+
+def test_reset_and_disconnect_gap_replay(tmp_path: Path) -> None:
+    data, exp = _stream(200, seed=2)
+    d = tmp_path / "j"
+    with journal.JournalWriter(d, _header()) as w:
+        w.write(data[: 100 * 33])
+        w.add_event({"type": "reset", "record": 1})
+        w.add_event({"type": "gap", "reason": "disconnect", "record": 1, "start": 100, "n": 7})
+        w.write(cyton.encode_stream(np.zeros((0, 8))) + data[100 * 33 :])
+        w.add_event({"type": "marker", "label": "pain", "value": "4", "sample": 150})
+    rec = journal.recover(d)
+    assert rec.n_samples == 207
+    assert [(g.start, g.n_samples, g.reason) for g in rec.gaps] == [(100, 7, "disconnect")]
+    np.testing.assert_allclose(rec.data[:100], exp[:100], atol=1e-9)
+    # the stream restarted (counter not continuous) and lands right after the gap
+    np.testing.assert_allclose(rec.data[107:], exp[100:], atol=1e-9)
+    assert [(e.label, e.value, e.onset) for e in rec.events] == [("pain", "4", 150 / 250.0)]
+
+
+def test_sample_clock_maps_segments() -> None:
+    c = journal.SampleClock()
+    r = c.map(ParseResult(np.zeros((3, 1)), np.array([0, 1, 2]), gaps=[]))
+    assert list(r.sample_index) == [0, 1, 2]
+    c.reset()
+    assert c.awaiting_base
+    assert c.set_gap(5) == 3
+    # a parser that keeps its clock across reset (CytonParser) or restarts it: same result
+    r = c.map(ParseResult(np.zeros((2, 1)), np.array([40, 42]), n_lost=1, gaps=[(41, 1)]))
+    assert list(r.sample_index) == [8, 10] and r.gaps == [(9, 1)]
+    assert c.next_index == 11
+
+
+def test_enospc_keeps_what_was_synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data, exp = _stream(100)
+    d = tmp_path / "j"
+    w = journal.JournalWriter(d, _header(), sync_interval=3600)
+    w.write(data[: 50 * 33])
+    w.sync()
+
+    def full(fd: int, buf: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal, "_write_all", full)
+    w.write(data[50 * 33 :])
+    with pytest.raises(RecordingError, match="disk is full") as info:
+        w.sync()
+    assert str(d) in str(info.value) and "emgkit recover" in str(info.value)
+    with pytest.raises(RecordingError):  # stays failed
+        w.write(b"more")
+    monkeypatch.undo()
+    rec = journal.recover(d)
+    assert rec.n_samples == 50  # the last packet waits for look-ahead until flush: released
+    np.testing.assert_allclose(rec.data, exp[:50], atol=1e-9)
+    head = json.loads((d / "header.json").read_text())
+    assert head["format"] == "emgkit-journal" and head["parser"] == SPEC

@@ -1,0 +1,115 @@
+"""Serial transport: reader thread over loop:// and a pty, bounded queues, error messages."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+import tty
+from pathlib import Path
+
+import numpy as np
+import pytest
+import serial
+
+from emgkit.acquisition import cyton, journal, transport
+from emgkit.acquisition.base import ParseResult
+from emgkit.errors import DeviceError
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def _stream(n: int) -> tuple[bytes, np.ndarray]:
+    x = np.random.default_rng(1).normal(0, 50, (n, 8))
+    return cyton.encode_stream(x), cyton.counts_to_uv(cyton.uv_to_counts(x))
+
+
+def _wait(cond, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_subscription_drops_oldest_and_counts() -> None:
+    sub = transport.Subscription(maxsize=3)
+    for i in range(5):
+        sub.put(ParseResult(np.zeros((i + 1, 1)), np.arange(i + 1)))
+    assert sub.dropped == 2 and sub.dropped_rows == 1 + 2
+    assert [int(r.samples.shape[0]) for r in sub.drain()] == [3, 4, 5]
+    assert sub.get(timeout=0.01) is None
+    sub.close()
+    assert sub.get() is None  # closed: never blocks
+
+
+def test_reader_on_loop_journal_first_slow_consumer(tmp_path: Path) -> None:
+    data, exp = _stream(400)
+    port = serial.serial_for_url("loop://", timeout=0.02)
+    w = journal.JournalWriter(tmp_path / "j", {"parser": {"class": "x:y"}, "fs": 250.0})
+    reader = transport.DeviceReader("loop://", cyton.CytonParser(), journal=w, port=port)
+    fast = reader.subscribe(maxsize=10_000)
+    slow = reader.subscribe(maxsize=2)  # never read while streaming
+    reader.start()
+    for i in range(0, len(data), 330):  # loop:// holds 4096 bytes: feed in pieces
+        _wait(lambda: port.in_waiting == 0)
+        port.write(data[i : i + 330])
+    _wait(lambda: reader.stats.bytes_in == len(data))
+    reader.stop()
+    rows = fast.drain()
+    idx = np.concatenate([r.sample_index for r in rows])
+    np.testing.assert_array_equal(idx, np.arange(400))
+    np.testing.assert_allclose(np.concatenate([r.samples for r in rows]), exp, atol=1e-9)
+    assert slow.dropped > 0 and len(slow.drain()) == 2  # the slow one lost its oldest
+    jc = journal.read_journal(tmp_path / "j")
+    assert b"".join(p for _, p in jc.records) == data  # the journal lost nothing
+
+
+def test_missing_port_message() -> None:
+    with pytest.raises(DeviceError, match=r"no such serial port .*emgkit devices"):
+        transport.open_port("/dev/does-not-exist-emgkit")
+
+
+def test_permission_denied_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    def deny(url: str, **kw: object) -> None:
+        raise serial.SerialException(
+            errno.EACCES, f"could not open port {url}: [Errno 13] Permission denied: '{url}'"
+        )
+
+    monkeypatch.setattr(serial, "serial_for_url", deny)
+    with pytest.raises(DeviceError, match="dialout"):
+        transport.open_port("/dev/ttyUSB0")
+
+
+def test_busy_port_message() -> None:
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        first = transport.open_port(os.ttyname(slave))
+        with pytest.raises(DeviceError, match="busy"):
+            transport.open_port(os.ttyname(slave))
+        first.close()
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_pty_close_is_reported_and_reader_stops_without_reconnect() -> None:
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    data, _ = _stream(50)
+    statuses: list[str] = []
+    reader = transport.DeviceReader(
+        os.ttyname(slave),
+        cyton.CytonParser(),
+        reconnect=False,
+        on_status=lambda what, info: statuses.append(what),
+    ).start()
+    os.write(master, data)
+    _wait(lambda: reader.stats.bytes_in == len(data))
+    os.close(master)  # unplug
+    reader.join(10)
+    os.close(slave)
+    assert not reader.running
+    assert statuses[:1] == ["disconnected"] and statuses[-1] == "stopped"
+    assert isinstance(reader.error, serial.SerialException)
+    assert reader.stats.rows == 50  # the look-ahead packet is released at the end
