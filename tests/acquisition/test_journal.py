@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import itertools
 import json
 from pathlib import Path
 
@@ -76,7 +77,7 @@ def test_recover_equals_one_shot_parse(tmp_path_factory: pytest.TempPathFactory,
     d = tmp_path_factory.mktemp("j") / "j"
     edges = sorted({0, len(data), *(c for c in cuts if c < len(data))})
     with journal.JournalWriter(d, _header()) as w:
-        for a, b in zip(edges[:-1], edges[1:], strict=True):
+        for a, b in itertools.pairwise(edges):
             w.write(data[a:b])
     rec = journal.recover(d)
     p = cyton.CytonParser()
