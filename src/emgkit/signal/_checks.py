@@ -26,7 +26,7 @@ def check_fs(fs: float) -> float:
 def as_2d(
     x: npt.ArrayLike, name: str = "x", allow_nan: bool = False
 ) -> tuple[npt.NDArray[np.float64], bool]:
-    """Return ``x`` as a C-contiguous float64 ``(n_samples, n_channels)`` array and whether it was 1-D.
+    """Return ``x`` as C-contiguous float64 ``(n_samples, n_channels)`` and whether it was 1-D.
 
     Raises
     ------
@@ -65,7 +65,7 @@ def check_window(window_s: float, fs: float, n_samples: int, name: str = "window
         raise SignalError(f"{name} must be a duration in seconds, got {window_s!r}") from None
     if not math.isfinite(w) or w <= 0:
         raise SignalError(f"{name} must be a positive duration in seconds, got {window_s!r}")
-    n = max(1, int(round(w * fs)))
+    n = max(1, round(w * fs))
     if n > n_samples:
         raise SignalError(
             f"{name} of {w:g} s ({n} samples at {fs:g} Hz) is longer than the signal "
