@@ -8,7 +8,6 @@ start and stop streaming. Parsers stay pure; drivers only talk to ports.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,14 +187,12 @@ class ArduinoDriver(DeviceDriver):
             info = client.identify()
             cfg = info.config
         self.firmware = ".".join(str(v) for v in info.fw_version) + f" ({info.board})"
-        conv = _converter_spec(info)
         kwargs: dict[str, Any] = {
             "n_channels": cfg.n_channels,
             "fs": float(cfg.rate_hz),
+            "converter": _converter_spec(info),
             "first_sequence": 0,
         }
-        if conv is not None:
-            kwargs["converter"] = conv
         self.parser_spec = {"class": "emgkit.acquisition.framed:FramedParser", "kwargs": kwargs}
         self.extra = {
             "adc_bits": info.adc_bits,
@@ -235,17 +232,20 @@ def _kind_code(framed: Any, kind: str) -> Any:
         ) from None
 
 
-def _converter_spec(info: Any) -> dict[str, Any] | None:
-    """JSON spec of the counts -> microvolts converter, when emgkit.acquisition.myoware exists."""
-    if importlib.util.find_spec("emgkit.acquisition.myoware") is None:
-        return None
-    from emgkit.acquisition import myoware
+def _converter_spec(info: Any) -> dict[str, Any]:
+    """JSON spec of the MyoWare counts -> microvolts converter for the INFO's configuration."""
+    from emgkit.acquisition import framed
 
-    builder = getattr(myoware, "converter_spec_from_info", None)
-    if builder is None:
-        return None
-    spec: dict[str, Any] = builder(info)
-    return spec
+    cfg = info.config
+    return {
+        "class": "emgkit.acquisition.myoware:MyoWareConverter",
+        "kwargs": {
+            "kinds": [framed.ChannelKindCode(int(c.kind)).name for c in cfg.channels],
+            "adc_bits": int(info.adc_bits),
+            "vref_mv": float(info.vref_mv),
+            "pot_kohm": [c.pot_ohm / 1000.0 for c in cfg.channels],
+        },
+    }
 
 
 def make_driver(

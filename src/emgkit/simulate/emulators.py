@@ -377,11 +377,32 @@ class Emulator:
         finally:
             self.done.set()
 
+    def _frame_samples(self) -> int:
+        """Samples per packet: a framed model's ``config.samples_per_frame``, else 1."""
+        cfg = getattr(self.model, "config", None)
+        k = getattr(cfg, "samples_per_frame", 0) if cfg is not None else 0
+        return int(k) if k else 1
+
+    def _next_packet(self) -> bytes:
+        """One packet: a Cyton packet, or one DATA frame of a framed (Arduino) model."""
+        k = self._frame_samples()
+        if k == 1:
+            return self.model.next_bytes(1)
+        out = b""
+        for _ in range(4):  # a frame completes after k samples (fewer if partly buffered)
+            out = self.model.next_bytes(k)
+            if out or getattr(self.model, "exhausted", True):
+                break
+        return out
+
     def _due(self) -> int:
         if not self.realtime:
             return self.batch
         now = time.monotonic()
         if self._t0 is None:
+            k = self._frame_samples()
+            if k > 1:
+                self.packet_rate = float(getattr(self.model, "fs", self.packet_rate)) / k
             self._t0 = now - self.truth.n_packets / self.packet_rate
         due = int((now - self._t0) * self.packet_rate) - self.truth.n_packets
         if due <= 0:
@@ -403,7 +424,7 @@ class Emulator:
                     out.clear()
                     self._disconnect(f)
                     return
-            pkt = self.model.next_bytes(1)
+            pkt = self._next_packet()
             if not pkt:
                 self._exhausted = True
                 break
@@ -460,7 +481,7 @@ class Emulator:
             lose = round(f.duration_s * self.packet_rate)
         k0 = self.truth.n_packets
         for _ in range(lose):
-            pkt = self.model.next_bytes(1)
+            pkt = self._next_packet()
             if not pkt:
                 self._exhausted = True
                 break
@@ -541,7 +562,7 @@ def make_model(
             if samples_uv is not None
             else _subject_samples(subject, rate, nch, seed, duration)
         )
-        kinds = model_kwargs.pop("kinds", ["raw"] * data.shape[1])
+        kinds = model_kwargs.pop("kinds", ["RAW"] * data.shape[1])
         model = ArduinoModel(data, rate, kinds, **model_kwargs)
         return model
     raise ConfigError(f"unknown emulated device {kind!r}; use 'cyton', 'cyton-daisy' or 'arduino'")
