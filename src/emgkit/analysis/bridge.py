@@ -15,9 +15,10 @@ Pipeline (defaults from clinical-anchors.md, see docs/analysis.md):
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,15 @@ __all__ = ["AnalysisParams", "BridgeResult", "analyze_bridge", "envelopes"]
 TRUNK_MUSCLES = ("erector_spinae", "multifidus")
 GLUTE = "glute_max"
 HAMSTRING_MUSCLES = ("hamstrings", "biceps_femoris", "semitendinosus")
+#: Which MVC trial normalises which muscle when the protocol has no trial of its own: the
+#: resisted Sorensen (erector spinae) also serves the lumbar multifidus site, the hamstring
+#: trial serves the medial/lateral hamstring sites (clinical-anchors.md section 3).
+MVC_EQUIVALENT: dict[str, tuple[str, ...]] = {
+    "multifidus": ("multifidus", "erector_spinae"),
+    "biceps_femoris": ("biceps_femoris", "hamstrings"),
+    "semitendinosus": ("semitendinosus", "hamstrings"),
+    "hamstrings": ("hamstrings", "biceps_femoris", "semitendinosus"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,15 @@ class AnalysisParams:
         Onset detector (see :func:`emgkit.signal.onset.detect_onsets`).
     onset_search : (float, float)
         Onset search window relative to movement onset, in seconds.
+    epoch : float
+        Holds are also cut into epochs of this length (s) to measure the person's own
+        rep-to-rep and within-hold variability (for the meaningful-change threshold).
+    asymmetry_floor : float
+        Smallest symmetry angle (%) ever called a meaningful left/right difference, whatever the
+        person's own variability: healthy single-leg bridges differ by 5-12 %MVC between sides
+        (Feldwieser et al. 2012), about SA 7 % at 40 %MVC. A convention, not a validated norm.
+    reference_trial : str
+        The standard bridge that cue variants are compared with.
     """
 
     band: tuple[float, float] = (20.0, 450.0)
@@ -65,6 +84,9 @@ class AnalysisParams:
     mvc_window: float = 0.5
     onset_method: str = "tkeo"
     onset_search: tuple[float, float] = (-0.8, 0.6)
+    epoch: float = 1.0
+    asymmetry_floor: float = 7.0
+    reference_trial: str = "dlb_squeeze"
 
     def as_dict(self) -> dict[str, Any]:
         """Parameters as a flat dict (for result metadata)."""
@@ -77,6 +99,9 @@ class AnalysisParams:
             "mvc_window_s": self.mvc_window,
             "onset_method": self.onset_method,
             "onset_search_s": list(self.onset_search),
+            "epoch_s": self.epoch,
+            "asymmetry_floor_sa": self.asymmetry_floor,
+            "reference_trial": self.reference_trial,
         }
 
 
@@ -96,7 +121,17 @@ class BridgeResult:
     ratios : DataFrame
         Per trial, rep and side: glute_ham and glute_erector (%MVC ratios).
     symmetry : DataFrame
-        Per trial (or single-leg pair) and muscle: pct_left, pct_right, symmetry_angle.
+        Per comparison (each double-leg trial; the single-leg pair) and muscle: pct_left,
+        pct_right, symmetry_angle, mdc (meaningful-change threshold from the person's own epoch
+        variability), threshold = max(mdc, asymmetry floor), n_epochs, meaningful (bool).
+    epochs : DataFrame
+        trial, rep, epoch, channel, muscle, side, pct_mvc for each ``epoch``-second piece of
+        each hold.
+    variants : DataFrame
+        Cue variants vs the reference trial per muscle and side: pct_mvc, pct_mvc_ref, change
+        (percentage points), change_rel (%).
+    pain : DataFrame
+        trial, pain (0-10) from "pain" events.
     notes : list of str
         Limitations that apply to this recording (band-limited, missing MVC, gaps).
     params : AnalysisParams
@@ -107,6 +142,9 @@ class BridgeResult:
     summary: pd.DataFrame
     ratios: pd.DataFrame
     symmetry: pd.DataFrame
+    epochs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    variants: pd.DataFrame = field(default_factory=pd.DataFrame)
+    pain: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     params: AnalysisParams = field(default_factory=AnalysisParams)
 
@@ -163,6 +201,21 @@ def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
         if t.id == trial_id:
             return t
     return None
+
+
+def _mvc_holds(
+    proto: Protocol, holds: list[Event], muscle: str, side: str, exact: bool
+) -> list[Event]:
+    """MVC hold events of ``muscle`` and ``side`` (or of an equivalent muscle's trial)."""
+    targets = (muscle,) if exact else MVC_EQUIVALENT.get(muscle, (muscle,))
+    out = []
+    for ev in holds:
+        tr = _trial_of(proto, ev.trial)
+        if tr is None or tr.task != "mvc" or tr.muscle not in targets:
+            continue
+        if tr.side in (side, "both"):
+            out.append(ev)
+    return out
 
 
 def _baseline_window(rec: Recording) -> tuple[float, float] | None:
@@ -241,13 +294,9 @@ def analyze_bridge(
     mvc_rows = []
     mvc_uv = np.full(len(chans), np.nan)
     for ci, ch in enumerate(chans):
-        ch_holds = []
-        for ev in holds:
-            tr = _trial_of(proto, ev.trial)
-            if tr is None or tr.task != "mvc" or tr.muscle != ch.muscle:
-                continue
-            if tr.side in (ch.side, "both"):
-                ch_holds.append(ev)
+        ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=True)
+        if not ch_holds:
+            ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=False)
         amp, src = mvc_amplitude(env[:, ci], fs, ch_holds, p.mvc_window)
         mvc_uv[ci] = amp
         mvc_rows.append(
@@ -273,22 +322,41 @@ def analyze_bridge(
     # ---- per rep metrics
     rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
     rows = []
+    epoch_rows = []
     for ev in holds:
         tr = _trial_of(proto, ev.trial)
         if tr is None or tr.task in ("mvc", "rest"):
             continue
         hold_amp = _hold_mean(env, fs, ev)
+        rep_no = int(ev.value) if ev.value.isdigit() else ev.value
+        for k, seg_amp in enumerate(_epoch_means(env, fs, ev, p.epoch)):
+            for ci, ch in enumerate(chans):
+                epoch_rows.append(
+                    {
+                        "trial": ev.trial,
+                        "task": tr.task,
+                        "side_task": tr.side,
+                        "rep": rep_no,
+                        "epoch": k,
+                        "channel": ch.name,
+                        "muscle": ch.muscle,
+                        "side": ch.side,
+                        "pct_mvc": seg_amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
+                    }
+                )
         rep_ev = rep_events.get((ev.trial, ev.value))
         t_move = rep_ev.onset if rep_ev is not None else float("nan")
         for ci, ch in enumerate(chans):
-            onset = _first_in(intervals[ci], t_move + p.onset_search[0], t_move + p.onset_search[1])
+            onset = _rep_onset(
+                intervals[ci], t_move + p.onset_search[0], t_move + p.onset_search[1]
+            )
             rows.append(
                 {
                     "trial": ev.trial,
                     "task": tr.task,
                     "cue": tr.cue,
                     "side_task": tr.side,
-                    "rep": int(ev.value) if ev.value.isdigit() else ev.value,
+                    "rep": rep_no,
                     "channel": ch.name,
                     "muscle": ch.muscle,
                     "side": ch.side,
@@ -317,8 +385,44 @@ def analyze_bridge(
         .reset_index()
     )
     ratios_df = _ratios(reps)
-    sym = _symmetry(reps)
-    return BridgeResult(mvc_df, reps, summary, ratios_df, sym, notes, p)
+    epochs = pd.DataFrame(epoch_rows)
+    sym = _symmetry(reps, epochs, p.asymmetry_floor)
+    variants = _variants(summary, p.reference_trial)
+    pain = pd.DataFrame(
+        [
+            {"trial": e.trial, "pain": float(e.value) if _is_number(e.value) else np.nan}
+            for e in sub.events_for(label="pain")
+        ],
+        columns=["trial", "pain"],
+    )
+    return BridgeResult(mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, notes, p)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _epoch_means(
+    env: npt.NDArray[np.float64], fs: float, ev: Event, epoch: float
+) -> list[npt.NDArray[np.float64]]:
+    """Mean envelope over consecutive ``epoch``-second pieces of a hold (at least 2 pieces)."""
+    i0 = max(0, round(ev.onset * fs))
+    i1 = min(env.shape[0], round(ev.offset * fs))
+    n = i1 - i0
+    if n < 2:
+        return []
+    k = max(2, int(n // max(1, round(epoch * fs))))
+    edges = np.linspace(i0, i1, k + 1).round().astype(int)
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for a, b in itertools.pairwise(edges):
+            out.append(np.nanmean(env[a:b], axis=0))
+    return out
 
 
 def _detect_all(
@@ -347,18 +451,31 @@ def _detect_all(
     return out
 
 
-def _first_in(iv: npt.NDArray[np.float64], t0: float, t1: float) -> float:
+def _rep_onset(
+    iv: npt.NDArray[np.float64], t0: float, t1: float, join: float = 0.1, min_span: float = 0.15
+) -> float:
+    """Onset of the burst that carries a rep, searched in ``[t0, t1]``.
+
+    Bursts separated by less than ``join`` seconds are chained (a detector may split a weak
+    burst in pieces); the onset is the start of the first chain that begins in the window and
+    spans at least ``min_span`` seconds, so a short noise blip earlier in the window is ignored
+    (a rep's activity lasts through the hold). NaN when no such chain starts in the window, or
+    when activity was already running at ``t0``.
+    """
     if not np.isfinite(t0) or iv.size == 0:
         return float("nan")
-    on = iv[:, 0]
-    sel = on[(on >= t0) & (on <= t1)]
-    if sel.size == 0:
+    if ((iv[:, 0] < t0) & (iv[:, 1] > t0)).any():
         return float("nan")
-    # a burst already running at the start of the window has no onset in it
-    running = (iv[:, 0] < t0) & (iv[:, 1] > t0)
-    if running.any():
-        return float("nan")
-    return float(sel[0])
+    n = iv.shape[0]
+    j = int(np.searchsorted(iv[:, 0], t0))
+    while j < n and iv[j, 0] <= t1:
+        k = j
+        while k + 1 < n and iv[k + 1, 0] - iv[k, 1] < join:
+            k += 1
+        if iv[k, 1] - iv[j, 0] >= min_span:
+            return float(iv[j, 0])
+        j = k + 1
+    return float("nan")
 
 
 def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
@@ -377,43 +494,107 @@ def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _symmetry(reps: pd.DataFrame) -> pd.DataFrame:
-    """Left vs right per muscle: double-leg trials per trial; single-leg bridges as a pair."""
+def _mdc(sa_values: npt.NDArray[np.float64]) -> float:
+    """Minimal detectable change (95 %) of a mean symmetry angle from its epoch values.
+
+    ``MDC95 = 1.96 x sqrt(2) x SD / sqrt(n)``: the smallest difference between two such means
+    that exceeds the person's own measurement variability.
+    """
+    v = sa_values[np.isfinite(sa_values)]
+    if v.size < 2:
+        return float("nan")
+    return float(1.96 * np.sqrt(2.0) * v.std(ddof=1) / np.sqrt(v.size))
+
+
+def _sym_row(
+    comparison: str, muscle: str, L: float, R: float, sa_k: npt.NDArray[np.float64], floor: float
+) -> dict[str, Any]:
+    sa = float(symmetry_angle(L, R))
+    mdc = _mdc(sa_k)
+    thr = max(floor, mdc) if np.isfinite(mdc) else floor
+    return {
+        "comparison": comparison,
+        "muscle": muscle,
+        "pct_left": L,
+        "pct_right": R,
+        "symmetry_angle": sa,
+        "mdc": mdc,
+        "threshold": thr,
+        "n_epochs": int(np.isfinite(sa_k).sum()),
+        "meaningful": bool(np.isfinite(sa) and abs(sa) > thr),
+    }
+
+
+def _symmetry(reps: pd.DataFrame, epochs: pd.DataFrame, floor: float) -> pd.DataFrame:
+    """Left vs right per muscle: double-leg trials per trial; single-leg bridges as a pair.
+
+    Single-leg bridges compare the working (stance) side of the left trial with the working side
+    of the right trial; epochs are paired by (rep, epoch) position.
+    """
+    cols = [
+        "comparison",
+        "muscle",
+        "pct_left",
+        "pct_right",
+        "symmetry_angle",
+        "mdc",
+        "threshold",
+        "n_epochs",
+        "meaningful",
+    ]
     rows = []
-    per = reps.groupby(["trial", "task", "side_task", "muscle", "side"])["pct_mvc"].mean()
-    for key, grp in per.groupby(level=[0, 1, 2, 3]):
-        trial, task, _side_task, muscle = cast(tuple[str, str, str, str], key)
-        if task != "double_leg_bridge":
+    if epochs.empty:
+        return pd.DataFrame(rows, columns=cols)
+    dlb = epochs[epochs["task"] == "double_leg_bridge"]
+    for (trial, muscle), grp in dlb.groupby(["trial", "muscle"], sort=False):
+        wide = grp.pivot_table(index=["rep", "epoch"], columns="side", values="pct_mvc")
+        if not {"left", "right"} <= set(wide.columns):
             continue
-        vals = grp.droplevel([0, 1, 2, 3])
-        if {"left", "right"} <= set(vals.index):
-            L, R = float(vals["left"]), float(vals["right"])
-            rows.append(
-                {
-                    "comparison": trial,
-                    "muscle": muscle,
-                    "pct_left": L,
-                    "pct_right": R,
-                    "symmetry_angle": float(symmetry_angle(L, R)),
-                }
-            )
-    # single-leg bridges: the working side of the left trial vs the working side of the right
-    slb = reps[reps["task"] == "single_leg_bridge"]
-    if not slb.empty:
-        work = slb[slb["side"] == slb["side_task"]]
-        m = work.groupby(["muscle", "side"])["pct_mvc"].mean()
-        for muscle in sorted({k[0] for k in m.index}):
-            if (muscle, "left") in m.index and (muscle, "right") in m.index:
-                L, R = float(m[(muscle, "left")]), float(m[(muscle, "right")])
-                rows.append(
-                    {
-                        "comparison": "single_leg_bridge",
-                        "muscle": muscle,
-                        "pct_left": L,
-                        "pct_right": R,
-                        "symmetry_angle": float(symmetry_angle(L, R)),
-                    }
-                )
-    return pd.DataFrame(
-        rows, columns=["comparison", "muscle", "pct_left", "pct_right", "symmetry_angle"]
-    )
+        r = reps[(reps.trial == trial) & (reps.muscle == muscle)]
+        L = float(r[r.side == "left"]["pct_mvc"].mean())
+        R = float(r[r.side == "right"]["pct_mvc"].mean())
+        sa_k = np.asarray(symmetry_angle(wide["left"], wide["right"]))
+        rows.append(_sym_row(str(trial), str(muscle), L, R, sa_k, floor))
+    slb = epochs[(epochs["task"] == "single_leg_bridge") & (epochs["side"] == epochs["side_task"])]
+    for muscle, grp in slb.groupby("muscle", sort=False):
+        wide = grp.pivot_table(index=["rep", "epoch"], columns="side", values="pct_mvc")
+        if not {"left", "right"} <= set(wide.columns):
+            continue
+        r = reps[
+            (reps.task == "single_leg_bridge")
+            & (reps.muscle == muscle)
+            & (reps.side == reps.side_task)
+        ]
+        L = float(r[r.side == "left"]["pct_mvc"].mean())
+        R = float(r[r.side == "right"]["pct_mvc"].mean())
+        sa_k = np.asarray(symmetry_angle(wide["left"], wide["right"]))
+        rows.append(_sym_row("single_leg_bridge", str(muscle), L, R, sa_k, floor))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _variants(summary: pd.DataFrame, reference: str) -> pd.DataFrame:
+    """Each double-leg cue variant vs the reference trial, per muscle and side."""
+    cols = ["trial", "cue", "muscle", "side", "pct_mvc", "pct_mvc_ref", "change", "change_rel"]
+    ref = summary[summary.trial == reference].set_index(["muscle", "side"])["pct_mvc"]
+    rows = []
+    if ref.empty:
+        return pd.DataFrame(rows, columns=cols)
+    dlb = summary[(summary.task == "double_leg_bridge") & (summary.trial != reference)]
+    for _, r in dlb.iterrows():
+        key = (r["muscle"], r["side"])
+        if key not in ref.index:
+            continue
+        base = float(ref[key])
+        rows.append(
+            {
+                "trial": r["trial"],
+                "cue": r["cue"],
+                "muscle": r["muscle"],
+                "side": r["side"],
+                "pct_mvc": float(r["pct_mvc"]),
+                "pct_mvc_ref": base,
+                "change": float(r["pct_mvc"]) - base,
+                "change_rel": (float(r["pct_mvc"]) / base - 1.0) * 100.0 if base > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
