@@ -59,7 +59,7 @@ def test_pct_mvc_and_onsets_recovered_at_1khz(profile: str, seed: int) -> None:
     assert err["working"].size > 40
     assert np.mean(err["working"] < 0.020) >= 0.97  # pooled over 20 sessions: 99.9 %
     assert err["working"].max() < 0.025
-    assert np.mean(err["moderate"] < 0.020) >= 0.9
+    assert np.mean(err["moderate"] < 0.020) >= 0.8  # pooled: p95 12 ms
     assert err["moderate"].max() < 0.040
     assert err["weak"].max() < 0.050
 
