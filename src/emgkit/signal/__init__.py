@@ -17,6 +17,7 @@ from emgkit.signal.filters import (
     sosfilt,
     sosfiltfilt,
 )
+from emgkit.signal.onset import detect_onsets, first_onset
 from emgkit.signal.pipeline import emg_amplitude, preprocess, remove_mains
 from emgkit.signal.spectral import FatigueSlope, fatigue_slope, mean_frequency, median_frequency
 from emgkit.signal.stream import StreamingEnvelope, StreamingFilter
@@ -29,8 +30,10 @@ __all__ = [
     "design_bandpass",
     "design_highpass",
     "design_lowpass",
+    "detect_onsets",
     "emg_amplitude",
     "fatigue_slope",
+    "first_onset",
     "highpass",
     "linear_envelope",
     "lowpass",
