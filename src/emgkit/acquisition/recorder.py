@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from emgkit.acquisition import journal as _journal
-from emgkit.acquisition.devices import DeviceDriver, make_driver
+from emgkit.acquisition.devices import ArduinoDriver, DeviceDriver, make_driver
 from emgkit.acquisition.transport import DeviceReader, ReaderStats, Subscription, open_port
 from emgkit.errors import ConfigError, EmgkitWarning, RecordingError
 from emgkit.recording import Recording
@@ -227,6 +227,13 @@ class Recorder:
             realtime = bool(opts.pop("realtime", True))
             opts.setdefault("subject", "healthy")
             kind = self.device.removeprefix("emulated-")
+            if kind == "arduino":
+                drv = self.driver
+                if isinstance(drv, ArduinoDriver):
+                    if drv.fs is not None:
+                        opts.setdefault("fs", drv.fs)
+                    if drv.n_channels is not None:
+                        opts.setdefault("n_channels", drv.n_channels)
             model = make_model(kind, **opts)
             self.emulator = Emulator(model, faults=faults, realtime=realtime).start()
             port_name = self.emulator.port
