@@ -15,8 +15,33 @@ examples:
 """
 
 
+#: Modules that add subcommands: each has ``register(sub, table)`` and imports only argparse at
+#: module level (heavy imports go inside the handlers, so ``emgkit --help`` stays instant).
+DOMAIN_CLIS = (
+    "emgkit.acquisition.cli",
+    "emgkit.analysis.cli",
+    "emgkit.report.cli",
+    "emgkit.batch_cli",
+)
+
+
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
     """Add every subcommand to ``sub`` and its handler to ``table``."""
+    import importlib
+
+    _register_core(sub, table)
+    for name in DOMAIN_CLIS:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        mod.register(sub, table)
+
+
+def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
+    """demo, info, analyze."""
     p = sub.add_parser(
         "demo",
         help="synthesise a bridge session, analyse it and plot it (no hardware needed)",
@@ -117,7 +142,13 @@ def _info(args: argparse.Namespace) -> int:
     from emgkit.io import describe, read
 
     rec = read(args.file, montage=args.montage)
-    print(describe(rec))
+    try:
+        print(describe(rec))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `emgkit info FILE | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
