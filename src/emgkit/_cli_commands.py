@@ -19,8 +19,10 @@ examples:
 #: module level (heavy imports go inside the handlers, so ``emgkit --help`` stays instant).
 DOMAIN_CLIS = (
     "emgkit.acquisition.cli",
+    "emgkit.session.cli",
     "emgkit.analysis.cli",
     "emgkit.report.cli",
+    "emgkit.io.cli",
     "emgkit.batch_cli",
 )
 
