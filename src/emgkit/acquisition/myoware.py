@@ -53,15 +53,17 @@ RAW_GAIN = 200.0
 DEFAULT_POT_KOHM = 50.0
 
 KindLike = ChannelKindCode | str | int
+_ALIASES = {"ENVELOPE": "ENV", "RECTIFIED": "RECT", "REFERENCE": "REF"}
 
 
 def parse_kind(kind: KindLike) -> ChannelKindCode:
-    """``"ENV"``, ``"env"``, ``1`` or ``ChannelKindCode.ENV`` -> ``ChannelKindCode.ENV``."""
+    """``"ENV"``, ``"envelope"``, ``1`` or ``ChannelKindCode.ENV`` -> ``ChannelKindCode.ENV``."""
     if isinstance(kind, ChannelKindCode):
         return kind
     try:
         if isinstance(kind, str):
-            return ChannelKindCode[kind.strip().upper()]
+            key = kind.strip().upper()
+            return ChannelKindCode[_ALIASES.get(key, key)]
         return ChannelKindCode(int(kind))
     except (KeyError, ValueError):
         raise ConfigError(
