@@ -16,7 +16,7 @@ def test_help_lists_commands(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for cmd in ("demo", "info", "analyze"):
+    for cmd in ("demo", "info", "analyze", "record", "recover", "devices"):
         assert cmd in out
 
 
@@ -36,6 +36,16 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["demo", "--out", str(out_dir), "--reps", "2", "--fs", "1000"]) == 0
     text = capsys.readouterr().out
     assert "right_inhibition" in text
+    # recorded through the emulated device on a pty: every sample arrived, no gaps
+    import re
+
+    m = re.search(
+        r"(\d+) of (\d+) samples, (\d+) gaps, largest ADC quantisation error ([\d.]+) uV", text
+    )
+    assert m, text
+    assert m.group(1) == m.group(2) and m.group(3) == "0"
+    # 12-bit ADC over 3.3 V at MyoWare RAW gain 200: 4.03 uV per count, error <= half a count
+    assert float(m.group(4)) <= 2.02
     assert "slb_left" in text and "dlb_squeeze" in text
     assert "glute max" in text
     bdf = next(out_dir.glob("*.bdf"))
@@ -56,3 +66,8 @@ def test_error_is_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["info", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "emgkit info: error:" in err and "x.txt" in err
+
+
+def test_demo_without_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path), "--reps", "1", "--fs", "1000", "--no-device"]) == 0
+    assert "pseudo-terminal" not in capsys.readouterr().out

@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            # a domain not installed yet (module or its package missing) adds no commands
+            if exc.name is None or not name.startswith(exc.name):
                 raise
             continue
         mod.register(sub, table)
@@ -49,8 +50,10 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         help="synthesise a bridge session, analyse it and plot it (no hardware needed)",
         description=(
             "Synthesise a gluteal-bridge session of a subject (default: right-side gluteal "
-            "inhibition), save it as BDF+, analyse it (%%MVC, glute:hamstring and glute:erector "
-            "ratios, onsets, left/right symmetry) and save figures."
+            "inhibition), record it through an emulated MyoWare/Arduino device on a "
+            "pseudo-terminal with the real serial path, save it as BDF+, analyse it (%%MVC, "
+            "glute:hamstring and glute:erector ratios, onsets, left/right symmetry) and save "
+            "figures."
         ),
         epilog=_EPILOG_DEMO,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -65,6 +68,11 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
     p.add_argument("--fs", type=float, default=2000.0, help="sampling rate in Hz (default 2000)")
     p.add_argument(
         "--reps", type=int, default=3, help="reps per double-leg set (protocol: 20; default 3)"
+    )
+    p.add_argument(
+        "--no-device",
+        action="store_true",
+        help="skip the emulated-device recording (save the synthetic session directly)",
     )
     table["demo"] = _demo
 
@@ -110,9 +118,28 @@ def _print_summary(result: object) -> None:
         "\n(single-leg trials: working leg only).\n"
     )
     print(summary_table(result).to_string(index=False))
-    if not result.symmetry.empty:
-        print("\nLeft/right symmetry angle (%) per muscle:")
-        print(result.symmetry.round(1).to_string(index=False))
+    sym = result.symmetry
+    if not sym.empty:
+        print(
+            "\nLeft vs right (symmetry angle, + = right larger). A difference counts when it"
+            "\nexceeds both the person's own rep-to-rep variability (MDC95) and a 7 % floor for"
+            "\nnormal side differences:\n"
+        )
+        table = sym.assign(
+            beyond=["yes" if m else "no" for m in sym["meaningful"]],
+        )[
+            [
+                "comparison",
+                "muscle",
+                "pct_left",
+                "pct_right",
+                "symmetry_angle",
+                "threshold",
+                "beyond",
+            ]
+        ]
+        table.columns = ["comparison", "muscle", "%MVC L", "%MVC R", "SA %", "threshold", "beyond"]
+        print(table.round(1).to_string(index=False))
     for note in result.notes:
         print(f"\nnote: {note}")
 
@@ -126,14 +153,12 @@ def _demo(args: argparse.Namespace) -> int:
         seed=args.seed,
         fs=args.fs,
         reps=args.reps,
+        device=None if args.no_device else "emulated-arduino",
         log=lambda s: print(s, flush=True),
     )
     _print_summary(out.result)
     t = out.timings
-    print(
-        f"\ntimings: synthesise {t['synthesise']:.2f} s, save {t['save']:.2f} s, "
-        f"analyse {t['analyse']:.2f} s, plot {t['plot']:.2f} s"
-    )
+    print("\ntimings: " + ", ".join(f"{k} {v:.2f} s" for k, v in t.items()))
     print(f"session (BDF+): {out.session_path.resolve()}")
     print(f"figures:        {out.figure_path.resolve()}")
     print(f"                {out.bars_path.resolve()}")
