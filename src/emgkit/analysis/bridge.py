@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from emgkit.analysis.metrics import ratio, symmetry_angle
+from emgkit.analysis.metrics import limb_symmetry_index, ratio, symmetry_angle, symmetry_index
 from emgkit.analysis.normalize import mvc_amplitude
 from emgkit.analysis.protocol import Protocol, Trial, load_protocol
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
@@ -114,16 +114,20 @@ class BridgeResult:
     mvc : DataFrame
         channel, muscle, side, mvc_uv, source_trial.
     reps : DataFrame
-        trial, task, cue, side_task, rep, channel, muscle, side, amplitude_uv, pct_mvc,
-        onset_s, latency_s (onset relative to movement onset; negative = before).
+        trial, task, cue, side_task, rep, channel, muscle, side, hold_s (hold duration),
+        amplitude_uv, pct_mvc, onset_s, latency_s (onset relative to movement onset;
+        negative = before).
     summary : DataFrame
-        Per trial, muscle and side: pct_mvc mean and SD over reps, n_reps, mean latency.
+        Per trial, muscle and side: pct_mvc mean, SD and CV (%) over reps, n_reps, hold_s
+        (mean hold duration), amplitude_uv, latency_ms (mean) and latency_sd_ms.
     ratios : DataFrame
         Per trial, rep and side: glute_ham and glute_erector (%MVC ratios).
     symmetry : DataFrame
         Per comparison (each double-leg trial; the single-leg pair) and muscle: pct_left,
-        pct_right, symmetry_angle, mdc (meaningful-change threshold from the person's own epoch
-        variability), threshold = max(mdc, asymmetry floor), n_epochs, meaningful (bool).
+        pct_right, symmetry_angle, symmetry_index (Robinson: (R - L) / mean x 100),
+        lsi (limb symmetry index, lower side / higher side x 100), lower_side, mdc
+        (meaningful-change threshold from the person's own epoch variability), threshold =
+        max(mdc, asymmetry floor), n_epochs, meaningful (bool).
     epochs : DataFrame
         trial, rep, epoch, channel, muscle, side, pct_mvc for each ``epoch``-second piece of
         each hold.
@@ -132,6 +136,10 @@ class BridgeResult:
         (percentage points), change_rel (%).
     pain : DataFrame
         trial, pain (0-10) from "pain" events.
+    fatigue : DataFrame
+        Per bridge hold and raw channel (only at fs >= 1 kHz with adequate hardware bandwidth):
+        trial, rep, channel, muscle, side, hold_s, mdf_start_hz (intercept of the fit),
+        slope_pct_per_s (normalised median-frequency slope, Coorevits et al. 2008), n_epochs.
     notes : list of str
         Limitations that apply to this recording (band-limited, missing MVC, gaps).
     params : AnalysisParams
@@ -145,6 +153,7 @@ class BridgeResult:
     epochs: pd.DataFrame = field(default_factory=pd.DataFrame)
     variants: pd.DataFrame = field(default_factory=pd.DataFrame)
     pain: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fatigue: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     params: AnalysisParams = field(default_factory=AnalysisParams)
 
@@ -200,6 +209,9 @@ def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
     for t in protocol.expanded():
         if t.id == trial_id:
             return t
+    if trial_id.startswith("auto_"):
+        # found by marker-free segmentation: the task is unknown
+        return Trial(id=trial_id, task="unlabelled", side="both")
     return None
 
 
@@ -232,6 +244,8 @@ def analyze_bridge(
     rec: Recording,
     protocol: Protocol | str | None = None,
     params: AnalysisParams | None = None,
+    *,
+    auto_segment: bool = False,
 ) -> BridgeResult:
     """Analyse a bridge-test recording: %MVC, ratios, onsets, left/right symmetry.
 
@@ -243,6 +257,10 @@ def analyze_bridge(
     protocol : Protocol or str, optional
         The protocol the trials belong to (default: the shipped ``bridge`` protocol).
     params : AnalysisParams, optional
+    auto_segment : bool
+        When the recording has no "hold" events, find reps and holds from the envelopes (and
+        accelerometer) with :func:`emgkit.analysis.segment.segment`; the trials are named
+        ``auto_<n>`` with task ``unlabelled`` and a note says so.
 
     Returns
     -------
@@ -266,12 +284,25 @@ def analyze_bridge(
             "(e.g. emgkit.io.read(path, montage='bridge6'))"
         )
     holds = rec.events_for(label="hold")
+    notes: list[str] = []
+    if not holds and auto_segment:
+        from emgkit.analysis.segment import segment
+
+        auto = segment(rec.pick(names=[rec.channels[i].name for i in emg_idx]))
+        rec = rec.copy()
+        rec.events = sorted([*rec.events, *auto], key=lambda e: e.onset)
+        holds = rec.events_for(label="hold")
+        notes.append(
+            f"no markers: {len(holds)} holds in "
+            f"{len({e.trial for e in holds})} trials were found from the envelopes "
+            "(emgkit.analysis.segment; a heuristic: check them); their tasks are unknown "
+            "and there is no MVC trial, so %MVC, ratios and symmetry are not available"
+        )
     if not holds:
         raise ConfigError(
             "the recording has no 'hold' events: nothing to analyse. Record with `emgkit session` "
             "or add trial/hold markers"
         )
-    notes: list[str] = []
     if rec.band_limited:
         bw = rec.info.hardware_bandwidth_hz
         msg = (
@@ -329,6 +360,7 @@ def analyze_bridge(
             continue
         hold_amp = _hold_mean(env, fs, ev)
         rep_no = int(ev.value) if ev.value.isdigit() else ev.value
+        hold_s = float(ev.duration)
         for k, seg_amp in enumerate(_epoch_means(env, fs, ev, p.epoch)):
             for ci, ch in enumerate(chans):
                 epoch_rows.append(
@@ -360,6 +392,7 @@ def analyze_bridge(
                     "channel": ch.name,
                     "muscle": ch.muscle,
                     "side": ch.side,
+                    "hold_s": hold_s,
                     "amplitude_uv": hold_amp[ci],
                     "pct_mvc": hold_amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
                     "onset_s": onset,
@@ -376,14 +409,22 @@ def analyze_bridge(
             pct_mvc=("pct_mvc", "mean"),
             pct_mvc_sd=("pct_mvc", "std"),
             n_reps=("rep", "nunique"),
+            hold_s=("hold_s", "mean"),
             amplitude_uv=("amplitude_uv", "mean"),
             latency_ms=(
                 "latency_s",
                 lambda s: float(np.nanmean(s) * 1000) if s.notna().any() else np.nan,
             ),
+            latency_sd_ms=(
+                "latency_s",
+                lambda s: float(np.nanstd(s, ddof=1) * 1000) if s.notna().sum() > 1 else np.nan,
+            ),
         )
         .reset_index()
     )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
+    summary.insert(summary.columns.get_loc("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
     ratios_df = _ratios(reps)
     epochs = pd.DataFrame(epoch_rows)
     sym = _symmetry(reps, epochs, p.asymmetry_floor)
@@ -395,7 +436,80 @@ def analyze_bridge(
         ],
         columns=["trial", "pain"],
     )
-    return BridgeResult(mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, notes, p)
+    fatigue = _fatigue(sub, filtered, holds, proto, notes)
+    return BridgeResult(
+        mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, fatigue, notes, p
+    )
+
+
+_FATIGUE_COLS = [
+    "trial",
+    "rep",
+    "channel",
+    "muscle",
+    "side",
+    "hold_s",
+    "mdf_start_hz",
+    "slope_pct_per_s",
+    "n_epochs",
+]
+
+
+def _fatigue(
+    rec: Recording,
+    filtered: npt.NDArray[np.float64],
+    holds: list[Event],
+    proto: Protocol,
+    notes: list[str],
+) -> pd.DataFrame:
+    """Median-frequency slope per bridge hold and raw channel (fs >= 1 kHz only)."""
+    from emgkit.signal.spectral import MIN_FS_HZ, MIN_HARDWARE_BANDWIDTH_HZ, fatigue_slope
+
+    raw = [i for i, c in enumerate(rec.channels) if c.kind == SignalKind.RAW]
+    bw = rec.info.hardware_bandwidth_hz
+    if rec.fs < MIN_FS_HZ or (bw is not None and bw < MIN_HARDWARE_BANDWIDTH_HZ):
+        notes.append(
+            f"fatigue (median-frequency slope) not computed: it needs >= {MIN_FS_HZ:g} Hz "
+            f"sampling and >= {MIN_HARDWARE_BANDWIDTH_HZ:g} Hz hardware bandwidth "
+            "(clinical-anchors.md section 8)"
+        )
+        return pd.DataFrame(columns=_FATIGUE_COLS)
+    if not raw:
+        notes.append(
+            "fatigue (median-frequency slope) not computed: the channels are envelopes, "
+            "which carry no spectrum"
+        )
+        return pd.DataFrame(columns=_FATIGUE_COLS)
+    gm = rec.gap_mask()
+    rows = []
+    for ev in holds:
+        tr = _trial_of(proto, ev.trial)
+        if tr is None or tr.task in ("mvc", "rest"):
+            continue
+        i0 = max(0, round(ev.onset * rec.fs))
+        i1 = min(rec.n_samples, round(ev.offset * rec.fs))
+        if i1 - i0 < 3 * rec.fs or gm[i0:i1].any():
+            continue  # fewer than 3 one-second epochs, or a gap inside the hold
+        try:
+            fsl = fatigue_slope(filtered[i0:i1][:, raw], rec.fs, 1.0, hardware_bandwidth_hz=bw)
+        except SignalError:
+            continue
+        for j, ci in enumerate(raw):
+            ch = rec.channels[ci]
+            rows.append(
+                {
+                    "trial": ev.trial,
+                    "rep": int(ev.value) if ev.value.isdigit() else ev.value,
+                    "channel": ch.name,
+                    "muscle": ch.muscle,
+                    "side": ch.side,
+                    "hold_s": float(ev.duration),
+                    "mdf_start_hz": float(fsl.intercept_hz[j]),
+                    "slope_pct_per_s": float(fsl.slope_pct_per_s[j]),
+                    "n_epochs": len(fsl.times),
+                }
+            )
+    return pd.DataFrame(rows, columns=_FATIGUE_COLS)
 
 
 def _is_number(text: str) -> bool:
@@ -510,6 +624,8 @@ def _sym_row(
     comparison: str, muscle: str, L: float, R: float, sa_k: npt.NDArray[np.float64], floor: float
 ) -> dict[str, Any]:
     sa = float(symmetry_angle(L, R))
+    lower = "left" if L < R else ("right" if R < L else "")
+    lo, hi = (L, R) if L <= R else (R, L)
     mdc = _mdc(sa_k)
     thr = max(floor, mdc) if np.isfinite(mdc) else floor
     return {
@@ -518,6 +634,9 @@ def _sym_row(
         "pct_left": L,
         "pct_right": R,
         "symmetry_angle": sa,
+        "symmetry_index": float(symmetry_index(L, R)),
+        "lsi": float(limb_symmetry_index(lo, hi)),
+        "lower_side": lower,
         "mdc": mdc,
         "threshold": thr,
         "n_epochs": int(np.isfinite(sa_k).sum()),
@@ -537,6 +656,9 @@ def _symmetry(reps: pd.DataFrame, epochs: pd.DataFrame, floor: float) -> pd.Data
         "pct_left",
         "pct_right",
         "symmetry_angle",
+        "symmetry_index",
+        "lsi",
+        "lower_side",
         "mdc",
         "threshold",
         "n_epochs",
