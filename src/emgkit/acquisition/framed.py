@@ -747,6 +747,7 @@ class FramedParser:
         if not keep_blobs:
             res = ParseResult.empty(n)
             res.n_lost, res.gaps, res.n_bad_bytes = lost, gaps, bad
+            res.aux["timestamp_us"] = np.empty(0)
             return res
         counts = np.frombuffer(b"".join(keep_blobs), "<u2").reshape(-1, n)
         total = counts.shape[0]
