@@ -10,8 +10,12 @@ Files written under ``root/sub-<label>[/ses-<label>]/emg/``:
   HardwareFilters, RecordingDuration, Manufacturer;
 * ``<stem>_channels.tsv``: name, type (upper case: EMG, MISC), units, target_muscle,
   placement_scheme, placement_description, reference, status;
-* ``<stem>_events.tsv`` (when there are events): onset, duration, trial_type, trial, value;
-* ``root/dataset_description.json`` when missing.
+* ``<stem>_events.tsv`` (when there are events): onset, duration, trial_type, trial, value,
+  with ``<stem>_events.json`` describing the columns;
+* ``root/dataset_description.json`` and ``root/README`` when missing.
+
+The result passes the official validator (``bids-validator-deno`` 3.0) with no errors; see
+``docs/formats.md``.
 
 ``<stem>`` is ``sub-<l>[_ses-<l>]_task-<l>[_acq-<l>][_run-<n>][_recording-<l>]``; extensions are
 lower case.
@@ -44,6 +48,28 @@ _SENIAM = (
     "bipolar surface electrodes along the muscle fibre direction at the SENIAM site of each "
     "muscle"
 )
+
+
+_README = """\
+Surface EMG recordings of the gluteal bridge test, written by emgkit (a Python sEMG
+toolkit). Each recording is a BDF+ file with its BIDS sidecars:
+channels.tsv names the target muscle and side of every channel, events.tsv the protocol
+trials, holds and reps. Subject labels are pseudonyms.
+"""
+
+_EVENTS_SIDECAR: dict[str, Any] = {
+    "trial_type": {
+        "Description": "What happened: trial, hold, rep, marker, pain, ... (emgkit Event.label)",
+    },
+    "trial": {
+        "Description": "Identifier of the protocol trial the event belongs to "
+        "(e.g. dlb_squeeze, slb_left, mvc_glute_max_left); n/a when none",
+    },
+    "value": {
+        "Description": "Payload of the event: rep number, pain rating (0-10) or a note; "
+        "n/a when none",
+    },
+}
 
 
 def _label(value: str, what: str) -> str:
@@ -170,6 +196,9 @@ def write_bids(
                 indent=2,
             ),
         )
+    readme = Path(root) / "README"
+    if not readme.exists() and not any(Path(root).glob("README.*")):
+        _write_text(readme, _README)
     info = rec.info
     montage_ref = ""
     if info.montage:
@@ -225,7 +254,9 @@ def write_bids(
                 "type": "EMG" if i in emg_idx else "MISC",
                 "units": c.units,
                 "target_muscle": target,
-                "placement_scheme": "Other" if i in emg_idx else None,
+                # the channels.tsv column takes lower-case values ("measured", "other"), unlike
+                # EMGPlacementScheme in the sidecar (bids-validator 3.0 checks both)
+                "placement_scheme": "other" if i in emg_idx else None,
                 "placement_description": c.site or None,
                 "reference": ref if i in emg_idx else None,
                 "status": "good",
@@ -245,6 +276,10 @@ def write_bids(
     _write_text(folder / f"{stem}_emg.json", json.dumps(sidecar, indent=2, ensure_ascii=False))
     _write_text(folder / f"{stem}_channels.tsv", _tsv(rows, cols))
     if rec.events:
+        _write_text(
+            folder / f"{stem}_events.json",
+            json.dumps(_EVENTS_SIDECAR, indent=2),
+        )
         ev_rows = [
             {
                 "onset": f"{e.onset:.6f}",
