@@ -326,3 +326,38 @@ def test_sketch_and_model_emit_identical_bytes(sketch_exe: Path, tmp_path: Path)
         want = m.handle(arg) if isinstance(arg, bytes) else m.next_bytes(arg)
         assert bytes.fromhex(out[i]) == want, f"step {i}: {op} {arg!r}"
     assert m.samples_sent == 42 + 100 + 31
+
+
+AVR_CORE = Path("/usr/share/arduino/hardware/arduino/avr")
+
+
+def test_sketch_compiles_for_arduino_uno(tmp_path: Path) -> None:
+    """Optional: with Debian's gcc-avr, avr-libc and arduino-core-avr the sketch builds for Uno."""
+    avr_gcc, avr_gxx = shutil.which("avr-gcc"), shutil.which("avr-g++")
+    if avr_gcc is None or avr_gxx is None or not (AVR_CORE / "cores" / "arduino").is_dir():
+        pytest.skip(
+            "avr-gcc or the Arduino AVR core is not installed "
+            "(apt: gcc-avr avr-libc arduino-core-avr)"
+        )
+    flags = [
+        *("-mmcu=atmega328p", "-DF_CPU=16000000L", "-DARDUINO=10807", "-DARDUINO_AVR_UNO"),
+        *("-DARDUINO_ARCH_AVR", "-Os", "-Wall", "-Wextra", "-Werror"),
+        *("-I", str(AVR_CORE / "cores" / "arduino"), "-I", str(AVR_CORE / "variants" / "standard")),
+        *("-I", str(COMMON)),
+    ]
+    cmds = [
+        [avr_gcc, "-std=gnu11", *flags, "-c", str(COMMON / "emgkit_frame.c"), "-o", "f.o"],
+        [
+            avr_gxx,
+            "-std=gnu++11",
+            "-fno-exceptions",
+            *flags,
+            *("-x", "c++", str(SKETCH)),
+            "-c",
+            "-o",
+            "s.o",
+        ],
+    ]
+    for cmd in cmds:
+        proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, f"AVR build failed:\n{proc.stderr}"
