@@ -67,14 +67,12 @@ def session_metrics(results: pd.DataFrame, trial: str | None = None) -> pd.DataF
     d = d[(d["metric"] != "symmetry_angle") | (d["muscle"] == "glute_max")]
     if d.empty:
         return pd.DataFrame(columns=["session", "subject", "date", "side", "metric", "value"])
-    out = (
-        d.groupby(["session", "subject", "date", "side", "metric"], as_index=False, sort=False)[
-            "value"
-        ]
-        .mean()
-        .sort_values(["subject", "date", "session", "metric", "side"], kind="stable")
-        .reset_index(drop=True)
-    )
+    grouped: pd.DataFrame = d.groupby(
+        ["session", "subject", "date", "side", "metric"], as_index=False, sort=False
+    )[["value"]].mean()
+    out = grouped.sort_values(
+        ["subject", "date", "session", "metric", "side"], kind="stable"
+    ).reset_index(drop=True)
     return out
 
 
@@ -248,7 +246,7 @@ def cohort_report(
         wide = per.pivot_table(
             index=["subject", "date", "session"], columns=["metric", "side"], values="value"
         )
-        wide.columns = [f"{m} {s}" for m, s in wide.columns]
+        wide.columns = [f"{c[0]} {c[1]}" for c in wide.columns]
         parts += [
             "<h2>Per session</h2>",
             wide.reset_index().to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep=""),
