@@ -7,16 +7,19 @@ pure function of (bytes, state) and chunked feeding equals one feed.
 
 Acceptance rules (see :mod:`emgkit.acquisition.cyton` for the why):
 
-* locked (the previous packet was accepted and this one starts right after it): header 0xA0,
-  stop byte 0xC0-0xC6, and the byte right after the packet is 0xA0 (the next header).
-* resynchronising (after garbage): the same, plus the next packet's counter byte must be this
-  counter + 1 (mod 256). A header found inside data therefore needs three coincidences.
-* a packet whose counter did not advance by one is cross-checked with the next packet's
-  counter: if the next one is exactly two after the previous accepted packet, this counter
-  byte is corrupt and the packet is dropped (counted lost, never placed at a wrong index).
-  A repeated counter in an aligned stream (a duplicate) is dropped too.
+* every packet: header 0xA0, stop byte 0xC0-0xC6, and the byte right after it is 0xA0 (the
+  next header).
+* strict mode (the default of the parser), and always while resynchronising after garbage or
+  when the counter did not advance by one: the next packet's counter byte must be this
+  counter + 1 (mod 256). A header found inside data or garbage therefore needs three
+  coincidences; a corrupt counter is never used to place a packet at a wrong index; and a
+  "hybrid" frame left by a byte deletion that spans a packet boundary (head of packet k,
+  tail of packet k+1, perfectly framed) is rejected because the packet after it is k+2.
+  The price: the packet just before a dropped packet cannot be confirmed and is lost too.
+* a repeated counter in an aligned stream (a duplicate) is dropped.
 * when a decision needs bytes that have not arrived yet the kernel stops and waits, unless
-  ``final`` is set (end of stream), in which case it decides on the bytes it has.
+  ``final`` is set (end of stream), in which case it decides on the bytes it has (so the
+  very last packet of a stream is accepted unconfirmed).
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ def scan_packets(
     buf: npt.NDArray[np.uint8],
     state: npt.NDArray[np.int64],
     final: bool,
+    strict: bool,
     counts: npt.NDArray[np.int32],
     abs_pkt: npt.NDArray[np.int64],
     auxf: npt.NDArray[np.float64],
@@ -86,6 +90,10 @@ def scan_packets(
         Parser state, updated in place.
     final : bool
         True at end of stream: decide on the bytes available instead of waiting for more.
+    strict : bool
+        Require every packet to be confirmed by the next packet's counter (this + 1). False
+        relaxes that to "header, stop byte and next header" for an aligned packet whose
+        counter advanced by one.
 
     Output arrays, filled in their first ``m`` rows; each must hold at least
     ``len(buf) // 33 + 1`` rows (the caller reuses them between calls, so no array is
@@ -149,36 +157,28 @@ def scan_packets(
                 continue
         elif not final:
             break
-        if not locked:
-            # resynchronising: the next counter must follow this one
+        # place on the absolute packet clock
+        d = 1
+        if have_last:
+            d = int((counter - last_abs) % 256)
+            if locked and d == 0:
+                # a repeated counter in an aligned stream: a duplicate, drop it
+                bad += PACKET_LEN
+                pos += PACKET_LEN
+                continue
+        if strict or not locked or d != 1:
+            # the next packet's counter must follow this one
             if avail >= PACKET_LEN + 2:
                 if np.int64(buf[pos + PACKET_LEN + 1]) != (counter + 1) % 256:
+                    locked = False
                     bad += 1
                     pos += 1
                     continue
             elif not final:
                 break
-        # place on the absolute packet clock
         if have_last:
-            d = (counter - last_abs) % 256
-            if d != 1:
-                if locked and d == 0:
-                    # a repeated counter in an aligned stream: duplicate or corrupt, drop it
-                    bad += PACKET_LEN
-                    pos += PACKET_LEN
-                    continue
-                if avail >= PACKET_LEN + 2:
-                    nxt = np.int64(buf[pos + PACKET_LEN + 1])
-                    if (nxt - last_abs) % 256 == 2:
-                        # the next packet says this counter byte is corrupt: drop, stay aligned
-                        bad += PACKET_LEN
-                        pos += PACKET_LEN
-                        locked = True
-                        continue
-                elif not final:
-                    break
-                if d == 0:
-                    d = 256
+            if d == 0:
+                d = 256
             this_abs = last_abs + d
         else:
             this_abs = counter

@@ -378,22 +378,33 @@ class CytonParser:
     decode_aux : bool
         Decode the aux bytes into :attr:`ParseResult.aux` (default True). False saves a few
         microseconds per call when only EMG is needed.
+    strict : bool
+        True (default): a packet is accepted only when the next packet's counter confirms it
+        (this + 1). This is what guarantees that no row is ever fabricated, even from byte
+        deletions that leave a perfectly framed "hybrid" packet (head of packet k, tail of
+        k+1); the price is that the packet just before a dropped packet is lost too (counted).
+        False: an aligned packet whose counter advanced by one needs only its header, stop
+        byte and the next header, so a whole-packet drop costs one sample, as on a real
+        dongle, which loses whole radio packets; use it when the byte stream is known to be
+        free of mid-packet deletions.
 
     Notes
     -----
-    **Framing.** A packet is accepted when its header is 0xA0, its stop byte is 0xC0-0xC6 and
-    the byte after it is the next header (0xA0). While resynchronising after garbage, the next
-    packet's counter must also follow this one (+1 mod 256), so a 0xA0 inside data needs three
-    coincidences to pass for a header. Decisions that need bytes not yet received wait for
-    them, so a packet is released when the first two bytes of the next one have arrived (4 ms
-    later at 250 Hz) or on :meth:`flush` at end of stream. Hence feeding the stream in any
-    chunks gives the same rows as one feed.
+    **Framing.** A packet is accepted when its header is 0xA0, its stop byte is 0xC0-0xC6,
+    the byte after it is the next header (0xA0) and (strict mode, and always while
+    resynchronising after garbage) the next packet's counter follows this one (+1 mod 256):
+    a 0xA0 inside data needs three coincidences to pass for a header. Decisions that need
+    bytes not yet received wait for them, so a packet is released when the first two bytes of
+    the next one have arrived (4 ms later at 250 Hz) or on :meth:`flush` at end of stream,
+    which accepts the last packet unconfirmed. Hence feeding the stream in any chunks gives
+    the same rows as one feed. A packet followed by garbage cannot be confirmed and is lost
+    (counted); the packet right after garbage is kept.
 
-    **Loss.** Counters (mod 256) give every gap an exact size; a counter that jumps while the
-    next packet says it should not is treated as a corrupt byte and that packet counts as
-    lost, never placed at a wrong index. Outages of 256 packets or more alias (a 256-packet
-    outage is invisible, 300 looks like 44): the counter cannot tell. The protocol has no
-    checksum: a corrupted *data* byte inside an intact frame is undetectable by anyone.
+    **Loss.** Counters (mod 256) give every gap an exact size; a packet whose counter byte is
+    corrupt is not confirmed by its successor and counts as lost, never placed at a wrong
+    index. Outages of 256 packets or more alias (a 256-packet outage is invisible, 300 looks
+    like 44): the counter cannot tell. The protocol has no checksum: a corrupted *data* byte
+    inside an intact frame is undetectable by anyone.
 
     **Daisy.** The firmware averages each ADS1299's current and previous sample and sends the
     main board's average with odd counters and the Daisy's with even counters (DOC-DF "16
@@ -428,7 +439,9 @@ class CytonParser:
         daisy: bool = False,
         gains: int | Sequence[int] | None = None,
         decode_aux: bool = True,
+        strict: bool = True,
     ) -> None:
+        self._strict = bool(strict)
         self._daisy = bool(daisy)
         self._n = 16 if self._daisy else 8
         self._gains = _gain_vector(gains, self._n)
@@ -520,7 +533,14 @@ class CytonParser:
         if need > self._w_abs.shape[0]:
             self._alloc(max(need, 2 * self._w_abs.shape[0]))
         m, consumed, bad = scan_packets(
-            arr, self._state, final, self._w_counts, self._w_abs, self._w_auxf, self._w_raw
+            arr,
+            self._state,
+            final,
+            self._strict,
+            self._w_counts,
+            self._w_abs,
+            self._w_auxf,
+            self._w_raw,
         )
         self._buf = buf[consumed:]
         counts = self._w_counts[:m]

@@ -154,7 +154,7 @@ class CytonModel:
         self._time_set_pending = False
         self.sample_rate = 250
         self._packet = 0  # packets since 'b'
-        self._row = 0  # next row of samples_uv
+        self._row = 0  # next row of samples_uv (continues across s/b; 'v' restarts it)
         self._counts_cache = None
 
     @property
@@ -175,6 +175,8 @@ class CytonModel:
         dict
             ``counter`` (0-255), ``row`` (row of ``samples_uv``; -1 for the invalid first
             Daisy half), ``half`` (-1 without Daisy, 0 for channels 1-8, 1 for 9-16).
+            Rows continue across ``s``/``b`` (the signal goes on while the host is not
+            streaming); ``v`` restarts at row 0.
         """
         return {
             "counter": np.asarray(self._sent_counter, dtype=np.int64),
@@ -384,11 +386,11 @@ class CytonModel:
             counter = p & 0xFF
             if self.daisy_active:
                 if p == 0:
-                    row, half = -1, 1
+                    row, half = -1, 1  # the firmware's not-yet-valid first Daisy average
                 else:
-                    row, half = (p - 1) // 2, (p - 1) % 2
+                    row, half = self._row, (p - 1) % 2
             else:
-                row, half = p, -1
+                row, half = self._row, -1
             if row >= 0:
                 if row >= n_rows and not self.loop:
                     break
@@ -403,4 +405,6 @@ class CytonModel:
             self._sent_row.append(r)
             self._sent_half.append(half)
             self._packet += 1
+            if half != 0 and row >= 0:  # a row is complete (8 ch, or its Daisy half)
+                self._row += 1
         return bytes(out)
