@@ -143,6 +143,10 @@ class BridgeResult:
     notes : list of str
         Limitations that apply to this recording (band-limited, missing MVC, gaps).
     params : AnalysisParams
+    meta : dict
+        What the recording could support: fs, hardware_bandwidth_hz, band_limited,
+        envelope_channels (names of non-raw EMG channels), holds_with_gaps (number of bridge
+        holds that contain missing samples), auto_segmented.
     """
 
     mvc: pd.DataFrame
@@ -156,6 +160,7 @@ class BridgeResult:
     fatigue: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
     params: AnalysisParams = field(default_factory=AnalysisParams)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _raw_and_trunk(rec: Recording) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -437,8 +442,24 @@ def analyze_bridge(
         columns=["trial", "pain"],
     )
     fatigue = _fatigue(sub, filtered, holds, proto, notes)
+    gm = sub.gap_mask()
+    holds_with_gaps = 0
+    for ev in holds:
+        tr = _trial_of(proto, ev.trial)
+        if tr is None or tr.task in ("mvc", "rest"):
+            continue
+        i0, i1 = max(0, round(ev.onset * fs)), min(sub.n_samples, round(ev.offset * fs))
+        holds_with_gaps += bool(gm[i0:i1].any())
+    meta = {
+        "fs": float(fs),
+        "hardware_bandwidth_hz": sub.info.hardware_bandwidth_hz,
+        "band_limited": bool(rec.band_limited),
+        "envelope_channels": [c.name for c in chans if c.kind != SignalKind.RAW],
+        "holds_with_gaps": int(holds_with_gaps),
+        "auto_segmented": bool(auto_segment and any(e.trial.startswith("auto_") for e in holds)),
+    }
     return BridgeResult(
-        mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, fatigue, notes, p
+        mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, fatigue, notes, p, meta
     )
 
 

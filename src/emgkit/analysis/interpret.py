@@ -8,7 +8,10 @@ to be normal, not flagged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
@@ -50,6 +53,460 @@ class Flag:
     references: tuple[str, ...] = ()
 
 
+#: Short citations used by the flags (full references in docs/analysis.md).
+REFS = {
+    "zifchock": "Zifchock et al. 2008 (symmetry angle)",
+    "feldwieser": "Feldwieser et al. 2012 (5-12 %MVC side differences, healthy single-leg bridges)",
+    "freeman": "Freeman, Mascia & McGill 2013 (glute max activity falls with hip pain/effusion)",
+    "lehecka": "Lehecka et al. 2017 (knee angle drives hamstring activity in single-leg bridges)",
+    "ho": "Ho et al. 2020 (knee flexion angle and glute max:biceps femoris ratio)",
+    "lewis": "Lewis & Sahrmann 2009 (hamstrings fire before glute max in healthy hip extension)",
+    "sakamoto": "Sakamoto et al. 2009 (semitendinosus -> erector spinae -> glute max)",
+    "guimaraes": "Guimaraes et al. 2010 (same order with and without low back pain)",
+    "ekstrom": "Ekstrom, Donatelli & Carp 2007 (double-leg bridge: glute max 25, erector 39 %MVC)",
+    "besomi": "Besomi et al. 2020 (normalisation to MVC)",
+    "ads1299": "ADS1299 datasheet, Table 1 (-3 dB at 65 Hz at 250 SPS)",
+    "coorevits": "Coorevits et al. 2008 (median-frequency slope)",
+    "hodges": "Hodges & Moseley 2003 (pain changes motor control)",
+}
+
+#: Smallest left/right glute onset difference (s) ever reported: twice the onset accuracy of
+#: working muscles at 1 kHz (p95 about 7 ms, max about 21 ms; docs/analysis.md).
+ONSET_FLOOR_S = 0.020
+
+_HAM = ("hamstrings", "biceps_femoris", "semitendinosus")
+_TRUNK = ("erector_spinae", "multifidus")
+_NICE = {
+    "glute_max": "glute max",
+    "hamstrings": "hamstrings",
+    "biceps_femoris": "biceps femoris",
+    "semitendinosus": "semitendinosus",
+    "erector_spinae": "lumbar erector spinae",
+    "multifidus": "multifidus",
+}
+
+
+def _nice(muscle: str) -> str:
+    return _NICE.get(muscle, muscle.replace("_", " "))
+
+
+def _f(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def interpret(result: BridgeResult) -> list[Flag]:
-    """Flags for a bridge result (see the module docstring)."""
-    raise NotImplementedError("interpretation flags are being written (issue 4)")
+    """Literature-grounded flags for a bridge result, worded with their uncertainty.
+
+    Parameters
+    ----------
+    result : BridgeResult
+        From :func:`emgkit.analysis.bridge.analyze_bridge`.
+
+    Returns
+    -------
+    list of Flag
+        In this order: limitations, notable patterns, then context (``info``). Codes:
+        ``glute_asymmetry``, ``compensation``, ``hamstring_dominant``, ``onset_order``,
+        ``onset_asymmetry``, ``glute_erector_normal``, ``cue_effect``, ``fatigue``, and the
+        limitations ``band_limited``, ``envelope_only``, ``missing_mvc``, ``gaps_in_holds``,
+        ``pain_reported``, ``auto_segmented``.
+
+    Notes
+    -----
+    No flag is a diagnosis. A left/right difference is called meaningful only when its
+    symmetry angle exceeds both the person's own variability (MDC95 of epoch-wise symmetry
+    angles) and a floor (7 %, about the healthy single-leg-bridge side difference of
+    Feldwieser et al. 2012). Hamstrings or erector spinae firing before glute max is the usual
+    healthy order and is never flagged; glute:erector below 1 in a double-leg bridge is normal.
+    """
+    flags: list[Flag] = []
+    flags += _limitations(result)
+    asym = _glute_asymmetry(result)
+    flags += asym
+    flags += _compensation(result, asym)
+    flags += _hamstring_dominance(result)
+    flags += _onsets(result)
+    flags += _glute_erector(result)
+    flags += _cue_effects(result)
+    flags += _fatigue(result)
+    order = {lvl: i for i, lvl in enumerate(("limitation", "notable", "info"))}
+    return sorted(flags, key=lambda f: order.get(f.level, 3))
+
+
+# ------------------------------------------------------------------------------ limitations
+def _limitations(res: BridgeResult) -> list[Flag]:
+    out: list[Flag] = []
+    meta = res.meta or {}
+    fs = _f(meta.get("fs"))
+    bw = meta.get("hardware_bandwidth_hz")
+    band_note = next((n for n in res.notes if n.startswith("recorded at")), None)
+    if meta.get("band_limited") or band_note or (np.isfinite(fs) and fs < 1000):
+        where = f"{fs:g} Hz" if np.isfinite(fs) else "a low sampling rate"
+        bw_txt = f" with a hardware bandwidth of about {float(bw):g} Hz" if bw else ""
+        out.append(
+            Flag(
+                "band_limited",
+                "limitation",
+                f"Recorded at {where}{bw_txt}: surface EMG power above that band is attenuated, so "
+                "amplitudes are underestimated and onsets are less precise (about 40 ms at "
+                "250 Hz). %MVC and ratios remain usable only because the MVC and the bridges "
+                "were recorded with the same hardware; median-frequency (fatigue) metrics were "
+                "not computed. A >= 1 kHz recording is needed for clinical claims.",
+                evidence={"fs_hz": fs, "hardware_bandwidth_hz": _f(bw)},
+                references=(REFS["ads1299"],),
+            )
+        )
+    env = list(meta.get("envelope_channels", []))
+    if env:
+        out.append(
+            Flag(
+                "envelope_only",
+                "limitation",
+                f"{len(env)} channel(s) ({', '.join(env)}) carry a hardware envelope (e.g. "
+                "MyoWare ENV), not raw EMG: onset times are smeared by the envelope's own "
+                "smoothing (tens of ms), so onset order and latencies are approximate, and no "
+                "spectral or fatigue metric is possible on them.",
+                evidence={"n_envelope_channels": float(len(env))},
+            )
+        )
+    missing = res.mvc[~np.isfinite(res.mvc["mvc_uv"].astype(float))] if not res.mvc.empty else []
+    for _, r in getattr(missing, "iterrows", lambda: iter(()))():
+        out.append(
+            Flag(
+                "missing_mvc",
+                "limitation",
+                f"No MVC trial for {_nice(str(r['muscle']))} ({r['side']}): its amplitude "
+                "cannot be normalised, so its %MVC, the ratios that use it and its left/right "
+                "symmetry are not available. Raw microvolt amplitudes must not be compared "
+                "between sides or muscles (electrode position and tissue differ).",
+                muscle=str(r["muscle"]),
+                side=str(r["side"]),
+                references=(REFS["besomi"],),
+            )
+        )
+    n_gap = int(meta.get("holds_with_gaps", 0) or 0)
+    if n_gap:
+        out.append(
+            Flag(
+                "gaps_in_holds",
+                "limitation",
+                f"{n_gap} hold(s) contain missing samples (lost packets): their means use the "
+                "samples that arrived, their fatigue slopes were not computed, and an onset "
+                "falling in a gap cannot be found.",
+                evidence={"holds_with_gaps": float(n_gap)},
+            )
+        )
+    if meta.get("auto_segmented"):
+        out.append(
+            Flag(
+                "auto_segmented",
+                "limitation",
+                "The recording had no markers: reps and holds were found from the EMG "
+                "envelopes (a heuristic), trial types are unknown, and latencies are relative "
+                "to the detected activity onset, not to a movement marker.",
+            )
+        )
+    pain = res.pain if isinstance(res.pain, pd.DataFrame) else pd.DataFrame()
+    if not pain.empty and "pain" in pain and (pain["pain"].astype(float) > 0).any():
+        hurt = pain[pain["pain"].astype(float) > 0]
+        worst = hurt.loc[hurt["pain"].astype(float).idxmax()]
+        out.append(
+            Flag(
+                "pain_reported",
+                "limitation",
+                f"Pain was reported in {len(hurt)} trial(s) (up to {float(worst['pain']):g}/10 "
+                f"in {worst['trial']}). Pain itself changes motor control (it can reduce and "
+                "redistribute muscle activity), so the patterns below describe how the person "
+                "moved while in pain and may change when the pain does.",
+                trial=str(worst["trial"]),
+                evidence={"max_pain": float(worst["pain"]), "n_trials_with_pain": float(len(hurt))},
+                references=(REFS["hodges"],),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ asymmetry
+def _slb_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
+    sym = res.symmetry
+    if sym.empty:
+        return None
+    row = sym[(sym["comparison"] == "single_leg_bridge") & (sym["muscle"] == muscle)]
+    return None if row.empty else row.iloc[0]
+
+
+def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
+    r = _slb_sym(res, "glute_max")
+    if r is None or not bool(r["meaningful"]):
+        return []
+    L, R, sa = float(r["pct_left"]), float(r["pct_right"]), float(r["symmetry_angle"])
+    side = "right" if R < L else "left"
+    lo, hi = (R, L) if side == "right" else (L, R)
+    floor = res.params.asymmetry_floor
+    mdc = _f(r["mdc"])
+    return [
+        Flag(
+            "glute_asymmetry",
+            "notable",
+            f"In the single-leg bridges the {side} glute max worked less than the other side: "
+            f"{lo:.0f} vs {hi:.0f} %MVC (symmetry angle {sa:+.1f} %, limb symmetry index "
+            f"{_f(r.get('lsi')):.0f} %). This exceeds the meaningful-change threshold of "
+            f"{float(r['threshold']):.1f} %, the larger of the person's own rep-to-rep "
+            f"variability (MDC95 {mdc:.1f} %) and a {floor:g} % floor set by the 5-12 %MVC side "
+            "differences seen in healthy single-leg bridges (a convention, not a validated "
+            "norm). The pattern is consistent with, but not specific to, pain-related "
+            "inhibition of the gluteus maximus; position, effort, fatigue and electrode "
+            "placement can produce it too.",
+            muscle="glute_max",
+            side=side,
+            trial="single_leg_bridge",
+            evidence={
+                "pct_left": L,
+                "pct_right": R,
+                "symmetry_angle": sa,
+                "symmetry_index": _f(r.get("symmetry_index")),
+                "lsi": _f(r.get("lsi")),
+                "mdc": mdc,
+                "threshold": float(r["threshold"]),
+                "n_epochs": float(r["n_epochs"]),
+            },
+            references=(REFS["zifchock"], REFS["feldwieser"], REFS["freeman"]),
+        )
+    ]
+
+
+def _compensation(res: BridgeResult, asym: list[Flag]) -> list[Flag]:
+    if not asym or asym[0].side is None:
+        return []
+    side = asym[0].side
+    out = []
+    for muscle in (*_HAM, *_TRUNK):
+        r = _slb_sym(res, muscle)
+        if r is None or not bool(r["meaningful"]):
+            continue
+        L, R = float(r["pct_left"]), float(r["pct_right"])
+        mine, other = (R, L) if side == "right" else (L, R)
+        if not mine > other:
+            continue
+        out.append(
+            Flag(
+                "compensation",
+                "notable",
+                f"On the {side} side, where glute max worked less, the {_nice(muscle)} worked "
+                f"more in the single-leg bridge: {mine:.0f} vs {other:.0f} %MVC (symmetry angle "
+                f"{float(r['symmetry_angle']):+.1f} %, threshold {float(r['threshold']):.1f} %). "
+                "This may reflect the other hip extensors taking over part of the load; it "
+                "does not show why.",
+                muscle=muscle,
+                side=side,
+                trial="single_leg_bridge",
+                evidence={
+                    "pct_left": L,
+                    "pct_right": R,
+                    "symmetry_angle": float(r["symmetry_angle"]),
+                    "threshold": float(r["threshold"]),
+                },
+                references=(REFS["freeman"],),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------ ratios
+def _hamstring_dominance(res: BridgeResult) -> list[Flag]:
+    rt = res.ratios
+    if rt.empty or "glute_ham" not in rt:
+        return []
+    w = rt[(rt["task"] == "single_leg_bridge") & (rt["side"] == rt["side_task"])]
+    out = []
+    for side, grp in w.groupby("side", sort=True):
+        gh = float(np.nanmean(grp["glute_ham"])) if grp["glute_ham"].notna().any() else np.nan
+        if not np.isfinite(gh) or gh >= 1.0:
+            continue
+        level = "notable" if gh < 0.67 else "info"
+        out.append(
+            Flag(
+                "hamstring_dominant",
+                level,
+                f"In the {side} single-leg bridge the hamstrings worked harder than glute max "
+                f"(glute:hamstring ratio {gh:.2f} in %MVC). Knee angle and heel distance "
+                "strongly change this ratio (hamstring activity falls as the knee bends more "
+                "and the heel comes closer), so compare it only between bridges with the same "
+                "set-up before reading it as a hamstring-dominant strategy.",
+                muscle="hamstrings",
+                side=str(side),
+                evidence={"glute_ham": gh, "n_reps": float(len(grp))},
+                references=(REFS["lehecka"], REFS["ho"]),
+            )
+        )
+    return out
+
+
+def _glute_erector(res: BridgeResult) -> list[Flag]:
+    rt = res.ratios
+    if rt.empty or "glute_erector" not in rt:
+        return []
+    d = rt[rt["task"] == "double_leg_bridge"]["glute_erector"].astype(float)
+    if not d.notna().any():
+        return []
+    ge = float(np.nanmean(d))
+    if ge >= 1.0:
+        return []
+    return [
+        Flag(
+            "glute_erector_normal",
+            "info",
+            f"In the double-leg bridges glute max worked less than the lumbar erector spinae "
+            f"(glute:erector ratio {ge:.2f} in %MVC). This is normal: healthy adults average "
+            "about 25 vs 39 %MVC in this exercise. It is not a sign of a 'switched-off' glute.",
+            muscle="glute_max",
+            evidence={"glute_erector": ge, "n": float(d.notna().sum())},
+            references=(REFS["ekstrom"],),
+        )
+    ]
+
+
+# ------------------------------------------------------------------------------ onsets
+def _onsets(res: BridgeResult) -> list[Flag]:
+    reps = res.reps
+    if reps.empty or "latency_s" not in reps:
+        return []
+    bridges = reps[reps["task"].isin(("single_leg_bridge", "double_leg_bridge"))]
+    # working muscles only: the stance side in single-leg bridges
+    working = bridges[
+        (bridges["task"] == "double_leg_bridge") | (bridges.side == bridges.side_task)
+    ]
+    standard = working[working["cue"] != "squeeze_first"]
+    use = standard if standard["latency_s"].notna().any() else working
+    out: list[Flag] = []
+    if use["latency_s"].notna().any():
+        lat = use.groupby("muscle")["latency_s"].mean().dropna().sort_values()
+        order = " -> ".join(f"{_nice(str(m))} ({v * 1000:+.0f} ms)" for m, v in lat.items())
+        glute_last = "glute_max" in lat.index and lat.index[-1] == "glute_max"
+        out.append(
+            Flag(
+                "onset_order",
+                "info",
+                f"Onset order relative to movement onset (mean over working muscles and reps): "
+                f"{order}. "
+                + (
+                    "Hamstrings and erector spinae switching on before glute max is the usual "
+                    "order in healthy people and is not a problem."
+                    if glute_last
+                    else "Healthy people usually switch on the hamstrings and erector spinae "
+                    "before glute max; other orders are common too and are not abnormal by "
+                    "themselves (between-person spread is 70-100 ms)."
+                ),
+                evidence={f"latency_ms_{m}": float(v * 1000) for m, v in lat.items()},
+                references=(REFS["lewis"], REFS["sakamoto"], REFS["guimaraes"]),
+            )
+        )
+    # left vs right glute onset, paired by trial and rep in double-leg bridges
+    g = bridges[(bridges["muscle"] == "glute_max") & (bridges["task"] == "double_leg_bridge")]
+    wide = g.pivot_table(index=["trial", "rep"], columns="side", values="latency_s")
+    if {"left", "right"} <= set(wide.columns):
+        diff = (wide["right"] - wide["left"]).dropna().to_numpy()
+        if diff.size >= 3:
+            mean = float(diff.mean())
+            sd = float(diff.std(ddof=1))
+            thr = max(1.96 * sd / np.sqrt(diff.size), ONSET_FLOOR_S)
+            if abs(mean) > thr:
+                late = "right" if mean > 0 else "left"
+                out.append(
+                    Flag(
+                        "onset_asymmetry",
+                        "info",
+                        f"In the double-leg bridges the {late} glute max switched on "
+                        f"{abs(mean) * 1000:.0f} ms later than the other side (mean over "
+                        f"{diff.size} reps; beyond the person's rep-to-rep variability and "
+                        f"the {ONSET_FLOOR_S * 1000:.0f} ms detection floor: threshold "
+                        f"{thr * 1000:.0f} ms). Onset timing varies widely between healthy "
+                        "people; read it together with the amplitude findings.",
+                        muscle="glute_max",
+                        side=late,
+                        evidence={
+                            "mean_diff_ms": mean * 1000,
+                            "sd_diff_ms": sd * 1000,
+                            "threshold_ms": thr * 1000,
+                            "n_reps": float(diff.size),
+                        },
+                        references=(REFS["lewis"],),
+                    )
+                )
+    return out
+
+
+# ------------------------------------------------------------------------------ variants
+def _cue_effects(res: BridgeResult) -> list[Flag]:
+    v, s = res.variants, res.summary
+    if v.empty or s.empty:
+        return []
+    key = s.set_index(["trial", "muscle", "side"])
+    ref = res.params.reference_trial
+    out = []
+    for (trial, muscle), grp in v.groupby(["trial", "muscle"], sort=False):
+        sides = []
+        ev: dict[str, float] = {}
+        for _, r in grp.iterrows():
+            try:
+                a = key.loc[(trial, muscle, r["side"])]
+                b = key.loc[(ref, muscle, r["side"])]
+            except KeyError:
+                continue
+            na, nb = float(a["n_reps"]), float(b["n_reps"])
+            sa, sb = _f(a["pct_mvc_sd"]), _f(b["pct_mvc_sd"])
+            if not (na >= 2 and nb >= 2 and np.isfinite(sa) and np.isfinite(sb)):
+                continue
+            thr = 1.96 * float(np.sqrt(sa**2 / na + sb**2 / nb))
+            ch = float(r["change"])
+            ev[f"change_{r['side']}"] = ch
+            ev[f"threshold_{r['side']}"] = thr
+            if abs(ch) > thr:
+                sides.append((str(r["side"]), ch, float(r["pct_mvc"]), float(r["pct_mvc_ref"])))
+        if not sides:
+            continue
+        txt = "; ".join(f"{sd} {b:.0f} -> {a:.0f} %MVC ({c:+.1f})" for sd, c, a, b in sides)
+        cue = str(grp["cue"].iloc[0]).replace("_", " ")
+        out.append(
+            Flag(
+                "cue_effect",
+                "info",
+                f"With the '{cue}' cue ({trial}) {_nice(str(muscle))} activity changed compared "
+                f"with {ref}: {txt}. The change exceeds the rep-to-rep variability of both "
+                "trials (95 % limits); trial order and fatigue may contribute.",
+                muscle=str(muscle),
+                trial=str(trial),
+                evidence=ev,
+                references=(REFS["lehecka"], REFS["ho"]) if muscle in _HAM else (),
+            )
+        )
+    return out
+
+
+def _fatigue(res: BridgeResult) -> list[Flag]:
+    fat = res.fatigue
+    if not isinstance(fat, pd.DataFrame) or fat.empty:
+        return []
+    m = fat.groupby(["muscle", "side"])["slope_pct_per_s"].mean()
+    ev = {f"{k[0]}_{k[1]}": float(v) for k, v in m.items()}
+    steepest = m.idxmin()
+    return [
+        Flag(
+            "fatigue",
+            "info",
+            "Median-frequency slopes over the holds (%/s; a falling median frequency suggests "
+            + (
+                f"fatigue): steepest fall for {_nice(str(steepest[0]))} ({steepest[1]}) at "
+                f"{float(m.min()):+.2f} %/s. "
+                if float(m.min()) < 0
+                else "fatigue): no muscle showed a falling median frequency. "
+            )
+            + "Slopes vary between muscles and agree only moderately "
+            "with endurance; short holds give noisy slopes.",
+            evidence=ev,
+            references=(REFS["coorevits"],),
+        )
+    ]
