@@ -1,0 +1,497 @@
+"""The report's content as a list of sections of simple blocks, rendered to HTML and to PDF.
+
+Both renderers walk the same :class:`Section` list, so the HTML and the PDF say the same thing.
+Text in blocks is plain (never HTML): the HTML renderer escapes it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from emgkit.recording import MUSCLES, Recording, SignalKind
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from emgkit.analysis.bridge import BridgeResult
+    from emgkit.analysis.interpret import Flag
+    from emgkit.montage import Montage
+
+__all__ = ["FigureBlock", "ItemList", "Paragraph", "Section", "Table", "build_sections"]
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of plain text; ``kind`` "note" is drawn as a boxed note."""
+
+    text: str
+    kind: str = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table of display strings (all cells are text)."""
+
+    frame: pd.DataFrame
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FigureBlock:
+    """A matplotlib figure with its caption."""
+
+    figure: Figure
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemList:
+    """A bulleted list; each item is (level tag or "", text)."""
+
+    items: tuple[tuple[str, str], ...]
+    title: str = ""
+
+
+Block = Paragraph | Table | FigureBlock | ItemList
+
+
+@dataclass(slots=True)
+class Section:
+    """A titled part of the report."""
+
+    id: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+def _f(v: Any, spec: str = ".1f") -> str:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v) if v is not None else "-"
+    return "-" if not np.isfinite(x) else format(x, spec)
+
+
+def _strings(df: pd.DataFrame) -> pd.DataFrame:
+    return df.astype(object).where(df.notna(), "-").astype(str)
+
+
+def _muscle(m: object) -> str:
+    return MUSCLES.get(str(m), str(m))
+
+
+# ---------------------------------------------------------------------------- sections
+def _session(rec: Recording, result: BridgeResult) -> Section:
+    info = rec.info
+    date = info.date.isoformat(sep=" ", timespec="minutes") if info.date else "not recorded"
+    rows = [
+        ("Subject (pseudonym)", info.subject or "anonymous"),
+        ("Session", info.session or "-"),
+        ("Date", date),
+        ("Device", (info.device or "not recorded") + (f" ({info.firmware})" if info.firmware else "")),
+        ("Sampling rate", f"{rec.fs:g} Hz"),
+        (
+            "Hardware bandwidth",
+            f"{info.hardware_bandwidth_hz:g} Hz" if info.hardware_bandwidth_hz else "not recorded",
+        ),
+        ("Montage", info.montage or "not recorded"),
+        ("Duration", f"{rec.duration:.1f} s"),
+        ("Channels", ", ".join(rec.channel_names)),
+        ("Trials", str(len(rec.events_for(label="trial")))),
+        ("Missing samples", f"{len(rec.gaps)} gap(s), {rec.n_missing / rec.fs:.3f} s"),
+        ("Notes", info.notes or "-"),
+    ]
+    df = pd.DataFrame(rows, columns=["item", "value"])
+    blocks: list[Block] = [Table(df)]
+    chans = pd.DataFrame(
+        [
+            {
+                "channel": c.name,
+                "muscle": _muscle(c.muscle) if c.muscle else "-",
+                "side": c.side or "-",
+                "kind": str(c.kind),
+                "site": c.site or "-",
+            }
+            for c in rec.channels
+        ]
+    )
+    blocks.append(Table(chans, "Channels and electrode sites"))
+    return Section("session", "Session and subject", blocks)
+
+
+def _quality(rec: Recording, filtered: Any, emg_names: list[str]) -> Section:
+    from emgkit.report._quality import rest_window, signal_quality
+
+    q = signal_quality(rec, None)
+    if filtered is not None:
+        sub = rec.pick(names=emg_names)
+        qf = signal_quality(sub, filtered).set_index("channel")["noise_uv"]
+        q["noise_uv"] = [float(qf.get(n, v)) for n, v in zip(q["channel"], q["noise_uv"], strict=True)]
+    rw = rest_window(rec)
+    disp = pd.DataFrame(
+        {
+            "channel": q["channel"],
+            "flat": np.where(q["flat"], "yes", "no"),
+            "clipping %": [_f(v, ".2f") for v in q["clipping_pct"]],
+            "mains": [f"{_f(u, '.2f')} uV @ {h:.0f} Hz" for u, h in zip(q["mains_uv"], q["mains_hz"], strict=True)],
+            "noise floor uV": [_f(v, ".2f") for v in q["noise_uv"]],
+            "missing %": [_f(v, ".2f") for v in q["missing_pct"]],
+            "status": q["status"],
+        }
+    )
+    where = (
+        f"the rest trial ({rw[0]:.1f}-{rw[1]:.1f} s)"
+        if rw
+        else "the whole recording (no rest trial found)"
+    )
+    text = (
+        "Flat: SD below 0.5 uV over the recording (electrode off or channel shorted). Clipping: "
+        "share of samples stuck at the extreme values. Mains: RMS of the 50/60 Hz line in "
+        f"{where}. Noise floor: RMS of the band-passed signal in {where} (raw channels); "
+        "a good sEMG baseline is a few microvolts. Missing: samples lost in gaps."
+    )
+    return Section("quality", "Signal quality per channel", [Paragraph(text), Table(disp)])
+
+
+def _mvc(result: BridgeResult) -> Section:
+    m = result.mvc
+    if m.empty:
+        return Section("mvc", "MVC", [Paragraph("No MVC was found.", "note")])
+    disp = pd.DataFrame(
+        {
+            "channel": m["channel"],
+            "muscle": [_muscle(x) for x in m["muscle"]],
+            "side": m["side"],
+            "MVC uV": [_f(v) for v in m["mvc_uv"]],
+            "position giving the maximum": [s if isinstance(s, str) and s else "none" for s in m["source_trial"]],
+            "MVC holds": [str(v) for v in m.get("n_mvc_holds", pd.Series(["-"] * len(m)))],
+        }
+    )
+    p = result.params
+    text = (
+        f"MVC amplitude = highest {p.mvc_window * 1000:g} ms mean of the {p.rms_window * 1000:g} "
+        "ms RMS envelope over the MVC holds of the same muscle and side; when several positions "
+        "were tested the maximum is kept and its trial is named."
+    )
+    return Section("mvc", "MVC (normalisation)", [Paragraph(text), Table(disp)])
+
+
+def _envelopes(rec: Recording, env: Any, result: BridgeResult) -> Section:
+    from emgkit.report.figures import plot_pct_mvc, plot_trial_envelopes
+
+    mvc = dict(zip(result.mvc["channel"], result.mvc["mvc_uv"], strict=True)) if not result.mvc.empty else {}
+    blocks: list[Block] = []
+    if env is not None:
+        blocks.append(
+            FigureBlock(
+                plot_trial_envelopes(rec, env, mvc),
+                "Envelopes (%MVC) per bridge trial, left vs right; grey = holds.",
+            )
+        )
+    blocks.append(FigureBlock(plot_pct_mvc(result), "Mean %MVC per trial, muscle and side."))
+    from emgkit.report.tables import summary_table
+
+    blocks.append(
+        Table(
+            _strings(summary_table(result)),
+            "Per trial and muscle: %MVC (mean over reps), SA = symmetry angle (+ = right larger; "
+            "single-leg trials compared as a pair below), onset latency (ms, negative = before "
+            "movement), G:H and G:E ratios per side.",
+        )
+    )
+    return Section("envelopes", "Envelopes and %MVC", blocks)
+
+
+def _ratios_symmetry(result: BridgeResult) -> Section:
+    from emgkit.report.figures import plot_ratios, plot_symmetry
+
+    blocks: list[Block] = []
+    if not result.ratios.empty:
+        blocks.append(
+            FigureBlock(
+                plot_ratios(result),
+                "Glute:hamstring and glute:erector %MVC ratios (bars = mean, dots = reps; "
+                "single-leg trials: working side). Glute:erector below 1 in a double-leg bridge "
+                "is normal (Ekstrom 2007); the glute:hamstring ratio depends on knee angle and "
+                "heel distance.",
+            )
+        )
+    s = result.symmetry
+    if s.empty:
+        blocks.append(Paragraph("No left/right comparison was possible.", "note"))
+    else:
+        blocks.append(
+            FigureBlock(
+                plot_symmetry(result),
+                "Symmetry angle per comparison and muscle; grey band = meaningful-change "
+                "threshold (the person's own MDC95 or the floor, whichever is larger).",
+            )
+        )
+        disp = pd.DataFrame(
+            {
+                "comparison": s["comparison"],
+                "muscle": [_muscle(x) for x in s["muscle"]],
+                "%MVC left": [_f(v) for v in s["pct_left"]],
+                "%MVC right": [_f(v) for v in s["pct_right"]],
+                "SA %": [_f(v, "+.1f") for v in s["symmetry_angle"]],
+                "MDC95 %": [_f(v) for v in s["mdc"]],
+                "threshold %": [_f(v) for v in s["threshold"]],
+                "epochs": [str(v) for v in s["n_epochs"]],
+                "beyond threshold": np.where(s["meaningful"], "yes", "no"),
+            }
+        )
+        blocks.append(Table(disp))
+    return Section("symmetry", "Ratios and left/right symmetry", blocks)
+
+
+def _onsets(result: BridgeResult) -> Section:
+    from emgkit.report.figures import plot_onset_timeline
+
+    reps = result.reps
+    blocks: list[Block] = [
+        Paragraph(
+            "Onset latency of each channel relative to movement onset (the rep marker), "
+            "channels ordered by mean latency. Hamstrings and erector spinae firing before "
+            "glute max is the usual healthy order (Lewis & Sahrmann 2009; Sakamoto et al. "
+            "2009) and is not a finding in itself. Onsets of muscles working below about "
+            "10 %MVC lag and are less certain."
+        )
+    ]
+    if reps["latency_s"].notna().any():
+        blocks.append(FigureBlock(plot_onset_timeline(result), "Onset timeline per trial."))
+        rows = []
+        for trial, g in reps.groupby("trial", sort=False):
+            lat = g.groupby("channel", sort=False)["latency_s"].mean().sort_values() * 1000
+            order = [f"{c} ({v:+.0f} ms)" for c, v in lat.items() if np.isfinite(v)]
+            missing = [str(c) for c, v in lat.items() if not np.isfinite(v)]
+            rows.append(
+                {
+                    "trial": trial,
+                    "order (mean latency)": " < ".join(order) or "-",
+                    "no onset found": ", ".join(missing) or "-",
+                }
+            )
+        blocks.append(Table(pd.DataFrame(rows)))
+    else:
+        blocks.append(Paragraph("No onsets were detected.", "note"))
+    return Section("onsets", "Onset timeline", blocks)
+
+
+def _reps_holds(rec: Recording, result: BridgeResult) -> Section:
+    holds = rec.events_for(label="hold")
+    reps = result.reps
+    rows = []
+    for trial, g in reps.groupby("trial", sort=False):
+        d = np.array([h.duration for h in holds if h.trial == trial])
+        glute = g[g.muscle == "glute_max"]
+        cv = []
+        for side in ("left", "right"):
+            v = glute[glute.side == side]["pct_mvc"].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            cv.append(
+                f"{v.mean():.1f} +/- {v.std(ddof=1):.1f}"
+                if v.size > 1
+                else (f"{v.mean():.1f}" if v.size else "-")
+            )
+        rows.append(
+            {
+                "trial": trial,
+                "task": str(g["task"].iloc[0]).replace("_", " "),
+                "side": str(g["side_task"].iloc[0]),
+                "reps": str(g["rep"].nunique()),
+                "hold s (mean)": _f(d.mean() if d.size else np.nan),
+                "hold s (min-max)": f"{d.min():.1f}-{d.max():.1f}" if d.size else "-",
+                "glute max %MVC L (mean +/- SD)": cv[0],
+                "glute max %MVC R (mean +/- SD)": cv[1],
+            }
+        )
+    return Section(
+        "reps",
+        "Reps and holds",
+        [
+            Paragraph("Hold durations from the hold markers; variability of glute max %MVC across reps."),
+            Table(pd.DataFrame(rows)),
+        ],
+    )
+
+
+def _fatigue(rec: Recording, result: BridgeResult) -> Section:
+    fat = getattr(result, "fatigue", None)
+    if isinstance(fat, pd.DataFrame) and not fat.empty:
+        disp = fat.copy()
+        for c in disp.columns:
+            if pd.api.types.is_float_dtype(disp[c]):
+                disp[c] = [_f(v, ".3g") for v in disp[c]]
+        return Section(
+            "fatigue",
+            "Fatigue",
+            [
+                Paragraph(
+                    "Slope of the median frequency over sustained holds (negative = "
+                    "falling, a sign of fatigue). The slope discriminates people poorly on its "
+                    "own (Humphrey et al. 2005); read it as a within-person trend."
+                ),
+                Table(_strings(disp)),
+            ],
+        )
+    why = (
+        "not computed: the recording is band-limited (spectral measures need >= 1 kHz and the "
+        "full sEMG band)"
+        if rec.band_limited
+        else "not available in this analysis"
+    )
+    return Section("fatigue", "Fatigue", [Paragraph(f"Fatigue (median-frequency slope): {why}.", "note")])
+
+
+def _pain_felt(rec: Recording, result: BridgeResult) -> Section:
+    trials: dict[str, dict[str, str]] = {}
+    for ev in rec.events_for(label="pain"):
+        trials.setdefault(ev.trial or "-", {})["pain (0-10)"] = ev.value
+    for ev in rec.events_for(label="felt"):
+        d = trials.setdefault(ev.trial or "-", {})
+        prev = d.get("felt", "")
+        d["felt"] = f"{prev}; {ev.value}" if prev else ev.value
+    if not trials:
+        return Section(
+            "pain", "Pain and felt muscles", [Paragraph("No pain ratings or felt-muscle answers were recorded.", "note")]
+        )
+    rows = [
+        {"trial": t, "pain (0-10)": d.get("pain (0-10)", "-"), "muscles felt": d.get("felt", "-") or "-"}
+        for t, d in trials.items()
+    ]
+    return Section(
+        "pain",
+        "Pain and felt muscles",
+        [
+            Paragraph("The subject's answers after each trial: pain rating 0-10 and which muscles they felt working."),
+            Table(pd.DataFrame(rows)),
+        ],
+    )
+
+
+def _variants(result: BridgeResult) -> Section:
+    v = result.variants
+    if v.empty:
+        return Section("variants", "Cue variants", [Paragraph("No cue variants to compare.", "note")])
+    disp = pd.DataFrame(
+        {
+            "trial": v["trial"],
+            "cue": v["cue"],
+            "muscle": [_muscle(x) for x in v["muscle"]],
+            "side": v["side"],
+            "%MVC": [_f(x) for x in v["pct_mvc"]],
+            f"%MVC {result.params.reference_trial}": [_f(x) for x in v["pct_mvc_ref"]],
+            "change (points)": [_f(x, "+.1f") for x in v["change"]],
+            "change %": [_f(x, "+.0f") for x in v["change_rel"]],
+        }
+    )
+    return Section(
+        "variants",
+        "Cue variants",
+        [
+            Paragraph(
+                f"Each double-leg cue variant against the reference bridge "
+                f"({result.params.reference_trial}), per muscle and side."
+            ),
+            Table(disp),
+        ],
+    )
+
+
+def _interpretation(result: BridgeResult, flags: list[Flag] | None) -> Section:
+    from emgkit.analysis.interpret import LEVELS
+
+    blocks: list[Block] = [
+        Paragraph(
+            "Statements grounded in the literature and worded with their uncertainty. They "
+            "describe patterns in this recording; they are not a diagnosis."
+        )
+    ]
+    if flags is None:
+        try:
+            from emgkit.analysis.interpret import interpret
+
+            flags = list(interpret(result))
+        except NotImplementedError:
+            flags = None
+    if flags is None:
+        blocks.append(Paragraph("Interpretation not available (interpretation flags are not implemented in this version).", "note"))
+    else:
+        titles = {"notable": "Worth a clinician's look", "info": "Context (including normal patterns)", "limitation": "Limitations"}
+        levels = list(LEVELS) + sorted({f.level for f in flags} - set(LEVELS))
+        if not flags:
+            blocks.append(Paragraph("No interpretation flags were raised."))
+        for level in levels:
+            items = []
+            for f in (f for f in flags if f.level == level):
+                what = ", ".join(x for x in (f.trial, f.muscle, f.side) if x)
+                ev = ", ".join(f"{k} = {_f(val, '.3g')}" for k, val in f.evidence.items())
+                text = f.message + (f" [{what}]" if what else "") + (f" ({ev})" if ev else "")
+                if f.references:
+                    text += " References: " + "; ".join(f.references) + "."
+                items.append((level, text))
+            if items:
+                blocks.append(ItemList(tuple(items), titles.get(level, level)))
+    if result.notes:
+        blocks.append(ItemList(tuple(("limitation", n) for n in result.notes), "Analysis notes"))
+    return Section("interpretation", "Interpretation", blocks)
+
+
+def _methods(rec: Recording, result: BridgeResult, montage: Montage | None) -> Section:
+    from emgkit.report.methods import REFERENCES, methods_paragraphs
+
+    secs = methods_paragraphs(rec, result, montage)
+    blocks: list[Block] = []
+    cited: list[str] = []
+    for s in secs:
+        cites = f" ({'; '.join(s.cites)})" if s.cites else ""
+        blocks.append(Paragraph(f"{s.title}. {s.text}{cites}"))
+        cited.extend(c for c in s.cites if c not in cited)
+    for extra in ("Lewis 2009", "Sakamoto 2009", "Ekstrom 2007"):
+        if extra not in cited:
+            cited.append(extra)
+    blocks.append(ItemList(tuple(("", REFERENCES[k]) for k in cited), "References"))
+    return Section("methods", "Methods (ISEK reporting standards)", blocks)
+
+
+def build_sections(
+    rec: Recording,
+    result: BridgeResult,
+    *,
+    flags: list[Flag] | None = None,
+    montage: Montage | None = None,
+) -> list[Section]:
+    """Every section of the report, in order (figures are created here)."""
+    from emgkit.analysis.bridge import envelopes
+    from emgkit.errors import EmgkitError
+
+    emg = [c.name for c in rec.channels if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL]
+    filtered = env = None
+    sub = None
+    if emg:
+        sub = rec.pick(names=emg)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                filtered, env = envelopes(sub, result.params)
+        except EmgkitError:
+            filtered = env = None
+    return [
+        _session(rec, result),
+        _quality(rec, filtered, emg),
+        _mvc(result),
+        _envelopes(sub if sub is not None else rec, env, result),
+        _ratios_symmetry(result),
+        _onsets(result),
+        _reps_holds(rec, result),
+        _fatigue(rec, result),
+        _pain_felt(rec, result),
+        _variants(result),
+        _interpretation(result, flags),
+        _methods(rec, result, montage),
+    ]

@@ -1,0 +1,285 @@
+"""A methods section in the style of the ISEK reporting standards, generated from the data.
+
+The ISEK "Standards for reporting EMG data" (Merletti 1999, J Electromyogr Kinesiol 9(1):III-IV)
+ask for: electrode material, size and inter-electrode distance; location; detection mode;
+input impedance and CMRR; gain; filter type, order and cut-offs; sampling rate; processing;
+normalisation. :func:`methods_paragraphs` states each of these from the recording, the montage
+and the analysis parameters, and says "not recorded" where the file does not say.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from emgkit.recording import MUSCLES, Recording, SignalKind
+
+if TYPE_CHECKING:
+    from emgkit.analysis.bridge import BridgeResult
+    from emgkit.montage import Montage
+
+__all__ = ["REFERENCES", "MethodsSection", "methods_paragraphs", "zero_phase_corners"]
+
+#: Short key -> full citation (clinical-anchors.md; every key cited in the generated text).
+REFERENCES: dict[str, str] = {
+    "Merletti 1999": "Merletti R. Standards for reporting EMG data. J Electromyogr Kinesiol "
+    "1999;9(1):III-IV (ISEK).",
+    "Hermens 2000": "Hermens HJ, Freriks B, Disselhorst-Klug C, Rau G. Development of "
+    "recommendations for SEMG sensors and sensor placement procedures. J Electromyogr Kinesiol "
+    "2000;10:361-374. doi:10.1016/S1050-6411(00)00027-4 (SENIAM).",
+    "De Luca 2010": "De Luca CJ, Gilmore LD, Kuznetsov M, Roy SH. Filtering the surface EMG "
+    "signal: movement artifact and baseline noise contamination. J Biomech 2010;43:1573-1579.",
+    "Drake 2006": "Drake JDM, Callaghan JP. Elimination of electrocardiogram contamination from "
+    "electromyogram signals: an evaluation of currently used removal techniques. "
+    "J Electromyogr Kinesiol 2006;16:175-187. doi:10.1016/j.jelekin.2005.07.003.",
+    "St-Amant 1996": "St-Amant Y, Rancourt D, Clancy EA. Effect of smoothing window length on "
+    "RMS EMG amplitude estimates. Proc IEEE NEBC 1996.",
+    "Besomi 2020": "Besomi M, Hodges PW, Clancy EA, et al. Consensus for experimental design in "
+    "electromyography (CEDE) project: amplitude normalization matrix. J Electromyogr Kinesiol "
+    "2020;53:102438. doi:10.1016/j.jelekin.2020.102438.",
+    "Contreras 2015": "Contreras B, Vigotsky AD, Schoenfeld BJ, Beardsley C, Cronin J. A "
+    "comparison of two gluteus maximus EMG maximum voluntary isometric contraction positions. "
+    "PeerJ 2015;3:e1261.",
+    "Li 2007": "Li X, Zhou P, Aruin AS. Teager-Kaiser energy operation of surface EMG improves "
+    "muscle activity onset detection. Ann Biomed Eng 2007;35:1532-1538.",
+    "Solnik 2010": "Solnik S, Rider P, Steinweg K, DeVita P, Hortobagyi T. Teager-Kaiser energy "
+    "operator signal conditioning improves EMG onset detection. Eur J Appl Physiol "
+    "2010;110:489-498.",
+    "Hodges 1996": "Hodges PW, Bui BH. A comparison of computer-based methods for the "
+    "determination of onset of muscle activity using surface electromyography. "
+    "Electroencephalogr Clin Neurophysiol 1996;101:511-519.",
+    "Zifchock 2008": "Zifchock RA, Davis I, Higginson J, Royer T. The symmetry angle: a novel, "
+    "robust method of quantifying asymmetry. Gait Posture 2008;27:622-627.",
+    "Lewis 2009": "Lewis CL, Sahrmann SA. Muscle activation and movement patterns during prone "
+    "hip extension exercise in women. J Athl Train 2009;44:238-248.",
+    "Sakamoto 2009": "Sakamoto ACL, Teixeira-Salmela LF, et al. Muscular activation patterns "
+    "during active prone hip extension exercises. J Electromyogr Kinesiol 2009;19:105-112.",
+    "Ekstrom 2007": "Ekstrom RA, Donatelli RA, Carp KC. Electromyographic analysis of core "
+    "trunk, hip, and thigh muscles during 9 rehabilitation exercises. J Orthop Sports Phys Ther "
+    "2007;37:754-762.",
+}
+
+_TASKLESS = "not recorded in the file"
+
+
+@dataclass(frozen=True, slots=True)
+class MethodsSection:
+    """One titled paragraph of the methods text, with the reference keys it cites."""
+
+    title: str
+    text: str
+    cites: tuple[str, ...] = ()
+
+
+def zero_phase_corners(
+    fs: float, low: float, high: float, order: int
+) -> tuple[float, float | None]:
+    """-3 dB corners (Hz) of a Butterworth band-pass run forward and backward.
+
+    The forward-backward pass squares the magnitude response, so the effective order doubles and
+    the -3 dB points move inwards from the design corners (e.g. 20-450 Hz at 1 kHz, 4th order:
+    about 22.3-444.4 Hz). When ``high`` is above 0.95 x Nyquist only the high-pass is applied
+    and the second corner is None.
+    """
+    from scipy.signal import sosfreqz
+
+    from emgkit.errors import BandLimitWarning
+    from emgkit.signal.filters import design_bandpass
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BandLimitWarning)
+        sos = design_bandpass(fs, low, high, order)
+    w, h = sosfreqz(sos, worN=1 << 16, fs=fs)
+    mag2 = np.abs(h) ** 2
+    above = np.flatnonzero(mag2 >= 10 ** (-3 / 20))
+    if above.size == 0:
+        return (float("nan"), None)
+    lo = float(w[above[0]])
+    hi = float(w[above[-1]])
+    applied_high = high < 0.95 * fs / 2
+    return (lo, hi if applied_high else None)
+
+
+def _montage_of(rec: Recording, montage: Montage | None) -> Montage | None:
+    if montage is not None:
+        return montage
+    if not rec.info.montage:
+        return None
+    from emgkit.errors import EmgkitError
+    from emgkit.montage import load_montage
+
+    try:
+        return load_montage(rec.info.montage)
+    except EmgkitError:
+        return None
+
+
+def _fmt_hz(v: float) -> str:
+    return f"{v:.1f}" if abs(v - round(v)) > 0.05 else f"{v:.0f}"
+
+
+def methods_paragraphs(
+    rec: Recording, result: BridgeResult, montage: Montage | None = None
+) -> list[MethodsSection]:
+    """The methods text of a report: electrodes, detection, acquisition, processing, analysis.
+
+    Parameters
+    ----------
+    rec : Recording
+        The session (channels, sites, device, fs, hardware bandwidth, gain).
+    result : BridgeResult
+        Its analysis (the parameters actually used).
+    montage : Montage, optional
+        Placement details; by default the montage named in ``rec.info.montage`` when it is a
+        shipped one.
+
+    Returns
+    -------
+    list of MethodsSection
+        Plain text (not HTML-escaped); cites are keys of :data:`REFERENCES`.
+    """
+    p = result.params
+    info = rec.info
+    mont = _montage_of(rec, montage)
+    emg = [c for c in rec.channels if c.muscle is not None and c.kind != SignalKind.ACCEL]
+    out: list[MethodsSection] = []
+
+    # -- electrodes and placement
+    muscles = list(dict.fromkeys(c.muscle for c in emg))
+    names = ", ".join(MUSCLES.get(str(m), str(m)) for m in muscles) or "no assigned muscle"
+    sides = sorted({c.side for c in emg if c.side})
+    sites = []
+    for m in muscles:
+        site = next((c.site for c in emg if c.muscle == m and c.site), "")
+        sites.append(f"{MUSCLES.get(str(m), str(m))}: {site or 'site not recorded'}")
+    if mont is not None:
+        elec = (
+            f"Montage '{mont.name}' ({mont.description or 'no description'}): bipolar surface "
+            f"electrodes, inter-electrode distance {mont.interelectrode_distance_mm:g} mm, "
+            f"placed after {mont.placement_scheme}; reference electrode: "
+            f"{mont.reference or 'not recorded'}."
+        )
+    else:
+        elec = (
+            f"Montage: {info.montage or 'not recorded'}; electrode type, size and "
+            "inter-electrode distance not recorded in the file."
+        )
+    out.append(
+        MethodsSection(
+            "Electrodes and placement",
+            f"{len(emg)} sEMG channels over {names} ({' and '.join(sides) or 'unspecified'} "
+            f"side{'s' if len(sides) > 1 else ''}). {elec} Sites: " + "; ".join(sites) + ". "
+            "Electrode material and size, skin preparation, input impedance and CMRR are not "
+            "recorded by emgkit and should be added from the laboratory's set-up sheet.",
+            ("Hermens 2000", "Merletti 1999"),
+        )
+    )
+
+    # -- detection and acquisition
+    kinds = sorted({str(c.kind) for c in emg})
+    detection = (
+        "bipolar (single differential) raw sEMG"
+        if kinds == ["raw"]
+        else "channel kinds: "
+        + ", ".join(kinds)
+        + " (envelope channels are the sensor's on-board rectified and smoothed output)"
+    )
+    bw = info.hardware_bandwidth_hz
+    acq = (
+        f"Detection mode: {detection}. Device: {info.device or 'not recorded'}"
+        + (f", firmware {info.firmware}" if info.firmware else "")
+        + f". Sampling rate {rec.fs:g} Hz"
+        + (f", hardware bandwidth about {bw:g} Hz" if bw else ", hardware bandwidth not recorded")
+        + (f", gain {info.gain:g}" if info.gain else "")
+        + (f", power line {info.power_line_hz:g} Hz" if info.power_line_hz else "")
+        + f". Duration {rec.duration:.1f} s; {len(rec.gaps)} gap(s) of missing samples "
+        f"({rec.n_missing / rec.fs:.3f} s in total)."
+    )
+    if rec.band_limited:
+        acq += (
+            " The recording is band-limited (below 1 kHz sampling or under 400 Hz bandwidth): "
+            "sEMG power above the hardware bandwidth is attenuated, amplitudes are "
+            "underestimated and spectral (fatigue) measures are not computed."
+        )
+    out.append(MethodsSection("Detection and acquisition", acq, ("Merletti 1999",)))
+
+    # -- filtering
+    lo, hi = zero_phase_corners(rec.fs, p.band[0], p.band[1], p.order)
+    trunk_lo, _ = zero_phase_corners(rec.fs, max(p.trunk_low, p.band[0]), p.band[1], p.order)
+    if hi is not None:
+        design = (
+            f"band-pass {_fmt_hz(p.band[0])}-{_fmt_hz(p.band[1])} Hz, Butterworth order "
+            f"{p.order} per pass"
+        )
+        eff = f"effective -3 dB band {lo:.1f}-{hi:.1f} Hz"
+    else:
+        design = (
+            f"high-pass {_fmt_hz(p.band[0])} Hz, Butterworth order {p.order} per pass (the "
+            f"{_fmt_hz(p.band[1])} Hz low-pass corner is above 0.95 x Nyquist at {rec.fs:g} Hz "
+            "and was not applied; the hardware limits the band)"
+        )
+        eff = f"effective -3 dB corner {lo:.1f} Hz"
+    filt = (
+        f"Raw channels: {design}, applied forward and backward (zero phase; effective order "
+        f"{2 * p.order}, {eff}). Trunk channels (erector spinae, multifidus): low corner "
+        f"{_fmt_hz(max(p.trunk_low, p.band[0]))} Hz instead (effective {trunk_lo:.1f} Hz) to "
+        "attenuate ECG. No notch filter (a notch lowers sEMG amplitude). Envelope channels are "
+        "not band-passed. Missing samples are set to 0 for filtering only and excluded from "
+        "every measurement window."
+    )
+    out.append(MethodsSection("Filtering", filt, ("De Luca 2010", "Drake 2006")))
+
+    # -- amplitude, normalisation
+    src = result.mvc
+    positions = ""
+    if not src.empty and "source_trial" in src:
+        used = sorted({str(s) for s in src["source_trial"].dropna() if str(s)})
+        positions = f" MVC trials that gave the maximum: {', '.join(used) or 'none'}."
+    out.append(
+        MethodsSection(
+            "Amplitude and normalisation",
+            f"Amplitude: centred moving RMS envelope, {p.rms_window * 1000:g} ms window. "
+            f"Normalisation: isometric MVC per muscle and side (each side to its own MVC); MVC "
+            f"amplitude = highest {p.mvc_window * 1000:g} ms mean of the envelope within that "
+            "muscle's and side's MVC holds, maximum over the tested positions (several gluteus "
+            "maximus positions, since no single position is maximal for everyone). %MVC = mean "
+            f"envelope over each hold / MVC x 100.{positions}",
+            ("St-Amant 1996", "Besomi 2020", "Contreras 2015"),
+        )
+    )
+
+    # -- onsets
+    lo_s, hi_s = p.onset_search
+    out.append(
+        MethodsSection(
+            "Onset detection",
+            f"Method '{p.onset_method}': Teager-Kaiser energy operator conditioning of the "
+            "band-passed signal, low-pass 50 Hz (2nd order), then a threshold of the "
+            "rest-trial baseline mean + 3 SD sustained for at least 25 ms (bursts < 50 ms apart "
+            "merged) (envelope-only channels: Hodges-Bui threshold on the "
+            "envelope). The onset of a rep is the start of the first burst chain (fragments "
+            "< 100 ms apart, lasting >= 150 ms) beginning between "
+            f"{lo_s * 1000:+.0f} and {hi_s * 1000:+.0f} ms of the rep's movement marker; latency "
+            "= onset - movement onset (negative = before movement).",
+            ("Li 2007", "Solnik 2010", "Hodges 1996"),
+        )
+    )
+
+    # -- derived measures
+    out.append(
+        MethodsSection(
+            "Ratios and symmetry",
+            "Ratios: glute max %MVC / hamstring %MVC and / erector %MVC, per side and rep. "
+            "Left/right: symmetry angle SA = (45 deg - arctan(L/R)) / 90 deg x 100 "
+            "(positive = right larger); single-leg bridges compare the working side of the left "
+            "trial with that of the right trial. A difference is called meaningful when |SA| "
+            "exceeds the larger of the person's own minimal detectable change (MDC95 = 1.96 x "
+            f"sqrt(2) x SD / sqrt(n) over {p.epoch:g} s epochs of the holds) and a floor of "
+            f"{p.asymmetry_floor:g} % (a convention, not a validated norm).",
+            ("Zifchock 2008",),
+        )
+    )
+    return out
