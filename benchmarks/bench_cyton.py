@@ -108,7 +108,7 @@ def main() -> None:
         ):
             us = per_call_us(daisy, per_call, n_calls, aux)
             ratio = us / base
-            print(f"  {per_call:>2} packet(s)/call  {label:<22}{us:7.2f} us  ({ratio:.2f}x baseline)")
+            print(f"  {per_call:>2} packet(s)/call  {label:<22}{us:7.2f} us  ({ratio:.2f}x base)")
     print(
         "CPU share live at 10 packets/call (25 calls/s):"
         f" {per_call_us(False, 10, 2000) * 25 / 1e6 * 100:.4f} % of one core"
