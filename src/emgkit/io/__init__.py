@@ -6,8 +6,9 @@ One reader per format family (as in MNE-Python), one entry point:
 >>> rec = io.read("OpenBCI-RAW-2024-05-01_10-00-00.txt", montage="bridge6")  # doctest: +SKIP
 
 Formats: OpenBCI GUI text (all generations), BrainFlow CSV, EDF/EDF+/BDF/BDF+ (read; BDF+
-write), generic CSV/TSV with a column map (UCI lower-limb, OpenSignals/BioSPPy text, plain CSV
-with a time column). See ``docs/formats.md``.
+write), XDF from LSL recorders (optional pyxdf), generic CSV/TSV with a column map (UCI
+lower-limb, OpenSignals/BioSPPy text, plain CSV with a time column). Writers: BDF+, BIDS EMG,
+tidy results (Parquet/CSV). See ``docs/formats.md``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ __all__ = [
     "read_csv",
     "read_edf",
     "read_openbci_txt",
+    "read_results",
+    "read_xdf",
     "write_bdf",
     "write_bids",
+    "write_results",
 ]
 
 #: Format names accepted by :func:`read` (``format=``).
-FORMATS = ("openbci", "brainflow", "edf", "bdf", "csv")
+FORMATS = ("openbci", "brainflow", "edf", "bdf", "xdf", "csv")
 
 _EDF_SUFFIXES = {".edf", ".bdf", ".rec"}
 
@@ -62,10 +66,17 @@ def detect_format(path: str | Path) -> str:
         magic = fh.read(8)
     if magic == b"\xffBIOSEMI":
         return "bdf"
+    if magic.startswith(b"XDF:"):
+        return "xdf"
     if magic.startswith(b"0       ") and p.stat().st_size >= 256:
         return "edf"
     if not magic:
         raise FormatError(f"{p}: the file is empty")
+    if p.suffix.lower() == ".xdf":
+        raise FormatError(
+            f"{p}: the extension says XDF but the file does not start with b'XDF:' "
+            f"(first bytes {magic!r}); the file is damaged or misnamed"
+        )
     if p.suffix.lower() in _EDF_SUFFIXES:
         raise FormatError(
             f"{p}: the extension says EDF/BDF but the first 8 bytes {magic!r} are not an "
@@ -98,7 +109,7 @@ def read(
     Parameters
     ----------
     path : str or Path
-    format : {"openbci", "brainflow", "edf", "bdf", "csv"}, optional
+    format : {"openbci", "brainflow", "edf", "bdf", "xdf", "csv"}, optional
         Skip detection (content first, then extension).
     montage : str, Path, Montage or mapping, optional
         Muscles and sides: a montage name (``"bridge6"``), a TOML path or a
@@ -108,8 +119,8 @@ def read(
         Sampling rate for formats that do not state it (generic CSV); for others it must
         agree with the file.
     **kw
-        Passed to the format's reader (e.g. ``board=`` for BrainFlow, ``channels=``,
-        ``units=``, ``time_column=`` for CSV).
+        Passed to the format's reader (e.g. ``board=`` for BrainFlow, ``stream=`` for XDF,
+        ``channels=``, ``units=``, ``time_column=`` for CSV).
 
     Returns
     -------
@@ -132,6 +143,10 @@ def read(
         from emgkit.io.edf import read_edf
 
         rec = read_edf(p, **kw)
+    elif fmt == "xdf":
+        from emgkit.io.xdf import read_xdf
+
+        rec = read_xdf(p, **kw)
     elif fmt in ("csv", "tsv", "text"):
         rec = read_csv(p, fs=fs, **kw)
         fs = None
@@ -157,6 +172,14 @@ def __getattr__(name: str) -> Any:
         from emgkit.io.bids import write_bids
 
         return write_bids
+    if name == "read_xdf":
+        from emgkit.io.xdf import read_xdf
+
+        return read_xdf
+    if name in ("read_results", "write_results"):
+        from emgkit.io import results
+
+        return getattr(results, name)
     if name == "describe":
         from emgkit.io.info import describe
 

@@ -1,0 +1,286 @@
+"""XDF files from Lab Streaming Layer recorders (LabRecorder), read with pyxdf.
+
+pyxdf is an optional dependency: ``pip install "emgkit[xdf]"`` (or ``pip install pyxdf``).
+
+What is read:
+
+* **The EMG stream.** A numeric stream with a nominal rate, chosen by ``stream=`` (name or
+  stream id) or else the only stream of type ``EMG`` (case-insensitive), or else the only one
+  of type ``ExG``/``EEG`` (OpenBCI GUI and BrainFlow publish EMG as ``EEG``/``EXG``). Several
+  candidates without ``stream=`` is an error that lists them.
+* **Sampling rate.** The stream's ``nominal_srate``, checked against the timestamps: the median
+  sample interval must agree within ``rate_tolerance`` (default 2 %), otherwise the header is
+  lying and a :class:`~emgkit.errors.FormatError` says both rates.
+* **Time base and gaps.** Timestamps are not dejittered by a regression (which would hide
+  losses): each sample is placed at ``round((t - t0) * fs)``; a jump of more than 1.5 intervals
+  leaves NaN rows and a :class:`~emgkit.recording.Gap` (``reason="xdf timestamp gap"``).
+  Timestamps that go backwards are an error.
+* **Channels and units.** Labels, ``unit`` and ``type`` from the stream's ``desc/channels``;
+  EMG values in ``V``, ``mV``, ``uV``/``µV``/``microvolts`` are converted to microvolts (no
+  unit: microvolts assumed and said in ``info.extra["xdf_units_assumed"]``). Channels of type
+  ``ACC``/``Accel`` become accelerometer channels, other non-EMG types ``other``.
+* **Markers.** Every string stream (``channel_format`` ``string``, irregular rate) becomes
+  :class:`~emgkit.recording.Event` s labelled ``"marker"`` with the marker text as ``value``,
+  at the marker's time relative to the first EMG sample (LSL clock offsets applied by pyxdf).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from emgkit.errors import ConfigError, FormatError
+from emgkit.io.base import format_error
+from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, SignalKind
+
+__all__ = ["read_xdf"]
+
+_EMG_TYPES = ("emg",)
+_FALLBACK_TYPES = ("exg", "eeg")
+_UNIT_TO_UV = {
+    "uv": 1.0,
+    "µv": 1.0,
+    "μv": 1.0,
+    "microvolts": 1.0,
+    "microvolt": 1.0,
+    "mv": 1e3,
+    "millivolts": 1e3,
+    "v": 1e6,
+    "volts": 1e6,
+    "volt": 1e6,
+}
+
+
+def _pyxdf() -> Any:
+    try:
+        import pyxdf
+    except ImportError as exc:
+        raise ConfigError(
+            "reading XDF needs the optional package pyxdf: pip install 'emgkit[xdf]' "
+            "(or pip install pyxdf)"
+        ) from exc
+    return pyxdf
+
+
+def _field(info: dict[str, Any], key: str, default: str = "") -> str:
+    v = info.get(key)
+    while isinstance(v, list):
+        v = v[0] if v else None
+    return default if v is None else str(v)
+
+
+def _channels_desc(info: dict[str, Any]) -> list[dict[str, str]]:
+    desc = info.get("desc")
+    try:
+        chans = desc[0]["channels"][0]["channel"]  # type: ignore[index]
+    except (TypeError, KeyError, IndexError):
+        return []
+    return [{k: _field(c, k) for k in ("label", "unit", "type")} for c in chans or []]
+
+
+def _describe(s: dict[str, Any]) -> str:
+    info = s["info"]
+    return (
+        f"id {_field(info, 'stream_id')} {_field(info, 'name')!r} "
+        f"(type {_field(info, 'type')!r}, {_field(info, 'channel_count')} ch, "
+        f"{_field(info, 'nominal_srate')} Hz, {_field(info, 'channel_format')})"
+    )
+
+
+def _is_numeric(s: dict[str, Any]) -> bool:
+    return _field(s["info"], "channel_format") != "string"
+
+
+def _pick(path: Path, streams: list[dict[str, Any]], stream: str | int | None) -> dict[str, Any]:
+    regular = [
+        s
+        for s in streams
+        if _is_numeric(s) and float(_field(s["info"], "nominal_srate", "0") or 0) > 0
+    ]
+    if stream is not None:
+        for s in streams:
+            info = s["info"]
+            if str(stream) in (_field(info, "name"), _field(info, "stream_id")):
+                if s not in regular:
+                    raise FormatError(
+                        f"{path}: stream {stream!r} is not a regularly sampled numeric stream: "
+                        f"{_describe(s)}"
+                    )
+                return s
+        raise FormatError(
+            f"{path}: no stream named or numbered {stream!r}; streams: "
+            + "; ".join(_describe(s) for s in streams)
+        )
+    for types in (_EMG_TYPES, _FALLBACK_TYPES):
+        cands = [s for s in regular if _field(s["info"], "type").lower() in types]
+        if len(cands) == 1:
+            return cands[0]
+        if len(cands) > 1:
+            raise FormatError(
+                f"{path}: {len(cands)} candidate EMG streams; choose one with stream=<name or "
+                "id> (emgkit convert/info: --stream): " + "; ".join(_describe(s) for s in cands)
+            )
+    raise FormatError(
+        f"{path}: no EMG stream (a numeric stream with a nominal rate and type EMG, ExG or "
+        "EEG); streams: " + ("; ".join(_describe(s) for s in streams) or "none")
+    )
+
+
+def _kind_and_scale(ch: dict[str, str]) -> tuple[SignalKind, str, float, bool]:
+    typ = ch.get("type", "").lower()
+    unit = ch.get("unit", "")
+    if typ in ("acc", "accel", "accelerometer"):
+        return SignalKind.ACCEL, unit or "g", 1.0, False
+    if typ and typ not in ("emg", "exg", "eeg"):
+        return SignalKind.OTHER, unit or "", 1.0, False
+    if not unit:
+        return SignalKind.RAW, "uV", 1.0, True
+    scale = _UNIT_TO_UV.get(unit.strip().lower())
+    if scale is None:
+        return SignalKind.OTHER, unit, 1.0, False
+    return SignalKind.RAW, "uV", scale, False
+
+
+def read_xdf(
+    path: str | Path,
+    *,
+    stream: str | int | None = None,
+    rate_tolerance: float = 0.02,
+) -> Recording:
+    """Read the EMG stream and the markers of an XDF file.
+
+    Parameters
+    ----------
+    path : str or Path
+    stream : str or int, optional
+        Name or stream id of the EMG stream (needed when there are several candidates).
+    rate_tolerance : float
+        Largest relative difference allowed between the nominal rate and the rate of the
+        timestamps (median interval).
+
+    Returns
+    -------
+    Recording
+        Samples in microvolts (EMG), NaN rows and gaps where timestamps jump, markers as events.
+
+    Raises
+    ------
+    ConfigError
+        pyxdf is not installed (install ``emgkit[xdf]``).
+    FormatError
+        Not an XDF file, damaged, no (unique) EMG stream, a rate that disagrees with the
+        timestamps, or timestamps that go backwards. The message names the file.
+
+    Examples
+    --------
+    >>> from emgkit.io import read
+    >>> rec = read("sub-01_task-bridge.xdf", montage="bridge6")  # doctest: +SKIP
+    """
+    p = Path(path)
+    pyxdf = _pyxdf()
+    if not p.is_file():
+        raise FormatError(f"{p}: no such file")
+    with p.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != b"XDF:":
+        raise format_error(
+            p, f"not an XDF file: the first 4 bytes are {magic!r}, not b'XDF:'", byte=0
+        )
+    try:
+        streams, header = pyxdf.load_xdf(str(p), dejitter_timestamps=False, verbose=False)
+    except Exception as exc:  # pyxdf raises plain Exceptions on damaged files
+        raise FormatError(f"{p}: damaged XDF file ({type(exc).__name__}: {exc})") from exc
+    s = _pick(p, streams, stream)
+    info = s["info"]
+    fs = float(_field(info, "nominal_srate"))
+    ts = np.asarray(s["time_stamps"], dtype=np.float64)
+    x = np.asarray(s["time_series"], dtype=np.float64)
+    name = _field(info, "name")
+    if ts.size < 2 or x.ndim != 2 or x.shape[0] != ts.size:
+        raise FormatError(
+            f"{p}: stream {name!r} holds {ts.size} samples; at least 2 are needed to check its rate"
+        )
+    dt = np.diff(ts)
+    if np.any(dt <= 0):
+        k = int(np.argmax(dt <= 0))
+        raise FormatError(
+            f"{p}: stream {name!r}: timestamps do not increase at sample {k + 1} "
+            f"({ts[k]:.6f} then {ts[k + 1]:.6f} s); the file is damaged"
+        )
+    fs_ts = 1.0 / float(np.median(dt))
+    if abs(fs_ts - fs) > rate_tolerance * fs:
+        raise FormatError(
+            f"{p}: stream {name!r} says nominal_srate={fs:g} Hz but its timestamps run at "
+            f"{fs_ts:.4g} Hz (median interval); the header is wrong or the stream was resampled"
+        )
+    idx = np.rint((ts - ts[0]) * fs).astype(np.int64)
+    if np.any(np.diff(idx) <= 0):
+        raise FormatError(
+            f"{p}: stream {name!r}: two samples fall on the same {1 / fs:.6g} s slot; the "
+            "timestamps are too irregular for the nominal rate"
+        )
+    n = int(idx[-1]) + 1
+    desc = _channels_desc(info)
+    nch = x.shape[1]
+    if len(desc) != nch:
+        desc = [{"label": f"ch{k + 1}", "unit": "", "type": ""} for k in range(nch)]
+    chans = []
+    scales = np.ones(nch)
+    assumed = False
+    names_seen: set[str] = set()
+    for k, d in enumerate(desc):
+        kind, units, scale, guess = _kind_and_scale(d)
+        label = d["label"] or f"ch{k + 1}"
+        if label in names_seen:
+            label = f"{label}_{k + 1}"
+        names_seen.add(label)
+        assumed |= guess
+        scales[k] = scale
+        chans.append(Channel(label, kind=kind, units=units, device=name))
+    data: npt.NDArray[np.float64] = np.full((n, nch), np.nan)
+    data[idx] = x * scales
+    gaps = []
+    jumps = np.flatnonzero(np.diff(idx) > 1)
+    for j in jumps:
+        gaps.append(Gap(int(idx[j]) + 1, int(idx[j + 1] - idx[j] - 1), "xdf timestamp gap"))
+    t0 = float(ts[0])
+    duration = n / fs
+    events: list[Event] = []
+    outside = 0
+    for m in streams:
+        if _is_numeric(m):
+            continue
+        for t, vals in zip(m["time_stamps"], m["time_series"], strict=False):
+            onset = float(t) - t0
+            if not math.isfinite(onset) or onset < 0 or onset > duration:
+                outside += 1
+                continue
+            text = " ".join(str(v) for v in vals) if isinstance(vals, list) else str(vals)
+            events.append(Event(onset, 0.0, "marker", "", text))
+    hdr = header.get("info", {}) if isinstance(header, dict) else {}
+    extra: dict[str, Any] = {
+        "format": "xdf",
+        "xdf_version": _field(hdr, "version"),
+        "xdf_stream": name,
+        "xdf_stream_type": _field(info, "type"),
+        "xdf_streams": [_field(m["info"], "name") for m in streams],
+        "xdf_first_timestamp": t0,
+        "xdf_rate_from_timestamps": fs_ts,
+    }
+    if assumed:
+        extra["xdf_units_assumed"] = "uV (the stream names no unit)"
+    if outside:
+        extra["xdf_markers_outside"] = outside
+    src = _field(info, "source_id")
+    return Recording(
+        data,
+        fs,
+        chans,
+        events,
+        gaps,
+        SessionInfo(device=name or src, extra=extra),
+    )

@@ -1,0 +1,194 @@
+"""XDF reader: files written here byte by byte (XDF 1.0 chunks), read through emgkit.io.read."""
+
+from __future__ import annotations
+
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emgkit.errors import ConfigError, FormatError
+from emgkit.io import detect_format, read
+from emgkit.recording import SignalKind
+
+pytest.importorskip("pyxdf", reason="pyxdf (emgkit[xdf]) not installed")
+
+
+# ---------------------------------------------------------------- a minimal XDF writer
+def _varlen(n: int) -> bytes:
+    if n < 256:
+        return bytes([1, n])
+    if n < 2**32:
+        return bytes([4]) + struct.pack("<I", n)
+    return bytes([8]) + struct.pack("<Q", n)
+
+
+def _chunk(tag: int, content: bytes) -> bytes:
+    # length counts the 2-byte tag and the content
+    return _varlen(len(content) + 2) + struct.pack("<H", tag) + content
+
+
+def _stream_header(
+    sid: int, name: str, typ: str, nch: int, srate: float, fmt: str, chans: str = ""
+) -> bytes:
+    xml = (
+        '<?xml version="1.0"?><info>'
+        f"<name>{name}</name><type>{typ}</type><channel_count>{nch}</channel_count>"
+        f"<nominal_srate>{srate}</nominal_srate><channel_format>{fmt}</channel_format>"
+        f"<source_id>src{sid}</source_id><created_at>100.0</created_at>"
+        f"<desc>{chans}</desc></info>"
+    )
+    return _chunk(2, struct.pack("<I", sid) + xml.encode())
+
+
+def _numeric_samples(sid: int, ts: np.ndarray, x: np.ndarray) -> bytes:
+    body = b"".join(
+        b"\x08" + struct.pack("<d", t) + row.astype("<f4").tobytes()
+        for t, row in zip(ts, x, strict=True)
+    )
+    return _chunk(3, struct.pack("<I", sid) + _varlen(len(ts)) + body)
+
+
+def _string_samples(sid: int, ts: list[float], texts: list[str]) -> bytes:
+    body = b"".join(
+        b"\x08" + struct.pack("<d", t) + _varlen(len(s.encode())) + s.encode()
+        for t, s in zip(ts, texts, strict=True)
+    )
+    return _chunk(3, struct.pack("<I", sid) + _varlen(len(ts)) + body)
+
+
+def _footer(sid: int, first: float, last: float, count: int) -> bytes:
+    xml = (
+        '<?xml version="1.0"?><info>'
+        f"<first_timestamp>{first}</first_timestamp><last_timestamp>{last}</last_timestamp>"
+        f"<sample_count>{count}</sample_count></info>"
+    )
+    return _chunk(6, struct.pack("<I", sid) + xml.encode())
+
+
+def _channels_xml(labels: list[str], unit: str, typ: str = "EMG") -> str:
+    return (
+        "<channels>"
+        + "".join(
+            f"<channel><label>{lb}</label><unit>{unit}</unit><type>{typ}</type></channel>"
+            for lb in labels
+        )
+        + "</channels>"
+    )
+
+
+def write_xdf(
+    path: Path,
+    x: np.ndarray,
+    ts: np.ndarray,
+    *,
+    srate: float,
+    unit: str = "microvolts",
+    typ: str = "EMG",
+    markers: tuple[list[float], list[str]] = ([], []),
+    extra_emg: bool = False,
+) -> None:
+    labels = [f"emg{k}" for k in range(x.shape[1])]
+    out = [b"XDF:", _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')]
+    out.append(
+        _stream_header(
+            1, "OpenBCI_EMG", typ, x.shape[1], srate, "float32", _channels_xml(labels, unit)
+        )
+    )
+    out.append(_stream_header(2, "Markers", "Markers", 1, 0, "string"))
+    if extra_emg:
+        out.append(_stream_header(3, "Other_EMG", "EMG", 1, srate, "float32"))
+    half = len(ts) // 2  # two sample chunks, as LabRecorder writes them
+    out.append(_numeric_samples(1, ts[:half], x[:half]))
+    if markers[0]:
+        out.append(_string_samples(2, *markers))
+    out.append(_numeric_samples(1, ts[half:], x[half:]))
+    if extra_emg:
+        out.append(_numeric_samples(3, ts, x[:, :1]))
+    out.append(_footer(1, ts[0], ts[-1], len(ts)))
+    path.write_bytes(b"".join(out))
+
+
+def _signal(n: int = 500, nch: int = 2) -> np.ndarray:
+    rng = np.random.default_rng(5)
+    # float32 values stored exactly: quarters of a microvolt
+    return np.round(rng.normal(0, 40, (n, nch)) * 4) / 4
+
+
+# ---------------------------------------------------------------- tests
+def test_read_xdf_values_rate_markers(tmp_path: Path) -> None:
+    fs = 250.0
+    x = _signal()
+    ts = 1000.0 + np.arange(len(x)) / fs
+    f = tmp_path / "rec.xdf"
+    write_xdf(f, x, ts, srate=fs, markers=([1000.4, 1001.0], ["hold start", "hold end"]))
+    assert detect_format(f) == "xdf"
+    rec = read(f)
+    assert rec.fs == fs and rec.n_samples == len(x) and rec.channel_names == ["emg0", "emg1"]
+    np.testing.assert_array_equal(rec.data, x)
+    assert all(c.kind == SignalKind.RAW and c.units == "uV" for c in rec.channels)
+    assert [(round(e.onset, 6), e.value) for e in rec.events] == [
+        (0.4, "hold start"),
+        (1.0, "hold end"),
+    ]
+    assert rec.gaps == [] and rec.info.extra["xdf_stream"] == "OpenBCI_EMG"
+    # montage applies as for any other format
+    rec2 = read(f, montage={"emg0": ("glute_max", "left"), "emg1": ("glute_max", "right")})
+    assert [c.side for c in rec2.channels] == ["left", "right"]
+
+
+def test_units_in_volts_are_converted(tmp_path: Path) -> None:
+    x = _signal(200, 1)
+    write_xdf(tmp_path / "v.xdf", x * 1e-6, 5.0 + np.arange(200) / 500.0, srate=500, unit="V")
+    rec = read(tmp_path / "v.xdf")
+    np.testing.assert_allclose(rec.data, x, atol=1e-4)  # float32 volts: ~1e-7 relative
+
+
+def test_timestamp_jump_is_a_gap(tmp_path: Path) -> None:
+    fs = 200.0
+    x = _signal(300, 2)
+    i = np.arange(300)
+    i[150:] += 7  # 7 samples lost after sample 149
+    write_xdf(tmp_path / "g.xdf", x, 20.0 + i / fs, srate=fs)
+    rec = read(tmp_path / "g.xdf")
+    assert rec.n_samples == 307
+    assert [(g.start, g.n_samples) for g in rec.gaps] == [(150, 7)]
+    assert np.isnan(rec.data[150:157]).all()
+    np.testing.assert_array_equal(rec.data[157:], x[150:])
+
+
+def test_lying_rate_and_stream_choice(tmp_path: Path) -> None:
+    x = _signal(300, 1)
+    write_xdf(tmp_path / "lie.xdf", x, np.arange(300) / 250.0, srate=500)
+    with pytest.raises(FormatError, match=r"nominal_srate=500 Hz but its timestamps run at 250"):
+        read(tmp_path / "lie.xdf")
+    write_xdf(tmp_path / "two.xdf", x, np.arange(300) / 250.0, srate=250, extra_emg=True)
+    with pytest.raises(FormatError, match=r"2 candidate EMG streams.*stream="):
+        read(tmp_path / "two.xdf")
+    assert read(tmp_path / "two.xdf", stream="Other_EMG").channel_names == ["ch1"]
+    assert read(tmp_path / "two.xdf", stream="1").channel_names == ["emg0"]
+    write_xdf(tmp_path / "eeg.xdf", x, np.arange(300) / 250.0, srate=250, typ="EEG")
+    assert read(tmp_path / "eeg.xdf").n_channels == 1  # OpenBCI GUI publishes EMG as EEG
+
+
+def test_damaged_and_misnamed(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xdf"
+    bad.write_bytes(b"NOPE" + b"\x00" * 40)
+    with pytest.raises(FormatError, match="extension says XDF"):
+        read(bad)
+    x = _signal(100, 1)
+    f = tmp_path / "cut.xdf"
+    write_xdf(f, x, np.arange(100) / 250.0, srate=250)
+    f.write_bytes(f.read_bytes()[:300])  # cut inside the stream headers: no samples left
+    with pytest.raises(FormatError, match=str(f.name)):
+        read(f)
+
+
+def test_missing_pyxdf_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    x = _signal(100, 1)
+    write_xdf(tmp_path / "a.xdf", x, np.arange(100) / 250.0, srate=250)
+    monkeypatch.setitem(sys.modules, "pyxdf", None)  # import pyxdf -> ImportError
+    with pytest.raises(ConfigError, match=r"emgkit\[xdf\]"):
+        read(tmp_path / "a.xdf")
