@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Protocol, Union
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -333,8 +333,8 @@ class Status:
     value: int
 
 
-Reply = Union[Info, Ack, Nak, Status]  # noqa: UP007 - runtime alias
-Message = Union[DataFrame, Command, Info, Ack, Nak, Status]  # noqa: UP007
+Reply = Info | Ack | Nak | Status
+Message = DataFrame | Command | Info | Ack | Nak | Status
 
 
 def default_samples_per_frame(rate_hz: float, n_channels: int) -> int:
