@@ -126,6 +126,236 @@ def _quad_ms(cf, zf, bf, nt, ring, acc, slot, step, nw, inv, ms):  # type: ignor
     return slot
 
 
+@jit(fastmath={"contract"})
+def _quad_rows(cf, zf, src, dst, t_first, n_rows, step, nc, c0, d_stride, d_off, opq):  # type: ignore[no-untyped-def]
+    """Four sections straight from rows of ``src`` into ``dst``, no tile copy.
+
+    Row ``t = t_first + i * step`` (``i < n_rows``) of the flat time-major ``src`` (``nc`` columns,
+    block at column ``c0``, a full block of ``LANES`` columns) is filtered into flat index
+    ``t * d_stride + d_off + j`` of ``dst`` (may be ``src``).
+    """
+    L = LANES
+    ncu = np.uint64(nc)
+    dsu = np.uint64(d_stride)
+    for i in range(n_rows):
+        t = np.uint64(t_first + i * step) ^ opq
+        r = t * ncu + c0
+        d = t * dsu + np.uint64(d_off)
+        for j in range(L):
+            ju = np.uint64(j)
+            v = src[r + ju]
+            y = cf[j] * v + zf[j]
+            zf[j] = cf[L + j] * v - cf[3 * L + j] * y + zf[L + j]
+            zf[L + j] = cf[2 * L + j] * v - cf[4 * L + j] * y
+            v = y
+            y = cf[5 * L + j] * v + zf[2 * L + j]
+            zf[2 * L + j] = cf[6 * L + j] * v - cf[8 * L + j] * y + zf[3 * L + j]
+            zf[3 * L + j] = cf[7 * L + j] * v - cf[9 * L + j] * y
+            v = y
+            y = cf[10 * L + j] * v + zf[4 * L + j]
+            zf[4 * L + j] = cf[11 * L + j] * v - cf[13 * L + j] * y + zf[5 * L + j]
+            zf[5 * L + j] = cf[12 * L + j] * v - cf[14 * L + j] * y
+            v = y
+            y = cf[15 * L + j] * v + zf[6 * L + j]
+            zf[6 * L + j] = cf[16 * L + j] * v - cf[18 * L + j] * y + zf[7 * L + j]
+            zf[7 * L + j] = cf[17 * L + j] * v - cf[19 * L + j] * y
+            dst[d + ju] = y
+
+
+@jit(fastmath={"contract"}, error_model="numpy")
+def _quad_rows_rms(  # type: ignore[no-untyped-def]
+    cf, zf, src, dst, t_hi, t_lo, n, nc, c0, d_stride, d_off, ring, acc, slot, nw, opq
+):
+    """Backward rows ``t = t_hi - 1 .. t_lo`` of ``src``: four sections, square, running sum, RMS.
+
+    The RMS of the window ``[t, min(t + nw, n))`` goes to flat index ``t * d_stride + d_off + j``
+    of ``dst``. Same ring/resync schedule as :func:`_quad_ms` with ``step = -1``. Returns the
+    next slot.
+    """
+    L = LANES
+    ncu = np.uint64(nc)
+    dsu = np.uint64(d_stride)
+    for ti in range(t_hi - 1, t_lo - 1, -1):
+        t = np.uint64(ti) ^ opq
+        r = t * ncu + c0
+        d = t * dsu + np.uint64(d_off)
+        br = np.uint64(slot) * np.uint64(L)
+        it = 1.0 / (min(ti + nw, n) - ti)
+        for j in range(L):
+            ju = np.uint64(j)
+            v = src[r + ju]
+            y = cf[j] * v + zf[j]
+            zf[j] = cf[L + j] * v - cf[3 * L + j] * y + zf[L + j]
+            zf[L + j] = cf[2 * L + j] * v - cf[4 * L + j] * y
+            v = y
+            y = cf[5 * L + j] * v + zf[2 * L + j]
+            zf[2 * L + j] = cf[6 * L + j] * v - cf[8 * L + j] * y + zf[3 * L + j]
+            zf[3 * L + j] = cf[7 * L + j] * v - cf[9 * L + j] * y
+            v = y
+            y = cf[10 * L + j] * v + zf[4 * L + j]
+            zf[4 * L + j] = cf[11 * L + j] * v - cf[13 * L + j] * y + zf[5 * L + j]
+            zf[5 * L + j] = cf[12 * L + j] * v - cf[14 * L + j] * y
+            v = y
+            y = cf[15 * L + j] * v + zf[6 * L + j]
+            zf[6 * L + j] = cf[16 * L + j] * v - cf[18 * L + j] * y + zf[7 * L + j]
+            zf[7 * L + j] = cf[17 * L + j] * v - cf[19 * L + j] * y
+            sq = y * y
+            a = acc[j] + (sq - ring[br + ju])
+            ring[br + ju] = sq
+            acc[j] = a
+            dst[d + ju] = math.sqrt(max(a * it, 0.0))
+        if slot == 0:
+            for j in range(L):
+                acc[j] = 0.0
+            for q in range(nw):
+                bq = q * L
+                for j in range(L):
+                    acc[j] += ring[bq + j]
+            slot = nw
+        slot -= 1
+    return slot
+
+
+@jit(fastmath={"contract"})
+def _quad_rows_u(cf, zf, src, dst, t_first, n_rows, step, nc, c0, d_stride, d_off, opq):  # type: ignore[no-untyped-def]
+    """Four sections straight from rows of ``src`` into ``dst``, no tile copy.
+
+    Row ``t = t_first + i * step`` (``i < n_rows``) of the flat time-major ``src`` (``nc`` columns,
+    block at column ``c0``, a full block of ``LANES`` columns) is filtered into flat index
+    ``t * d_stride + d_off + j`` of ``dst`` (may be ``src``).
+    """
+    L = LANES
+    k0 = cf[0 * L]
+    k1 = cf[1 * L]
+    k2 = cf[2 * L]
+    k3 = cf[3 * L]
+    k4 = cf[4 * L]
+    k5 = cf[5 * L]
+    k6 = cf[6 * L]
+    k7 = cf[7 * L]
+    k8 = cf[8 * L]
+    k9 = cf[9 * L]
+    k10 = cf[10 * L]
+    k11 = cf[11 * L]
+    k12 = cf[12 * L]
+    k13 = cf[13 * L]
+    k14 = cf[14 * L]
+    k15 = cf[15 * L]
+    k16 = cf[16 * L]
+    k17 = cf[17 * L]
+    k18 = cf[18 * L]
+    k19 = cf[19 * L]
+    ncu = np.uint64(nc)
+    dsu = np.uint64(d_stride)
+    for i in range(n_rows):
+        t = np.uint64(t_first + i * step) ^ opq
+        r = t * ncu + c0
+        d = t * dsu + np.uint64(d_off)
+        for j in range(L):
+            ju = np.uint64(j)
+            v = src[r + ju]
+            y = k0 * v + zf[j]
+            zf[j] = k1 * v - k3 * y + zf[L + j]
+            zf[L + j] = k2 * v - k4 * y
+            v = y
+            y = k5 * v + zf[2 * L + j]
+            zf[2 * L + j] = k6 * v - k8 * y + zf[3 * L + j]
+            zf[3 * L + j] = k7 * v - k9 * y
+            v = y
+            y = k10 * v + zf[4 * L + j]
+            zf[4 * L + j] = k11 * v - k13 * y + zf[5 * L + j]
+            zf[5 * L + j] = k12 * v - k14 * y
+            v = y
+            y = k15 * v + zf[6 * L + j]
+            zf[6 * L + j] = k16 * v - k18 * y + zf[7 * L + j]
+            zf[7 * L + j] = k17 * v - k19 * y
+            dst[d + ju] = y
+
+
+@jit(fastmath={"contract"}, error_model="numpy")
+def _quad_rows_rms_u(  # type: ignore[no-untyped-def]
+    cf, zf, src, dst, t_hi, t_lo, n, nc, c0, d_stride, d_off, ring, acc, slot, nw, opq
+):
+    """Backward rows ``t = t_hi - 1 .. t_lo`` of ``src``: four sections, square, running sum, RMS.
+
+    The RMS of the window ``[t, min(t + nw, n))`` goes to flat index ``t * d_stride + d_off + j``
+    of ``dst``. Same ring/resync schedule as :func:`_quad_ms` with ``step = -1``. Returns the
+    next slot.
+    """
+    L = LANES
+    k0 = cf[0 * L]
+    k1 = cf[1 * L]
+    k2 = cf[2 * L]
+    k3 = cf[3 * L]
+    k4 = cf[4 * L]
+    k5 = cf[5 * L]
+    k6 = cf[6 * L]
+    k7 = cf[7 * L]
+    k8 = cf[8 * L]
+    k9 = cf[9 * L]
+    k10 = cf[10 * L]
+    k11 = cf[11 * L]
+    k12 = cf[12 * L]
+    k13 = cf[13 * L]
+    k14 = cf[14 * L]
+    k15 = cf[15 * L]
+    k16 = cf[16 * L]
+    k17 = cf[17 * L]
+    k18 = cf[18 * L]
+    k19 = cf[19 * L]
+    ncu = np.uint64(nc)
+    dsu = np.uint64(d_stride)
+    for ti in range(t_hi - 1, t_lo - 1, -1):
+        t = np.uint64(ti) ^ opq
+        r = t * ncu + c0
+        d = t * dsu + np.uint64(d_off)
+        br = np.uint64(slot) * np.uint64(L)
+        it = 1.0 / (min(ti + nw, n) - ti)
+        for j in range(L):
+            ju = np.uint64(j)
+            v = src[r + ju]
+            y = k0 * v + zf[j]
+            zf[j] = k1 * v - k3 * y + zf[L + j]
+            zf[L + j] = k2 * v - k4 * y
+            v = y
+            y = k5 * v + zf[2 * L + j]
+            zf[2 * L + j] = k6 * v - k8 * y + zf[3 * L + j]
+            zf[3 * L + j] = k7 * v - k9 * y
+            v = y
+            y = k10 * v + zf[4 * L + j]
+            zf[4 * L + j] = k11 * v - k13 * y + zf[5 * L + j]
+            zf[5 * L + j] = k12 * v - k14 * y
+            v = y
+            y = k15 * v + zf[6 * L + j]
+            zf[6 * L + j] = k16 * v - k18 * y + zf[7 * L + j]
+            zf[7 * L + j] = k17 * v - k19 * y
+            sq = y * y
+            a = acc[j] + (sq - ring[br + ju])
+            ring[br + ju] = sq
+            acc[j] = a
+            dst[d + ju] = math.sqrt(max(a * it, 0.0))
+        if slot == 0:
+            for j in range(L):
+                acc[j] = 0.0
+            for q in range(nw):
+                bq = q * L
+                for j in range(L):
+                    acc[j] += ring[bq + j]
+            slot = nw
+        slot -= 1
+    return slot
+
+
+@jit
+def _lanes_uniform(cf):  # type: ignore[no-untyped-def]
+    """True if every lane of the flat blocked coefficients ``cf`` holds the same design."""
+    for q in range(0, cf.size, LANES):
+        for j in range(1, LANES):
+            if cf[q + j] != cf[q]:
+                return False
+    return True
+
+
 @jit(error_model="numpy")
 def _sqrt_rows(flat, nt):  # type: ignore[no-untyped-def]
     """``ms[:nt] = sqrt(max(ms, 0))`` over a flat, vectorisable loop."""
@@ -320,6 +550,8 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
     nc = x.shape[1]
     ns4 = coef.shape[1]
     ng = ns4 // 4
+    # a zero LLVM cannot prove to be zero: row offsets XORed with it are opaque to SCEV
+    opq = np.uint64(n) >> np.uint64(63)
     buf = np.zeros((TILE, LANES))
     ms = np.zeros((TILE, LANES))
     inv = np.empty(TILE)
@@ -353,11 +585,18 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
                 for j in range(w):
                     buf[i, j] = _ext_value(x, e0 + i, n, padlen, c0 + np.uint64(j), rect_in)
             _filter_buf(cb, z, buf, nt)
-        for t0 in range(0, n, TILE):
-            nt = min(TILE, n - t0)
-            _copy_in(xf, t0, 1, nc, c0, w, bf, nt, rect_in)
-            _filter_buf(cb, z, buf, nt)
-            _copy_out(bf, nt, of, t0, 1, nc, c0, w)
+        direct = ng == 1 and w == LANES and not rect_in
+        uni = direct and _lanes_uniform(cf)
+        if uni:
+            _quad_rows_u(cf, zf, xf, of, 0, n, 1, nc, c0, nc, c0, opq)
+        elif direct:
+            _quad_rows(cf, zf, xf, of, 0, n, 1, nc, c0, nc, c0, opq)
+        else:
+            for t0 in range(0, n, TILE):
+                nt = min(TILE, n - t0)
+                _copy_in(xf, t0, 1, nc, c0, w, bf, nt, rect_in)
+                _filter_buf(cb, z, buf, nt)
+                _copy_out(bf, nt, of, t0, 1, nc, c0, w)
         for e0 in range(0, padlen, TILE):
             nt = min(TILE, padlen - e0)
             for i in range(nt):
@@ -393,7 +632,25 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
         for j in range(LANES):
             acc[j] = 0.0
         slot = (n - 1) % n_win
-        for r0 in range(0, n, TILE):
+        if direct:
+            # rows whose output s = t + k_off lies past the end go to a scratch row
+            t_mid = max(n - k_off, 0)
+            d_off = c0 + np.uint64(k_off * nc)
+            if uni:
+                slot = _quad_rows_rms_u(
+                    cf, zf, of, msf, n, t_mid, n, nc, c0, 0, c0 - c0, rf, acc, slot, n_win, opq
+                )
+                slot = _quad_rows_rms_u(
+                    cf, zf, of, of, t_mid, 0, n, nc, c0, nc, d_off, rf, acc, slot, n_win, opq
+                )
+            else:
+                slot = _quad_rows_rms(
+                    cf, zf, of, msf, n, t_mid, n, nc, c0, 0, c0 - c0, rf, acc, slot, n_win, opq
+                )
+                slot = _quad_rows_rms(
+                    cf, zf, of, of, t_mid, 0, n, nc, c0, nc, d_off, rf, acc, slot, n_win, opq
+                )
+        for r0 in range(0, n if not direct else 0, TILE):
             nt = min(TILE, n - r0)
             _copy_in(of, n - 1 - r0, -1, nc, c0, w, bf, nt, False)
             for i in range(nt):
