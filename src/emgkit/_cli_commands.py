@@ -83,8 +83,9 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
             "Describe a recording: format, duration, sampling rate, channels, gaps, events."
         ),
     )
-    p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, CSV)")
+    p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, XDF, CSV)")
     p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml path")
+    p.add_argument("--stream", help="XDF only: the EMG stream's name or id when there are several")
     table["info"] = _info
 
     p = sub.add_parser(
@@ -168,7 +169,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     from emgkit.io import describe, read
 
-    rec = read(args.file, montage=args.montage)
+    kw = {"stream": args.stream} if args.stream else {}
+    rec = read(args.file, montage=args.montage, **kw)
     try:
         print(describe(rec))
         sys.stdout.flush()
@@ -191,7 +193,11 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
+        from emgkit.io import write_results
+
         for name in ("mvc", "reps", "summary", "ratios", "symmetry"):
             getattr(result, name).to_csv(out / f"{name}.csv", index=False)
+        # tidy table with the emgkit version and every parameter in the file's metadata
+        write_results(result, out / "results.parquet", session=rec)
         print(f"\nresults: {out.resolve()}", file=sys.stdout)
     return 0
