@@ -71,3 +71,27 @@ def test_error_is_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_demo_without_device(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--out", str(tmp_path), "--reps", "1", "--fs", "1000", "--no-device"]) == 0
     assert "pseudo-terminal" not in capsys.readouterr().out
+
+
+def test_analyze_writes_tidy_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from emgkit.analysis.protocol import load_protocol
+    from emgkit.io import read_results, write_bdf
+    from emgkit.simulate import synthesize_session
+
+    protocol = load_protocol("bridge").shortened(max_reps=2, rest_scale=0.3)
+    rec, truth = synthesize_session("right_inhibition", fs=1000.0, protocol=protocol, seed=3)
+    bdf = write_bdf(rec, tmp_path / "s.bdf")
+    out = tmp_path / "res"
+    assert main(["analyze", str(bdf), "--out", str(out)]) == 0
+    assert "single_leg_bridge" in capsys.readouterr().out
+    df, meta = read_results(out / "results.parquet")
+    from emgkit import __version__
+
+    assert meta["emgkit_version"] == __version__
+    assert meta["params"]["rms_window_s"] == 0.1
+    assert meta["params"]["band_low_hz"] == 20.0
+    pct = df[(df.metric == "pct_mvc") & (df.table == "summary")]
+    row = pct[(pct.trial == "slb_right") & (pct.muscle == "glute_max") & (pct.side == "right")]
+    true = truth.summary()
+    t = true[(true.trial == "slb_right") & (true.muscle == "glute_max") & (true.side == "right")]
+    assert float(row["value"].iloc[0]) == pytest.approx(float(t["pct_mvc"].iloc[0]), rel=0.1)
