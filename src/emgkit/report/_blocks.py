@@ -323,18 +323,33 @@ def _reps_holds(rec: Recording, result: BridgeResult) -> Section:
 def _fatigue(rec: Recording, result: BridgeResult) -> Section:
     fat = getattr(result, "fatigue", None)
     if isinstance(fat, pd.DataFrame) and not fat.empty:
-        disp = fat.copy()
-        for c in disp.columns:
-            if pd.api.types.is_float_dtype(disp[c]):
-                disp[c] = [_f(v, ".3g") for v in disp[c]]
+        need = {"trial", "muscle", "side", "slope_pct_per_s"}
+        if need <= set(fat.columns):
+            rows = []
+            for (trial, muscle), g in fat.groupby(["trial", "muscle"], sort=False):
+                row = {"trial": str(trial), "muscle": _muscle(muscle)}
+                for side, tag in (("left", "L"), ("right", "R")):
+                    gs = g[g.side == side]
+                    row[f"slope %/s {tag}"] = _f(gs["slope_pct_per_s"].mean(), "+.2f")
+                    if "mdf_start_hz" in gs:
+                        row[f"MDF start Hz {tag}"] = _f(gs["mdf_start_hz"].mean(), ".0f")
+                row["reps"] = str(g["rep"].nunique()) if "rep" in g else "-"
+                rows.append(row)
+            disp = pd.DataFrame(rows)
+        else:
+            disp = fat.copy()
+            for c in disp.columns:
+                if pd.api.types.is_float_dtype(disp[c]):
+                    disp[c] = [_f(v, ".3g") for v in disp[c]]
         return Section(
             "fatigue",
             "Fatigue",
             [
                 Paragraph(
-                    "Slope of the median frequency over sustained holds (negative = "
-                    "falling, a sign of fatigue). The slope discriminates people poorly on its "
-                    "own (Humphrey et al. 2005); read it as a within-person trend."
+                    "Slope of the median frequency over sustained holds, in % of its starting "
+                    "value per second, mean over reps (negative = falling, a sign of fatigue). "
+                    "The slope discriminates people poorly on its own (Humphrey et al. 2005); "
+                    "read it as a within-person trend, and short holds give noisy slopes."
                 ),
                 Table(_strings(disp)),
             ],

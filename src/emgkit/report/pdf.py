@@ -103,23 +103,44 @@ class _Pager:
         )
 
     def table(self, t: Table) -> None:
-        df = t.frame.copy()
-        for c in df.columns:
-            df[c] = [s if len(s) <= 60 else s[:57] + "..." for s in df[c].astype(str)]
-        text = df.to_string(index=False, justify="left").splitlines()
+        df = t.frame
+        cols = [str(c) for c in df.columns]
+        cells = [[s if len(s) <= 100 else s[:97] + "..." for s in df[c].astype(str)] for c in df.columns]
+        widths = [max([len(h), *(len(v) for v in col)]) for h, col in zip(cols, cells, strict=True)]
+        text = ["  ".join(h.ljust(w) for h, w in zip(cols, widths, strict=True)).rstrip()]
+        text.append("  ".join("-" * w for w in widths))
+        for i in range(len(df)):
+            text.append("  ".join(col[i].ljust(w) for col, w in zip(cells, widths, strict=True)).rstrip())
         longest = max((len(s) for s in text), default=1)
         size = max(4.5, min(7.5, _TEXT_W * 72 / (0.61 * longest)))
         self.lines(text, size, family="DejaVu Sans Mono")
         if t.caption:
             self.paragraph(t.caption)
 
-    def figure(self, fb: FigureBlock) -> None:
-        self.flush()
+    def figure(self, fb: FigureBlock, dpi: float = 150.0) -> None:
+        """Draw the figure as a raster image across the text width (kept in the text flow)."""
+        import numpy as np
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
         fig = fb.figure
+        canvas = FigureCanvasAgg(fig)
+        fig.set_dpi(dpi)  # rasterised: keeps the figure in the text flow
+        canvas.draw()
+        img = np.asarray(canvas.buffer_rgba())
+        h_px, w_px = img.shape[:2]
+        w = _TEXT_W
+        h = w * h_px / w_px
+        max_h = _H - 2 * _MARGIN - 0.9
+        if h > max_h:
+            w, h = w * max_h / h, max_h
+        self.need(h + 0.1)
+        assert self.fig is not None
+        ax = self.fig.add_axes((_MARGIN / _W, (self.y - h) / _H, w / _W, h / _H))
+        ax.imshow(img, interpolation="none", aspect="auto")
+        ax.set_axis_off()
+        self.y -= h + 0.08
         if fb.caption:
-            fig.text(0.01, 0.0, fb.caption, fontsize=7, va="bottom", ha="left", parse_math=False)
-        self.page_no += 1
-        self.pdf.savefig(fig)
+            self.paragraph(fb.caption)
 
 
 def write_pdf(rec: Recording, sections: list[Section], path: str | Path) -> Path:

@@ -1,0 +1,61 @@
+"""Subcommand of the report domain: ``emgkit report``.
+
+Only argparse is imported at module level; the handler imports the analysis and report stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+Handler = Callable[[argparse.Namespace], int]
+
+_EPILOG_REPORT = """\
+examples:
+  emgkit report sub-P007_bridge.bdf --out report/
+  emgkit report session.txt --montage bridge6 --out report/ --name P007_week4
+  emgkit report s01.bdf --out /tmp/r --protocol my_protocol.toml
+
+Writes REPORT.html (self-contained: figures inline, no network, opens in any browser) and
+REPORT.pdf. The same file gives byte-identical reports. The report is not a diagnosis.
+"""
+
+
+def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
+    """Add ``report``."""
+    p = sub.add_parser(
+        "report",
+        help="write the clinical report (HTML + PDF) of a bridge-test session",
+        description=(
+            "Read a session, analyse it (%MVC, ratios, onsets, symmetry, fatigue, "
+            "interpretation) and write a self-contained HTML report and a PDF with signal "
+            "quality, MVC table, envelopes, ratio/symmetry charts, onset timeline, pain ratings, "
+            "cue variants and an ISEK-style methods section."
+        ),
+        epilog=_EPILOG_REPORT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="session recording with trial markers (e.g. a .bdf from emgkit)")
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--montage", help="montage when the file does not name muscles (bridge6, ...)")
+    p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
+    p.add_argument("--name", default="report", help="file name without extension (default report)")
+    table["report"] = _report
+
+
+def _report(args: argparse.Namespace) -> int:
+    import warnings
+
+    from emgkit.analysis.bridge import analyze_bridge
+    from emgkit.io import read
+    from emgkit.report.html import write_report
+
+    rec = read(args.file, montage=args.montage)
+    with warnings.catch_warnings():
+        # limitations (e.g. band-limited recordings) are written into the report itself
+        warnings.simplefilter("ignore")
+        result = analyze_bridge(rec, args.protocol)
+    paths = write_report(rec, result, args.out, basename=args.name)
+    print(f"report (HTML): {paths.html.resolve()}")
+    print(f"report (PDF):  {paths.pdf.resolve()}")
+    return 0
