@@ -482,8 +482,13 @@ def _run_serial(jobs: list[tuple[int, str]], args: tuple[Any, ...]) -> Iterable[
 def _run_pool(
     jobs: list[tuple[int, str]], args: tuple[Any, ...], workers: int
 ) -> Iterable[tuple[int, Any]]:
+    import importlib
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    # import the analysis stack once here: forked workers inherit it instead of each
+    # importing scipy/numba again (with spawn/forkserver this is harmless)
+    for mod in ("emgkit.analysis.bridge", "emgkit.io", "emgkit.io.edf"):
+        importlib.import_module(mod)
     ex = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))))
     try:
         futs = {ex.submit(_analyze_path, path, *args): i for i, path in jobs}
@@ -608,8 +613,8 @@ def analyze_many(
     >>> res = analyze_many("study/*.bdf", workers=2, cache_dir="study.cache")  # doctest: +SKIP
     >>> res.results.query("metric == 'symmetry_angle'")  # doctest: +SKIP
     """
-    files = expand_paths(paths)
     p = _make_params(params)
+    files = expand_paths(paths)
     if engine is None:
         engine = "dask" if (client is not None or scheduler is not None) else "pool"
     if engine not in ("pool", "dask", "serial"):
