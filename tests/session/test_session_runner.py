@@ -299,3 +299,19 @@ def test_resume_state_errors(tmp_path: Path) -> None:
     bad.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         run_session(None, None, resume_from=bad)
+
+
+def test_closed_input_stops_cleanly_and_keeps_what_was_recorded(
+    tmp_path: Path, tiny: Protocol
+) -> None:
+    # the operator's input runs dry after starting two trials: no traceback, a resumable state
+    typed = "\n" + "s\n" + "s\n"
+    stdout = io.StringIO()
+    ui = TerminalUI(io.StringIO(typed), stdout)
+    res = run_session(
+        tiny, "emulated-arduino", ui=ui, out=tmp_path / "s", speed=SPEED, device_options={"fs": FS}
+    )
+    assert res.status == "aborted"
+    assert "input closed" in stdout.getvalue()
+    assert res.skipped == ["mvc_gm_left", "mvc_gm_right"]
+    assert res.remaining  # the rest can be resumed

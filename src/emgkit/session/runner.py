@@ -668,6 +668,10 @@ def _record_segment(
                         run.phase("REST", (rest_end - run.t) / run.fs)
         except _Abort:
             status = "aborted"
+        except EOFError:
+            # the operator's input closed (e.g. a pipe ran dry): stop like "q", keep everything
+            status = "aborted"
+            ui.message("input closed: session stopped; continue later with --resume")
         except KeyboardInterrupt:
             status = "interrupted"
         except Exception:
