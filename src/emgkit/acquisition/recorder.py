@@ -294,11 +294,36 @@ class Recorder:
             return sub
         return self.reader.subscribe(maxsize, name)
 
-    def add_marker(self, label: str = "marker", value: str = "", trial: str = "") -> int:
-        """Journal a marker at the current sample; returns its sample index."""
+    def add_marker(
+        self,
+        label: str = "marker",
+        value: str = "",
+        trial: str = "",
+        *,
+        sample: int | None = None,
+        duration: float = 0.0,
+    ) -> int:
+        """Journal a marker; returns its sample index.
+
+        Parameters
+        ----------
+        label, value, trial : str
+            As in :class:`emgkit.recording.Event`.
+        sample : int, optional
+            Sample index of the marker's start (default: the current sample). A guided session
+            places its cues at planned samples this way.
+        duration : float
+            Duration in seconds (0 for an instantaneous marker).
+
+        A journal write error (e.g. a full disk) is recorded in :attr:`journal_error` and stops
+        the recording safely; it is not raised here.
+        """
         if self.journal is None or self.reader is None:
             raise RecordingError("start() the recorder before adding markers")
-        sample = self.reader.clock.next_index
+        if duration < 0:
+            raise ConfigError(f"marker duration must be >= 0 s, got {duration}")
+        if sample is None:
+            sample = self.reader.clock.next_index
         if self.journal_error is None:
             try:
                 self.journal.add_event(
@@ -307,13 +332,14 @@ class Recorder:
                         "label": label,
                         "value": str(value),
                         "trial": trial,
-                        "sample": sample,
+                        "sample": int(sample),
+                        "duration": float(duration),
                         "elapsed_s": self.elapsed,
                     }
                 )
             except RecordingError as exc:
                 self.journal_error = exc
-        return sample
+        return int(sample)
 
     def add_pain(self, rating: int | float) -> int:
         """Journal a pain rating (0-10 NRS) as a ``pain`` marker."""

@@ -329,19 +329,8 @@ class _Segment:
         return start, end
 
     def event(self, label: str, start: int, stop: int, trial: str, value: str = "") -> None:
-        journal = getattr(self.rec, "journal", None)
-        if journal is None:
-            raise RecordingError("the recorder has no journal: start() it before the session")
-        journal.add_event(
-            {
-                "type": "marker",
-                "label": label,
-                "value": str(value),
-                "trial": trial,
-                "sample": int(start),
-                "duration": (stop - start) / self.fs,
-                "elapsed_s": float(getattr(self.rec, "elapsed", 0.0)),
-            }
+        self.rec.add_marker(
+            label, str(value), trial, sample=int(start), duration=(stop - start) / self.fs
         )
 
     def run_trial(self, trial: Trial, countdown_s: float) -> tuple[int, int]:
