@@ -9,18 +9,18 @@ import shutil
 import subprocess
 import warnings
 from html.parser import HTMLParser
-from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.protocol import load_protocol
-from emgkit.recording import Channel, Event, Recording
+from emgkit.recording import Event, Recording
 from emgkit.report.html import ReportPaths, write_report
 
 EVIL_SUBJECT = "P<script>alert('s')</script>\"&"
-EVIL_NOTES = 'notes with <b>bold</b>, "quotes" & \'apostrophes\' <img src=http://x/y.png>'
+EVIL_NOTES = "notes with <b>bold</b>, \"quotes\" & 'apostrophes' <img src=http://x/y.png>"
 EVIL_FELT = "<img src=x onerror=alert(1)> glutes"
 EVIL_CHANNEL = 'glute_max_L<i>"x"'
 
@@ -54,7 +54,19 @@ def reports(session, tmp_path_factory) -> tuple[ReportPaths, ReportPaths]:
 
 
 class _Checker(HTMLParser):
-    VOID = {"meta", "link", "br", "img", "hr", "input", "col", "wbr", "source", "area", "base"}
+    VOID: ClassVar[set[str]] = {
+        "meta",
+        "link",
+        "br",
+        "img",
+        "hr",
+        "input",
+        "col",
+        "wbr",
+        "source",
+        "area",
+        "base",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -110,8 +122,20 @@ def test_html_well_formed_and_self_contained(reports):
     assert not re.search(r"url\(\s*['\"]?https?:", text)
     assert "@import" not in text
     # every section is there
-    for sid in ("session", "quality", "mvc", "envelopes", "symmetry", "onsets", "reps",
-                "fatigue", "pain", "variants", "interpretation", "methods"):
+    for sid in (
+        "session",
+        "quality",
+        "mvc",
+        "envelopes",
+        "symmetry",
+        "onsets",
+        "reps",
+        "fatigue",
+        "pain",
+        "variants",
+        "interpretation",
+        "methods",
+    ):
         assert f'<section id="{sid}">' in text
 
 
@@ -130,7 +154,7 @@ def test_user_text_is_escaped(reports):
 
 
 def test_report_content(session, reports):
-    rec, result = session
+    _rec, result = session
     text = reports[0].html.read_text(encoding="utf-8")
     # the MVC table names the position that gave the maximum for each channel
     for src in result.mvc["source_trial"]:
@@ -163,8 +187,9 @@ def test_pdf_renders_to_pages(reports, tmp_path):
     tool = shutil.which("pdftoppm")
     if tool is None:
         return  # structure checked above; rendering needs poppler-utils
-    subprocess.run([tool, "-r", "20", "-png", str(pdf), str(tmp_path / "p")], check=True,
-                   timeout=120)
+    subprocess.run(
+        [tool, "-r", "20", "-png", str(pdf), str(tmp_path / "p")], check=True, timeout=120
+    )
     pages = sorted(tmp_path.glob("p*.png"))
     assert len(pages) == n
     from PIL import Image
@@ -181,16 +206,30 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no chromium binary on this machine "
-                    "(apt-get install chromium) for the headless screenshot test")
+@pytest.mark.skipif(
+    _chromium() is None,
+    reason="no chromium binary on this machine "
+    "(apt-get install chromium) for the headless screenshot test",
+)
 def test_chromium_screenshot(reports, tmp_path):
     html_path = reports[0].html
     shot = tmp_path / "shot.png"
     cmd = [
-        str(_chromium()), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
-        "--v=0", "--window-size=1200,3000", f"--screenshot={shot}", html_path.resolve().as_uri(),
+        str(_chromium()),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--window-size=1200,3000",
+        f"--screenshot={shot}",
+        html_path.resolve().as_uri(),
     ]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     log = run.stdout + run.stderr

@@ -42,8 +42,13 @@ def _quality_recording() -> Recording:
     noise = rng.normal(0, 5.0, n)
     clipped = np.clip(rng.normal(0, 50.0, n), -40.0, 40.0)
     data = np.column_stack(
-        [noise, np.zeros(n), rng.normal(0, 5.0, n) + 20.0 * np.sin(2 * np.pi * 50 * t), clipped,
-         rng.normal(0, 5.0, n)]
+        [
+            noise,
+            np.zeros(n),
+            rng.normal(0, 5.0, n) + 20.0 * np.sin(2 * np.pi * 50 * t),
+            clipped,
+            rng.normal(0, 5.0, n),
+        ]
     )
     data[12000:12500, :] = np.nan
     return Recording(
@@ -83,27 +88,48 @@ def test_signal_quality_uses_filtered_rest_rms():
 
 def _result(notes: list[str] | None = None) -> BridgeResult:
     mvc = pd.DataFrame(
-        [{"channel": "glute_max_L", "muscle": "glute_max", "side": "left", "mvc_uv": 150.0,
-          "source_trial": "mvc_glute_max_standing_left", "n_mvc_holds": 3}]
+        [
+            {
+                "channel": "glute_max_L",
+                "muscle": "glute_max",
+                "side": "left",
+                "mvc_uv": 150.0,
+                "source_trial": "mvc_glute_max_standing_left",
+                "n_mvc_holds": 3,
+            }
+        ]
     )
     empty = pd.DataFrame()
-    return BridgeResult(mvc, empty, empty, empty, empty, notes=notes or [],
-                        params=AnalysisParams())
+    return BridgeResult(mvc, empty, empty, empty, empty, notes=notes or [], params=AnalysisParams())
 
 
 def test_methods_text_states_isek_items():
     from emgkit.montage import load_montage
 
     mont = load_montage("bridge6")
-    rec = Recording(np.zeros((2000, len(mont.channels))), 2000.0, mont.channels,
-                    info=SessionInfo(device="cyton", montage="bridge6",
-                                     hardware_bandwidth_hz=524.0, gain=24.0))
+    rec = Recording(
+        np.zeros((2000, len(mont.channels))),
+        2000.0,
+        mont.channels,
+        info=SessionInfo(device="cyton", montage="bridge6", hardware_bandwidth_hz=524.0, gain=24.0),
+    )
     secs = methods_paragraphs(rec, _result())
     text = " ".join(s.text for s in secs)
-    for needed in ("inter-electrode distance 20 mm", "SENIAM", "Sampling rate 2000 Hz",
-                   "hardware bandwidth about 524 Hz", "gain 24", "Butterworth order 4",
-                   "effective order 8", "band-pass 20-450 Hz", "100 ms", "highest 500 ms mean",
-                   "mvc_glute_max_standing_left", "No notch", "bipolar"):
+    for needed in (
+        "inter-electrode distance 20 mm",
+        "SENIAM",
+        "Sampling rate 2000 Hz",
+        "hardware bandwidth about 524 Hz",
+        "gain 24",
+        "Butterworth order 4",
+        "effective order 8",
+        "band-pass 20-450 Hz",
+        "100 ms",
+        "highest 500 ms mean",
+        "mvc_glute_max_standing_left",
+        "No notch",
+        "bipolar",
+    ):
         assert needed in text, needed
     lo, hi = zero_phase_corners(2000.0, 20.0, 450.0, 4)
     assert f"effective -3 dB band {lo:.1f}-{hi:.1f} Hz" in text
@@ -113,8 +139,12 @@ def test_methods_text_states_isek_items():
 
 
 def test_methods_band_limited_recording_says_so():
-    rec = Recording(np.zeros((500, 1)), 250.0, [Channel("g", "glute_max", "left")],
-                    info=SessionInfo(hardware_bandwidth_hz=65.0))
+    rec = Recording(
+        np.zeros((500, 1)),
+        250.0,
+        [Channel("g", "glute_max", "left")],
+        info=SessionInfo(hardware_bandwidth_hz=65.0),
+    )
     text = " ".join(s.text for s in methods_paragraphs(rec, _result()))
     assert "not applied" in text and "band-limited" in text and "65 Hz" in text
     assert "electrode type, size and inter-electrode distance not recorded" in text
@@ -136,9 +166,18 @@ def test_interpretation_not_available(monkeypatch):
 
 def test_interpretation_groups_flags_by_level():
     flags = [
-        Flag("onset_order", "info", "Hamstrings first: the usual order.", references=("Lewis 2009",)),
-        Flag("glute_asymmetry", "notable", "Right glute max lower.", muscle="glute_max",
-             side="right", evidence={"symmetry_angle": -11.7}, references=("Zifchock 2008",)),
+        Flag(
+            "onset_order", "info", "Hamstrings first: the usual order.", references=("Lewis 2009",)
+        ),
+        Flag(
+            "glute_asymmetry",
+            "notable",
+            "Right glute max lower.",
+            muscle="glute_max",
+            side="right",
+            evidence={"symmetry_angle": -11.7},
+            references=("Zifchock 2008",),
+        ),
     ]
     sec = _interpretation(_result(), flags)
     lists = [b for b in sec.blocks if isinstance(b, ItemList)]

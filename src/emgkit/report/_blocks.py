@@ -93,7 +93,10 @@ def _session(rec: Recording, result: BridgeResult) -> Section:
         ("Subject (pseudonym)", info.subject or "anonymous"),
         ("Session", info.session or "-"),
         ("Date", date),
-        ("Device", (info.device or "not recorded") + (f" ({info.firmware})" if info.firmware else "")),
+        (
+            "Device",
+            (info.device or "not recorded") + (f" ({info.firmware})" if info.firmware else ""),
+        ),
         ("Sampling rate", f"{rec.fs:g} Hz"),
         (
             "Hardware bandwidth",
@@ -131,14 +134,19 @@ def _quality(rec: Recording, filtered: Any, emg_names: list[str]) -> Section:
     if filtered is not None:
         sub = rec.pick(names=emg_names)
         qf = signal_quality(sub, filtered).set_index("channel")["noise_uv"]
-        q["noise_uv"] = [float(qf.get(n, v)) for n, v in zip(q["channel"], q["noise_uv"], strict=True)]
+        q["noise_uv"] = [
+            float(qf.get(n, v)) for n, v in zip(q["channel"], q["noise_uv"], strict=True)
+        ]
     rw = rest_window(rec)
     disp = pd.DataFrame(
         {
             "channel": q["channel"],
             "flat": np.where(q["flat"], "yes", "no"),
             "clipping %": [_f(v, ".2f") for v in q["clipping_pct"]],
-            "mains": [f"{_f(u, '.2f')} uV @ {h:.0f} Hz" for u, h in zip(q["mains_uv"], q["mains_hz"], strict=True)],
+            "mains": [
+                f"{_f(u, '.2f')} uV @ {h:.0f} Hz"
+                for u, h in zip(q["mains_uv"], q["mains_hz"], strict=True)
+            ],
             "noise floor uV": [_f(v, ".2f") for v in q["noise_uv"]],
             "missing %": [_f(v, ".2f") for v in q["missing_pct"]],
             "status": q["status"],
@@ -168,7 +176,9 @@ def _mvc(result: BridgeResult) -> Section:
             "muscle": [_muscle(x) for x in m["muscle"]],
             "side": m["side"],
             "MVC uV": [_f(v) for v in m["mvc_uv"]],
-            "position giving the maximum": [s if isinstance(s, str) and s else "none" for s in m["source_trial"]],
+            "position giving the maximum": [
+                s if isinstance(s, str) and s else "none" for s in m["source_trial"]
+            ],
             "MVC holds": [str(v) for v in m.get("n_mvc_holds", pd.Series(["-"] * len(m)))],
         }
     )
@@ -184,7 +194,11 @@ def _mvc(result: BridgeResult) -> Section:
 def _envelopes(rec: Recording, env: Any, result: BridgeResult) -> Section:
     from emgkit.report.figures import plot_pct_mvc, plot_trial_envelopes
 
-    mvc = dict(zip(result.mvc["channel"], result.mvc["mvc_uv"], strict=True)) if not result.mvc.empty else {}
+    mvc = (
+        dict(zip(result.mvc["channel"], result.mvc["mvc_uv"], strict=True))
+        if not result.mvc.empty
+        else {}
+    )
     blocks: list[Block] = []
     if env is not None:
         blocks.append(
@@ -314,7 +328,9 @@ def _reps_holds(rec: Recording, result: BridgeResult) -> Section:
         "reps",
         "Reps and holds",
         [
-            Paragraph("Hold durations from the hold markers; variability of glute max %MVC across reps."),
+            Paragraph(
+                "Hold durations from the hold markers; variability of glute max %MVC across reps."
+            ),
             Table(pd.DataFrame(rows)),
         ],
     )
@@ -360,7 +376,9 @@ def _fatigue(rec: Recording, result: BridgeResult) -> Section:
         if rec.band_limited
         else "not available in this analysis"
     )
-    return Section("fatigue", "Fatigue", [Paragraph(f"Fatigue (median-frequency slope): {why}.", "note")])
+    return Section(
+        "fatigue", "Fatigue", [Paragraph(f"Fatigue (median-frequency slope): {why}.", "note")]
+    )
 
 
 def _pain_felt(rec: Recording, result: BridgeResult) -> Section:
@@ -373,17 +391,26 @@ def _pain_felt(rec: Recording, result: BridgeResult) -> Section:
         d["felt"] = f"{prev}; {ev.value}" if prev else ev.value
     if not trials:
         return Section(
-            "pain", "Pain and felt muscles", [Paragraph("No pain ratings or felt-muscle answers were recorded.", "note")]
+            "pain",
+            "Pain and felt muscles",
+            [Paragraph("No pain ratings or felt-muscle answers were recorded.", "note")],
         )
     rows = [
-        {"trial": t, "pain (0-10)": d.get("pain (0-10)", "-"), "muscles felt": d.get("felt", "-") or "-"}
+        {
+            "trial": t,
+            "pain (0-10)": d.get("pain (0-10)", "-"),
+            "muscles felt": d.get("felt", "-") or "-",
+        }
         for t, d in trials.items()
     ]
     return Section(
         "pain",
         "Pain and felt muscles",
         [
-            Paragraph("The subject's answers after each trial: pain rating 0-10 and which muscles they felt working."),
+            Paragraph(
+                "The subject's answers after each trial: pain rating 0-10 and which muscles "
+                "they felt working."
+            ),
             Table(pd.DataFrame(rows)),
         ],
     )
@@ -392,7 +419,9 @@ def _pain_felt(rec: Recording, result: BridgeResult) -> Section:
 def _variants(result: BridgeResult) -> Section:
     v = result.variants
     if v.empty:
-        return Section("variants", "Cue variants", [Paragraph("No cue variants to compare.", "note")])
+        return Section(
+            "variants", "Cue variants", [Paragraph("No cue variants to compare.", "note")]
+        )
     disp = pd.DataFrame(
         {
             "trial": v["trial"],
@@ -435,9 +464,19 @@ def _interpretation(result: BridgeResult, flags: list[Flag] | None) -> Section:
         except NotImplementedError:
             flags = None
     if flags is None:
-        blocks.append(Paragraph("Interpretation not available (interpretation flags are not implemented in this version).", "note"))
+        blocks.append(
+            Paragraph(
+                "Interpretation not available (interpretation flags are not implemented in "
+                "this version).",
+                "note",
+            )
+        )
     else:
-        titles = {"notable": "Worth a clinician's look", "info": "Context (including normal patterns)", "limitation": "Limitations"}
+        titles = {
+            "notable": "Worth a clinician's look",
+            "info": "Context (including normal patterns)",
+            "limitation": "Limitations",
+        }
         levels = list(LEVELS) + sorted({f.level for f in flags} - set(LEVELS))
         if not flags:
             blocks.append(Paragraph("No interpretation flags were raised."))
@@ -485,7 +524,11 @@ def build_sections(
     from emgkit.analysis.bridge import envelopes
     from emgkit.errors import EmgkitError
 
-    emg = [c.name for c in rec.channels if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL]
+    emg = [
+        c.name
+        for c in rec.channels
+        if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL
+    ]
     filtered = env = None
     sub = None
     if emg:

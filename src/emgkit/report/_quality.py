@@ -23,9 +23,7 @@ def rest_window(rec: Recording) -> tuple[float, float] | None:
     return None
 
 
-def signal_quality(
-    rec: Recording, filtered: npt.NDArray[np.float64] | None = None
-) -> pd.DataFrame:
+def signal_quality(rec: Recording, filtered: npt.NDArray[np.float64] | None = None) -> pd.DataFrame:
     """One row per channel: flat, clipping, mains level, rest noise floor, missing samples.
 
     Parameters

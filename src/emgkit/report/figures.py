@@ -5,7 +5,7 @@ the optional ``save`` path).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -174,7 +174,12 @@ def _short(muscle: object) -> str:
     return _SHORT_MUSCLE.get(str(muscle), str(muscle).replace("_", " "))
 
 
-def _grid(nrows: int, ncols: int, figsize: tuple[float, float], sharey: str | bool = False):  # type: ignore[no-untyped-def]
+def _grid(  # type: ignore[no-untyped-def]
+    nrows: int,
+    ncols: int,
+    figsize: tuple[float, float],
+    sharey: Literal["none", "all", "row", "col"] | bool = False,
+):
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=figsize, layout="constrained")
@@ -292,7 +297,10 @@ def plot_ratios(result: BridgeResult) -> Figure:
     fig, axes = _grid(1, 2, (10.0, 3.4))
     x = np.arange(len(trials))
     for ax, col, title in zip(
-        axes[0], ("glute_ham", "glute_erector"), ("glute : hamstring", "glute : erector"), strict=True
+        axes[0],
+        ("glute_ham", "glute_erector"),
+        ("glute : hamstring", "glute : erector"),
+        strict=True,
     ):
         for si, side in enumerate(("left", "right")):
             off = (si - 0.5) * 0.38

@@ -105,12 +105,16 @@ class _Pager:
     def table(self, t: Table) -> None:
         df = t.frame
         cols = [str(c) for c in df.columns]
-        cells = [[s if len(s) <= 100 else s[:97] + "..." for s in df[c].astype(str)] for c in df.columns]
+        cells = [
+            [s if len(s) <= 100 else s[:97] + "..." for s in df[c].astype(str)] for c in df.columns
+        ]
         widths = [max([len(h), *(len(v) for v in col)]) for h, col in zip(cols, cells, strict=True)]
         text = ["  ".join(h.ljust(w) for h, w in zip(cols, widths, strict=True)).rstrip()]
         text.append("  ".join("-" * w for w in widths))
         for i in range(len(df)):
-            text.append("  ".join(col[i].ljust(w) for col, w in zip(cells, widths, strict=True)).rstrip())
+            text.append(
+                "  ".join(col[i].ljust(w) for col, w in zip(cells, widths, strict=True)).rstrip()
+            )
         longest = max((len(s) for s in text), default=1)
         size = max(4.5, min(7.5, _TEXT_W * 72 / (0.61 * longest)))
         self.lines(text, size, family="DejaVu Sans Mono")
