@@ -103,7 +103,9 @@ def test_serial_equals_pool(pool_result, session_files, short_protocol) -> None:
     pd.testing.assert_frame_equal(res.results, pool_result.results)
 
 
-def test_corrupt_file_is_reported_and_others_analysed(study: Path, pool_result, short_protocol) -> None:  # type: ignore[no-untyped-def]
+def test_corrupt_file_is_reported_and_others_analysed(
+    study: Path, pool_result, short_protocol
+) -> None:  # type: ignore[no-untyped-def]
     # a file that reads but cannot be analysed (no hold events) fails too, for another reason
     no_holds = study / "p04_empty.csv"
     no_holds.write_text("time,a,b\n" + "".join(f"{i / 100},{i},{-i}\n" for i in range(200)))
