@@ -269,7 +269,8 @@ def compare_sessions(
     trends = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     key = ["metric", "trial", "muscle", "side"]
     first = trends.sort_values("order").groupby(key, sort=False).first()[["value", "se"]]
-    base = trends.join(first, on=key, rsuffix="_first")
+    first = first.rename(columns={"value": "value_first", "se": "se_first"})
+    base = trends.join(first, on=key)
     trends["change"] = base["value"] - base["value_first"]
     mdc = 1.96 * np.sqrt(base["se"] ** 2 + base["se_first"] ** 2)
     floor = trends["metric"].map(MIN_CHANGE).astype(float).fillna(0.0)

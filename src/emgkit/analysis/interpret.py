@@ -74,6 +74,10 @@ REFS = {
 #: working muscles at 1 kHz (p95 about 7 ms, max about 21 ms; docs/analysis.md).
 ONSET_FLOOR_S = 0.020
 
+#: Smallest cue-variant change (percentage points of MVC) ever reported (convention: with 3
+#: reps per trial the rep-to-rep SD is itself uncertain, and trials differ by order/fatigue).
+CUE_FLOOR_PCT = 3.0
+
 _HAM = ("hamstrings", "biceps_femoris", "semitendinosus")
 _TRUNK = ("erector_spinae", "multifidus")
 _NICE = {
@@ -460,7 +464,7 @@ def _cue_effects(res: BridgeResult) -> list[Flag]:
             sa, sb = _f(a["pct_mvc_sd"]), _f(b["pct_mvc_sd"])
             if not (na >= 2 and nb >= 2 and np.isfinite(sa) and np.isfinite(sb)):
                 continue
-            thr = 1.96 * float(np.sqrt(sa**2 / na + sb**2 / nb))
+            thr = max(1.96 * float(np.sqrt(sa**2 / na + sb**2 / nb)), CUE_FLOOR_PCT)
             ch = float(r["change"])
             ev[f"change_{r['side']}"] = ch
             ev[f"threshold_{r['side']}"] = thr
@@ -476,7 +480,8 @@ def _cue_effects(res: BridgeResult) -> list[Flag]:
                 "info",
                 f"With the '{cue}' cue ({trial}) {_nice(str(muscle))} activity changed compared "
                 f"with {ref}: {txt}. The change exceeds the rep-to-rep variability of both "
-                "trials (95 % limits); trial order and fatigue may contribute.",
+                f"trials (95 % limits) and {CUE_FLOOR_PCT:g} %MVC; trial order and fatigue "
+                "may contribute.",
                 muscle=str(muscle),
                 trial=str(trial),
                 evidence=ev,
