@@ -175,12 +175,13 @@ def _quad_rows_rms(  # type: ignore[no-untyped-def]
     L = LANES
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
+    inv_nw = 1.0 / nw
     for ti in range(t_hi - 1, t_lo - 1, -1):
         t = np.uint64(ti) ^ opq
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
         br = np.uint64(slot) * np.uint64(L)
-        it = 1.0 / (min(ti + nw, n) - ti)
+        it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
         for j in range(L):
             ju = np.uint64(j)
             v = src[r + ju]
@@ -305,12 +306,13 @@ def _quad_rows_rms_u(  # type: ignore[no-untyped-def]
     k19 = cf[19 * L]
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
+    inv_nw = 1.0 / nw
     for ti in range(t_hi - 1, t_lo - 1, -1):
         t = np.uint64(ti) ^ opq
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
         br = np.uint64(slot) * np.uint64(L)
-        it = 1.0 / (min(ti + nw, n) - ti)
+        it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
         for j in range(L):
             ju = np.uint64(j)
             v = src[r + ju]
