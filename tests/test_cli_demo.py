@@ -51,6 +51,10 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     bdf = next(out_dir.glob("*.bdf"))
     assert (out_dir / "envelopes.png").stat().st_size > 10_000
     assert (out_dir / "pct_mvc.png").stat().st_size > 5_000
+    html = (out_dir / "report.html").read_text()
+    assert "SYN-001" in html and "<svg" in html
+    assert (out_dir / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "report:" in text
 
     from emgkit.io import read
 

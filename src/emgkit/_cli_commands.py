@@ -163,6 +163,9 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"session (BDF+): {out.session_path.resolve()}")
     print(f"figures:        {out.figure_path.resolve()}")
     print(f"                {out.bars_path.resolve()}")
+    if out.report_html is not None:
+        print(f"report:         {out.report_html.resolve()}")
+        print(f"                {out.report_pdf.resolve() if out.report_pdf else ''}")
     return 0
 
 

@@ -3,7 +3,8 @@
 The synthetic subject has right-side gluteal inhibition. By default its signals are streamed
 through an emulated MyoWare/Arduino device that speaks our framed serial protocol on a
 pseudo-terminal, recorded by the real reader/journal/recorder path, saved as BDF+, analysed with
-the default pipeline, summarised per trial, muscle and side, and plotted.
+the default pipeline, summarised per trial, muscle and side, plotted, and written up as an HTML
+and PDF report.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class DemoOutput:
     device: str | None = None
     n_sent: int = 0
     max_error_uv: float = 0.0
+    report_html: Path | None = None
+    report_pdf: Path | None = None
 
 
 def run_demo(
@@ -109,8 +112,24 @@ def run_demo(
     bars_path = out / "pct_mvc.png"
     plot_pct_mvc(result, save=bars_path)
     timings["plot"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    from emgkit.report.html import write_report
+
+    paths = write_report(rec, result, out)
+    timings["report"] = time.perf_counter() - t0
     return DemoOutput(
-        rec, result, session_path, figure_path, bars_path, timings, device, n_sent, max_err
+        rec,
+        result,
+        session_path,
+        figure_path,
+        bars_path,
+        timings,
+        device,
+        n_sent,
+        max_err,
+        paths.html,
+        paths.pdf,
     )
 
 
@@ -159,6 +178,15 @@ def _record_through(
         f"{len(recorded.gaps)} gaps, largest ADC quantisation error {err:.2f} uV"
     )
     recorded.events = list(synthetic.events)
-    recorded.info = synthetic.info
-    recorded.channels = synthetic.channels
+    info = recorded.info  # the device as recorded (emulated Arduino sketch, firmware, ADC)
+    info.subject = synthetic.info.subject
+    info.montage = synthetic.info.montage or info.montage
+    info.notes = f"emulated device; {synthetic.info.notes}".strip("; ")
+    info.extra.update(synthetic.info.extra)
+    if not info.device.startswith("emulated"):
+        info.device = f"emulated-{info.device}"
+    recorded.channels = tuple(
+        type(c)(c.name, c.muscle, c.side, c.kind, c.units, info.device, c.site)
+        for c in synthetic.channels
+    )
     return recorded, err
