@@ -185,15 +185,19 @@ def envelopes(
     from emgkit.signal.filters import bandpass
 
     p = params or AnalysisParams()
-    filled = rec.filled("zero").data
+    gm = rec.gap_mask()
+    # no copy of the data when nothing is missing (a 30 min x 16 ch x 2 kHz session is 460 MB)
+    filled = rec.filled("zero").data if gm.any() or not np.isfinite(rec.data).all() else rec.data
     raw, trunk = _raw_and_trunk(rec)
-    filtered = filled.copy()
     low_high = [(p.band[0], raw & ~trunk), (max(p.trunk_low, p.band[0]), raw & trunk)]
-    for low, mask in low_high:
-        if mask.any():
+    todo = [(low, mask) for low, mask in low_high if mask.any()]
+    if len(todo) == 1 and todo[0][1].all():
+        filtered = bandpass(filled, rec.fs, todo[0][0], p.band[1], p.order)
+    else:
+        filtered = filled.copy()
+        for low, mask in todo:
             filtered[:, mask] = bandpass(filled[:, mask], rec.fs, low, p.band[1], p.order)
     env = moving_rms(filtered, rec.fs, p.rms_window, center=True)
-    gm = rec.gap_mask()
     if gm.any():
         env[gm, :] = np.nan
     return filtered, env
@@ -319,7 +323,11 @@ def analyze_bridge(
         )
         notes.append(msg)
         warnings.warn(msg, BandLimitWarning, stacklevel=2)
-    sub = rec.pick(names=[rec.channels[i].name for i in emg_idx])
+    sub = (
+        rec
+        if emg_idx == list(range(rec.n_channels))
+        else rec.pick(names=[rec.channels[i].name for i in emg_idx])
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         filtered, env = envelopes(sub, p)
@@ -429,7 +437,7 @@ def analyze_bridge(
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
-    summary.insert(summary.columns.get_loc("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
+    summary.insert(list(summary.columns).index("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
     ratios_df = _ratios(reps)
     epochs = pd.DataFrame(epoch_rows)
     sym = _symmetry(reps, epochs, p.asymmetry_floor)
@@ -502,7 +510,7 @@ def _fatigue(
         )
         return pd.DataFrame(columns=_FATIGUE_COLS)
     gm = rec.gap_mask()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ev in holds:
         tr = _trial_of(proto, ev.trial)
         if tr is None or tr.task in ("mvc", "rest"):
@@ -685,7 +693,7 @@ def _symmetry(reps: pd.DataFrame, epochs: pd.DataFrame, floor: float) -> pd.Data
         "n_epochs",
         "meaningful",
     ]
-    rows = []
+    rows: list[dict[str, Any]] = []
     if epochs.empty:
         return pd.DataFrame(rows, columns=cols)
     dlb = epochs[epochs["task"] == "double_leg_bridge"]
@@ -719,7 +727,7 @@ def _variants(summary: pd.DataFrame, reference: str) -> pd.DataFrame:
     """Each double-leg cue variant vs the reference trial, per muscle and side."""
     cols = ["trial", "cue", "muscle", "side", "pct_mvc", "pct_mvc_ref", "change", "change_rel"]
     ref = summary[summary.trial == reference].set_index(["muscle", "side"])["pct_mvc"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     if ref.empty:
         return pd.DataFrame(rows, columns=cols)
     dlb = summary[(summary.task == "double_leg_bridge") & (summary.trial != reference)]

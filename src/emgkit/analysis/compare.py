@@ -136,13 +136,13 @@ def trend_rows(result: BridgeResult) -> pd.DataFrame:
         w = rt[(rt["task"] == "double_leg_bridge") | (rt["side"] == rt["side_task"])]
         for col in ("glute_ham", "glute_erector"):
             g = w.groupby(["trial", "side"], sort=False)[col].agg(["mean", "std", "count"])
-            for (trial, side), r in g.iterrows():
+            for (trial, side), r in g.iterrows():  # type: ignore[misc]
                 rows.append(
                     {
                         "metric": col,
-                        "trial": trial,
+                        "trial": trial,  # type: ignore[has-type]
                         "muscle": "",
-                        "side": side,
+                        "side": side,  # type: ignore[has-type]
                         "value": float(r["mean"]),
                         "se": _se(r["std"], r["count"]),
                         "n": float(r["count"]),

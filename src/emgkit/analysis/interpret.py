@@ -176,7 +176,9 @@ def _limitations(res: BridgeResult) -> list[Flag]:
                 evidence={"n_envelope_channels": float(len(env))},
             )
         )
-    missing = res.mvc[~np.isfinite(res.mvc["mvc_uv"].astype(float))] if not res.mvc.empty else []
+    missing: Any = (
+        res.mvc[~np.isfinite(res.mvc["mvc_uv"].astype(float))] if not res.mvc.empty else []
+    )
     for _, r in getattr(missing, "iterrows", lambda: iter(()))():
         out.append(
             Flag(
@@ -216,7 +218,7 @@ def _limitations(res: BridgeResult) -> list[Flag]:
     pain = res.pain if isinstance(res.pain, pd.DataFrame) else pd.DataFrame()
     if not pain.empty and "pain" in pain and (pain["pain"].astype(float) > 0).any():
         hurt = pain[pain["pain"].astype(float) > 0]
-        worst = hurt.loc[hurt["pain"].astype(float).idxmax()]
+        worst = hurt.loc[hurt["pain"].astype(float).idxmax()]  # type: ignore[call-overload]
         out.append(
             Flag(
                 "pain_reported",
@@ -456,8 +458,8 @@ def _cue_effects(res: BridgeResult) -> list[Flag]:
         ev: dict[str, float] = {}
         for _, r in grp.iterrows():
             try:
-                a = key.loc[(trial, muscle, r["side"])]
-                b = key.loc[(ref, muscle, r["side"])]
+                a = key.loc[(trial, muscle, r["side"])]  # type: ignore[index]
+                b = key.loc[(ref, muscle, r["side"])]  # type: ignore[index]
             except KeyError:
                 continue
             na, nb = float(a["n_reps"]), float(b["n_reps"])
@@ -496,7 +498,7 @@ def _fatigue(res: BridgeResult) -> list[Flag]:
     if not isinstance(fat, pd.DataFrame) or fat.empty:
         return []
     m = fat.groupby(["muscle", "side"])["slope_pct_per_s"].mean()
-    ev = {f"{k[0]}_{k[1]}": float(v) for k, v in m.items()}
+    ev = {f"{k[0]}_{k[1]}": float(v) for k, v in m.items()}  # type: ignore[index]
     steepest = m.idxmin()
     return [
         Flag(
@@ -504,7 +506,7 @@ def _fatigue(res: BridgeResult) -> list[Flag]:
             "info",
             "Median-frequency slopes over the holds (%/s; a falling median frequency suggests "
             + (
-                f"fatigue): steepest fall for {_nice(str(steepest[0]))} ({steepest[1]}) at "
+                f"fatigue): steepest fall for {_nice(str(steepest[0]))} ({steepest[1]}) at "  # type: ignore[index]
                 f"{float(m.min()):+.2f} %/s. "
                 if float(m.min()) < 0
                 else "fatigue): no muscle showed a falling median frequency. "

@@ -120,12 +120,12 @@ def find_reps(
     starts = np.flatnonzero(edges == 1)
     stops = np.flatnonzero(edges == -1)
     runs: list[list[int]] = []
-    for a, b in zip(starts, stops, strict=True):
-        if runs and a - runs[-1][1] < p.join * fs:
-            runs[-1][1] = int(b)
+    for a0, b0 in zip(starts.tolist(), stops.tolist(), strict=True):
+        if runs and a0 - runs[-1][1] < p.join * fs:
+            runs[-1][1] = int(b0)
         else:
-            runs.append([int(a), int(b)])
-    out = []
+            runs.append([int(a0), int(b0)])
+    out: list[tuple[float, float, float, float]] = []
     for a, b in runs:
         if b - a < p.min_rep * fs:
             continue

@@ -1,0 +1,181 @@
+"""Bridge analysis: ground-truth recovery sweep and the cost of a 30-minute 16-channel session.
+
+1. Sweep: ``--seeds`` seeds (default 20) x 4 profiles, fs = 1 kHz, the shipped protocol
+   shortened to 3 reps. Per session: glute:hamstring and glute:erector ratio errors (relative,
+   reps where the true denominator >= 5 %MVC and both muscles work, i.e. working side),
+   single-leg symmetry-angle error (percentage points), onset order of the working muscles
+   (stance side), onset errors (>= 20 %MVC), and the glute_asymmetry flag from
+   :func:`emgkit.analysis.interpret.interpret` -> sensitivity (inhibited profiles flagged on
+   the right side) and specificity (healthy and hamstring_dominant not flagged).
+2. Cost: analyse_bridge on a 30-minute, 16-channel, 2 kHz session (bridge8 montage at 2 kHz
+   with double-leg sets repeated to reach 30 min, channels tiled to 16); median of --repeats.
+
+Usage::
+
+    python3 benchmarks/bench_analysis.py              # sweep (20 seeds) + cost
+    python3 benchmarks/bench_analysis.py --seeds 5 --skip-cost
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.analysis.interpret import interpret
+from emgkit.analysis.protocol import Protocol, load_protocol
+from emgkit.errors import BandLimitWarning
+from emgkit.recording import Channel, Recording
+from emgkit.simulate import synthesize_session
+
+PROFILES = ("healthy", "right_inhibition", "left_inhibition", "hamstring_dominant")
+KEY = ["trial", "rep", "muscle", "side"]
+
+
+def session_errors(profile: str, seed: int, fs: float, proto: Protocol) -> dict[str, object]:
+    """Errors of one synthetic session against its ground truth."""
+    rec, truth = synthesize_session(profile, fs=fs, protocol=proto, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BandLimitWarning)
+        res = analyze_bridge(rec, proto)
+    m = res.ratios.merge(truth.ratios, on=["trial", "rep", "side"], suffixes=("", "_true"))
+    lv = truth.levels.pivot_table(
+        index=["trial", "rep", "side"], columns="muscle", values="pct_mvc"
+    ).reset_index()
+    m = m.merge(lv, on=["trial", "rep", "side"])
+    ok_h = (m["hamstrings"] >= 5) & (m["glute_max"] >= 5)
+    ok_e = (m["erector_spinae"] >= 5) & (m["glute_max"] >= 5)
+    gh = ((m["glute_ham"] - m["glute_ham_true"]).abs() / m["glute_ham_true"])[ok_h]
+    ge = ((m["glute_erector"] - m["glute_erector_true"]).abs() / m["glute_erector_true"])[ok_e]
+    slb = res.symmetry[res.symmetry.comparison == "single_leg_bridge"].set_index("muscle")
+    ta = truth.asymmetry.set_index("muscle")
+    sa_err = (slb["symmetry_angle"] - ta["symmetry_angle"]).abs().dropna()
+    on = res.reps.merge(truth.onsets, on=KEY, suffixes=("", "_true"))
+    on = on.merge(truth.levels[[*KEY, "pct_mvc"]], on=KEY, suffixes=("", "_lv"))
+    work = on[on["pct_mvc_lv"] >= 20]
+    on_err = (work["onset_s"] - work["onset_s_true"]).abs()
+    # onset order of working muscles (stance side; both sides in double-leg bridges), per rep
+    w = on[(on.task == "double_leg_bridge") | (on.side == on.side_task)]
+    order_ok = []
+    for _, g in w.groupby(["trial", "rep", "side"]):
+        if g["onset_s"].isna().any() or len(g) < 2:
+            continue
+        order_ok.append(
+            list(g.sort_values("onset_s")["muscle"])
+            == list(g.sort_values("onset_s_true")["muscle"])
+        )
+    flags = interpret(res)
+    asym = [f for f in flags if f.code == "glute_asymmetry"]
+    return {
+        "profile": profile,
+        "seed": seed,
+        "gh_err_max": float(gh.max()),
+        "ge_err_max": float(ge.max()),
+        "sa_err_max": float(sa_err.max()),
+        "order_ok": float(np.mean(order_ok)) if order_ok else np.nan,
+        "onset_err_max_ms": float(on_err.max() * 1000),
+        "onset_err_p95_ms": float(on_err.quantile(0.95) * 1000),
+        "onset_missing": int(work["onset_s"].isna().sum()),
+        "asym_side": asym[0].side if asym else "",
+    }
+
+
+def sweep(seeds: int) -> pd.DataFrame:
+    proto = load_protocol("bridge").shortened(max_reps=3)
+    rows = []
+    t0 = time.perf_counter()
+    for profile in PROFILES:
+        for seed in range(1, seeds + 1):
+            rows.append(session_errors(profile, seed, 1000.0, proto))
+    df = pd.DataFrame(rows)
+    print(f"sweep: {len(df)} sessions in {time.perf_counter() - t0:.0f} s")
+    with pd.option_context("display.width", 200):
+        agg = df.groupby("profile", sort=False).agg(
+            gh_err_max=("gh_err_max", "max"),
+            ge_err_max=("ge_err_max", "max"),
+            sa_err_max=("sa_err_max", "max"),
+            order_ok=("order_ok", "mean"),
+            onset_max_ms=("onset_err_max_ms", "max"),
+            onset_p95_ms=("onset_err_p95_ms", "median"),
+            onset_missing=("onset_missing", "sum"),
+        )
+        print(agg.round(3).to_string())
+    expected = {"right_inhibition": "right", "left_inhibition": "left"}
+    pos = df[df.profile.isin(list(expected))]
+    tp = sum(r.asym_side == expected[r.profile] for r in pos.itertuples())
+    wrong_side = sum(r.asym_side not in ("", expected[r.profile]) for r in pos.itertuples())
+    neg = df[~df.profile.isin(list(expected))]
+    tn = int((neg["asym_side"] == "").sum())
+    print(
+        f"glute_asymmetry flag: sensitivity {tp}/{len(pos)} = {tp / len(pos):.1%} "
+        f"(right side for right_inhibition, left for left_inhibition; wrong side {wrong_side}); "
+        f"specificity {tn}/{len(neg)} = {tn / len(neg):.1%} (healthy + hamstring_dominant)"
+    )
+    return df
+
+
+def long_session() -> tuple[Recording, Protocol]:
+    """30 min, 16 channels, 2 kHz: bridge8 with more double-leg sets, channels tiled."""
+    base = load_protocol("bridge")
+    trials = tuple(
+        dataclasses.replace(t, sets=t.sets * 3) if t.task == "double_leg_bridge" else t
+        for t in base.trials
+    )
+    proto = dataclasses.replace(base, trials=trials)
+    rec, _ = synthesize_session(
+        "right_inhibition", fs=2000.0, protocol=proto, montage="bridge8", seed=1
+    )
+    n = round(30 * 60 * rec.fs)
+    data = rec.data[:n]
+    if data.shape[0] < n:
+        reps = -(-n // data.shape[0])
+        data = np.tile(data, (reps, 1))[:n]
+    data16 = np.ascontiguousarray(np.hstack([data, data[:, ::-1]]))
+    chans = list(rec.channels) + [
+        Channel(f"{c.name}_b", c.muscle, c.side, c.kind) for c in rec.channels[::-1]
+    ]
+    events = [e for e in rec.events if e.offset <= n / rec.fs]
+    return Recording(data16, rec.fs, chans, events, (), rec.info), proto
+
+
+def cost(repeats: int) -> None:
+    t0 = time.perf_counter()
+    rec, proto = long_session()
+    print(
+        f"synthesised {rec.duration / 60:.1f} min x {rec.n_channels} ch x {rec.fs:g} Hz "
+        f"({rec.data.nbytes / 1e6:.0f} MB) in {time.perf_counter() - t0:.0f} s; "
+        f"{len(rec.events_for(label='hold'))} holds"
+    )
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        res = analyze_bridge(rec, proto)
+        interpret(res)
+        times.append(time.perf_counter() - t0)
+    print(
+        f"analyze_bridge + interpret: median {statistics.median(times):.1f} s "
+        f"(runs: {', '.join(f'{t:.1f}' for t in times)})"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip-sweep", action="store_true")
+    ap.add_argument("--skip-cost", action="store_true")
+    a = ap.parse_args()
+    if not a.skip_sweep:
+        sweep(a.seeds)
+    if not a.skip_cost:
+        cost(a.repeats)
+
+
+if __name__ == "__main__":
+    main()
