@@ -18,8 +18,9 @@ Acceptance rules (see :mod:`emgkit.acquisition.cyton` for the why):
   The price: the packet just before a dropped packet cannot be confirmed and is lost too.
 * a repeated counter in an aligned stream (a duplicate) is dropped.
 * when a decision needs bytes that have not arrived yet the kernel stops and waits, unless
-  ``final`` is set (end of stream), in which case it decides on the bytes it has (so the
-  very last packet of a stream is accepted unconfirmed).
+  ``final`` is set (end of stream): then the last packet is accepted unconfirmed only if it
+  follows a confirmed packet in step (aligned, counter + 1); a candidate found by scanning
+  after garbage is never accepted unconfirmed.
 """
 
 from __future__ import annotations
@@ -148,6 +149,12 @@ def scan_packets(
             pos += 1
             continue
         counter = np.int64(buf[pos + 1])
+        d = 1
+        if have_last:
+            d = int((counter - last_abs) % 256)
+        # at end of stream only a packet that follows a confirmed one in step (aligned, counter
+        # + 1) may go unconfirmed; a candidate found by scanning never does
+        unconfirmed_ok = final and locked and d == 1
         # look-ahead: the next header right after this packet
         if avail >= PACKET_LEN + 1:
             if buf[pos + PACKET_LEN] != HEADER:
@@ -157,15 +164,16 @@ def scan_packets(
                 continue
         elif not final:
             break
-        # place on the absolute packet clock
-        d = 1
-        if have_last:
-            d = int((counter - last_abs) % 256)
-            if locked and d == 0:
-                # a repeated counter in an aligned stream: a duplicate, drop it
-                bad += PACKET_LEN
-                pos += PACKET_LEN
-                continue
+        elif not unconfirmed_ok:
+            locked = False
+            bad += 1
+            pos += 1
+            continue
+        if have_last and locked and d == 0:
+            # a repeated counter in an aligned stream: a duplicate, drop it
+            bad += PACKET_LEN
+            pos += PACKET_LEN
+            continue
         if strict or not locked or d != 1:
             # the next packet's counter must follow this one
             if avail >= PACKET_LEN + 2:
@@ -176,6 +184,11 @@ def scan_packets(
                     continue
             elif not final:
                 break
+            elif not unconfirmed_ok:
+                locked = False
+                bad += 1
+                pos += 1
+                continue
         if have_last:
             if d == 0:
                 d = 256

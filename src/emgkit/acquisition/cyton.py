@@ -42,6 +42,7 @@ from emgkit.acquisition._cyton_kernels import (
     AUX_STOP,
     AUX_TIME,
     AUXF_SIZE,
+    ST_LOCKED,
     ST_SIZE,
     scan_packets,
 )
@@ -396,9 +397,10 @@ class CytonParser:
     a 0xA0 inside data needs three coincidences to pass for a header. Decisions that need
     bytes not yet received wait for them, so a packet is released when the first two bytes of
     the next one have arrived (4 ms later at 250 Hz) or on :meth:`flush` at end of stream,
-    which accepts the last packet unconfirmed. Hence feeding the stream in any chunks gives
-    the same rows as one feed. A packet followed by garbage cannot be confirmed and is lost
-    (counted); the packet right after garbage is kept.
+    which accepts the last packet unconfirmed if it follows a confirmed packet in step.
+    Hence feeding the stream in any chunks gives the same rows as one feed. A packet
+    followed by garbage cannot be confirmed and is lost (counted); the packet right after
+    garbage is kept.
 
     **Loss.** Counters (mod 256) give every gap an exact size; a packet whose counter byte is
     corrupt is not confirmed by its successor and counts as lost, never placed at a wrong
@@ -449,6 +451,7 @@ class CytonParser:
         self._decode_aux = bool(decode_aux)
         self._buf: bytes = b""
         self._state = np.zeros(ST_SIZE, dtype=np.int64)
+        self._state[ST_LOCKED] = 1  # a stream is expected to start with a packet
         self._origin: int | None = None  # absolute packet (or pair) number of index 0
         self._last_index = -1  # sample index of the last emitted row
         self._pending: _Half | None = None
@@ -508,6 +511,7 @@ class CytonParser:
         """
         self._buf = b""
         self._state[:] = 0
+        self._state[ST_LOCKED] = 1
         self._origin = None
         self._pending = None
 
