@@ -141,8 +141,19 @@ def _print_summary(result: object) -> None:
         ]
         table.columns = ["comparison", "muscle", "%MVC L", "%MVC R", "SA %", "threshold", "beyond"]
         print(table.round(1).to_string(index=False))
-    for note in result.notes:
-        print(f"\nnote: {note}")
+    try:
+        from emgkit.analysis.interpret import interpret
+
+        flags = interpret(result)
+    except NotImplementedError:
+        flags = []
+    if flags:
+        print("\nInterpretation (literature-grounded; not a diagnosis):")
+        for f in flags:
+            print(f"  [{f.level}] {f.message}")
+    else:
+        for note in result.notes:
+            print(f"\nnote: {note}")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -191,15 +202,20 @@ def _analyze(args: argparse.Namespace) -> int:
     from emgkit.io import read
 
     rec = read(args.file, montage=args.montage)
-    result = analyze_bridge(rec, args.protocol)
+    auto = not rec.events_for(label="hold")
+    if auto:
+        print("no trial markers in the file: finding reps and holds from the envelopes")
+    result = analyze_bridge(rec, args.protocol, auto_segment=auto)
     _print_summary(result)
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         from emgkit.io import write_results
 
-        for name in ("mvc", "reps", "summary", "ratios", "symmetry"):
-            getattr(result, name).to_csv(out / f"{name}.csv", index=False)
+        for name in ("mvc", "reps", "summary", "ratios", "symmetry", "variants", "fatigue"):
+            table = getattr(result, name, None)
+            if table is not None and not table.empty:
+                table.to_csv(out / f"{name}.csv", index=False)
         # tidy table with the emgkit version and every parameter in the file's metadata
         write_results(result, out / "results.parquet", session=rec)
         print(f"\nresults: {out.resolve()}", file=sys.stdout)
