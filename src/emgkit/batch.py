@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -268,97 +268,61 @@ def expand_paths(patterns: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def _str(v: Any) -> str:
-    if v is None:
+    if v is None or v is pd.NA:
         return ""
     if isinstance(v, float) and not np.isfinite(v):
         return ""
     return str(v)
 
 
-def _melt(
-    df: pd.DataFrame,
-    trial: str | None,
-    muscle: str | None,
-    side: str | None,
-    prefix: str = "",
-    drop: Sequence[str] = (),
-    agg_over: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Numeric columns of one BridgeResult table -> (trial, muscle, side, metric, value)."""
-    if df is None or len(df) == 0:
-        return pd.DataFrame(columns=["trial", "muscle", "side", "metric", "value"])
-    d = df.copy()
-    for col, const in (("trial", trial), ("muscle", muscle), ("side", side)):
-        if const is not None:
-            d[col] = const
-    for col in ("trial", "muscle", "side"):
-        if col not in d.columns:
-            d[col] = ""
-        d[col] = d[col].map(_str)
-    id_cols = {"trial", "muscle", "side"}
-    skip = id_cols | set(drop) | set(agg_over)
-    value_cols = [
-        c
-        for c in d.columns
-        if c not in skip
-        and (pd.api.types.is_numeric_dtype(d[c]) or pd.api.types.is_bool_dtype(d[c]))
-    ]
-    if not value_cols:
-        return pd.DataFrame(columns=["trial", "muscle", "side", "metric", "value"])
-    d[value_cols] = d[value_cols].astype("float64")
-    if agg_over:
-        d = d.groupby(["trial", "muscle", "side"], sort=False, as_index=False)[value_cols].mean()
-    long = d.melt(id_vars=["trial", "muscle", "side"], value_vars=value_cols, var_name="metric")
-    long["metric"] = prefix + long["metric"].astype(str)
-    return long
+#: BridgeResult tables that make the cohort table, and the value columns left out of each
+#: (descriptive copies of other metrics, or per-rep detail); the rest of the numeric columns,
+#: including ones the analysis adds later, become metrics.
+_COHORT_TABLES: dict[str, tuple[str, ...]] = {
+    "summary": (),
+    "mvc": (),
+    "ratios": (),
+    "symmetry": ("pct_left", "pct_right", "n_epochs"),
+    "variants": ("pct_mvc", "pct_mvc_ref"),
+    "pain": (),
+}
 
 
 def tidy_result(result: BridgeResult, session: str, subject: str, date: str) -> pd.DataFrame:
     """Flatten a :class:`~emgkit.analysis.bridge.BridgeResult` into the tidy batch table.
 
-    Metrics (``metric`` column): from ``summary`` per trial, muscle and side (``pct_mvc``,
-    ``pct_mvc_sd``, ``n_reps``, ``amplitude_uv``, ``latency_ms``, ...); ``mvc_uv`` (trial
-    ``"mvc"``); the rep-mean ``glute_ham`` and ``glute_erector`` ratios per trial and side
-    (muscle ``"glute_max"``); ``symmetry_angle``, ``mdc``, ``threshold``, ``meaningful`` (0/1)
-    per comparison and muscle (side ``"both"``); cue-variant ``change``/``change_rel`` (prefixed
-    ``variant_``); ``pain`` per trial. Numeric columns the analysis adds later are carried over
-    the same way; text columns and per-rep detail are left out.
+    A projection of :func:`emgkit.io.results.tidy_results` (the one place that decides which
+    columns of a result are metrics) onto the cohort columns (session, subject, date, trial,
+    muscle, side, metric, value): ``summary`` metrics per trial, muscle and side (``pct_mvc``,
+    ``pct_mvc_sd``, ``n_reps``, ``latency_ms``, ...); ``mvc_uv`` under trial ``"mvc"``; the
+    ``glute_ham`` and ``glute_erector`` ratios averaged over reps per trial and side (muscle
+    ``"glute_max"``); ``symmetry_angle``, ``mdc``, ``threshold``, ``meaningful`` (0/1)... per
+    comparison and muscle (side ``"both"``); cue-variant ``change``/``change_rel`` (prefixed
+    ``variant_``); ``pain`` per trial. Per-rep and per-epoch detail is left out.
     """
+    from emgkit.io.results import tidy_results
+
+    t = tidy_results(result)
     parts = []
-    summary = getattr(result, "summary", None)
-    parts.append(
-        _melt(summary, None, None, None, drop=("task", "cue", "side_task"))
-        if summary is not None
-        else None
-    )
-    mvc = getattr(result, "mvc", None)
-    if mvc is not None and len(mvc):
-        m = mvc.drop(columns=[c for c in ("channel", "source_trial") if c in mvc.columns])
-        m = m.assign(trial="mvc")
-        parts.append(_melt(m, None, None, None))
-    ratios = getattr(result, "ratios", None)
-    if ratios is not None and len(ratios):
-        r = ratios.assign(muscle="glute_max") if "muscle" not in ratios.columns else ratios
-        parts.append(
-            _melt(r, None, None, None, drop=("task", "cue", "side_task"), agg_over=("rep",))
-        )
-    sym = getattr(result, "symmetry", None)
-    if sym is not None and len(sym):
-        s = sym.rename(columns={"comparison": "trial"}).assign(side="both")
-        s = s.drop(columns=[c for c in ("pct_left", "pct_right", "n_epochs") if c in s.columns])
-        parts.append(_melt(s, None, None, None))
-    var = getattr(result, "variants", None)
-    if var is not None and len(var):
-        v = var.drop(columns=[c for c in ("pct_mvc", "pct_mvc_ref") if c in var.columns])
-        parts.append(_melt(v, None, None, None, prefix="variant_", drop=("cue",)))
-    pain = getattr(result, "pain", None)
-    if pain is not None and len(pain):
-        parts.append(_melt(pain, None, "", "", drop=()))
-    frames = [p for p in parts if p is not None and len(p)]
-    if frames:
-        long = pd.concat(frames, ignore_index=True)
-    else:
-        long = pd.DataFrame(columns=["trial", "muscle", "side", "metric", "value"])
+    for table, skip in _COHORT_TABLES.items():
+        d = t[(t["table"] == table) & ~t["metric"].isin(skip)]
+        if d.empty:
+            continue
+        d = d[["trial", "muscle", "side", "metric", "value"]].copy()
+        if table == "mvc":
+            d["trial"] = "mvc"
+        elif table == "ratios":
+            d["muscle"] = "glute_max"
+            d = d.groupby(["trial", "muscle", "side", "metric"], sort=False, as_index=False)[
+                "value"
+            ].mean()
+        elif table == "symmetry":
+            d["side"] = "both"
+        elif table == "variants":
+            d["metric"] = "variant_" + d["metric"].astype(str)
+        parts.append(d)
+    cols = ["trial", "muscle", "side", "metric", "value"]
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     long.insert(0, "date", date)
     long.insert(0, "subject", subject)
     long.insert(0, "session", session)
