@@ -147,7 +147,46 @@ def _worker(tmp: str, name: str) -> None:  # runs in the subprocess
     assert muscles[0] == "glute_max" and sides[:2] == ["left", "right"]
     assert full.desc().child("acquisition").child_value("manufacturer") == "OpenBCI"
     assert minfo.type() == "Markers" and minfo.channel_format() == pylsl.cf_string  # type: ignore[attr-defined]
+    _manual_channels(pylsl, name)
     print(f"ok {N} samples, {len(missing)} NaN rows, {len(marks)} markers")
+
+
+def _manual_channels(pylsl: object, name: str) -> None:
+    """Channels mode: rows pushed by hand, a short hole inside a chunk and a long one (> 1 s)."""
+    from emgkit.acquisition.base import ParseResult
+    from emgkit.acquisition.lsl import LslOutlet
+    from emgkit.recording import Channel
+
+    lsl: object = pylsl
+    chans: list[Channel | str] = [Channel("glute_max_L", muscle="glute_max", side="left"), "aux"]
+    outlet = LslOutlet(chans, fs=100.0, name=f"{name}-manual", markers=False).start()
+    found = lsl.resolve_byprop("name", f"{name}-manual", minimum=1, timeout=5.0)  # type: ignore[attr-defined]
+    inlet = lsl.StreamInlet(found[0])  # type: ignore[attr-defined]
+    inlet.open_stream(timeout=5.0)
+    assert outlet.wait_for_consumers(5.0)
+    rows = [np.arange(0, 15), np.array([17, 18]), np.arange(300, 305)]
+    for idx in rows:
+        x = np.column_stack([idx * 1.5, -idx.astype(float)])
+        outlet.push(ParseResult(x, idx.astype(np.int64)))
+    got: list[list[float]] = []
+    ts: list[float] = []
+    deadline = time.monotonic() + 5
+    while len(ts) < 305 and time.monotonic() < deadline:
+        d, t = inlet.pull_chunk(timeout=0.2)
+        got.extend(d)
+        ts.extend(t)
+    inlet.close_stream()
+    del inlet
+    outlet.close()
+    a = np.asarray(got, dtype=np.float64)
+    assert a.shape == (305, 2)
+    have = np.concatenate(rows)
+    exp = np.full((305, 2), np.nan)
+    exp[have] = np.column_stack([have * 1.5, -have.astype(float)])
+    np.testing.assert_array_equal(a, exp)
+    assert outlet.nan_rows == 305 - have.size and outlet.rows_pushed == have.size
+    assert outlet.t0 is not None
+    np.testing.assert_allclose(ts, outlet.t0 + np.arange(305) / 100.0, atol=1e-6)
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pylsl") is None, reason='pip install "emgkit[lsl]"')
