@@ -224,6 +224,7 @@ class LslOutlet:
         self._outlet: Any = None
         self._marker_outlet: Any = None
         self._lock = threading.Lock()
+        self._outlet_lock = threading.Lock()
         self._pending_markers: list[tuple[str, int]] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -315,11 +316,14 @@ class LslOutlet:
     def _ensure_outlet(self) -> bool:
         if self._outlet is not None:
             return True
-        if self._channels is None and not self._channels_from_recorder():
-            return False
-        self._outlet = self._lsl.StreamOutlet(
-            self.stream_info(), chunk_size=self.chunk_size, max_buffered=self.max_buffered
-        )
+        with self._outlet_lock:  # start() and the feeding thread may race here
+            if self._outlet is not None:
+                return True
+            if self._channels is None and not self._channels_from_recorder():
+                return False
+            self._outlet = self._lsl.StreamOutlet(
+                self.stream_info(), chunk_size=self.chunk_size, max_buffered=self.max_buffered
+            )
         log.info("LSL outlet %r up (%d ch, %g Hz)", self.name, len(self.channels), self.fs)
         return True
 
