@@ -41,6 +41,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -404,7 +405,13 @@ class LslOutlet:
         outlet = self._outlet
         if outlet is None:
             return False
-        return bool(outlet.wait_for_consumers(timeout))
+        end = time.monotonic() + timeout
+        while not self._stop.is_set():  # in short waits so close() is never held up
+            if outlet.wait_for_consumers(min(0.1, max(end - time.monotonic(), 0.0))):
+                return True
+            if time.monotonic() >= end:
+                break
+        return False
 
     @property
     def have_consumers(self) -> bool:
