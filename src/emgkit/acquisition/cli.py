@@ -53,6 +53,18 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
     p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
     p.add_argument("--no-live", action="store_true", help="no live terminal view")
+    p.add_argument(
+        "--lsl",
+        metavar="NAME",
+        help="also publish the stream over Lab Streaming Layer under NAME (needs emgkit[lsl])",
+    )
+    p.add_argument(
+        "--lsl-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold samples until an LSL consumer (e.g. LabRecorder) connects",
+    )
     table["record"] = _record
 
     p = sub.add_parser(
@@ -92,6 +104,8 @@ def _record(args: argparse.Namespace) -> int:
         live=not args.no_live,
         fs=args.fs,
         subject=args.subject,
+        lsl=args.lsl,
+        lsl_wait=args.lsl_wait,
     )
     print(f"session (BDF+): {path}")
     return 0

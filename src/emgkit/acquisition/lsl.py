@@ -38,11 +38,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -350,31 +351,23 @@ class LslOutlet:
         rec = self._recorder
         if rec is None or self._hooked:
             return
-        original: Callable[..., int] = rec.add_marker
-
-        def add_marker(
-            label: str = "marker",
-            value: str = "",
-            trial: str = "",
-            *,
-            sample: int | None = None,
-            duration: float = 0.0,
-        ) -> int:
-            s = original(label, value, trial, sample=sample, duration=duration)
-            try:
-                self.push_marker(label, value, trial, sample=s, duration=duration)
-            except Exception as exc:  # never let LSL break the recording
-                log.warning("LSL marker %r not sent: %s", label, exc)
-            return s
-
-        add_marker.__doc__ = original.__doc__
-        # An instance attribute shadows the method: add_pain and wait() go through it too.
-        setattr(rec, "add_marker", add_marker)  # noqa: B010
+        rec.marker_listeners.append(self._on_marker)
         self._hooked = True
+
+    def _on_marker(self, event: dict[str, Any]) -> None:
+        """Recorder marker listener: forward a journalled marker to the marker stream."""
+        self.push_marker(
+            str(event.get("label", "marker")),
+            str(event.get("value", "")),
+            str(event.get("trial", "")),
+            sample=int(event["sample"]),
+            duration=float(event.get("duration", 0.0)),
+        )
 
     def _unhook_markers(self) -> None:
         if self._hooked and self._recorder is not None:
-            self._recorder.__dict__.pop("add_marker", None)
+            with contextlib.suppress(ValueError):
+                self._recorder.marker_listeners.remove(self._on_marker)
             self._hooked = False
 
     def _run(self) -> None:

@@ -131,6 +131,10 @@ class Recorder:
         self.sync_interval = sync_interval
         self.keep_journal = keep_journal
         self.emulator_options = dict(emulator or {})
+        #: Called with each marker's event dict (label, value, trial, sample, duration) after it
+        #: is journalled, e.g. by the LSL outlet; an exception in a listener is logged, never
+        #: raised into the recording.
+        self.marker_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.read_timeout = read_timeout
         self.reconnect = reconnect
         self.driver: DeviceDriver = make_driver(
@@ -324,21 +328,25 @@ class Recorder:
             raise ConfigError(f"marker duration must be >= 0 s, got {duration}")
         if sample is None:
             sample = self.reader.clock.next_index
+        event = {
+            "type": "marker",
+            "label": label,
+            "value": str(value),
+            "trial": trial,
+            "sample": int(sample),
+            "duration": float(duration),
+            "elapsed_s": self.elapsed,
+        }
         if self.journal_error is None:
             try:
-                self.journal.add_event(
-                    {
-                        "type": "marker",
-                        "label": label,
-                        "value": str(value),
-                        "trial": trial,
-                        "sample": int(sample),
-                        "duration": float(duration),
-                        "elapsed_s": self.elapsed,
-                    }
-                )
+                self.journal.add_event(event)
             except RecordingError as exc:
                 self.journal_error = exc
+        for listener in list(self.marker_listeners):
+            try:
+                listener(dict(event))
+            except Exception as exc:  # a listener must never break the recording
+                log.warning("marker listener %r failed: %s", listener, exc)
         return int(sample)
 
     def add_pain(self, rating: int | float) -> int:
@@ -528,6 +536,8 @@ def record(
     marker_source: MarkerSource | None = None,
     fs: float | None = None,
     gains: list[int] | int | None = None,
+    lsl: str | None = None,
+    lsl_wait: float = 0.0,
     **kwargs: Any,
 ) -> Path:
     """Record a session until ``duration`` seconds of samples, Ctrl-C, or a stop; return the BDF+.
@@ -543,11 +553,23 @@ def record(
     marker_source : callable, optional
         Polled every 100 ms; returns an iterable of ``(label, value)`` markers to add
         (``("pain", "4")`` adds a pain rating).
+    lsl : str, optional
+        Also publish the stream (and markers) over Lab Streaming Layer under this name
+        (:class:`emgkit.acquisition.lsl.LslOutlet`; needs ``emgkit[lsl]``).
+    lsl_wait : float
+        Seconds to hold rows until an LSL consumer (e.g. LabRecorder) connects.
     **kwargs
         Passed to :class:`Recorder` (``subject``, ``emulator``, ``sync_interval``...).
     """
     rec = Recorder(device, port, montage=montage, out=out, fs=fs, gains=gains, **kwargs)
+    outlet = None
+    if lsl:
+        from emgkit.acquisition.lsl import LslOutlet
+
+        outlet = LslOutlet(rec, name=lsl, wait_for_consumer=lsl_wait)
     rec.start()
+    if outlet is not None:
+        outlet.start()
     view = None
     try:
         if live:
@@ -563,4 +585,8 @@ def record(
     finally:
         if view is not None:
             view.close()
-    return rec.stop()
+    try:
+        return rec.stop()
+    finally:
+        if outlet is not None:
+            outlet.close()
