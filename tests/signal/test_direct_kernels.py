@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import signal as sps
 
+from emgkit.errors import SignalError
 from emgkit.signal import _kernels as _k
 from emgkit.signal import emg_amplitude, moving_rms, preprocess
 from emgkit.signal.filters import channel_coefficients, design_bandpass
@@ -92,3 +93,15 @@ def test_short_signals_any_window(n: int, nc: int, win: int, center: bool, seed:
     x = np.random.default_rng(seed).standard_normal((n, nc)) * 100.0
     got = emg_amplitude(x, FS, rms_window=win / FS, center=center)
     _assert_close(got, _scipy_chain(x, FS, win / FS, center))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_all_finite_fast_finds_one_bad_value(bad: float) -> None:
+    x = np.full((1001, 16), 1e308)
+    assert _k.all_finite_fast(x)
+    x[1000, 15] = bad
+    assert not _k.all_finite_fast(x)
+    with pytest.raises(SignalError, match="1 NaN/inf"):
+        emg_amplitude(x, FS)
+    with pytest.raises(SignalError, match="1 NaN/inf"):
+        preprocess(x, FS)

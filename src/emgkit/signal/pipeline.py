@@ -99,6 +99,14 @@ def channel_designs(
     return designs
 
 
+def _as_2d_finite(x: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], bool]:
+    """:func:`as_2d` with the NaN/inf test done by one numba read (no boolean temporary)."""
+    arr, was_1d = as_2d(x, allow_nan=True)
+    if not _k.all_finite_fast(arr):
+        as_2d(arr)  # raises the SignalError that counts the bad values
+    return arr, was_1d
+
+
 def _groups(designs: list[npt.NDArray[np.float64] | None]) -> list[tuple[list[int], int]]:
     """Columns grouped by zero-phase padding length (envelope columns join the first group)."""
     by_pad: dict[int, list[int]] = {}
@@ -208,7 +216,7 @@ def emg_amplitude(
         Nyquist with ``on_nyquist="raise"``, or a signal too short for zero-phase padding.
     """
     fs = check_fs(fs)
-    arr, was_1d = as_2d(x)
+    arr, was_1d = _as_2d_finite(x)
     n_win = check_window(rms_window, fs, arr.shape[0], "rms_window")
     designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
     return restore_shape(_run_groups(arr, designs, zero_phase, n_win, center), was_1d)
@@ -231,7 +239,7 @@ def preprocess(
     (TKEO), spectra and display.
     """
     fs = check_fs(fs)
-    arr, was_1d = as_2d(x)
+    arr, was_1d = _as_2d_finite(x)
     designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
     return restore_shape(_run_groups(arr, designs, zero_phase, 0, True), was_1d)
 
