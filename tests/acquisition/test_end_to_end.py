@@ -98,11 +98,14 @@ def test_cyton_faults_end_to_end(tmp_path: Path) -> None:
     truth = emu.truth
     assert truth.dropped == [400, 401, 402, 1500]
     assert truth.corrupted == [2200] and [k for k, _ in truth.garbage] == [900]
-    # CytonParser confirms a packet only when the next byte is a 0xA0 header, so the packet
-    # right before inserted garbage or a corrupted header is discarded as well: the protocol
-    # has no checksum, and this is how the parser avoids emitting damaged rows.
-    missing = sorted(set(truth.missing_packets()) | {899, 2199})
-    assert missing == [400, 401, 402, 899, 1500, 2199, 2200]
+    # CytonParser confirms a packet only when a well-formed next packet follows it, so the
+    # packet right before inserted garbage or a corrupted header is discarded as well: the
+    # protocol has no checksum, and this is how the parser avoids emitting damaged rows.
+    # strict confirmation (no checksum on the Cyton): a packet is only accepted when the next
+    # packet's counter follows it, so the packet right before a drop (399, 1499) is discarded
+    # and counted too: never a fabricated sample, every loss in a gap
+    missing = sorted(set(truth.missing_packets()) | {399, 899, 1499, 2199})
+    assert missing == [399, 400, 401, 402, 899, 1499, 1500, 2199, 2200]
     assert back.n_samples == n  # the last packet is delivered
     assert [(g.start, g.n_samples) for g in back.gaps] == _runs(missing)
     assert all(g.reason == "packet loss" for g in back.gaps)
