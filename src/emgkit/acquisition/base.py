@@ -56,7 +56,13 @@ class ParseResult:
 
 @runtime_checkable
 class StreamParser(Protocol):
-    """A stateful, pure decoder of one device's byte stream."""
+    """A stateful, pure decoder of one device's byte stream.
+
+    A parser that holds rows back for look-ahead (the Cyton parser confirms each packet by the
+    next one, because the protocol has no checksum) also has ``flush() -> ParseResult``, which
+    releases what it can safely release at the end of a stream; transports and the journal
+    call it when present (:func:`emgkit.acquisition.journal.flush_parser`).
+    """
 
     @property
     def n_channels(self) -> int:
