@@ -313,9 +313,9 @@ def tidy_result(result: BridgeResult, session: str, subject: str, date: str) -> 
             d["trial"] = "mvc"
         elif table == "ratios":
             d["muscle"] = "glute_max"
-            d = d.groupby(["trial", "muscle", "side", "metric"], sort=False, as_index=False)[
-                "value"
-            ].mean()
+            d = d.groupby(["trial", "muscle", "side", "metric"], sort=False, as_index=False).agg(
+                value=("value", "mean")
+            )
         elif table == "symmetry":
             d["side"] = "both"
         elif table == "variants":
