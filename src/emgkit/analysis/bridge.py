@@ -183,12 +183,22 @@ def envelopes(
     """
     from emgkit.signal.envelope import moving_rms
     from emgkit.signal.filters import bandpass
+    from emgkit.signal.pipeline import TRUNK_HIGHPASS_HZ, preprocess
 
     p = params or AnalysisParams()
     gm = rec.gap_mask()
     # no copy of the data when nothing is missing (a 30 min x 16 ch x 2 kHz session is 460 MB)
     filled = rec.filled("zero").data if gm.any() or not np.isfinite(rec.data).all() else rec.data
     raw, trunk = _raw_and_trunk(rec)
+    if p.trunk_low == TRUNK_HIGHPASS_HZ:
+        # one fused pass over all channels, per-column designs (trunk: 30 Hz corner)
+        filtered = preprocess(
+            filled, rec.fs, band=p.band, order=p.order, trunk_highpass=trunk, raw_mask=raw
+        )
+        env = moving_rms(filtered, rec.fs, p.rms_window, center=True)
+        if gm.any():
+            env[gm, :] = np.nan
+        return filtered, env
     low_high = [(p.band[0], raw & ~trunk), (max(p.trunk_low, p.band[0]), raw & trunk)]
     todo = [(low, mask) for low, mask in low_high if mask.any()]
     if len(todo) == 1 and todo[0][1].all():
@@ -578,19 +588,24 @@ def _detect_all(
 ) -> list[npt.NDArray[np.float64]]:
     from emgkit.signal.onset import detect_onsets
 
-    out = []
-    for ci, ch in enumerate(chans):
-        x = filtered[:, ci]
-        method = p.onset_method
-        if ch.kind != SignalKind.RAW:
-            # an envelope is not raw EMG: TKEO and double threshold need the raw signal
-            x = np.nan_to_num(env[:, ci])
-            method = "hodges_bui"
+    raw = [ci for ci, ch in enumerate(chans) if ch.kind == SignalKind.RAW]
+    other = [ci for ci in range(len(chans)) if ci not in raw]
+    out: list[npt.NDArray[np.float64]] = [np.empty((0, 2))] * len(chans)
+
+    def run(x: npt.NDArray[np.float64], cols: list[int], method: str) -> None:
+        # all channels of one kind in one call: the kernels vectorise across channels
         try:
-            iv = detect_onsets(x, fs, method=method, baseline=baseline)
+            found = detect_onsets(x, fs, method=method, baseline=baseline)
         except SignalError:
-            iv = np.empty((0, 2))
-        out.append(np.asarray(iv, dtype=np.float64).reshape(-1, 2))
+            return
+        for ci, iv in zip(cols, found, strict=True):
+            out[ci] = np.asarray(iv, dtype=np.float64).reshape(-1, 2)
+
+    if raw:
+        run(filtered if len(raw) == len(chans) else filtered[:, raw], raw, p.onset_method)
+    if other:
+        # an envelope is not raw EMG: TKEO and double threshold need the raw signal
+        run(np.nan_to_num(env[:, other]), other, "hodges_bui")
     return out
 
 
