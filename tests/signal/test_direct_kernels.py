@@ -105,3 +105,29 @@ def test_all_finite_fast_finds_one_bad_value(bad: float) -> None:
         emg_amplitude(x, FS)
     with pytest.raises(SignalError, match="1 NaN/inf"):
         preprocess(x, FS)
+
+
+@pytest.mark.parametrize("nc", [16, 64])
+@pytest.mark.parametrize("rescale", [False, True])
+def test_unit_tail_and_general_uniform_kernels_equal_scipy(nc: int, rescale: bool) -> None:
+    """Butterworth band-pass sections 2-4 are [1, +-2, 1]: a specialised kernel skips ``1 * v``.
+
+    Moving a factor 2 of the gain into section 2 (same filter) sends the block to the general
+    uniform kernel instead; both must equal scipy (16 channels: one block; 64: tile by tile).
+    """
+    sos = design_bandpass(FS, 20.0, 450.0, 4, "raise").copy()
+    if rescale:
+        sos[0, :3] *= 0.5
+        sos[1, :3] *= 2.0
+    coef, zi = channel_coefficients([sos] * nc)
+    assert _k._unit_tail(coef[0].reshape(-1)) is (not rescale)
+    x = np.random.default_rng(nc).standard_normal((5000, nc)) * 40.0
+    padlen = 3 * (2 * len(sos) + 1)
+    ref_f = sps.sosfiltfilt(sos, x, axis=0, padlen=padlen)
+    for n_win, k_off in ((200, 100), (1, 0)):
+        out = np.empty_like(x)
+        _k.sosfiltfilt_tm(coef, zi, x, out, padlen, False, n_win, k_off)
+        _assert_close(out, moving_rms(np.abs(ref_f), FS, n_win / FS))
+    out = np.empty_like(x)
+    _k.sosfiltfilt_tm(coef, zi, x, out, padlen, False, 0, 0)
+    _assert_close(out, ref_f)

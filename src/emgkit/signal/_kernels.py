@@ -360,6 +360,143 @@ def _quad_rows_rms_u(  # type: ignore[no-untyped-def]
     return slot
 
 
+@jit(fastmath={"contract"})
+def _quad_rows_u1(cf, zf, src, dst, t_first, n_rows, step, nc, c0, d_stride, d_off, opq):  # type: ignore[no-untyped-def]
+    """As :func:`_quad_rows_u` for designs whose sections 2-4 have b0 = b2 = 1 (:func:`_unit_tail`).
+
+    Butterworth band-pass sections after the first are ``[1, +-2, 1]``: ``1 * v`` needs no
+    multiply, one op less per section (20 -> 17 per sample; same values as the general kernel,
+    since the products by 1 are exact). Otherwise as below.
+
+    Four sections straight from rows of ``src`` into ``dst``, no tile copy.
+
+    Row ``t = t_first + i * step`` (``i < n_rows``) of the flat time-major ``src`` (``nc`` columns,
+    block at column ``c0``, a full block of ``LANES`` columns) is filtered into flat index
+    ``t * d_stride + d_off + j`` of ``dst`` (may be ``src``).
+    """
+    L = LANES
+    k0 = cf[0 * L]
+    k1 = cf[1 * L]
+    k2 = cf[2 * L]
+    k3 = cf[3 * L]
+    k4 = cf[4 * L]
+    k6 = cf[6 * L]
+    k8 = cf[8 * L]
+    k9 = cf[9 * L]
+    k11 = cf[11 * L]
+    k13 = cf[13 * L]
+    k14 = cf[14 * L]
+    k16 = cf[16 * L]
+    k18 = cf[18 * L]
+    k19 = cf[19 * L]
+    ncu = np.uint64(nc)
+    dsu = np.uint64(d_stride)
+    for i in range(n_rows):
+        t = np.uint64(t_first + i * step) ^ opq
+        r = t * ncu + c0
+        d = t * dsu + np.uint64(d_off)
+        for j in range(L):
+            ju = np.uint64(j)
+            v = src[r + ju]
+            y = k0 * v + zf[j]
+            zf[j] = (k1 * v + zf[L + j]) - k3 * y
+            zf[L + j] = -k4 * y + k2 * v
+            v = y
+            y = v + zf[2 * L + j]
+            zf[2 * L + j] = (k6 * v + zf[3 * L + j]) - k8 * y
+            zf[3 * L + j] = -k9 * y + v
+            v = y
+            y = v + zf[4 * L + j]
+            zf[4 * L + j] = (k11 * v + zf[5 * L + j]) - k13 * y
+            zf[5 * L + j] = -k14 * y + v
+            v = y
+            y = v + zf[6 * L + j]
+            zf[6 * L + j] = (k16 * v + zf[7 * L + j]) - k18 * y
+            zf[7 * L + j] = -k19 * y + v
+            dst[d + ju] = y
+
+
+@jit(fastmath={"contract"}, error_model="numpy")
+def _quad_rows_rms_u1(  # type: ignore[no-untyped-def]
+    cf, zf, src, dst, t_hi, t_lo, n, nc, c0, d_stride, d_off, ring, acc, slot, nw, opq
+):
+    """As :func:`_quad_rows_rms_u` for sections 2-4 with b0 = b2 = 1 (see :func:`_quad_rows_u1`).
+
+    Backward rows ``t = t_hi - 1 .. t_lo`` of ``src``: four sections, square, running sum, RMS.
+
+    The RMS of the window ``[t, min(t + nw, n))`` goes to flat index ``t * d_stride + d_off + j``
+    of ``dst``. Same ring/resync schedule as :func:`_quad_ms` with ``step = -1``. Returns the
+    next slot.
+    """
+    L = LANES
+    k0 = cf[0 * L]
+    k1 = cf[1 * L]
+    k2 = cf[2 * L]
+    k3 = cf[3 * L]
+    k4 = cf[4 * L]
+    k6 = cf[6 * L]
+    k8 = cf[8 * L]
+    k9 = cf[9 * L]
+    k11 = cf[11 * L]
+    k13 = cf[13 * L]
+    k14 = cf[14 * L]
+    k16 = cf[16 * L]
+    k18 = cf[18 * L]
+    k19 = cf[19 * L]
+    ncu = np.uint64(nc)
+    dsu = np.uint64(d_stride)
+    inv_nw = 1.0 / nw
+    for ti in range(t_hi - 1, t_lo - 1, -1):
+        t = np.uint64(ti) ^ opq
+        r = t * ncu + c0
+        d = t * dsu + np.uint64(d_off)
+        br = np.uint64(slot) * np.uint64(L)
+        it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
+        for j in range(L):
+            ju = np.uint64(j)
+            v = src[r + ju]
+            y = k0 * v + zf[j]
+            zf[j] = (k1 * v + zf[L + j]) - k3 * y
+            zf[L + j] = -k4 * y + k2 * v
+            v = y
+            y = v + zf[2 * L + j]
+            zf[2 * L + j] = (k6 * v + zf[3 * L + j]) - k8 * y
+            zf[3 * L + j] = -k9 * y + v
+            v = y
+            y = v + zf[4 * L + j]
+            zf[4 * L + j] = (k11 * v + zf[5 * L + j]) - k13 * y
+            zf[5 * L + j] = -k14 * y + v
+            v = y
+            y = v + zf[6 * L + j]
+            zf[6 * L + j] = (k16 * v + zf[7 * L + j]) - k18 * y
+            zf[7 * L + j] = -k19 * y + v
+            sq = y * y
+            a = acc[j] + (sq - ring[br + ju])
+            ring[br + ju] = sq
+            acc[j] = a
+            dst[d + ju] = math.sqrt(max(a * it, 0.0))
+        if slot == 0:
+            for j in range(L):
+                acc[j] = 0.0
+            for q in range(nw):
+                bq = q * L
+                for j in range(L):
+                    acc[j] += ring[bq + j]
+            slot = nw
+        slot -= 1
+    return slot
+
+
+@jit
+def _unit_tail(cf):  # type: ignore[no-untyped-def]
+    """True if sections 2-4 of the flat group ``cf`` have b0 = b2 = 1 (lane 0; use if uniform)."""
+    L = LANES
+    ok = True
+    for s in range(1, 4):
+        ok = ok and cf[(5 * s) * L] == 1.0 and cf[(5 * s + 2) * L] == 1.0
+    return ok
+
+
 @jit
 def _lanes_uniform(cf):  # type: ignore[no-untyped-def]
     """True if every lane of the flat blocked coefficients ``cf`` holds the same design."""
@@ -583,13 +720,14 @@ def _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq):  # type: ignore
     ring = np.zeros((nb, n_win, LANES))
     acc = np.zeros((nb, LANES))
     z = np.empty((nb, ns4, 2, LANES))
-    uni = np.empty(nb, dtype=np.bool_)
+    uni = np.empty(nb, dtype=np.int64)  # 0 general, 1 uniform lanes, 2 uniform + unit tail
     xf = x.reshape(x.size)
     of = out.reshape(out.size)
     msf = ms.reshape(ms.size)
     for b in range(nb):
         c0 = np.uint64(b * LANES)
-        uni[b] = _lanes_uniform(coef[b].reshape(coef[b].size))
+        cfb = coef[b].reshape(coef[b].size)
+        uni[b] = (2 if _unit_tail(cfb) else 1) if _lanes_uniform(cfb) else 0
         for s in range(ns4):
             for k in range(2):
                 for j in range(LANES):
@@ -608,7 +746,9 @@ def _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq):  # type: ignore
             c0 = np.uint64(b * LANES)
             cf = coef[b].reshape(coef[b].size)
             zf = z[b].reshape(z[b].size)
-            if uni[b]:
+            if uni[b] == 2:
+                _quad_rows_u1(cf, zf, xf, of, t0, nt, 1, nc, c0, nc, c0, opq)
+            elif uni[b] == 1:
                 _quad_rows_u(cf, zf, xf, of, t0, nt, 1, nc, c0, nc, c0, opq)
             else:
                 _quad_rows(cf, zf, xf, of, t0, nt, 1, nc, c0, nc, c0, opq)
@@ -649,8 +789,17 @@ def _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq):  # type: ignore
             d_off = c0 + np.uint64(k_off * nc)
             nxt = slot
             mid = min(max(lo, t_mid), hi)
-            if uni[b]:
+            if uni[b] == 2:
                 if hi > mid:  # outputs past the end go to a scratch row
+                    nxt = _quad_rows_rms_u1(
+                        cf, zf, of, msf, hi, mid, n, nc, c0, 0, c0 - c0, rf, acc[b], nxt, n_win, opq
+                    )
+                if mid > lo:
+                    nxt = _quad_rows_rms_u1(
+                        cf, zf, of, of, mid, lo, n, nc, c0, nc, d_off, rf, acc[b], nxt, n_win, opq
+                    )
+            elif uni[b] == 1:
+                if hi > mid:
                     nxt = _quad_rows_rms_u(
                         cf, zf, of, msf, hi, mid, n, nc, c0, 0, c0 - c0, rf, acc[b], nxt, n_win, opq
                     )
@@ -740,7 +889,10 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
             _filter_buf(cb, z, buf, nt)
         direct = ng == 1 and w == LANES and not rect_in
         uni = direct and _lanes_uniform(cf)
-        if uni:
+        unit = uni and _unit_tail(cf)
+        if unit:
+            _quad_rows_u1(cf, zf, xf, of, 0, n, 1, nc, c0, nc, c0, opq)
+        elif uni:
             _quad_rows_u(cf, zf, xf, of, 0, n, 1, nc, c0, nc, c0, opq)
         elif direct:
             _quad_rows(cf, zf, xf, of, 0, n, 1, nc, c0, nc, c0, opq)
@@ -789,7 +941,14 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
             # rows whose output s = t + k_off lies past the end go to a scratch row
             t_mid = max(n - k_off, 0)
             d_off = c0 + np.uint64(k_off * nc)
-            if uni:
+            if unit:
+                slot = _quad_rows_rms_u1(
+                    cf, zf, of, msf, n, t_mid, n, nc, c0, 0, c0 - c0, rf, acc, slot, n_win, opq
+                )
+                slot = _quad_rows_rms_u1(
+                    cf, zf, of, of, t_mid, 0, n, nc, c0, nc, d_off, rf, acc, slot, n_win, opq
+                )
+            elif uni:
                 slot = _quad_rows_rms_u(
                     cf, zf, of, msf, n, t_mid, n, nc, c0, 0, c0 - c0, rf, acc, slot, n_win, opq
                 )
