@@ -131,3 +131,23 @@ def test_unit_tail_and_general_uniform_kernels_equal_scipy(nc: int, rescale: boo
     out = np.empty_like(x)
     _k.sosfiltfilt_tm(coef, zi, x, out, padlen, False, 0, 0)
     _assert_close(out, ref_f)
+
+
+@pytest.mark.parametrize("nc", [1, 16, 20, 64])
+@pytest.mark.parametrize("row", [0, 1500, 2999])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_check_folded_into_the_forward_pass(nc: int, row: int, bad: float) -> None:
+    """emg_amplitude finds one NaN/inf anywhere (first/last sample, any block, filtered or not)."""
+    x = np.random.default_rng(row).standard_normal((3000, nc))
+    col = nc - 1
+    x[row, col] = bad
+    with pytest.raises(SignalError, match="1 NaN/inf"):
+        emg_amplitude(x, FS)
+    with pytest.raises(SignalError, match="1 NaN/inf"):  # column not band-passed (identity)
+        emg_amplitude(x, FS, raw_mask=[c for c in range(nc) if c != col])
+    x[row, col] = 0.0
+    coef, zi = channel_coefficients([design_bandpass(FS, 20.0, 450.0, 4, "raise")] * nc)
+    assert _k.sosfiltfilt_tm(coef, zi, x, np.empty_like(x), 27, False, 200, 100)
+    x[row, col] = bad
+    assert not _k.sosfiltfilt_tm(coef, zi, x, np.empty_like(x), 27, False, 200, 100)
+    assert not _k.sosfiltfilt_tm(coef, zi, x, np.empty_like(x), 27, False, 0, 0)

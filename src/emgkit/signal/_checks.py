@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.errors import SignalError
+from emgkit.signal._kernels import all_finite_fast
 
 __all__ = ["as_2d", "check_fs", "check_window", "restore_shape"]
 
@@ -43,13 +44,14 @@ def as_2d(
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise SignalError(f"{name} is empty (shape {arr.shape}); nothing to process")
-    if not allow_nan and not np.isfinite(arr).all():
+    arr = np.ascontiguousarray(arr)
+    if not allow_nan and not all_finite_fast(arr):  # one numba read, no boolean temporary
         n_bad = int((~np.isfinite(arr)).sum())
         raise SignalError(
             f"{name} contains {n_bad} NaN/inf value(s); fill gaps first "
             "(e.g. Recording.filled()) or drop the bad samples"
         )
-    return np.ascontiguousarray(arr), was_1d
+    return arr, was_1d
 
 
 def restore_shape(y: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.float64]:

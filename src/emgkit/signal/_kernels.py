@@ -775,6 +775,10 @@ def _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq):  # type: ignore
                 for j in range(LANES):
                     buf[i, j] = tail[b, padlen - 1 - i0 - i, j]
             _filter_buf(coef[b], z[b], buf, nt)
+    ok = True  # forward output at the last padded sample finite in every lane (see sosfiltfilt_tm)
+    for b in range(nb):
+        for j in range(LANES):
+            ok = ok and math.isfinite(tail[b, padlen - 1, j])
     # backward pass fused with the RMS, tile by tile from the end; output s = t + k_off
     t_mid = max(n - k_off, 0)
     slot = (n - 1) % n_win
@@ -830,6 +834,7 @@ def _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq):  # type: ignore
             so = np.uint64(s_out)
             for j in range(LANES):
                 out[so, c0 + np.uint64(j)] = math.sqrt(max(acc[b, j] * iv, 0.0))
+    return ok
 
 
 @jit
@@ -844,6 +849,13 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
     ``n_win`` samples instead, output sample ``s`` using the window
     ``[s - k_off, s - k_off + n_win)`` truncated to the signal (``k_off = n_win // 2`` centred,
     ``n_win - 1`` trailing).
+
+    Returns True if ``x`` held no NaN/inf (the NaN check folded into the forward pass, no extra
+    read of ``x``): a non-finite input makes the section's state non-finite (``b1 * v``), and a
+    non-finite state never becomes finite again (``y = b0 v + z0``, ``z0' = ... - a1 y``; products
+    with 0 give NaN), so the forward output at the last padded sample is finite in every lane
+    iff every input sample was (or the filter overflowed, which also gives False). Needs IEEE
+    semantics: FMA contraction only, never ``nnan``/``ninf`` fast-math flags in these kernels.
     """
     n = x.shape[0]
     nc = x.shape[1]
@@ -852,8 +864,8 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
     # a zero LLVM cannot prove to be zero: row offsets XORed with it are opaque to SCEV
     opq = np.uint64(n) >> np.uint64(63)
     if n_win > 0 and ng == 1 and nc % LANES == 0 and not rect_in:
-        _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq)
-        return
+        return _zp_rms_blocks(coef, zi, x, out, padlen, n_win, k_off, opq)
+    ok = True
     buf = np.zeros((TILE, LANES))
     ms = np.zeros((TILE, LANES))
     inv = np.empty(TILE)
@@ -913,6 +925,8 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
             for i in range(nt):
                 for j in range(LANES):
                     tail[e0 + i, j] = buf[i, j]
+        for j in range(w):
+            ok = ok and math.isfinite(tail[padlen - 1, j])
         # ---- backward pass, from zi * y[-1]: right padding, then the signal
         for s in range(ns4):
             for k in range(2):
@@ -986,6 +1000,7 @@ def sosfiltfilt_tm(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ig
             so = np.uint64(s_out)
             for j in range(w):
                 out[so, c0 + np.uint64(j)] = math.sqrt(max(acc[j] * iv, 0.0))
+    return ok
 
 
 # ----------------------------------------------------------------------------------------------

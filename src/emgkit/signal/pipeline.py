@@ -129,9 +129,20 @@ def _run_groups(
     zero_phase: bool,
     n_win: int,
     center: bool,
+    check_finite: bool = False,
 ) -> npt.NDArray[np.float64]:
+    """Filter (and RMS) every column group into a new array.
+
+    ``check_finite``: ``arr`` has not been checked for NaN/inf yet. When every group takes the
+    zero-phase kernel, the check is folded into its forward pass (no extra read of ``arr``);
+    otherwise ``arr`` is checked first. Either way a non-finite value raises the counting
+    :class:`SignalError` of :func:`as_2d`.
+    """
     out = np.empty_like(arr)
     groups = _groups(designs)
+    folded = zero_phase and all(0 < p < arr.shape[0] for _, p in groups)
+    if check_finite and not folded:
+        _as_2d_finite(arr)
     for cols, padlen in groups:
         sub = arr if len(groups) == 1 else np.ascontiguousarray(arr[:, cols])
         coef, zi = channel_coefficients([designs[c] for c in cols])
@@ -139,7 +150,9 @@ def _run_groups(
         if zero_phase and padlen > 0:
             _check_padlen(arr.shape[0], padlen)
             k_off = (n_win // 2 if center else n_win - 1) if n_win else 0
-            _k.sosfiltfilt_tm(coef, zi, sub, res, padlen, False, n_win, k_off)
+            finite = _k.sosfiltfilt_tm(coef, zi, sub, res, padlen, False, n_win, k_off)
+            if check_finite and not finite:
+                as_2d(arr)  # raises the SignalError that counts the bad values
         elif n_win and not center:
             # causal filter + trailing RMS: exactly the streaming kernel, from rest
             state = np.zeros_like(zi)
@@ -216,10 +229,11 @@ def emg_amplitude(
         Nyquist with ``on_nyquist="raise"``, or a signal too short for zero-phase padding.
     """
     fs = check_fs(fs)
-    arr, was_1d = _as_2d_finite(x)
+    arr, was_1d = as_2d(x, allow_nan=True)  # NaN/inf: checked by _run_groups
     n_win = check_window(rms_window, fs, arr.shape[0], "rms_window")
     designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
-    return restore_shape(_run_groups(arr, designs, zero_phase, n_win, center), was_1d)
+    out = _run_groups(arr, designs, zero_phase, n_win, center, check_finite=True)
+    return restore_shape(out, was_1d)
 
 
 def preprocess(
