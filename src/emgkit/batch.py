@@ -689,35 +689,28 @@ def analyze_many(
 
 
 def write_results(result: BatchResult, path: str | Path, *, csv: bool = False) -> list[Path]:
-    """Write the tidy results as Parquet (schema metadata: emgkit version, every setting).
+    """Write the tidy results as Parquet (metadata: emgkit version and every setting).
 
-    Also writes ``<stem>.errors.csv`` when sessions failed, and ``<stem>.csv`` with ``csv=True``.
+    Written through :func:`emgkit.io.results.write_results` (atomic; the same metadata layout
+    as per-session results files), plus a plain ``<stem>.csv`` with ``csv=True`` (no comment
+    header, for spreadsheets; the metadata is in the Parquet file) and ``<stem>.errors.csv``
+    when sessions failed.
 
     Returns
     -------
     list of Path
         Files written.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    from emgkit.io.results import write_results as write_tidy
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(result.results, preserve_index=False)
-    meta = dict(table.schema.metadata or {})
-    meta[b"emgkit"] = json.dumps(
-        {
-            **result.settings,
-            "n_sessions": len(result.sessions),
-            "n_errors": len(result.errors),
-        },
-        sort_keys=True,
-    ).encode()
-    table = table.replace_schema_metadata(meta)
-    tmp = out.with_name(f".{out.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, out)
-    written = [out]
+    meta = {
+        **result.settings,
+        "n_sessions": len(result.sessions),
+        "n_errors": len(result.errors),
+    }
+    written = [write_tidy(result.results, out, format="parquet", metadata=meta)]
     if csv:
         c = out.with_suffix(".csv")
         result.results.to_csv(c, index=False)
@@ -731,8 +724,7 @@ def write_results(result: BatchResult, path: str | Path, *, csv: bool = False) -
 
 def read_results(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read a batch Parquet file: the tidy table and its settings metadata."""
-    import pyarrow.parquet as pq
+    from emgkit.io.results import read_results as read_tidy
 
-    table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {}).get(b"emgkit", b"{}"))
-    return _normalise(table.to_pandas()), meta
+    table, meta = read_tidy(path)
+    return _normalise(table), meta
