@@ -7,13 +7,12 @@ SENIAM sites (Hermens et al. 2000).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emgkit._resources import data_dir
+from emgkit._resources import available, load_toml
 from emgkit.errors import ConfigError
 from emgkit.recording import MUSCLES, SIDES, Channel, SignalKind
 
@@ -79,7 +78,7 @@ class Montage:
 
 def available_montages() -> list[str]:
     """Names of the montages shipped with emgkit."""
-    return sorted(p.stem for p in data_dir("montages").glob("*.toml"))
+    return available("montages")
 
 
 def _field(table: dict[str, Any], key: str, typ: type, where: str, default: Any = ...) -> Any:
@@ -166,19 +165,5 @@ def load_montage(name_or_path: str | Path = "bridge6") -> Montage:
     ConfigError
         Unknown name, unreadable TOML, or an invalid field (named in the message).
     """
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = data_dir("montages") / f"{name_or_path}.toml"
-        if not path.is_file():
-            raise ConfigError(
-                f"unknown montage {name_or_path!r}; shipped montages: {available_montages()}, "
-                "or give the path of a .toml file"
-            )
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"montage file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"montage file {path} is not valid TOML: {exc}") from None
-    return parse_montage(doc, str(path))
+    doc, source = load_toml(name_or_path, "montages", "montage")
+    return parse_montage(doc, source)

@@ -7,12 +7,11 @@ into two concrete trials (``<id>_left``, ``<id>_right``) by :meth:`Protocol.expa
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emgkit._resources import data_dir
+from emgkit._resources import available, load_toml
 from emgkit.errors import ConfigError
 from emgkit.recording import MUSCLES
 
@@ -118,7 +117,7 @@ class Protocol:
 
 def available_protocols() -> list[str]:
     """Names of the protocols shipped with emgkit."""
-    return sorted(p.stem for p in data_dir("protocols").glob("*.toml"))
+    return available("protocols")
 
 
 _TRIAL_FIELDS: dict[str, type] = {
@@ -200,19 +199,5 @@ def parse_protocol(doc: dict[str, Any], source: str = "<protocol>") -> Protocol:
 
 def load_protocol(name_or_path: str | Path = "bridge") -> Protocol:
     """Load a shipped protocol by name (``"bridge"``) or a TOML file by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = data_dir("protocols") / f"{name_or_path}.toml"
-        if not path.is_file():
-            raise ConfigError(
-                f"unknown protocol {name_or_path!r}; shipped: {available_protocols()}, "
-                "or give the path of a .toml file"
-            )
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"protocol file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"protocol file {path} is not valid TOML: {exc}") from None
-    return parse_protocol(doc, str(path))
+    doc, source = load_toml(name_or_path, "protocols", "protocol")
+    return parse_protocol(doc, source)
