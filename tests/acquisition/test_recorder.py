@@ -87,6 +87,20 @@ def test_channel_quality_known_answers() -> None:
     assert q[1].noise_floor_uv == pytest.approx(np.sqrt(100**2 / 2 + 25), rel=0.05)
 
 
+def test_quantised_quiet_channel_is_not_clipping() -> None:
+    # a relaxed muscle on a 12-bit MyoWare ADC: ~2.4 uV RMS noise in 4.03 uV steps spans only a
+    # few levels and piles up at its extremes; that is quantisation, not clipping
+    fs = 1000.0
+    step = 3300.0 / 4095 / 200 * 1000  # uV per count at RAW gain 200
+    rng = np.random.default_rng(4)
+    quiet = np.round(rng.normal(0, 2.4, 1000) / step) * step
+    loud = np.round(np.clip(rng.normal(0, 400, 1000), -800, 800) / step) * step  # at the rails
+    q = channel_quality(np.column_stack([quiet, loud]), fs)
+    assert np.unique(quiet).size < 10
+    assert q[0].clipping == 0.0 and "CLIP" not in q[0].flags
+    assert q[1].clipping > 0.02 and "CLIP" in q[1].flags
+
+
 def test_live_view_log_lines_when_not_a_tty(tmp_path: Path) -> None:
     x = np.random.default_rng(2).normal(0, 30, (600, 8))
     emu = Emulator(CytonModel(x, loop=False), realtime=False).start()

@@ -78,6 +78,10 @@ def _tone_rms(x: npt.NDArray[np.float64], fs: float, f: float) -> float:
     return float(amp / math.sqrt(2.0))
 
 
+#: Fewest distinct values a window must span before samples at its extremes count as clipping.
+MIN_LEVELS_FOR_CLIPPING = 32
+
+
 def channel_quality(
     window: npt.ArrayLike,
     fs: float,
@@ -105,7 +109,11 @@ def channel_quality(
         rms = float(np.sqrt(np.mean(d * d)))
         hi, lo = v.max(), v.min()
         stuck = (np.count_nonzero(v == hi) + np.count_nonzero(v == lo)) if hi > lo else 0
-        clip = stuck / v.size if stuck > 3 else 0.0
+        # a window spanning only a few ADC levels (a quiet channel on a 10-12 bit MyoWare ADC:
+        # 4 uV steps) piles up at its extremes without clipping; a saturated sEMG signal spans
+        # many levels before it hits the rail
+        levels = np.unique(v).size if stuck > 3 else 0
+        clip = stuck / v.size if stuck > 3 and levels >= MIN_LEVELS_FOR_CLIPPING else 0.0
         tones = [(_tone_rms(v, fs, f), f) for f in freqs]
         mains, mf = max(tones)
         k = v.size // seg
