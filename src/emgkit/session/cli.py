@@ -130,6 +130,5 @@ def _session(args: argparse.Namespace) -> int:
     if result.merged is not None:
         print(f"session (BDF+): {result.merged}")
         return 0
-    left = len(result.remaining)
-    print(f"{left} trial(s) left; resume: emgkit session --resume {result.state_path}")
+    # the runner has already said how many trials are left and how to resume
     return 0 if result.status != "interrupted" else 130
