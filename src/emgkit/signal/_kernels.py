@@ -40,10 +40,11 @@ Numba's on-disk cache is keyed on this file: clear ``__pycache__`` when a kernel
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from emgkit.signal._numba import jit
+from emgkit.signal._numba import NUMBA_ENABLED, jit
 
 LANES = 16
 TILE = 128
@@ -51,6 +52,56 @@ C4 = 20 * LANES  # flat size of the coefficients of one group of four sections
 Z4 = 8 * LANES  # flat size of the state of one group of four sections
 
 # Typing note: kernels are untyped for mypy (numba types them at call time).
+
+PF_ROWS = 16  # software prefetch distance in time rows (see _prefetch_w)
+
+_prefetch_w: Any  # (arr, idx) -> None; intrinsics under numba, no-ops without
+_prefetch_r: Any
+
+if NUMBA_ENABLED:
+    from llvmlite import ir  # type: ignore[import-untyped]
+    from numba.core import cgutils
+    from numba.core import types as nbtypes
+    from numba.extending import intrinsic
+
+    def _prefetch_codegen(rw: int):  # type: ignore[no-untyped-def]
+        def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+            arr, idx = args
+            ary = context.make_array(signature.args[0])(context, builder, arr)
+            i8p = ir.IntType(8).as_pointer()
+            ptr = builder.bitcast(builder.gep(ary.data, [idx]), i8p)
+            i32 = ir.IntType(32)
+            fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+            builder.call(fn, [ptr, i32(rw), i32(3), i32(1)])
+            return context.get_dummy_value()
+
+        return codegen
+
+    @intrinsic
+    def _prefetch_w_ir(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+        """Hint: element ``idx`` of the 1-D ``arr`` will be written soon (``prefetchw``).
+
+        A prefetch never faults, so an index past the array is harmless (callers still guard).
+        Measured on W1's forward pass into an existing array: stores that miss the cache fill
+        the store buffer behind ~36 state stores per row; prefetching the output 16-32 rows
+        ahead took the pass from 30 to 21-22 ms.
+        """
+        return nbtypes.void(arr, idx), _prefetch_codegen(1)
+
+    @intrinsic
+    def _prefetch_r_ir(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+        """Hint: element ``idx`` of the 1-D ``arr`` will be read soon (``prefetcht0``)."""
+        return nbtypes.void(arr, idx), _prefetch_codegen(0)
+
+    _prefetch_w = _prefetch_w_ir
+    _prefetch_r = _prefetch_r_ir
+else:
+
+    def _prefetch_noop(arr: Any, idx: Any) -> None:
+        """No-op without numba."""
+
+    _prefetch_w = _prefetch_r = _prefetch_noop
 
 
 @jit(fastmath={"contract"})
@@ -149,10 +200,17 @@ def _quad_rows(cf, zf, src, dst, t_first, n_rows, step, nc, c0, d_stride, d_off,
     L = LANES
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
+    dsz = dst.size
     for i in range(n_rows):
         t = np.uint64(t_first + i * step) ^ opq
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
+        tq = t_first + (i + PF_ROWS) * step
+        if d_stride > 0 and tq >= 0:
+            q = np.uint64(tq) * dsu + np.uint64(d_off)
+            if q + np.uint64(8) < dsz:
+                _prefetch_w(dst, q)
+                _prefetch_w(dst, q + np.uint64(8))
         for j in range(L):
             ju = np.uint64(j)
             v = src[r + ju]
@@ -193,6 +251,10 @@ def _quad_rows_rms(  # type: ignore[no-untyped-def]
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
         br = np.uint64(slot) * np.uint64(L)
+        if ti >= PF_ROWS:
+            q = np.uint64(ti - PF_ROWS) * ncu + c0
+            _prefetch_r(src, q)
+            _prefetch_r(src, q + np.uint64(8))
         it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
         for j in range(L):
             ju = np.uint64(j)
@@ -260,10 +322,17 @@ def _quad_rows_u(cf, zf, src, dst, t_first, n_rows, step, nc, c0, d_stride, d_of
     k19 = cf[19 * L]
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
+    dsz = dst.size
     for i in range(n_rows):
         t = np.uint64(t_first + i * step) ^ opq
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
+        tq = t_first + (i + PF_ROWS) * step
+        if d_stride > 0 and tq >= 0:
+            q = np.uint64(tq) * dsu + np.uint64(d_off)
+            if q + np.uint64(8) < dsz:
+                _prefetch_w(dst, q)
+                _prefetch_w(dst, q + np.uint64(8))
         for j in range(L):
             ju = np.uint64(j)
             v = src[r + ju]
@@ -324,6 +393,10 @@ def _quad_rows_rms_u(  # type: ignore[no-untyped-def]
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
         br = np.uint64(slot) * np.uint64(L)
+        if ti >= PF_ROWS:
+            q = np.uint64(ti - PF_ROWS) * ncu + c0
+            _prefetch_r(src, q)
+            _prefetch_r(src, q + np.uint64(8))
         it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
         for j in range(L):
             ju = np.uint64(j)
@@ -391,10 +464,17 @@ def _quad_rows_u1(cf, zf, src, dst, t_first, n_rows, step, nc, c0, d_stride, d_o
     k19 = cf[19 * L]
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
+    dsz = dst.size
     for i in range(n_rows):
         t = np.uint64(t_first + i * step) ^ opq
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
+        tq = t_first + (i + PF_ROWS) * step
+        if d_stride > 0 and tq >= 0:
+            q = np.uint64(tq) * dsu + np.uint64(d_off)
+            if q + np.uint64(8) < dsz:
+                _prefetch_w(dst, q)
+                _prefetch_w(dst, q + np.uint64(8))
         for j in range(L):
             ju = np.uint64(j)
             v = src[r + ju]
@@ -451,6 +531,10 @@ def _quad_rows_rms_u1(  # type: ignore[no-untyped-def]
         r = t * ncu + c0
         d = t * dsu + np.uint64(d_off)
         br = np.uint64(slot) * np.uint64(L)
+        if ti >= PF_ROWS:
+            q = np.uint64(ti - PF_ROWS) * ncu + c0
+            _prefetch_r(src, q)
+            _prefetch_r(src, q + np.uint64(8))
         it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
         for j in range(L):
             ju = np.uint64(j)
