@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import serial
 
+from emgkit.errors import ConfigError
 from emgkit.simulate.cyton_model import CytonModel
 from emgkit.simulate.emulators import (
     CorruptBytes,
@@ -92,3 +93,24 @@ def test_disconnect_seen_by_pyserial_and_symlink_moves() -> None:
     assert emu.truth.lost_in_disconnect == list(range(100, 120))
     assert len(rest) == (400 - 120) * 33
     assert rest[:1] == b"\xa0" and rest[1] == 120 % 256
+
+
+def test_pace_speed_and_explicit_rate() -> None:
+    # a framed model paces frames at fs / samples_per_frame; speed multiplies; an explicit rate wins
+    from emgkit.acquisition import framed
+    from emgkit.simulate.arduino_model import ArduinoModel
+
+    def paced(**kw: float) -> float:
+        model = ArduinoModel(np.zeros((4000, 2)), 1000.0, ["raw", "raw"])
+        model.handle(framed.encode_command(framed.MsgType.START, tag=1))
+        emu = Emulator(model, realtime=True, **kw)
+        emu._due()  # the first tick fixes the pace (no port needed)
+        return emu.packet_rate
+
+    k = ArduinoModel(np.zeros((4, 2)), 1000.0, ["raw", "raw"]).config.samples_per_frame
+    assert paced() == pytest.approx(1000.0 / k)
+    assert paced(speed=20.0) == pytest.approx(20 * 1000.0 / k)
+    assert paced(packet_rate=50.0) == pytest.approx(50.0)
+    assert paced(packet_rate=50.0, speed=4.0) == pytest.approx(200.0)
+    with pytest.raises(ConfigError, match="speed"):
+        Emulator(ArduinoModel(np.zeros((4, 2)), 1000.0, ["raw", "raw"]), speed=0)

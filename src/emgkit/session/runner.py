@@ -196,21 +196,6 @@ def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
 # ---------------------------------------------------------------------------- devices
 
 
-class _PacedModel:
-    """A device model whose rate, as the emulator sees it, is ``speed`` times the real one."""
-
-    def __init__(self, model: Any, speed: float) -> None:
-        self._model = model
-        self._speed = speed
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
-
-    @property
-    def fs(self) -> float:  # the emulator paces a framed model at fs / samples_per_frame
-        return float(self._model.fs) * self._speed
-
-
 def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any]:
     """A Recorder (not started) for one segment, and the emulator it reads from (or None)."""
     from emgkit.acquisition.recorder import Recorder
@@ -234,17 +219,7 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
             seed=int(opts.get("seed", 0)),
             loop=True,
         )
-        rate: Any = (
-            getattr(model, "packet_rate", None)
-            or getattr(model, "sample_rate", None)
-            or getattr(model, "fs", 0.0)
-        )
-        native = float(rate)
-        emu = Emulator(
-            _PacedModel(model, speed),
-            realtime=True,
-            packet_rate=native * speed,
-        ).start()
+        emu = Emulator(model, realtime=True, speed=speed).start()
         port = emu.port
     elif speed != 1.0:
         raise ConfigError("--speed only applies to emulated devices; a real device runs at 1x")

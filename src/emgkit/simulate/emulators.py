@@ -195,7 +195,11 @@ class Emulator:
     realtime : bool
         Pace packets at ``packet_rate``; else send as fast as the host reads.
     packet_rate : float, optional
-        Packets per second (default: ``model.packet_rate``, else ``model.fs``).
+        Packets per second at real time (default: ``model.packet_rate``, else ``model.fs``,
+        and for framed models ``fs / samples_per_frame``). An explicit value wins.
+    speed : float
+        With ``realtime``: pace ``speed`` times faster than real time (a guided-session demo
+        at ``speed=20`` runs a 10 s hold in 0.5 s with the same samples and markers).
     batch : int
         Packets generated per write when not in real time.
     drain_timeout : float
@@ -213,9 +217,14 @@ class Emulator:
         batch: int = 32,
         name: str = "emulator",
         drain_timeout: float = 1.0,
+        speed: float = 1.0,
     ) -> None:
         self.model = model
         self.realtime = realtime
+        if not speed > 0:
+            raise ConfigError(f"emulator speed must be > 0, got {speed}")
+        self.speed = float(speed)
+        self._rate_given = packet_rate is not None
         rate = (
             packet_rate
             or getattr(model, "packet_rate", None)
@@ -224,7 +233,7 @@ class Emulator:
         )
         if not rate or float(rate) <= 0:
             raise ConfigError("the emulator needs packet_rate (packets per second)")
-        self.packet_rate = float(rate)
+        self.packet_rate = float(rate) * self.speed
         self.batch = int(batch)
         self.name = name
         self.drain_timeout = float(drain_timeout)
@@ -401,8 +410,10 @@ class Emulator:
         now = time.monotonic()
         if self._t0 is None:
             k = self._frame_samples()
-            if k > 1:
-                self.packet_rate = float(getattr(self.model, "fs", self.packet_rate)) / k
+            if k > 1 and not self._rate_given:
+                # a framed model sends k samples per frame: frames per second = fs / k
+                fs = float(getattr(self.model, "fs", self.packet_rate / self.speed))
+                self.packet_rate = fs / k * self.speed
             self._t0 = now - self.truth.n_packets / self.packet_rate
         due = int((now - self._t0) * self.packet_rate) - self.truth.n_packets
         if due <= 0:
