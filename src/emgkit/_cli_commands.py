@@ -111,7 +111,10 @@ def _print_summary(result: object) -> None:
     mvc = result.mvc
     print("\nMVC amplitude per channel (best 500 ms of the 100 ms RMS envelope):")
     for _, r in mvc.iterrows():
-        print(f"  {r['channel']:<14} {r['mvc_uv']:8.1f} uV   from {r['source_trial']}")
+        if r["mvc_uv"] > 0:
+            print(f"  {r['channel']:<14} {r['mvc_uv']:8.1f} uV   from {r['source_trial']}")
+        else:
+            print(f"  {r['channel']:<14}        -      no MVC trial for this muscle and side")
     print(
         "\nPer trial, muscle and side (mean over reps). SA = symmetry angle (+ = right larger;"
         "\nsingle-leg trials are compared as a pair below); onset = latency to movement onset"

@@ -45,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    _plain_warnings(args.command)
     try:
         return _COMMANDS[args.command](args)
     except EmgkitError as exc:
@@ -53,6 +54,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emgkit {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _plain_warnings(command: str) -> None:
+    """Show warnings as ``emgkit CMD: warning: ...`` lines (no file paths) on the command line."""
+    import warnings
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: object = None,
+        line: str | None = None,
+    ) -> None:
+        print(f"emgkit {command}: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -129,7 +129,10 @@ def test_limitations_band_limited_pain_missing_mvc_envelope() -> None:
     rec = rec.with_data(rec.data, [Channel(**dataclasses.asdict(c)) for c in chans])
     flags = interpret(analyze_bridge(rec, PROTOCOL))
     mm = _codes(flags, "missing_mvc")
-    assert {(f.muscle, f.side) for f in mm} == {("hamstrings", "left"), ("hamstrings", "right")}
+    # one statement naming every channel without an MVC (not one flag per channel)
+    assert len(mm) == 1 and mm[0].evidence["n_channels_without_mvc"] == 2.0
+    assert "hamstrings (left)" in mm[0].message and "hamstrings (right)" in mm[0].message
+    assert "glute" not in mm[0].message and "erector" not in mm[0].message
     env = _codes(flags, "envelope_only")
     assert len(env) == 1 and "erector_L" in env[0].message
     assert _codes(flags, "pain_reported") == []  # healthy: all ratings 0

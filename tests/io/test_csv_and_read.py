@@ -95,8 +95,14 @@ def test_read_dispatch_and_montage(tmp_path: Path) -> None:
     from emgkit.montage import load_montage
 
     m = load_montage("bridge6")
-    with pytest.raises(ConfigError, match="6 channels but the recording has 8 raw"):
-        read(f, montage="bridge6")
+    # six bridge pairs on channels 1-6 of an 8-channel Cyton: assigned in order, 7-8 unassigned
+    with pytest.warns(UserWarning, match=r"stay unassigned"):
+        six = read(f, montage="bridge6")
+    assert [c.name for c in six.channels[:6]] == m.channel_names
+    assert [c.muscle for c in six.channels[6:8]] == [None, None]
+    assert six.channels[6].name == "EXG Channel 6"
+    with pytest.raises(ConfigError, match="8 channels but the recording has only 6 raw"):
+        apply_montage(read(f).pick([f"EXG Channel {k}" for k in range(6)]), "bridge8")
     rec = read(f)
     sub = rec.pick([f"EXG Channel {k}" for k in range(6)] + ["Accel Channel 0"])
     assigned = apply_montage(sub, m)

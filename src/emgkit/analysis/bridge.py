@@ -307,7 +307,10 @@ def analyze_bridge(
     if not holds and auto_segment:
         from emgkit.analysis.segment import segment
 
-        auto = segment(rec.pick(names=[rec.channels[i].name for i in emg_idx]))
+        with warnings.catch_warnings():
+            # the band-limit is reported once, below, with what it means for the metrics
+            warnings.simplefilter("ignore", BandLimitWarning)
+            auto = segment(rec.pick(names=[rec.channels[i].name for i in emg_idx]))
         rec = rec.copy()
         rec.events = sorted([*rec.events, *auto], key=lambda e: e.onset)
         holds = rec.events_for(label="hold")

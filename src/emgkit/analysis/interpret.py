@@ -179,17 +179,22 @@ def _limitations(res: BridgeResult) -> list[Flag]:
     missing: Any = (
         res.mvc[~np.isfinite(res.mvc["mvc_uv"].astype(float))] if not res.mvc.empty else []
     )
-    for _, r in getattr(missing, "iterrows", lambda: iter(()))():
+    rows = list(getattr(missing, "iterrows", lambda: iter(()))())
+    if rows:
+        # one statement for all channels without an MVC (an imported file may have none)
+        which = ", ".join(f"{_nice(str(r['muscle']))} ({r['side']})" for _, r in rows)
         out.append(
             Flag(
                 "missing_mvc",
                 "limitation",
-                f"No MVC trial for {_nice(str(r['muscle']))} ({r['side']}): its amplitude "
-                "cannot be normalised, so its %MVC, the ratios that use it and its left/right "
-                "symmetry are not available. Raw microvolt amplitudes must not be compared "
-                "between sides or muscles (electrode position and tissue differ).",
-                muscle=str(r["muscle"]),
-                side=str(r["side"]),
+                f"No MVC trial for {which}: amplitudes cannot be normalised, so %MVC, the "
+                "ratios that use them and left/right symmetry are not available for "
+                f"{'this channel' if len(rows) == 1 else 'these channels'}. Raw microvolt "
+                "amplitudes must not be compared between sides or muscles (electrode position "
+                "and tissue differ).",
+                muscle=str(rows[0][1]["muscle"]) if len(rows) == 1 else None,
+                side=str(rows[0][1]["side"]) if len(rows) == 1 else None,
+                evidence={"n_channels_without_mvc": float(len(rows))},
                 references=(REFS["besomi"],),
             )
         )

@@ -12,6 +12,7 @@ import csv
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -306,15 +307,16 @@ def apply_montage(rec: Recording, montage: MontageLike) -> Recording:
     rec : Recording
     montage : str, Path, Montage, sequence of Channel, or mapping
         A shipped montage name (``"bridge6"``), a TOML path or a :class:`~emgkit.montage.Montage`:
-        its channels are given, in order, to the recording's ``raw`` channels (the channel
-        is renamed to the montage name). A mapping ``{column_name: (muscle, side)}`` relabels
-        the named columns only.
+        its channels are given, in order, to the recording's first ``raw`` channels (the
+        channel is renamed to the montage name); with fewer montage channels than raw channels
+        (six bridge pairs on an 8-channel Cyton) the rest stay unassigned, with a warning.
+        A mapping ``{column_name: (muscle, side)}`` relabels the named columns only.
 
     Raises
     ------
     ConfigError
-        The montage has a different number of channels than the recording has raw channels,
-        or the mapping names a column that does not exist.
+        The montage has more channels than the recording has raw channels, or the mapping
+        names a column that does not exist.
     """
     import dataclasses
 
@@ -335,13 +337,23 @@ def apply_montage(rec: Recording, montage: MontageLike) -> Recording:
         # dataclasses.replace re-validates muscle/side through __post_init__
         return rec.with_data(rec.data, chans)
     raw_idx = [i for i, c in enumerate(chans) if c.kind == "raw"]
-    if len(spec) != len(raw_idx):
+    if len(spec) > len(raw_idx):
         raise ConfigError(
-            f"the montage has {len(spec)} channels but the recording has {len(raw_idx)} raw "
-            f"EMG channels ({[chans[i].name for i in raw_idx]}); give a montage with "
+            f"the montage has {len(spec)} channels but the recording has only {len(raw_idx)} raw "
+            f"EMG channels ({[chans[i].name for i in raw_idx]}); give a montage with at most "
             "as many channels, or a mapping {column: (muscle, side)}"
         )
-    for i, mc in zip(raw_idx, spec, strict=True):
+    if len(spec) < len(raw_idx):
+        # e.g. the six bridge6 pairs on channels 1-6 of an 8-channel Cyton: 7-8 stay unassigned
+        unused = [chans[i].name for i in raw_idx[len(spec) :]]
+        warnings.warn(
+            f"the montage has {len(spec)} channels and the recording {len(raw_idx)} raw EMG "
+            f"channels: assigned in order to the first {len(spec)}; {unused} stay unassigned "
+            "(no muscle, not analysed). Use a mapping {column: (muscle, side)} for another order",
+            UserWarning,
+            stacklevel=2,
+        )
+    for i, mc in zip(raw_idx, spec, strict=False):
         old = chans[i]
         chans[i] = Channel(
             mc.name,
