@@ -44,3 +44,33 @@ def real_data() -> Path:
             pytest.fail("shared/data/real not found beside the repository (set EMGKIT_REAL_DATA)")
         pytest.skip("real recordings not available (set EMGKIT_REAL_DATA)")
     return d
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("emgkit hardware")
+    group.addoption(
+        "--port",
+        default=None,
+        help="serial port of a real device: runs the tests marked 'hardware' against it",
+    )
+    group.addoption(
+        "--device",
+        default="cyton",
+        choices=["cyton", "cyton-daisy", "arduino"],
+        help="kind of device on --port (default cyton)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--port"):
+        return
+    skip = pytest.mark.skip(reason="needs a real device: pytest --port /dev/ttyUSB0 --device cyton")
+    for item in items:
+        if "hardware" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def hardware(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(device kind, port) of the real device given with --device/--port."""
+    return str(request.config.getoption("--device")), str(request.config.getoption("--port"))
