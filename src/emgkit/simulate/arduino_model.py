@@ -289,17 +289,24 @@ class ArduinoModel:
 
     def _flush(self, partial: bool) -> bytes:
         k = self.config.samples_per_frame
+        n_buf = len(self._buffered)
+        n_frames = n_buf // k + (1 if partial and n_buf % k else 0)
+        if n_frames == 0:
+            return b""
+        n_take = min(n_buf, n_frames * k)
+        taken = self._buffered[:n_take]
+        del self._buffered[:n_take]  # once per call, not once per frame
         pins = [c.pin for c in self.config.channels]
+        rows = np.fromiter((r for r, _ in taken), dtype=np.intp, count=n_take)
+        block = self.counts[rows][:, pins]  # every pending sample gathered at once
+        base_seq = self.seq - len(self._buffered) - n_take
         out = bytearray()
-        while len(self._buffered) >= k or (partial and self._buffered):
-            taken = self._buffered[:k]
-            del self._buffered[:k]
-            rows = [r for r, _ in taken]
-            first_seq = self.seq - len(self._buffered) - len(rows)
-            block = self.counts[np.asarray(rows)][:, pins]
-            out += encode_data_frame(first_seq, self._t_us(taken[0][1]), block)
+        for a in range(0, n_take, k):
+            b = min(a + k, n_take)
+            first_seq = base_seq + a
+            out += encode_data_frame(first_seq, self._t_us(taken[a][1]), block[a:b])
             self.frame_seqs.append(first_seq % _U32)
-            self.samples_sent += len(rows)
+            self.samples_sent += b - a
             self.frames_sent += 1
         return bytes(out)
 
