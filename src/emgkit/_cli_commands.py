@@ -144,12 +144,9 @@ def _print_summary(result: object) -> None:
         ]
         table.columns = ["comparison", "muscle", "%MVC L", "%MVC R", "SA %", "threshold", "beyond"]
         print(table.round(1).to_string(index=False))
-    try:
-        from emgkit.analysis.interpret import interpret
+    from emgkit.analysis.interpret import interpret
 
-        flags = interpret(result)
-    except NotImplementedError:
-        flags = []
+    flags = interpret(result)
     if flags:
         print("\nInterpretation (literature-grounded; not a diagnosis):")
         for f in flags:
