@@ -8,16 +8,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from emgkit.acquisition import DEVICES as _DEVICES
+
 Handler = Callable[[argparse.Namespace], int]
 
-_DEVICES = (
-    "cyton",
-    "cyton-daisy",
-    "arduino",
-    "emulated-cyton",
-    "emulated-cyton-daisy",
-    "emulated-arduino",
-)
 
 _EPILOG_RECORD = """\
 examples:

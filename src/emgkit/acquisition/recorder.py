@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from emgkit.acquisition import DEVICES
 from emgkit.acquisition import journal as _journal
 from emgkit.acquisition.devices import ArduinoDriver, DeviceDriver, make_driver
 from emgkit.acquisition.transport import DeviceReader, ReaderStats, Subscription, open_port
@@ -38,14 +39,6 @@ __all__ = ["DEVICES", "Recorder", "finalize", "record", "recover"]
 
 log = logging.getLogger(__name__)
 
-DEVICES = (
-    "cyton",
-    "cyton-daisy",
-    "arduino",
-    "emulated-cyton",
-    "emulated-cyton-daisy",
-    "emulated-arduino",
-)
 
 MarkerSource = Callable[[], Iterable[tuple[str, str]]]
 

@@ -59,6 +59,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from emgkit.acquisition import DEVICES as _SESSION_DEVICES
 from emgkit.analysis.protocol import Protocol, Trial, load_protocol, parse_protocol
 from emgkit.errors import ConfigError, RecordingError
 from emgkit.session.answers import Answers
@@ -86,14 +87,6 @@ MVC_RELEASE_S = 0.5
 TAIL_S = 1.0  # after the last rep, still inside the trial
 RESUME_GAP_S = 1.0  # missing samples between merged segments
 
-_SESSION_DEVICES = (
-    "cyton",
-    "cyton-daisy",
-    "arduino",
-    "emulated-cyton",
-    "emulated-cyton-daisy",
-    "emulated-arduino",
-)
 
 RecorderFactory = Callable[[Path], Any]
 
