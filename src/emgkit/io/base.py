@@ -371,6 +371,27 @@ def apply_montage(rec: Recording, montage: MontageLike) -> Recording:
     return out
 
 
+def json_safe(obj: Any) -> Any:
+    """``obj`` as plain JSON values: dict keys as text, datetimes as ISO 8601, numpy scalars as
+    Python numbers, non-finite floats as ``None`` (strict JSON has no NaN), anything else as
+    ``str``. Used for BDF+ sidecars and results metadata."""
+    from datetime import datetime
+
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, str | int | float | bool) or obj is None:
+        return obj
+    return str(obj)
+
+
 def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -> Path:
     """Write a file atomically: temp file in the same folder, fsync, rename.
 

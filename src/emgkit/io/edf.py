@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.errors import FormatError, RecordingError, SignalQualityWarning
-from emgkit.io.base import atomic_write, format_error
+from emgkit.io.base import atomic_write, format_error, json_safe
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, SignalKind
 
 __all__ = [
@@ -157,20 +157,6 @@ def _record_duration(fs: float) -> tuple[float, int]:
     return float(d), int(fr.numerator)
 
 
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, str | int | float | bool) or obj is None:
-        return obj
-    return str(obj)
-
-
 def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -> Path:
     """Write a recording as BDF+ (24-bit) with events and gaps as annotations.
 
@@ -265,7 +251,7 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
             "file": p.name,
             "fs": fs,
             "n_samples": n,
-            "info": _json_safe({f.name: getattr(info, f.name) for f in dataclasses.fields(info)}),
+            "info": json_safe({f.name: getattr(info, f.name) for f in dataclasses.fields(info)}),
             "channels": [
                 {
                     "label": labels[j],

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from emgkit.errors import ConfigError, FormatError
-from emgkit.io.base import atomic_write
+from emgkit.io.base import atomic_write, json_safe
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,22 +94,6 @@ def _version() -> str:
         return "unknown"
 
 
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, str | int | float | bool) or obj is None:
-        return obj
-    return str(obj)
-
-
 def _session_of(source: Recording | SessionInfo | None) -> tuple[dict[str, Any], float | None]:
     from emgkit.recording import Recording, SessionInfo
 
@@ -124,7 +108,7 @@ def _session_of(source: Recording | SessionInfo | None) -> tuple[dict[str, Any],
             f"session info must be a Recording or SessionInfo, got {type(source).__name__}"
         )
     d = {f.name: getattr(info, f.name) for f in dataclasses.fields(info)}
-    return _json_safe(d), fs
+    return json_safe(d), fs
 
 
 def _frames(result: Any) -> dict[str, pd.DataFrame]:
@@ -261,7 +245,7 @@ def results_metadata(
     return {
         "format": RESULTS_FORMAT,
         "emgkit_version": _version(),
-        "params": _json_safe(params),
+        "params": json_safe(params),
         "session": sess,
         "fs": fs,
         "notes": list(getattr(result, "notes", []) or []),
@@ -326,7 +310,7 @@ def write_results(
         tidy = tidy_results(result, session)
         meta = results_metadata(result, session)
     if metadata:
-        meta.update(_json_safe(metadata))
+        meta.update(json_safe(metadata))
     meta["columns"] = {str(c): str(t) for c, t in tidy.dtypes.items()}
     if fmt == "parquet":
         import pyarrow as pa
