@@ -114,6 +114,18 @@ class Channel:
                 f"{[k.value for k in SignalKind]}, got {self.kind!r}"
             ) from None
 
+    def as_dict(self) -> dict[str, str | None]:
+        """The channel as plain values (kind as text), e.g. for tables and JSON sidecars."""
+        return {
+            "name": self.name,
+            "muscle": self.muscle,
+            "side": self.side,
+            "kind": str(self.kind),
+            "units": self.units,
+            "device": self.device,
+            "site": self.site,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -479,20 +491,7 @@ class Recording:
         """The channel table as a DataFrame."""
         import pandas as pd
 
-        return pd.DataFrame(
-            [
-                {
-                    "name": c.name,
-                    "muscle": c.muscle,
-                    "side": c.side,
-                    "kind": str(c.kind),
-                    "units": c.units,
-                    "device": c.device,
-                    "site": c.site,
-                }
-                for c in self.channels
-            ]
-        )
+        return pd.DataFrame([c.as_dict() for c in self.channels])
 
     def events_frame(self) -> pd.DataFrame:
         """Events as a DataFrame (onset, duration, label, trial, value)."""

@@ -252,19 +252,7 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
             "fs": fs,
             "n_samples": n,
             "info": json_safe({f.name: getattr(info, f.name) for f in dataclasses.fields(info)}),
-            "channels": [
-                {
-                    "label": labels[j],
-                    "name": c.name,
-                    "muscle": c.muscle,
-                    "side": c.side,
-                    "kind": str(c.kind),
-                    "units": c.units,
-                    "device": c.device,
-                    "site": c.site,
-                }
-                for j, c in enumerate(rec.channels)
-            ],
+            "channels": [{"label": labels[j], **c.as_dict()} for j, c in enumerate(rec.channels)],
         }
         text = json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8")
         atomic_write(sidecar_path(p), lambda fh: fh.write(text))  # type: ignore[arg-type]
