@@ -10,7 +10,14 @@ import numpy.typing as npt
 from emgkit.errors import SignalError
 from emgkit.signal._kernels import all_finite_fast
 
-__all__ = ["as_2d", "check_fs", "check_window", "restore_shape"]
+__all__ = [
+    "as_2d",
+    "check_fs",
+    "check_nonneg_seconds",
+    "check_positive",
+    "check_window",
+    "restore_shape",
+]
 
 
 def check_fs(fs: float) -> float:
@@ -57,6 +64,28 @@ def as_2d(
 def restore_shape(y: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.float64]:
     """Undo :func:`as_2d`'s promotion of 1-D input."""
     return y[:, 0] if was_1d else y
+
+
+def check_positive(value: float, name: str) -> float:
+    """``value`` as float, or :class:`SignalError` unless it is a positive finite number."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SignalError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise SignalError(f"{name} must be a positive number, got {value!r}")
+    return v
+
+
+def check_nonneg_seconds(value: float, name: str) -> float:
+    """``value`` as float, or :class:`SignalError` unless it is a finite duration >= 0 s."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise SignalError(f"{name} must be a duration in seconds, got {value!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise SignalError(f"{name} must be a duration >= 0 s, got {value!r}")
+    return v
 
 
 def check_window(window_s: float, fs: float, n_samples: int, name: str = "window") -> int:

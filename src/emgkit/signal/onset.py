@@ -48,7 +48,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from emgkit.errors import SignalError
-from emgkit.signal._checks import as_2d, check_fs
+from emgkit.signal._checks import as_2d, check_fs, check_nonneg_seconds, check_positive
 from emgkit.signal.envelope import moving_rms, rectify, tkeo
 from emgkit.signal.filters import lowpass
 
@@ -79,26 +79,6 @@ _BOOL = npt.NDArray[np.bool_]
 # ---------------------------------------------------------------------------------------------
 # argument checks
 # ---------------------------------------------------------------------------------------------
-
-
-def _check_nonneg_seconds(value: float, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SignalError(f"{name} must be a duration in seconds, got {value!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise SignalError(f"{name} must be a duration >= 0 s, got {value!r}")
-    return v
-
-
-def _check_positive(value: float, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise SignalError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise SignalError(f"{name} must be a positive number, got {value!r}")
-    return v
 
 
 def _baseline_masks(
@@ -171,7 +151,7 @@ def _baseline_masks(
 def _lowpass_or_skip(y: _F64, fs: float, cutoff: float | None, order: int) -> _F64:
     if cutoff is None:
         return y
-    c = _check_positive(cutoff, "lowpass_hz")
+    c = check_positive(cutoff, "lowpass_hz")
     if c >= 0.95 * fs / 2:
         raise SignalError(
             f"lowpass_hz = {c:g} Hz is not below the Nyquist frequency {fs / 2:g} Hz "
@@ -228,7 +208,7 @@ def _active_hodges_bui(
     lowpass_order: int = 2,
     window: float = 0.05,
 ) -> _BOOL:
-    w_s = _check_positive(window, "window")
+    w_s = check_positive(window, "window")
     w = max(1, round(w_s * fs))
     if w > x.shape[0]:
         raise SignalError(f"window of {w_s:g} s is longer than the signal ({x.shape[0] / fs:g} s)")
@@ -263,7 +243,7 @@ def _active_double_threshold(
     m: int | None = None,
     r0: int | None = None,
 ) -> _BOOL:
-    p = _check_positive(pfa, "pfa")
+    p = check_positive(pfa, "pfa")
     if p >= 1:
         raise SignalError(f"pfa is a probability and must lie in (0, 1), got {pfa!r}")
     m_ = _default_m(fs) if m is None else int(m)
@@ -387,8 +367,8 @@ def detect_onsets(
     if method not in METHODS:
         raise SignalError(f"unknown onset method {method!r}; valid methods: {', '.join(METHODS)}")
     arr, was_1d = as_2d(x)
-    min_len = round(_check_nonneg_seconds(min_duration, "min_duration") * fs)
-    gap = round(_check_nonneg_seconds(min_gap, "min_gap") * fs)
+    min_len = round(check_nonneg_seconds(min_duration, "min_duration") * fs)
+    gap = round(check_nonneg_seconds(min_gap, "min_gap") * fs)
     rest = _baseline_masks(arr, fs, baseline)
 
     allowed = {
@@ -410,7 +390,7 @@ def detect_onsets(
             )
         active = _active_double_threshold(arr, fs, rest, **method_kw)
     else:
-        kk = _DEFAULT_K if k is None else _check_positive(k, "k")
+        kk = _DEFAULT_K if k is None else check_positive(k, "k")
         if method == "tkeo":
             active = _active_tkeo(arr, fs, rest, kk, **method_kw)
         else:

@@ -27,7 +27,7 @@ from scipy import signal as sps
 
 from emgkit.errors import SignalError
 from emgkit.signal import _kernels as _k
-from emgkit.signal._checks import as_2d, check_fs, check_window, restore_shape
+from emgkit.signal._checks import as_2d, check_fs, check_positive, check_window, restore_shape
 from emgkit.signal.filters import (
     NyquistPolicy,
     _check_padlen,
@@ -297,8 +297,7 @@ def remove_mains(
         raise SignalError(f"mains frequency must be a positive number of Hz, got {freq!r}")
     if not isinstance(harmonics, (int, np.integer)) or harmonics < 1:
         raise SignalError(f"harmonics must be an integer >= 1, got {harmonics!r}")
-    if not np.isfinite(quality) or quality <= 0:
-        raise SignalError(f"quality must be a positive number, got {quality!r}")
+    quality = check_positive(quality, "quality")
     sections = []
     for k in range(1, int(harmonics) + 1):
         f0 = k * float(freq)
