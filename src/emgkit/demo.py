@@ -90,13 +90,14 @@ def run_demo(
 
     session_path = out / f"sub-{rec.info.subject}_bridge.bdf"
     n_sent, max_err = rec.n_samples, 0.0
+    t0 = time.perf_counter()
     if device is not None:
-        t0 = time.perf_counter()
+        # the recorder writes the session file (journal -> BDF+, verified)
         rec, max_err = _record_through(device, rec, session_path, log)
         timings["record"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    write_bdf(rec, session_path)
-    timings["save"] = time.perf_counter() - t0
+    else:
+        write_bdf(rec, session_path)
+        timings["save"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -138,9 +139,10 @@ def _record_through(
 ) -> tuple[Recording, float]:
     """Stream ``synthetic`` through an emulated device and record it with the real serial path.
 
-    The protocol markers come from the synthetic session (in a real session ``emgkit session``
-    writes them live). Returns the recorded session and the largest difference from what the
-    subject produced (ADC quantisation).
+    The protocol markers of the synthetic session go into the recorder's journal at their
+    sample positions, as ``emgkit session`` writes them live, so the recorder writes the
+    session file once, markers included. Returns the recorded session and the largest
+    difference from what the subject produced (ADC quantisation).
     """
     import numpy as np
 
@@ -153,9 +155,11 @@ def _record_through(
     rec = Recorder(
         device,
         out=session_path,
+        montage=synthetic.info.montage or "bridge6",
         fs=synthetic.fs,
         n_channels=synthetic.n_channels,
         subject=synthetic.info.subject,
+        notes=f"emulated device; {synthetic.info.notes}".strip("; "),
         emulator={"samples_uv": synthetic.data, "realtime": False},
     ).start()
     try:
@@ -163,30 +167,26 @@ def _record_through(
         deadline = time.monotonic() + 10
         while rec.n_samples < synthetic.n_samples and time.monotonic() < deadline:
             time.sleep(0.05)
+        for ev in synthetic.events:
+            rec.add_marker(
+                ev.label,
+                ev.value,
+                ev.trial,
+                sample=round(ev.onset * synthetic.fs),
+                duration=ev.duration,
+            )
     finally:
         path = rec.stop()
     recorded = read(path)
-    if recorded.n_samples < synthetic.n_samples:
+    if recorded.n_samples != synthetic.n_samples:
         raise RecordingError(
             f"the emulated recording holds {recorded.n_samples} of {synthetic.n_samples} samples"
         )
-    recorded = recorded.crop(0, synthetic.duration)
     err = float(np.nanmax(np.abs(recorded.data - synthetic.data)))
     log(
         f"recorded through {device} on a pseudo-terminal (framed protocol, CRC, sequence "
         f"numbers): {recorded.n_samples} of {synthetic.n_samples} samples, "
         f"{len(recorded.gaps)} gaps, largest ADC quantisation error {err:.2f} uV"
     )
-    recorded.events = list(synthetic.events)
-    info = recorded.info  # the device as recorded (emulated Arduino sketch, firmware, ADC)
-    info.subject = synthetic.info.subject
-    info.montage = synthetic.info.montage or info.montage
-    info.notes = f"emulated device; {synthetic.info.notes}".strip("; ")
-    info.extra.update(synthetic.info.extra)
-    if not info.device.startswith("emulated"):
-        info.device = f"emulated-{info.device}"
-    recorded.channels = tuple(
-        type(c)(c.name, c.muscle, c.side, c.kind, c.units, info.device, c.site)
-        for c in synthetic.channels
-    )
+    recorded.info.extra.update(synthetic.info.extra)  # profile and seed, for this run's output
     return recorded, err

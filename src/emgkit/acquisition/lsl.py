@@ -251,7 +251,7 @@ class LslOutlet:
         kinds: list[str] = []
         for i in range(n):
             d = dict(dicts[i]) if i < len(dicts) else {"name": names[i]}
-            d.setdefault("device", rec.driver.name)
+            d.setdefault("device", str(header.get("device") or rec.driver.name))
             chans.append(_as_channel(d))
             kinds.append(_channel_kind(d))
         self._channels, self._kinds = chans, kinds

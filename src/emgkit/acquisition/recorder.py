@@ -174,20 +174,25 @@ class Recorder:
         """Names of the recorded columns (montage names first)."""
         if self.journal is None or self.reader is None:
             return []
-        n = self.reader.parser.n_channels
-        names = [c["name"] for c in self.journal.header.get("channels", [])][:n]
-        names += [f"{self.driver.name}_{i + 1}" for i in range(len(names), n)]
-        return names
+        from emgkit.acquisition.journal import _channels_from_header
+
+        # the very names the finalised (or recovered) session will carry
+        chans = _channels_from_header(self.journal.header, self.reader.parser.n_channels)
+        return [c.name for c in chans][: self.reader.parser.n_channels]
 
     # ------------------------------------------------------------------ lifecycle
     def _header(self, port_name: str) -> dict[str, Any]:
         from emgkit import __version__
         from emgkit.montage import load_montage
 
-        mont = load_montage(self.montage).with_device(self.driver.name)
+        # an emulated recording says so in its file (device "emulated-arduino", not "arduino")
+        label = self.driver.name
+        if self.device.startswith("emulated-") and not label.startswith("emulated-"):
+            label = f"emulated-{label}"
+        mont = load_montage(self.montage).with_device(label)
         chans = [{**asdict(c), "kind": str(c.kind)} for c in mont.channels]
         return {
-            "device": self.driver.name,
+            "device": label,
             "port": port_name,
             "parser": self.driver.parser_spec,
             "fs": None,
