@@ -56,6 +56,18 @@ def _drain(proc: subprocess.Popen[bytes], master: int, timeout: float) -> bytes:
     return buf
 
 
+def _wait_for_journal_bytes(proc: subprocess.Popen[bytes], stream: Path, n: int, timeout: float) -> int:
+    """Wait until the journal's raw stream holds more than ``n`` bytes (samples really flowed)."""
+    end = time.monotonic() + timeout
+    size = 0
+    while time.monotonic() < end and proc.poll() is None:
+        size = stream.stat().st_size if stream.exists() else 0
+        if size > n:
+            return size
+        time.sleep(0.02)
+    raise AssertionError(f"journal {stream} did not grow past {n} bytes (has {size})")
+
+
 def test_keys_add_markers_and_q_stops(tmp_path: Path) -> None:
     out = tmp_path / "s.bdf"
     proc, master = _spawn(["record", "emulated-arduino", "--out", str(out), "--fs", "1000"])
@@ -63,11 +75,14 @@ def test_keys_add_markers_and_q_stops(tmp_path: Path) -> None:
         # the live view draws channel bars once samples flow
         seen = _read_until(master, b"glute_max_L", 30)
         assert b"glute_max_L" in seen, seen[-2000:]
-        time.sleep(1.0)
+        stream = tmp_path / "s.bdf.journal" / "stream.bin"
+        # each key only after more samples have reached the journal (>= 0.5 s at 1 kHz, with
+        # the 1 s sync interval): the marker and pain rating then land at distinct, later times
+        size = _wait_for_journal_bytes(proc, stream, 0, 30)
         os.write(master, b"m")
-        time.sleep(0.5)
+        size = _wait_for_journal_bytes(proc, stream, size, 30)
         os.write(master, b"4")
-        time.sleep(0.5)
+        _wait_for_journal_bytes(proc, stream, size, 30)
         os.write(master, b"q")
         text = _drain(proc, master, 60)
     finally:
@@ -90,7 +105,8 @@ def test_ctrl_c_finishes_cleanly(tmp_path: Path) -> None:
         ["record", "emulated-cyton", "--out", str(out), "--no-live", "--duration", "60"]
     )
     try:
-        time.sleep(4.0)  # start-up, handshake and a couple of seconds of samples
+        # start-up and handshake done, and samples on disk (two 1 s journal syncs at 250 Hz)
+        _wait_for_journal_bytes(proc, tmp_path / "c.bdf.journal" / "stream.bin", 33 * 250, 60)
         proc.send_signal(signal.SIGINT)
         text = _drain(proc, master, 60)
     finally:
