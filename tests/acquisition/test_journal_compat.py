@@ -27,7 +27,11 @@ def test_v0_1_journal_recovers_bit_exact(name: str) -> None:
     header = json.loads((DATA / name / "header.json").read_text())
     assert header["parser"] == exp["parser"]  # the fixture still names 0.1 import paths
     rec = journal.recover(DATA / name)
-    assert (rec.n_samples, rec.n_channels, rec.fs) == (exp["n_samples"], exp["n_channels"], exp["fs"])
+    assert (rec.n_samples, rec.n_channels, rec.fs) == (
+        exp["n_samples"],
+        exp["n_channels"],
+        exp["fs"],
+    )
     assert [c.name for c in rec.channels] == exp["channel_names"]
     assert [[e.label, e.value, e.onset] for e in rec.events] == exp["events"]
     digest = hashlib.sha256(np.ascontiguousarray(rec.data).tobytes()).hexdigest()

@@ -114,7 +114,7 @@ def _recover(args: argparse.Namespace) -> int:
 
 
 def _devices(args: argparse.Namespace) -> int:
-    from emgkit.acquisition.devices import list_devices
+    from emgkit.acquisition.ports import list_devices
 
     found = list_devices(probe=not args.no_probe)
     if not found:

@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.base import ParseResult, StreamParser
+from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.errors import FormatError, RecordingError
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo
 
@@ -389,6 +389,16 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     return out
 
 
+#: Where the parser classes named by emgkit 0.1 journals live now.
+_V01_PATHS = {
+    "emgkit.acquisition.cyton:CytonParser": "emgkit.devices.cyton.parser:CytonParser",
+    "emgkit.acquisition.framed:FramedParser": "emgkit.devices.arduino.framed:FramedParser",
+    "emgkit.acquisition.myoware:MyoWareConverter": (
+        "emgkit.devices.arduino.myoware:MyoWareConverter"
+    ),
+}
+
+
 def load_parser(spec: dict[str, Any]) -> Any:
     """Build a parser from a header ``parser`` entry ``{"class": "module:Name", "kwargs": {}}``.
 
@@ -396,7 +406,8 @@ def load_parser(spec: dict[str, Any]) -> Any:
     are built the same way first.
     """
     try:
-        mod_name, _, cls_name = str(spec["class"]).partition(":")
+        cls_path = _V01_PATHS.get(str(spec["class"]), str(spec["class"]))
+        mod_name, _, cls_name = cls_path.partition(":")
         cls = getattr(importlib.import_module(mod_name), cls_name)
     except (KeyError, ImportError, AttributeError) as exc:
         raise FormatError(

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.base import ParseResult
+from emgkit.devices.base import ParseResult
 from emgkit.errors import ConfigError, RecordingError
 from emgkit.recording import Channel
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from emgkit.acquisition import DEVICES
 from emgkit.acquisition import journal as _journal
-from emgkit.acquisition.devices import ArduinoDriver, DeviceDriver, make_driver
+from emgkit.acquisition.ports import ArduinoDriver, DeviceDriver, make_driver
 from emgkit.acquisition.transport import DeviceReader, ReaderStats, Subscription, open_port
 from emgkit.errors import ConfigError, EmgkitWarning, RecordingError
 from emgkit.recording import Recording

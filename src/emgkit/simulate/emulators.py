@@ -551,7 +551,7 @@ def make_model(
     synthesised at the device rate (noise when :mod:`emgkit.simulate.subject` is missing).
     """
     if kind in ("cyton", "cyton-daisy"):
-        from emgkit.simulate.cyton_model import CytonModel  # type: ignore[import-untyped,unused-ignore,import-not-found]
+        from emgkit.devices.cyton.model import CytonModel  # type: ignore[import-untyped,unused-ignore,import-not-found]
 
         daisy = kind == "cyton-daisy"
         rate = 125.0 if daisy else 250.0
@@ -564,7 +564,7 @@ def make_model(
         model: DeviceModel = CytonModel(data, daisy=daisy, **model_kwargs)
         return model
     if kind == "arduino":
-        from emgkit.simulate.arduino_model import ArduinoModel  # type: ignore[import-untyped,unused-ignore,import-not-found]
+        from emgkit.devices.arduino.model import ArduinoModel  # type: ignore[import-untyped,unused-ignore,import-not-found]
 
         rate = float(fs or 1000.0)
         nch = int(n_channels or 6)

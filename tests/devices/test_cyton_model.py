@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emgkit.acquisition.cyton import (
+from emgkit.devices.cyton.model import BOARD_OFF_REPLY, CytonModel
+from emgkit.devices.cyton.parser import (
     CytonParser,
     encode_stream,
     parse_banner,
@@ -13,7 +14,6 @@ from emgkit.acquisition.cyton import (
     split_replies,
 )
 from emgkit.errors import ConfigError
-from emgkit.simulate.cyton_model import BOARD_OFF_REPLY, CytonModel
 
 LSB24 = 4.5 / 24 / (2**23 - 1) * 1e6
 

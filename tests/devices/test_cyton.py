@@ -10,8 +10,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from emgkit.acquisition.base import ParseResult, StreamParser
-from emgkit.acquisition.cyton import (
+from emgkit.devices.base import ParseResult, StreamParser
+from emgkit.devices.cyton.model import CytonModel
+from emgkit.devices.cyton.parser import (
     CYTON_HARDWARE_BANDWIDTH_HZ,
     DAISY_HARDWARE_BANDWIDTH_HZ,
     SEMG_BIPOLAR_SETTINGS,
@@ -35,7 +36,6 @@ from emgkit.acquisition.cyton import (
     uv_to_counts,
 )
 from emgkit.errors import ConfigError, DeviceError, FormatError
-from emgkit.simulate.cyton_model import CytonModel
 
 LSB24 = 4.5 / 24 / (2**23 - 1) * 1e6  # uV per count at gain 24
 

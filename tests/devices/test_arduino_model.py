@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emgkit.acquisition.framed import (
+from emgkit.devices.arduino.framed import (
     Ack,
     ChannelConfig,
     ChannelKindCode,
@@ -30,8 +30,8 @@ from emgkit.acquisition.framed import (
     encode_configure,
     frame_payload,
 )
-from emgkit.acquisition.myoware import MyoWareConverter
-from emgkit.simulate.arduino_model import FIRMWARE_VERSION, ArduinoModel
+from emgkit.devices.arduino.model import FIRMWARE_VERSION, ArduinoModel
+from emgkit.devices.arduino.myoware import MyoWareConverter
 
 REPO = Path(__file__).resolve().parents[2]
 SKETCH = REPO / "firmware_interface" / "arduino" / "emgkit_stream" / "emgkit_stream.ino"

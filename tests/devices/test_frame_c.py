@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emgkit.acquisition.framed import (
+from emgkit.devices.arduino.framed import (
     FramedParser,
     cobs_decode,
     cobs_encode,

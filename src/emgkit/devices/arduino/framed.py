@@ -12,7 +12,7 @@ clock), the uint32 ``micros()`` time of that first sample, the channel count, th
 samples ``k`` and ``k x n_channels`` uint16 ADC counts (sample-major, little-endian).
 
 This module is pure: :class:`FramedParser` turns bytes into arrays (a
-:class:`~emgkit.acquisition.base.StreamParser`), the ``encode_*`` functions turn messages into
+:class:`~emgkit.devices.base.StreamParser`), the ``encode_*`` functions turn messages into
 bytes, and :class:`CommandClient` runs the command exchange over any object with
 ``write(bytes)`` and ``read(n)`` (a pyserial port, a pty, or a fake in tests).
 """
@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.base import ParseResult
+from emgkit.devices.base import ParseResult
 from emgkit.errors import ConfigError, DeviceError, FormatError
 
 __all__ = [
@@ -540,7 +540,7 @@ class FramedParser:
         Configured sampling rate in Hz (used for per-row timestamps).
     converter : callable, optional
         Maps an (n, n_channels) uint16 array of ADC counts to float64 microvolts, e.g. a
-        :class:`emgkit.acquisition.myoware.MyoWareConverter`. None passes counts as floats.
+        :class:`emgkit.devices.arduino.myoware.MyoWareConverter`. None passes counts as floats.
     first_sequence : int, optional
         Device sample counter of the first sample expected (0 right after START). When given,
         sample index 0 is that sample and loss at the very start is reported as a gap; when

@@ -5,7 +5,7 @@ counts, with their counters unwrapped onto an absolute packet clock. All state t
 survive between calls lives in a small ``int64`` array owned by the caller, so the kernel is a
 pure function of (bytes, state) and chunked feeding equals one feed.
 
-Acceptance rules (see :mod:`emgkit.acquisition.cyton` for the why):
+Acceptance rules (see :mod:`emgkit.devices.cyton.parser` for the why):
 
 * every packet: header 0xA0, stop byte 0xC0-0xC6, and the byte right after it is 0xA0 (the
   next header).

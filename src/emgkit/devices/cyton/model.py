@@ -47,7 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.cyton import (
+from emgkit.devices.cyton.parser import (
     ACCEL_G_PER_COUNT,
     GAINS,
     INPUT_TYPES,

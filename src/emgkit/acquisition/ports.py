@@ -13,9 +13,9 @@ from typing import Any
 
 import serial
 
-from emgkit.acquisition.base import StreamParser
 from emgkit.acquisition.journal import load_parser
 from emgkit.acquisition.transport import open_port
+from emgkit.devices.base import StreamParser
 from emgkit.errors import ConfigError, DeviceError
 
 __all__ = [
@@ -109,7 +109,7 @@ class CytonDriver(DeviceDriver):
         self.name = "cyton-daisy" if self.daisy else "cyton"
 
     def prepare(self, port: serial.Serial) -> None:
-        from emgkit.acquisition import cyton
+        from emgkit.devices.cyton import parser as cyton
 
         cmd = cyton.CytonCommander(port, daisy=self.daisy, timeout=self.timeout)
         banner = cmd.connect()
@@ -122,19 +122,19 @@ class CytonDriver(DeviceDriver):
         self.firmware = str(getattr(banner, "firmware", "") or getattr(banner, "board", ""))
         self.hardware_bandwidth_hz = float(cmd.parser.hardware_bandwidth_hz)
         self.parser_spec = {
-            "class": "emgkit.acquisition.cyton:CytonParser",
+            "class": "emgkit.devices.cyton.parser:CytonParser",
             "kwargs": {"daisy": self.daisy, "gains": [int(g) for g in cmd.parser.gains]},
         }
         self.extra = {"banner": str(getattr(banner, "board", ""))}
 
     def start(self, port: serial.Serial) -> bytes:
-        from emgkit.acquisition import cyton
+        from emgkit.devices.cyton import parser as cyton
 
         port.write(cyton.CMD_START)
         return b""
 
     def stop(self, port: serial.Serial) -> None:
-        from emgkit.acquisition import cyton
+        from emgkit.devices.cyton import parser as cyton
 
         with contextlib.suppress(Exception):
             port.write(cyton.CMD_STOP)
@@ -169,7 +169,7 @@ class ArduinoDriver(DeviceDriver):
         self.name = "arduino"
 
     def prepare(self, port: serial.Serial) -> None:
-        from emgkit.acquisition import framed
+        from emgkit.devices.arduino import framed
 
         tap = _TapPort(port)
         client = framed.CommandClient(tap, framed.FramedParser(1, 1000.0), timeout=self.timeout)
@@ -193,7 +193,7 @@ class ArduinoDriver(DeviceDriver):
             "converter": _converter_spec(info),
             "first_sequence": 0,
         }
-        self.parser_spec = {"class": "emgkit.acquisition.framed:FramedParser", "kwargs": kwargs}
+        self.parser_spec = {"class": "emgkit.devices.arduino.framed:FramedParser", "kwargs": kwargs}
         self.extra = {
             "adc_bits": info.adc_bits,
             "vref_mv": info.vref_mv,
@@ -202,7 +202,7 @@ class ArduinoDriver(DeviceDriver):
         }
 
     def start(self, port: serial.Serial) -> bytes:
-        from emgkit.acquisition import framed
+        from emgkit.devices.arduino import framed
 
         tap = _TapPort(port)
         client = framed.CommandClient(
@@ -215,7 +215,7 @@ class ArduinoDriver(DeviceDriver):
         return tap.taken()
 
     def stop(self, port: serial.Serial) -> None:
-        from emgkit.acquisition import framed
+        from emgkit.devices.arduino import framed
 
         with contextlib.suppress(Exception):
             port.write(framed.encode_command(framed.MsgType.STOP, 0))
@@ -234,11 +234,11 @@ def _kind_code(framed: Any, kind: str) -> Any:
 
 def _converter_spec(info: Any) -> dict[str, Any]:
     """JSON spec of the MyoWare counts -> microvolts converter for the INFO's configuration."""
-    from emgkit.acquisition import framed
+    from emgkit.devices.arduino import framed
 
     cfg = info.config
     return {
-        "class": "emgkit.acquisition.myoware:MyoWareConverter",
+        "class": "emgkit.devices.arduino.myoware:MyoWareConverter",
         "kwargs": {
             "kinds": [framed.ChannelKindCode(int(c.kind)).name for c in cfg.channels],
             "adc_bits": int(info.adc_bits),
@@ -312,7 +312,7 @@ def probe_port(port: str, *, timeout: float = 0.5, vid: int | None = None) -> tu
     except DeviceError as exc:
         return "unknown", str(exc)
     try:
-        from emgkit.acquisition import framed
+        from emgkit.devices.arduino import framed
 
         try:
             client = framed.CommandClient(ser, framed.FramedParser(1, 1000.0), timeout=timeout)
@@ -321,7 +321,7 @@ def probe_port(port: str, *, timeout: float = 0.5, vid: int | None = None) -> tu
         except (DeviceError, serial.SerialException, OSError):
             pass
         if vid in (None, FTDI_VID):
-            from emgkit.acquisition import cyton
+            from emgkit.devices.cyton import parser as cyton
 
             try:
                 cmd = cyton.CytonCommander(ser, timeout=timeout, settle=0.0)

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.framed import (
+from emgkit.devices.arduino.framed import (
     DATA_HEADER_SIZE,
     MAX_PAYLOAD,
     PROTOCOL_VERSION,
@@ -58,7 +58,7 @@ from emgkit.acquisition.framed import (
     encode_nak,
     encode_status,
 )
-from emgkit.acquisition.myoware import DEFAULT_POT_KOHM, parse_kind, uv_to_counts
+from emgkit.devices.arduino.myoware import DEFAULT_POT_KOHM, parse_kind, uv_to_counts
 from emgkit.errors import ConfigError, FormatError
 
 __all__ = ["FIRMWARE_VERSION", "ArduinoModel"]

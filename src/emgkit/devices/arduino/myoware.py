@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.framed import ChannelKindCode, Info
+from emgkit.devices.arduino.framed import ChannelKindCode, Info
 from emgkit.errors import ConfigError, SignalError
 from emgkit.recording import Channel, SignalKind
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emgkit.acquisition.framed import ChannelConfig, ChannelKindCode, Info, StreamConfig
-from emgkit.acquisition.myoware import (
+from emgkit.devices.arduino.framed import ChannelConfig, ChannelKindCode, Info, StreamConfig
+from emgkit.devices.arduino.myoware import (
     MyoWareConverter,
     counts_to_uv,
     env_gain,

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emgkit.acquisition.base import ParseResult, StreamParser
-from emgkit.acquisition.framed import (
+from emgkit.devices.arduino.framed import (
     MAX_PAYLOAD,
     Ack,
     ChannelConfig,
@@ -44,8 +43,9 @@ from emgkit.acquisition.framed import (
     link_budget,
     unframe,
 )
+from emgkit.devices.arduino.model import ArduinoModel
+from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.errors import ConfigError, DeviceError, FormatError
-from emgkit.simulate.arduino_model import ArduinoModel
 
 
 # --------------------------------------------------------------------------- helpers

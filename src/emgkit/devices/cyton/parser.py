@@ -2,7 +2,7 @@
 
 Three layers, all in this module:
 
-* :class:`CytonParser`, a pure :class:`~emgkit.acquisition.base.StreamParser`: 33-byte packets
+* :class:`CytonParser`, a pure :class:`~emgkit.devices.base.StreamParser`: 33-byte packets
   in, microvolts out, with resynchronisation after garbage, exact counter-gap accounting and
   Daisy pairing. The hot loop is a numba kernel (:mod:`._cyton_kernels`).
 * An encoder (:func:`encode_packet`, :func:`uv_to_counts`, :func:`encode_stream`) that writes
@@ -36,7 +36,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition._cyton_kernels import (
+from emgkit.devices.base import ParseResult
+from emgkit.devices.cyton._kernels import (
     AUX_ACCEL,
     AUX_ANALOG,
     AUX_STOP,
@@ -46,7 +47,6 @@ from emgkit.acquisition._cyton_kernels import (
     ST_SIZE,
     scan_packets,
 )
-from emgkit.acquisition.base import ParseResult
 from emgkit.errors import ConfigError, DeviceError, FormatError
 from emgkit.recording import SessionInfo
 

@@ -1,0 +1,1 @@
+"""The emgkit_stream Arduino sketch (MyoWare): framed protocol, conversion, driver, model."""

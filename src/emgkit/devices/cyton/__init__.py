@@ -1,0 +1,1 @@
+"""OpenBCI Cyton (and Daisy): packet codec, parser, commands, driver and emulator model."""
