@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from emgkit.acquisition import journal, transport
-from emgkit.acquisition.ports import ArduinoDriver
 from emgkit.acquisition.recorder import Recorder
+from emgkit.devices.arduino.driver import ArduinoDriver
 from emgkit.devices.arduino.framed import FramedParser
 from emgkit.devices.arduino.model import ArduinoModel
 from emgkit.devices.arduino.myoware import MyoWareConverter

@@ -146,13 +146,13 @@ def _record_through(
     """
     import numpy as np
 
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as make_recorder
     from emgkit.errors import RecordingError
     from emgkit.io import read
 
     if device != "emulated-arduino":
         raise ValueError(f"the demo records through 'emulated-arduino' only, not {device!r}")
-    rec = Recorder(
+    rec = make_recorder(
         device,
         out=session_path,
         montage=synthetic.info.montage or "bridge6",

@@ -17,7 +17,7 @@ from emgkit.devices.base import ParseResult
 from emgkit.devices.cyton import parser as cyton
 from emgkit.errors import FormatError, RecordingError
 
-SPEC = {"class": "emgkit.devices.cyton.parser:CytonParser", "kwargs": {"daisy": False}}
+SPEC = {"name": "cyton", "kwargs": {"daisy": False}}
 
 
 def _header() -> dict[str, object]:

@@ -10,6 +10,7 @@ import pytest
 
 from emgkit.acquisition.recorder import Recorder
 from emgkit.analysis.protocol import Protocol, load_protocol
+from emgkit.app.emulated import recorder as make_recorder
 from emgkit.errors import ConfigError
 from emgkit.io import read
 from emgkit.recording import Event, Recording
@@ -217,7 +218,7 @@ def test_resume_after_a_crash_recovers_the_journal(tmp_path: Path, tiny: Protoco
 
     def factory(bdf: Path) -> Recorder:
         emu = {"realtime": False, "subject": None, "duration": 30.0, "loop": True}
-        return Recorder("emulated-arduino", out=bdf, fs=FS, keep_journal=True, emulator=emu)
+        return make_recorder("emulated-arduino", out=bdf, fs=FS, keep_journal=True, emulator=emu)
 
     aborting = parse_answers({**ANSWERS, "abort": {"trial": "slb_left"}})
     res1 = run_session(tiny, factory, answers=aborting, out=out)

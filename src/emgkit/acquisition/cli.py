@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from emgkit.acquisition import DEVICES as _DEVICES
+from emgkit.devices.registry import device_choices
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         epilog=_EPILOG_RECORD,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("device", choices=_DEVICES, help="device kind")
+    p.add_argument("device", choices=device_choices(), help="device kind")
     p.add_argument("--port", help="serial port (not needed for emulated devices)")
     p.add_argument("--out", required=True, help="output session file (.bdf)")
     p.add_argument("--montage", default="bridge6", help="bridge6, bridge8 or a .toml path")
@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _record(args: argparse.Namespace) -> int:
-    from emgkit.acquisition.recorder import record
+    from emgkit.app.emulated import record
     from emgkit.errors import ConfigError
 
     if not args.device.startswith("emulated") and not args.port:

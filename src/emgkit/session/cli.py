@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from emgkit.acquisition import DEVICES as _DEVICES
+from emgkit.devices.registry import device_choices
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -42,7 +42,9 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--device", choices=_DEVICES, help="device kind (not needed with --resume)")
+    p.add_argument(
+        "--device", choices=device_choices(), help="device kind (not needed with --resume)"
+    )
     p.add_argument("--port", help="serial port (not needed for emulated devices)")
     p.add_argument(
         "--protocol",

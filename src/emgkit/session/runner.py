@@ -59,8 +59,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from emgkit.acquisition import DEVICES as _SESSION_DEVICES
 from emgkit.analysis.protocol import Protocol, Trial, load_protocol, parse_protocol
+from emgkit.devices.registry import device_choices
 from emgkit.errors import ConfigError, RecordingError
 from emgkit.session.answers import Answers
 from emgkit.session.ui import ScriptedUI, SessionUI, TerminalUI
@@ -191,7 +191,7 @@ def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
 
 def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any]:
     """A Recorder (not started) for one segment, and the emulator it reads from (or None)."""
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as make_recorder
 
     speed = float(opts.get("speed", 1.0))
     fs = opts.get("fs")
@@ -199,12 +199,12 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
     emu = None
     port = opts.get("port")
     if device.startswith("emulated-"):
-        from emgkit.simulate.emulators import Emulator, make_model
+        from emgkit.app.emulated import start_emulator
 
-        kind = device.removeprefix("emulated-")
         subject = opts.get("emulated_subject")
-        model = make_model(
-            kind,
+        emu = start_emulator(
+            device,
+            speed=speed,
             subject=subject,
             fs=fs,
             n_channels=n_channels,
@@ -212,12 +212,11 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
             seed=int(opts.get("seed", 0)),
             loop=True,
         )
-        emu = Emulator(model, realtime=True, speed=speed).start()
         port = emu.port
     elif speed != 1.0:
         raise ConfigError("--speed only applies to emulated devices; a real device runs at 1x")
     try:
-        rec = Recorder(
+        rec = make_recorder(
             device,
             port,
             montage=str(opts.get("montage", "bridge6")),
@@ -490,9 +489,9 @@ def run_session(
             "trials": {},
             "merged": None,
         }
-    if isinstance(recorder_or_device, str) and recorder_or_device not in _SESSION_DEVICES:
+    if isinstance(recorder_or_device, str) and recorder_or_device not in device_choices():
         raise ConfigError(
-            f"unknown device {recorder_or_device!r}; choose one of {', '.join(_SESSION_DEVICES)}"
+            f"unknown device {recorder_or_device!r}; choose one of {', '.join(device_choices())}"
         )
     if answers is not None:
         answers.validate(proto)
