@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import emgkit.batch as batch
-from emgkit.batch import analyze_many, read_results, write_results
+import emgkit.app.batch as batch
+from emgkit.app.batch import analyze_many, read_results, write_results
 
 _REAL_ANALYZE = batch._analyze_path
 
@@ -166,7 +166,7 @@ def test_killed_run_resumes(study: Path, tmp_path: Path) -> None:
     script.write_text(
         textwrap.dedent(f"""
         from emgkit.analysis.protocol import load_protocol
-        from emgkit.batch import analyze_many
+        from emgkit.app.batch import analyze_many
         if __name__ == "__main__":
             proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
             analyze_many({[str(f) for f in files]!r}, engine="serial", protocol=proto,

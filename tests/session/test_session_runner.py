@@ -11,10 +11,7 @@ import pytest
 from emgkit.acquisition.recorder import Recorder
 from emgkit.analysis.protocol import Protocol, load_protocol
 from emgkit.app.emulated import recorder as make_recorder
-from emgkit.errors import ConfigError
-from emgkit.io import read
-from emgkit.recording import Event, Recording
-from emgkit.session import (
+from emgkit.app.session import (
     ScriptedUI,
     TerminalUI,
     load_state,
@@ -22,7 +19,10 @@ from emgkit.session import (
     planned_duration,
     run_session,
 )
-from emgkit.session.runner import LIFT_S, LOWER_S, MVC_RAMP_S, MVC_RELEASE_S, TAIL_S
+from emgkit.app.session.runner import LIFT_S, LOWER_S, MVC_RAMP_S, MVC_RELEASE_S, TAIL_S
+from emgkit.errors import ConfigError
+from emgkit.io import read
+from emgkit.recording import Event, Recording
 
 SPEED = 25.0
 FS = 1000.0

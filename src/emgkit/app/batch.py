@@ -1,6 +1,6 @@
 """Analyse many sessions with the same settings: a local process pool or a Dask cluster.
 
->>> from emgkit.batch import analyze_many
+>>> from emgkit.app.batch import analyze_many
 >>> res = analyze_many(["data/*.bdf"], cache_dir="results.cache")  # doctest: +SKIP
 >>> res.results.head()  # doctest: +SKIP
 

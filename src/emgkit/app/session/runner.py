@@ -60,10 +60,10 @@ from typing import Any, Literal
 import numpy as np
 
 from emgkit.analysis.protocol import Protocol, Trial, load_protocol, parse_protocol
+from emgkit.app.session.answers import Answers
+from emgkit.app.session.ui import ScriptedUI, SessionUI, TerminalUI
 from emgkit.devices.registry import device_choices
 from emgkit.errors import ConfigError, RecordingError
-from emgkit.session.answers import Answers
-from emgkit.session.ui import ScriptedUI, SessionUI, TerminalUI
 
 __all__ = [
     "STATE_NAME",

@@ -92,7 +92,7 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 def _batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from emgkit.batch import analyze_many, write_results
+    from emgkit.app.batch import analyze_many, write_results
     from emgkit.errors import ConfigError
 
     out = Path(args.out)

@@ -17,13 +17,14 @@ examples:
 
 #: Modules that add subcommands: each has ``register(sub, table)`` and imports only argparse at
 #: module level (heavy imports go inside the handlers, so ``emgkit --help`` stays instant).
-DOMAIN_CLIS = (
-    "emgkit.acquisition.cli",
-    "emgkit.session.cli",
-    "emgkit.analysis.cli",
-    "emgkit.report.cli",
-    "emgkit.io.cli",
-    "emgkit.batch_cli",
+#: A module that fails to import is an error, never a silently missing command.
+COMMAND_MODULES = (
+    "emgkit.cli.record",
+    "emgkit.cli.session",
+    "emgkit.cli.compare",
+    "emgkit.cli.report",
+    "emgkit.cli.convert",
+    "emgkit.cli.batch",
 )
 
 
@@ -32,15 +33,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     import importlib
 
     _register_core(sub, table)
-    for name in DOMAIN_CLIS:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # a domain not installed yet (module or its package missing) adds no commands
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        mod.register(sub, table)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, table)
 
 
 def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
@@ -157,7 +151,7 @@ def _print_summary(result: object) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from emgkit.demo import run_demo
+    from emgkit.app.demo import run_demo
 
     out = run_demo(
         args.out,

@@ -1,7 +1,7 @@
 """``emgkit convert IN OUT``: any readable recording to BDF+, a BIDS EMG dataset, or CSV.
 
 Only argparse is imported at module level; the handler imports the readers and writers.
-(``emgkit info`` lives in :mod:`emgkit._cli_commands` and reads XDF too through
+(``emgkit info`` lives in :mod:`emgkit.cli._commands` and reads XDF too through
 :func:`emgkit.io.read`.)
 """
 
