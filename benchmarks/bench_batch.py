@@ -21,8 +21,8 @@ from pathlib import Path
 
 
 def _make_sessions(folder: Path, n: int, fs: float) -> list[Path]:
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.io import write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.simulate import synthesize_session
 
     proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
@@ -46,8 +46,8 @@ def main() -> None:
 
     import pandas as pd
 
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.app.batch import analyze_many
+    from emgkit.protocol import load_protocol
 
     proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from emgkit.acquisition.recorder import Recorder
-from emgkit.analysis.protocol import Protocol, load_protocol
 from emgkit.app.emulated import recorder as make_recorder
 from emgkit.app.session import (
     ScriptedUI,
@@ -22,6 +21,7 @@ from emgkit.app.session import (
 from emgkit.app.session.runner import LIFT_S, LOWER_S, MVC_RAMP_S, MVC_RELEASE_S, TAIL_S
 from emgkit.errors import ConfigError
 from emgkit.io import read
+from emgkit.protocol import Protocol, load_protocol
 from emgkit.recording import Event, Recording
 
 SPEED = 25.0

@@ -190,7 +190,7 @@ class Recorder:
 
     # ------------------------------------------------------------------ lifecycle
     def _header(self, port_name: str) -> dict[str, Any]:
-        from emgkit import __version__
+        from emgkit._version import __version__
         from emgkit.montage import load_montage
 
         # an emulated recording says so in its file (device "emulated-arduino", not "arduino")

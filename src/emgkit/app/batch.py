@@ -32,7 +32,7 @@ from emgkit.errors import ConfigError, RecordingError
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import AnalysisParams, BridgeResult
-    from emgkit.analysis.protocol import Protocol
+    from emgkit.protocol import Protocol
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -129,7 +129,7 @@ class BatchResult:
 
 
 def _version() -> str:
-    from emgkit import __version__
+    from emgkit._version import __version__
 
     return str(__version__)
 
@@ -586,7 +586,7 @@ def analyze_many(
     if engine == "dask" and client is None and scheduler is None:
         raise ConfigError("engine='dask' needs client= or scheduler='tcp://HOST:PORT'")
     if isinstance(protocol, str):
-        from emgkit.analysis.protocol import load_protocol
+        from emgkit.protocol import load_protocol
 
         proto: Any = load_protocol(protocol)
     else:

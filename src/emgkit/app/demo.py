@@ -69,8 +69,8 @@ def run_demo(
         Where progress lines go.
     """
     from emgkit.analysis.bridge import analyze_bridge, envelopes
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.io.edf import write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.report.figures import plot_envelopes, plot_pct_mvc
     from emgkit.simulate import synthesize_session
 

@@ -17,7 +17,7 @@ _COMMANDS: dict[str, Handler] = {}
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from emgkit import __version__
+    from emgkit._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="emgkit",

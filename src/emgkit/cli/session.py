@@ -81,10 +81,10 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _session(args: argparse.Namespace) -> int:
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.app.session.answers import load_answers
     from emgkit.app.session.runner import run_session
     from emgkit.errors import ConfigError
+    from emgkit.protocol import load_protocol
 
     if args.resume is None:
         if args.device is None:

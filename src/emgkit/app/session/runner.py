@@ -59,11 +59,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol, parse_protocol
 from emgkit.app.session.answers import Answers
 from emgkit.app.session.ui import ScriptedUI, SessionUI, TerminalUI
 from emgkit.devices.registry import device_choices
 from emgkit.errors import ConfigError, RecordingError
+from emgkit.protocol import Protocol, Trial, load_protocol, parse_protocol
 
 __all__ = [
     "STATE_NAME",

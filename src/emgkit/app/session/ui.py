@@ -10,9 +10,9 @@ import sys
 from typing import IO, ClassVar, Literal
 from typing import Protocol as _Protocol
 
-from emgkit.analysis.protocol import Trial
 from emgkit.app.session.answers import Answers, parse_felt
 from emgkit.errors import ConfigError
+from emgkit.protocol import Trial
 from emgkit.recording import MUSCLES
 
 __all__ = ["Decision", "ScriptedUI", "SessionUI", "TerminalUI"]
