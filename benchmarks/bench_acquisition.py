@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from emgkit.acquisition import journal, transport
-from emgkit.acquisition.base import ParseResult
-from emgkit.acquisition.devices import ArduinoDriver
-from emgkit.acquisition.framed import FramedParser
-from emgkit.acquisition.myoware import MyoWareConverter
 from emgkit.acquisition.recorder import Recorder
-from emgkit.simulate.arduino_model import ArduinoModel
+from emgkit.devices.arduino.driver import ArduinoDriver
+from emgkit.devices.arduino.framed import FramedParser
+from emgkit.devices.arduino.model import ArduinoModel
+from emgkit.devices.arduino.myoware import MyoWareConverter
+from emgkit.devices.base import ParseResult
 from emgkit.simulate.emulators import Emulator
 
 FS, NCH = 4000, 16
@@ -44,7 +44,7 @@ def _model(seconds: float) -> ArduinoModel:
 def reader_cost(seconds: float) -> dict[str, float]:
     m = _model(seconds)
     m.handle(b"")  # no-op; start streaming through the command path
-    from emgkit.acquisition.framed import MsgType, encode_command
+    from emgkit.devices.arduino.framed import MsgType, encode_command
 
     m.handle(encode_command(MsgType.START, 1))
     data = m.next_bytes(int(FS * seconds))

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from emgkit.acquisition.cyton import CytonParser, encode_stream
+from emgkit.devices.cyton.parser import CytonParser, encode_stream
 
 SCALE = 4.5 / 24 / (2**23 - 1) * 1e6
 

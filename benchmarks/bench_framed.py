@@ -13,12 +13,12 @@ import time
 
 import numpy as np
 
-from emgkit.acquisition.framed import (
+from emgkit.devices.arduino.framed import (
     FramedParser,
     default_samples_per_frame,
     encode_data_frame,
 )
-from emgkit.acquisition.myoware import MyoWareConverter
+from emgkit.devices.arduino.myoware import MyoWareConverter
 
 
 def build_stream(n_channels: int, fs: int, seconds: float, seed: int = 0) -> tuple[bytes, int]:

@@ -11,7 +11,7 @@ See ``docs/quickstart.md``.
 
 from __future__ import annotations
 
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol
+from emgkit._version import __version__
 from emgkit.errors import (
     BandLimitWarning,
     ConfigError,
@@ -23,9 +23,8 @@ from emgkit.errors import (
     SignalError,
 )
 from emgkit.montage import Montage, load_montage
+from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, SignalKind
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BandLimitWarning",

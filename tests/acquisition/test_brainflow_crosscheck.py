@@ -15,8 +15,8 @@ brainflow = pytest.importorskip("brainflow")
 
 from brainflow.board_shim import BoardIds, BoardShim, BrainFlowInputParams  # noqa: E402
 
-from emgkit.acquisition.cyton import CytonParser, uv_to_counts  # noqa: E402
-from emgkit.simulate.cyton_model import CytonModel  # noqa: E402
+from emgkit.devices.cyton.model import CytonModel  # noqa: E402
+from emgkit.devices.cyton.parser import CytonParser, uv_to_counts  # noqa: E402
 from emgkit.simulate.emulators import Emulator  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
@@ -59,7 +59,7 @@ def test_brainflow_decodes_our_emulator_like_our_parser() -> None:
     counts = uv_to_counts(x, 24)
     ours = counts * (4.5 / 24 / (2**23 - 1) * 1e6)
     parser = CytonParser()
-    from emgkit.acquisition.cyton import encode_stream
+    from emgkit.devices.cyton.parser import encode_stream
 
     res = parser.feed(encode_stream(x, [24] * 8))
     # the parser confirms a packet when the next header arrives: the last one is held back

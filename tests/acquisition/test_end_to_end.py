@@ -18,11 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emgkit.acquisition import cyton, journal
+from emgkit.acquisition import journal
 from emgkit.acquisition.recorder import Recorder
+from emgkit.devices.cyton import parser as cyton
+from emgkit.devices.cyton.model import CytonModel
 from emgkit.errors import RecordingError
 from emgkit.io.edf import read_edf
-from emgkit.simulate.cyton_model import CytonModel
 from emgkit.simulate.emulators import (
     CorruptBytes,
     Disconnect,
@@ -285,8 +286,8 @@ def test_sigkill_then_recover(tmp_path: Path) -> None:
 
 def test_arduino_faults_end_to_end(tmp_path: Path) -> None:
     """Framed protocol: CRC and sequence numbers make every gap exact, corruption included."""
-    from emgkit.acquisition.myoware import MyoWareConverter
-    from emgkit.simulate.arduino_model import ArduinoModel
+    from emgkit.devices.arduino.model import ArduinoModel
+    from emgkit.devices.arduino.myoware import MyoWareConverter
 
     fs, n_ch, n = 2000, 6, 8000
     rng = np.random.default_rng(21)

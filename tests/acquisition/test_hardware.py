@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.hardware, pytest.mark.timeout(120)]
 
 
 def test_device_is_identified(hardware: tuple[str, str]) -> None:
-    from emgkit.acquisition.devices import probe_port
+    from emgkit.acquisition.ports import probe_port
 
     device, port = hardware
     kind, detail = probe_port(port, timeout=3.0)

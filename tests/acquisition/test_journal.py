@@ -12,11 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emgkit.acquisition import cyton, journal
-from emgkit.acquisition.base import ParseResult
+from emgkit.acquisition import journal
+from emgkit.devices.base import ParseResult
+from emgkit.devices.cyton import parser as cyton
 from emgkit.errors import FormatError, RecordingError
 
-SPEC = {"class": "emgkit.acquisition.cyton:CytonParser", "kwargs": {"daisy": False}}
+SPEC = {"name": "cyton", "kwargs": {"daisy": False}}
 
 
 def _header() -> dict[str, object]:

@@ -38,15 +38,15 @@ def _worker(tmp: str, name: str) -> None:  # runs in the subprocess
         print(f"liblsl unavailable: {exc}", file=sys.stderr)
         sys.exit(77)
 
-    from emgkit.acquisition import cyton
     from emgkit.acquisition import journal as _journal
     from emgkit.acquisition.lsl import LslOutlet
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as make_recorder
+    from emgkit.devices.cyton import parser as cyton
     from emgkit.simulate.emulators import DropPackets
 
     x = np.random.default_rng(3).normal(0, 40, (N, 8))
     out = Path(tmp) / "lsl.bdf"
-    rec = Recorder(
+    rec = make_recorder(
         "emulated-cyton",
         out=out,
         emulator={
@@ -153,8 +153,8 @@ def _worker(tmp: str, name: str) -> None:  # runs in the subprocess
 
 def _manual_channels(pylsl: object, name: str) -> None:
     """Channels mode: rows pushed by hand, a short hole inside a chunk and a long one (> 1 s)."""
-    from emgkit.acquisition.base import ParseResult
     from emgkit.acquisition.lsl import LslOutlet
+    from emgkit.devices.base import ParseResult
     from emgkit.recording import Channel
 
     lsl: object = pylsl

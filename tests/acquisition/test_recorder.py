@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emgkit.acquisition import cyton
 from emgkit.acquisition.live import LiveView, channel_quality
-from emgkit.acquisition.recorder import Recorder, record
+from emgkit.acquisition.recorder import Recorder
+from emgkit.app.emulated import record
+from emgkit.devices.cyton import parser as cyton
+from emgkit.devices.cyton.model import CytonModel
 from emgkit.errors import ConfigError, DeviceError
 from emgkit.io.edf import read_edf
-from emgkit.simulate.cyton_model import CytonModel
 from emgkit.simulate.emulators import Emulator
 
 pytestmark = pytest.mark.timeout(60)

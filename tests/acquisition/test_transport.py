@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import serial
 
-from emgkit.acquisition import cyton, journal, transport
-from emgkit.acquisition.base import ParseResult
+from emgkit.acquisition import journal, transport
+from emgkit.devices.base import ParseResult
+from emgkit.devices.cyton import parser as cyton
 from emgkit.errors import DeviceError
 
 pytestmark = pytest.mark.timeout(30)

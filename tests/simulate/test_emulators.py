@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import serial
 
+from emgkit.devices.cyton.model import CytonModel
 from emgkit.errors import ConfigError
-from emgkit.simulate.cyton_model import CytonModel
 from emgkit.simulate.emulators import (
     CorruptBytes,
     Disconnect,
@@ -97,8 +97,8 @@ def test_disconnect_seen_by_pyserial_and_symlink_moves() -> None:
 
 def test_pace_speed_and_explicit_rate() -> None:
     # a framed model paces frames at fs / samples_per_frame; speed multiplies; an explicit rate wins
-    from emgkit.acquisition import framed
-    from emgkit.simulate.arduino_model import ArduinoModel
+    from emgkit.devices.arduino import framed
+    from emgkit.devices.arduino.model import ArduinoModel
 
     def paced(**kw: float) -> float:
         model = ArduinoModel(np.zeros((4000, 2)), 1000.0, ["raw", "raw"])

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib
 import json
 import os
 import struct
@@ -46,7 +45,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.base import ParseResult, StreamParser
+from emgkit.devices.base import ParseResult, StreamParser
+from emgkit.devices.registry import parser_from_spec
 from emgkit.errors import FormatError, RecordingError
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo
 
@@ -350,6 +350,18 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     """
     d = Path(journal_dir)
     hp = d / HEADER_NAME
+    if d.is_file():
+        hint = (
+            f"; give its folder {d.parent}"
+            if d.name in (HEADER_NAME, STREAM_NAME, EVENTS_NAME)
+            else ""
+        )
+        raise FormatError(
+            f"{d} is a file, not a recording journal: give the journal folder (the "
+            f"<session>.bdf.journal folder holding {HEADER_NAME} and {STREAM_NAME}){hint}"
+        )
+    if not d.exists():
+        raise FormatError(f"{d}: no such journal folder")
     try:
         header = json.loads(hp.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -359,9 +371,13 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{hp}: unreadable journal header ({exc})") from None
-    if header.get("format") != JOURNAL_FORMAT:
-        raise FormatError(f"{hp}: not an emgkit journal header (format={header.get('format')!r})")
-    if int(header.get("version", 0)) > JOURNAL_VERSION:
+    if not isinstance(header, dict) or header.get("format") != JOURNAL_FORMAT:
+        fmt = header.get("format") if isinstance(header, dict) else None
+        raise FormatError(f"{hp}: not an emgkit journal header (format={fmt!r})")
+    version = header.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise FormatError(f"{hp}: journal version {version!r} is not an integer")
+    if version > JOURNAL_VERSION:
         raise FormatError(
             f"{hp}: journal version {header.get('version')} is newer than this emgkit understands "
             f"({JOURNAL_VERSION}); upgrade emgkit"
@@ -389,25 +405,19 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     return out
 
 
-def load_parser(spec: dict[str, Any]) -> Any:
-    """Build a parser from a header ``parser`` entry ``{"class": "module:Name", "kwargs": {}}``.
+def load_parser(spec: Any) -> StreamParser:
+    """Build the parser a journal header's ``parser`` entry names, through the device registry.
 
-    Keyword values that are themselves ``{"class": ..., "kwargs": ...}`` dicts (a converter)
-    are built the same way first.
+    Only emgkit's own device parsers can be built
+    (:func:`emgkit.devices.registry.parser_from_spec`); journals written by 0.1, which named
+    Python import paths, are read through its alias table.
+
+    Raises
+    ------
+    FormatError
+        For anything else; nothing the entry names is imported.
     """
-    try:
-        mod_name, _, cls_name = str(spec["class"]).partition(":")
-        cls = getattr(importlib.import_module(mod_name), cls_name)
-    except (KeyError, ImportError, AttributeError) as exc:
-        raise FormatError(
-            f"journal names parser {spec.get('class')!r}, which cannot be imported ({exc}); "
-            "recover with the emgkit version that recorded it, or pass parser= explicitly"
-        ) from None
-    kwargs = {
-        k: load_parser(v) if isinstance(v, dict) and "class" in v else v
-        for k, v in dict(spec.get("kwargs", {})).items()
-    }
-    return cls(**kwargs)
+    return parser_from_spec(spec)
 
 
 # ---------------------------------------------------------------------- sample clock
@@ -586,7 +596,12 @@ def recover(
     jc = read_journal(journal_dir)
     h = jc.header
     if parser is None:
-        p = load_parser(h["parser"])
+        if "parser" not in h:
+            raise FormatError(
+                f"{Path(journal_dir) / HEADER_NAME} has no 'parser' entry, so it does not say "
+                "which device recorded the stream; it was not written by emgkit's recorder"
+            )
+        p = parser_from_spec(h["parser"], where=f"{Path(journal_dir) / HEADER_NAME}: 'parser'")
     elif isinstance(parser, StreamParser):
         p = parser
     else:

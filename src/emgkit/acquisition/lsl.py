@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.acquisition.base import ParseResult
+from emgkit.devices.base import ParseResult
 from emgkit.errors import ConfigError, RecordingError
 from emgkit.recording import Channel
 
@@ -288,7 +288,7 @@ class LslOutlet:
         acq.append_child_value("model", self.device or "unknown")
         if self._firmware:
             acq.append_child_value("firmware", self._firmware)
-        from emgkit import __version__
+        from emgkit._version import __version__
 
         emg = desc.append_child("emgkit")
         emg.append_child_value("version", str(__version__))

@@ -6,9 +6,9 @@ always notices a stop request), then
 
 1. appends the raw bytes to the :class:`~emgkit.acquisition.journal.JournalWriter` (the
    journal never loses a byte the port delivered),
-2. feeds them to the pure :class:`~emgkit.acquisition.base.StreamParser`,
+2. feeds them to the pure :class:`~emgkit.devices.base.StreamParser`,
 3. moves the rows onto the session clock (:class:`~emgkit.acquisition.journal.SampleClock`)
-   and pushes the :class:`~emgkit.acquisition.base.ParseResult` into every
+   and pushes the :class:`~emgkit.devices.base.ParseResult` into every
    :class:`Subscription`. Subscriptions are bounded: a slow consumer loses its *oldest* items,
    the loss is counted, and the port read is never blocked.
 
@@ -35,8 +35,8 @@ from typing import Any
 
 import serial
 
-from emgkit.acquisition.base import ParseResult, StreamParser
 from emgkit.acquisition.journal import JournalWriter, SampleClock, flush_parser
+from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.errors import DeviceError, RecordingError
 
 __all__ = [

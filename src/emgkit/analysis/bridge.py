@@ -26,8 +26,8 @@ import pandas as pd
 
 from emgkit.analysis.metrics import limb_symmetry_index, ratio, symmetry_angle, symmetry_index
 from emgkit.analysis.normalize import mvc_amplitude
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
+from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Event, Recording, SignalKind
 
 __all__ = ["AnalysisParams", "BridgeResult", "analyze_bridge", "envelopes"]

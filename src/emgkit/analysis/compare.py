@@ -29,7 +29,7 @@ from emgkit.errors import ConfigError
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
-    from emgkit.analysis.protocol import Protocol
+    from emgkit.protocol import Protocol
     from emgkit.recording import Recording
 
 #: Smallest change ever called meaningful, per metric (conventions: half the 7 % asymmetry

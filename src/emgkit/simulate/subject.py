@@ -34,9 +34,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol
 from emgkit.errors import ConfigError, SignalError
 from emgkit.montage import Montage, load_montage
+from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import MUSCLES, Channel, Event, Recording, SessionInfo
 from emgkit.simulate._adc import ADS1299_BANDWIDTH, sinc3_decimate, sinc3_response
 from emgkit.simulate._noise import local_normalise, shaped_noise, shwedyk_psd

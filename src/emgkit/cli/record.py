@@ -1,0 +1,127 @@
+"""Subcommands of the lab-recording use: ``emgkit record``, ``recover``, ``devices``.
+
+Only argparse is imported at module level; the handlers import the acquisition stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from emgkit.devices.registry import device_choices
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+_EPILOG_RECORD = """\
+examples:
+  emgkit devices                                     find the serial port first
+  emgkit record cyton --port /dev/ttyUSB0 --out s01.bdf --subject P007
+  emgkit record arduino --port /dev/ttyACM0 --fs 2000 --out s01.bdf
+  emgkit record emulated-arduino --duration 10 --out test.bdf   (no hardware: synthetic subject)
+
+While recording: m = marker, 0-9 = pain rating, q = stop (Ctrl-C also stops cleanly).
+The journal (raw bytes, flushed every second) is kept until the BDF+ is verified; after a crash
+run `emgkit recover JOURNAL_DIR`.
+"""
+
+
+def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
+    """Add ``record``, ``recover`` and ``devices``."""
+    p = sub.add_parser(
+        "record",
+        help="record a session from a Cyton or our Arduino sketch (or an emulator)",
+        description=(
+            "Stream sEMG from a serial device into a crash-safe journal and finalise it as BDF+ "
+            "with markers and gaps. Emulated devices run the real serial path on a "
+            "pseudo-terminal with a synthetic subject."
+        ),
+        epilog=_EPILOG_RECORD,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("device", choices=device_choices(), help="device kind")
+    p.add_argument("--port", help="serial port (not needed for emulated devices)")
+    p.add_argument("--out", required=True, help="output session file (.bdf)")
+    p.add_argument("--montage", default="bridge6", help="bridge6, bridge8 or a .toml path")
+    p.add_argument("--duration", type=float, help="stop after this many seconds")
+    p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
+    p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
+    p.add_argument("--no-live", action="store_true", help="no live terminal view")
+    p.add_argument(
+        "--lsl",
+        metavar="NAME",
+        help="also publish the stream over Lab Streaming Layer under NAME (needs emgkit[lsl])",
+    )
+    p.add_argument(
+        "--lsl-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="hold samples until an LSL consumer (e.g. LabRecorder) connects",
+    )
+    table["record"] = _record
+
+    p = sub.add_parser(
+        "recover",
+        help="rebuild a session from a journal left by a crash or power loss",
+        description=(
+            "Re-parse a recording journal (header.json, stream.bin, events.jsonl) with the same "
+            "parser as the live recorder and write the session as BDF+. A torn last record is "
+            "skipped; everything flushed before the crash is kept."
+        ),
+    )
+    p.add_argument("journal", help="journal folder (e.g. s01.bdf.journal)")
+    p.add_argument("out", nargs="?", help="output .bdf (default: next to the journal)")
+    table["recover"] = _recover
+
+    p = sub.add_parser(
+        "devices",
+        help="list serial ports and identify a Cyton dongle or our sketch on them",
+        description="List serial ports; probe each (with timeouts) for a Cyton or emgkit sketch.",
+    )
+    p.add_argument("--no-probe", action="store_true", help="list ports without probing them")
+    table["devices"] = _devices
+
+
+def _record(args: argparse.Namespace) -> int:
+    from emgkit.app.emulated import record
+    from emgkit.errors import ConfigError
+
+    if not args.device.startswith("emulated") and not args.port:
+        raise ConfigError(f"--port is required for {args.device}; run `emgkit devices` to find it")
+    path = record(
+        args.device,
+        args.port,
+        montage=args.montage,
+        out=args.out,
+        duration=args.duration,
+        live=not args.no_live,
+        fs=args.fs,
+        subject=args.subject,
+        lsl=args.lsl,
+        lsl_wait=args.lsl_wait,
+    )
+    print(f"session (BDF+): {path}")
+    return 0
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from emgkit.acquisition.recorder import recover
+
+    path = recover(args.journal, args.out)
+    print(f"recovered session (BDF+): {path}")
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from emgkit.acquisition.ports import list_devices
+
+    found = list_devices(probe=not args.no_probe)
+    if not found:
+        print("no serial ports found (is the dongle/board plugged in? on Linux: dialout group)")
+        return 0
+    print(f"{'port':<20} {'device':<14} {'description':<28} detail")
+    for d in found:
+        vidpid = f" [{d.vid:04x}:{d.pid:04x}]" if d.vid is not None and d.pid is not None else ""
+        print(f"{d.port:<20} {d.kind:<14} {(d.description + vidpid)[:28]:<28} {d.detail}")
+    return 0

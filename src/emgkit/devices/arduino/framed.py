@@ -1,0 +1,870 @@
+"""Host side of the emgkit serial protocol v1 (MyoWare/Arduino firmware): framing and decoding.
+
+The wire format is specified in ``firmware_interface/PROTOCOL.md``; the firmware side lives in
+``firmware_interface/common/emgkit_frame.[ch]`` and ``firmware_interface/arduino/emgkit_stream``.
+In short, every frame on the wire is::
+
+    COBS(payload || CRC-16/CCITT-FALSE(payload) as 2 bytes, most significant first) || 0x00
+
+and every payload starts with a type byte and the protocol version (1). DATA payloads carry a
+uint32 sample counter (``seq``, the index of the frame's first sample on the device's sample
+clock), the uint32 ``micros()`` time of that first sample, the channel count, the number of
+samples ``k`` and ``k x n_channels`` uint16 ADC counts (sample-major, little-endian).
+
+This module is pure: :class:`FramedParser` turns bytes into arrays (a
+:class:`~emgkit.devices.base.StreamParser`), the ``encode_*`` functions turn messages into
+bytes, and :class:`CommandClient` runs the command exchange over any object with
+``write(bytes)`` and ``read(n)`` (a pyserial port, a pty, or a fake in tests).
+"""
+
+from __future__ import annotations
+
+import binascii
+import math
+import struct
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from emgkit.devices.base import ParseResult
+from emgkit.errors import ConfigError, DeviceError, FormatError
+
+__all__ = [
+    "DATA_HEADER_SIZE",
+    "MAX_PAYLOAD",
+    "PROTOCOL_VERSION",
+    "Ack",
+    "ChannelConfig",
+    "ChannelKindCode",
+    "Command",
+    "CommandClient",
+    "DataFrame",
+    "ErrorCode",
+    "FramedParser",
+    "Info",
+    "Message",
+    "MsgType",
+    "Nak",
+    "Reply",
+    "Status",
+    "StatusCode",
+    "StreamConfig",
+    "cobs_decode",
+    "cobs_encode",
+    "crc16",
+    "data_frame_size",
+    "decode_payload",
+    "default_samples_per_frame",
+    "encode_ack",
+    "encode_command",
+    "encode_configure",
+    "encode_data_frame",
+    "encode_info",
+    "encode_nak",
+    "encode_status",
+    "frame_payload",
+    "link_budget",
+    "unframe",
+]
+
+#: Protocol version carried in byte 1 of every payload.
+PROTOCOL_VERSION = 1
+#: Largest payload (type byte to last sample, CRC excluded) a v1 receiver must accept.
+MAX_PAYLOAD = 1024
+#: DATA header: type, version, seq (u32), t_us (u32), n_channels (u8), n_samples (u8).
+DATA_HEADER_SIZE = 12
+#: Largest encoded frame body (without the 0x00 delimiter) for ``MAX_PAYLOAD``.
+MAX_ENCODED = MAX_PAYLOAD + 2 + (MAX_PAYLOAD + 2 + 253) // 254
+#: Frame rate the default samples-per-frame aims to stay under (frames per second).
+TARGET_FRAME_RATE = 500.0
+
+_U32 = 1 << 32
+_HALF = 1 << 31
+# INFO head: type, version, tag, fw major/minor/patch, adc_bits, vref_mv, max_channels,
+# max_frame_values, max_rate_hz, streaming (then board name and config)
+_INFO_HEAD = struct.Struct("<BBBBBBBHBHIB")
+
+
+class MsgType(IntEnum):
+    """Payload type byte. 0x01-0x3F device data, 0x40-0x7F commands, 0x80-0xBF replies."""
+
+    DATA = 0x01
+    IDENTIFY = 0x40
+    CONFIGURE = 0x41
+    START = 0x42
+    STOP = 0x43
+    PING = 0x44
+    INFO = 0x80
+    ACK = 0x81
+    NAK = 0x82
+    STATUS = 0x83
+
+
+class ChannelKindCode(IntEnum):
+    """Which MyoWare 2.0 output an analog pin is wired to (CONFIGURE / INFO)."""
+
+    RAW = 0
+    ENV = 1
+    RECT = 2
+    REF = 3
+
+
+class ErrorCode(IntEnum):
+    """NAK error codes."""
+
+    BAD_LENGTH = 1  #: payload too short or too long for its type
+    UNKNOWN_TYPE = 2  #: type byte not a known command
+    BAD_VERSION = 3  #: protocol version not spoken by the device
+    BAD_RATE = 4  #: rate 0 or above the board's limit for that many channels
+    BAD_CHANNELS = 5  #: channel count 0 or above max_channels
+    BAD_PIN = 6  #: analog pin index not available on the board
+    BAD_KIND = 7  #: channel kind not in ChannelKindCode
+    BAD_FRAME_SIZE = 8  #: samples_per_frame x channels does not fit the frame buffer
+    BUSY = 9  #: CONFIGURE or START while streaming
+    BAD_FRAME = 10  #: a command frame failed its CRC or COBS (tag unknown: 0)
+
+
+class StatusCode(IntEnum):
+    """STATUS codes (device -> host, unsolicited)."""
+
+    BOOT = 1  #: the device (re)started; value = 0
+    OVERRUN = 2  #: the ISR ring buffer overflowed; value = total samples dropped since START
+    TX_STALL = 3  #: the host did not drain the serial link; value = samples dropped
+
+
+# --------------------------------------------------------------------------- CRC and COBS
+def crc16(data: bytes | bytearray | memoryview, crc: int = 0xFFFF) -> int:
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final XOR).
+
+    ``crc16(b"123456789") == 0x29B1``. Appending the CRC most significant byte first makes the
+    CRC of the whole frame 0, which is how receivers check it.
+    """
+    return binascii.crc_hqx(data, crc)
+
+
+def cobs_encode(data: bytes | bytearray | memoryview) -> bytes:
+    """Consistent Overhead Byte Stuffing (Cheshire & Baker 1999); output has no 0x00 byte.
+
+    A run of 254 non-zero bytes that ends the input is *not* followed by an empty ``0x01``
+    block, so ``len(out) == len(data) + max(1, ceil(len(data) / 254))`` at most.
+    """
+    out = bytearray()
+    chunks = bytes(data).split(b"\x00")
+    last = len(chunks) - 1
+    for i, chunk in enumerate(chunks):
+        pos, n = 0, len(chunk)
+        while n - pos > 254 or (n - pos == 254 and i != last):
+            out.append(0xFF)
+            out += chunk[pos : pos + 254]
+            pos += 254
+        rest = n - pos
+        if i == last and rest == 254:
+            out.append(0xFF)
+            out += chunk[pos:]
+        elif i == last and rest == 0 and pos > 0:
+            pass
+        else:
+            out.append(rest + 1)
+            out += chunk[pos:]
+    return bytes(out)
+
+
+def cobs_decode(data: bytes | bytearray | memoryview) -> bytes:
+    """Inverse of :func:`cobs_encode` for one frame body (without the 0x00 delimiter).
+
+    Raises
+    ------
+    FormatError
+        On a 0x00 byte inside the body or a block that runs past its end.
+    """
+    buf = bytes(data)
+    n = len(buf)
+    out = bytearray()
+    i = 0
+    while i < n:
+        code = buf[i]
+        if code == 0:
+            raise FormatError(f"COBS: 0x00 inside a frame body at byte {i}")
+        j = i + code
+        if j > n:
+            raise FormatError(f"COBS: block at byte {i} needs {code - 1} bytes, {n - i - 1} left")
+        out += buf[i + 1 : j]
+        if code != 0xFF and j < n:
+            out.append(0)
+        i = j
+    return bytes(out)
+
+
+def frame_payload(payload: bytes | bytearray) -> bytes:
+    """Wrap a payload into a wire frame: COBS(payload || CRC big-endian) || 0x00."""
+    if len(payload) > MAX_PAYLOAD:
+        raise ConfigError(f"payload of {len(payload)} bytes exceeds the v1 limit {MAX_PAYLOAD}")
+    body = bytes(payload) + crc16(payload).to_bytes(2, "big")
+    return cobs_encode(body) + b"\x00"
+
+
+def unframe(body: bytes | bytearray | memoryview) -> bytes:
+    """Check and strip one frame body (without its 0x00); returns the payload.
+
+    Raises
+    ------
+    FormatError
+        On a COBS error, a body shorter than type + version + CRC, or a CRC mismatch.
+    """
+    dec = cobs_decode(body)
+    if len(dec) < 4:
+        raise FormatError(f"frame of {len(dec)} bytes is shorter than type+version+CRC (4)")
+    if crc16(dec) != 0:
+        raise FormatError(
+            f"CRC mismatch: frame says {int.from_bytes(dec[-2:], 'big'):#06x}, "
+            f"payload gives {crc16(dec[:-2]):#06x}"
+        )
+    return dec[:-2]
+
+
+# --------------------------------------------------------------------------- messages
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    """One acquired channel: analog pin index (0 = A0), MyoWare output kind, gain pot in ohms."""
+
+    pin: int
+    kind: ChannelKindCode = ChannelKindCode.RAW
+    pot_ohm: int = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class StreamConfig:
+    """Acquisition settings (CONFIGURE body, echoed in INFO).
+
+    ``samples_per_frame == 0`` in a CONFIGURE asks the device for its default
+    (:func:`default_samples_per_frame`); INFO always reports the value in use.
+    """
+
+    rate_hz: int
+    channels: tuple[ChannelConfig, ...]
+    samples_per_frame: int = 0
+
+    @property
+    def n_channels(self) -> int:
+        """Number of channels."""
+        return len(self.channels)
+
+
+@dataclass(frozen=True, slots=True)
+class DataFrame:
+    """A decoded DATA payload. ``counts`` has shape (k, n_channels), dtype uint16."""
+
+    seq: int
+    t_us: int
+    counts: npt.NDArray[np.uint16]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A host -> device command. ``config`` is set for CONFIGURE only."""
+
+    type: MsgType
+    tag: int = 0
+    config: StreamConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Info:
+    """INFO reply to IDENTIFY.
+
+    ``max_frame_values`` is the largest ``samples_per_frame x n_channels`` the device's frame
+    buffer holds; ``max_rate_hz`` the largest *aggregate* conversion rate (``rate_hz x
+    n_channels``) it accepts; ``streaming`` whether START is in effect.
+    """
+
+    tag: int
+    protocol_version: int
+    fw_version: tuple[int, int, int]
+    adc_bits: int
+    vref_mv: int
+    max_channels: int
+    max_frame_values: int
+    max_rate_hz: int
+    board: str
+    config: StreamConfig
+    streaming: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """ACK: ``command`` (a MsgType value) with ``tag`` succeeded."""
+
+    tag: int
+    command: int
+
+
+@dataclass(frozen=True, slots=True)
+class Nak:
+    """NAK: ``command`` with ``tag`` was refused with ``error`` (an ErrorCode value)."""
+
+    tag: int
+    command: int
+    error: int
+
+    def describe(self) -> str:
+        """Human-readable error."""
+        try:
+            name = ErrorCode(self.error).name
+        except ValueError:
+            name = f"error {self.error}"
+        try:
+            cmd = MsgType(self.command).name
+        except ValueError:
+            cmd = f"type {self.command:#04x}"
+        return f"{cmd} refused: {name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Unsolicited STATUS: ``code`` (StatusCode), device sample clock ``seq``, ``value``."""
+
+    code: int
+    seq: int
+    value: int
+
+
+Reply = Info | Ack | Nak | Status
+Message = DataFrame | Command | Info | Ack | Nak | Status
+
+
+def default_samples_per_frame(rate_hz: float, n_channels: int) -> int:
+    """Samples per DATA frame the firmware uses when CONFIGURE asks for 0.
+
+    ``ceil(rate_hz / 500)`` so that at most 500 frames/s cross the link (1 at <= 500 Hz, 2 at
+    1 kHz, 8 at 4 kHz), capped so that the payload fits :data:`MAX_PAYLOAD` and 255.
+    """
+    if rate_hz <= 0 or n_channels <= 0:
+        raise ConfigError(f"rate_hz ({rate_hz}) and n_channels ({n_channels}) must be positive")
+    k = max(1, math.ceil(rate_hz / TARGET_FRAME_RATE))
+    cap = min(255, (MAX_PAYLOAD - DATA_HEADER_SIZE) // (2 * n_channels))
+    return max(1, min(k, cap))
+
+
+def data_frame_size(n_channels: int, samples_per_frame: int) -> int:
+    """Worst-case bytes on the wire for one DATA frame (COBS overhead and 0x00 included)."""
+    body = DATA_HEADER_SIZE + 2 * n_channels * samples_per_frame + 2
+    return body + max(1, math.ceil(body / 254)) + 1
+
+
+def link_budget(
+    n_channels: int, rate_hz: float, samples_per_frame: int, bytes_per_s: float
+) -> dict[str, float]:
+    """Wire load of a stream on a link carrying ``bytes_per_s`` (8N1 UART: baud / 10).
+
+    Returns ``frames_per_s``, ``bytes_per_s`` needed, ``utilisation`` (needed / available).
+    """
+    fps = rate_hz / samples_per_frame
+    need = fps * data_frame_size(n_channels, samples_per_frame)
+    return {"frames_per_s": fps, "bytes_per_s": need, "utilisation": need / bytes_per_s}
+
+
+def _config_body(cfg: StreamConfig) -> bytes:
+    n = cfg.n_channels
+    if not 0 <= cfg.samples_per_frame <= 255 or not 1 <= n <= 255:
+        raise ConfigError(
+            f"samples_per_frame must be 0-255 and channel count 1-255, got "
+            f"{cfg.samples_per_frame} and {n}"
+        )
+    if not 0 < cfg.rate_hz < _U32:
+        raise ConfigError(f"rate_hz must be a positive 32-bit integer, got {cfg.rate_hz}")
+    out = bytearray(struct.pack("<IBB", cfg.rate_hz, n, cfg.samples_per_frame))
+    for ch in cfg.channels:
+        out += struct.pack("<BBI", ch.pin, int(ch.kind), ch.pot_ohm)
+    return bytes(out)
+
+
+def _parse_config(buf: bytes, off: int) -> tuple[StreamConfig, int]:
+    rate, n, k = struct.unpack_from("<IBB", buf, off)
+    off += 6
+    chans = []
+    for _ in range(n):
+        pin, kind, pot = struct.unpack_from("<BBI", buf, off)
+        chans.append(ChannelConfig(pin, ChannelKindCode(kind), pot))
+        off += 6
+    return StreamConfig(rate, tuple(chans), k), off
+
+
+def encode_data_frame(seq: int, t_us: int, counts: npt.ArrayLike) -> bytes:
+    """One DATA frame on the wire. ``counts`` is (k, n_channels) ADC counts (0-65535)."""
+    arr = np.asarray(counts)
+    if arr.ndim != 2 or not (1 <= arr.shape[0] <= 255 and 1 <= arr.shape[1] <= 255):
+        raise ConfigError(f"counts must be (k, n_channels) with 1..255 each, got {arr.shape}")
+    if arr.size and (arr.min() < 0 or arr.max() > 0xFFFF):
+        raise ConfigError("ADC counts must lie in 0..65535")
+    k, n = arr.shape
+    head = struct.pack("<BBIIBB", MsgType.DATA, PROTOCOL_VERSION, seq % _U32, t_us % _U32, n, k)
+    return frame_payload(head + arr.astype("<u2").tobytes())
+
+
+def encode_command(msg_type: MsgType | int, tag: int = 0, body: bytes = b"") -> bytes:
+    """A command frame: IDENTIFY, START, STOP, PING take no body (see :func:`encode_configure`)."""
+    return frame_payload(bytes([int(msg_type), PROTOCOL_VERSION, tag & 0xFF]) + body)
+
+
+def encode_configure(config: StreamConfig, tag: int = 0) -> bytes:
+    """A CONFIGURE frame."""
+    return encode_command(MsgType.CONFIGURE, tag, _config_body(config))
+
+
+def encode_info(info: Info) -> bytes:
+    """An INFO frame (device side; used by the device model and tests)."""
+    name = info.board.encode("ascii")[:32]
+    head = _INFO_HEAD.pack(
+        MsgType.INFO,
+        PROTOCOL_VERSION,
+        info.tag & 0xFF,
+        *info.fw_version,
+        info.adc_bits,
+        info.vref_mv,
+        info.max_channels,
+        info.max_frame_values,
+        info.max_rate_hz,
+        1 if info.streaming else 0,
+    )
+    return frame_payload(head + bytes([len(name)]) + name + _config_body(info.config))
+
+
+def encode_ack(tag: int, command: int) -> bytes:
+    """An ACK frame."""
+    return frame_payload(bytes([MsgType.ACK, PROTOCOL_VERSION, tag & 0xFF, command & 0xFF]))
+
+
+def encode_nak(tag: int, command: int, error: int) -> bytes:
+    """A NAK frame."""
+    return frame_payload(
+        bytes([MsgType.NAK, PROTOCOL_VERSION, tag & 0xFF, command & 0xFF, error & 0xFF])
+    )
+
+
+def encode_status(code: int, seq: int, value: int) -> bytes:
+    """A STATUS frame."""
+    return frame_payload(
+        struct.pack("<BBBII", MsgType.STATUS, PROTOCOL_VERSION, code, seq % _U32, value % _U32)
+    )
+
+
+def decode_payload(payload: bytes) -> Message:
+    """Decode one checked payload (from :func:`unframe`) into a message object.
+
+    Raises
+    ------
+    FormatError
+        Unknown version or type, or a length that does not match the type.
+    """
+    if len(payload) < 2:
+        raise FormatError(f"payload of {len(payload)} bytes has no type/version header")
+    t, ver = payload[0], payload[1]
+    if ver != PROTOCOL_VERSION:
+        raise FormatError(
+            f"protocol version {ver} (type {t:#04x}); this host speaks {PROTOCOL_VERSION}: "
+            "update emgkit or flash the matching firmware"
+        )
+    try:
+        mt = MsgType(t)
+    except ValueError:
+        raise FormatError(f"unknown frame type {t:#04x}") from None
+    try:
+        if mt is MsgType.DATA:
+            _, _, seq, t_us, n, k = struct.unpack_from("<BBIIBB", payload)
+            if len(payload) != DATA_HEADER_SIZE + 2 * n * k or n == 0 or k == 0:
+                raise FormatError(
+                    f"DATA frame of {len(payload)} bytes does not hold {k} x {n} samples"
+                )
+            counts = np.frombuffer(payload, "<u2", offset=DATA_HEADER_SIZE).reshape(k, n)
+            return DataFrame(seq, t_us, counts.astype(np.uint16))
+        if mt in (MsgType.IDENTIFY, MsgType.START, MsgType.STOP, MsgType.PING):
+            if len(payload) != 3:
+                raise FormatError(f"{mt.name} payload must be 3 bytes, got {len(payload)}")
+            return Command(mt, payload[2])
+        if mt is MsgType.CONFIGURE:
+            cfg, end = _parse_config(payload, 3)
+            if end != len(payload):
+                raise FormatError(f"CONFIGURE payload of {len(payload)} bytes, expected {end}")
+            return Command(mt, payload[2], cfg)
+        if mt is MsgType.INFO:
+            (_, _, tag, fa, fb, fc, bits, vref, maxch, maxvals, maxrate, streaming) = (
+                _INFO_HEAD.unpack_from(payload)
+            )
+            off = _INFO_HEAD.size
+            ln = payload[off]
+            board = payload[off + 1 : off + 1 + ln].decode("ascii", "replace")
+            cfg, _end = _parse_config(payload, off + 1 + ln)  # trailing bytes: later v1 fields
+            return Info(
+                tag,
+                ver,
+                (fa, fb, fc),
+                bits,
+                vref,
+                maxch,
+                maxvals,
+                maxrate,
+                board,
+                cfg,
+                bool(streaming),
+            )
+        if mt is MsgType.ACK:
+            return Ack(payload[2], payload[3])
+        if mt is MsgType.NAK:
+            return Nak(payload[2], payload[3], payload[4])
+        _, _, code, seq, value = struct.unpack_from("<BBBII", payload)
+        return Status(code, seq, value)
+    except (struct.error, IndexError, ValueError) as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"malformed {mt.name} payload of {len(payload)} bytes: {exc}") from None
+
+
+# --------------------------------------------------------------------------- stream parser
+Converter = Callable[[npt.NDArray[np.uint16]], npt.NDArray[np.float64]]
+
+
+class FramedParser:
+    """Decode the DATA stream of the emgkit firmware (a :class:`StreamParser`).
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels per sample the device was configured for; DATA frames with another count
+        are dropped (their bytes are counted bad and their samples show up as a gap).
+    fs : float
+        Configured sampling rate in Hz (used for per-row timestamps).
+    converter : callable, optional
+        Maps an (n, n_channels) uint16 array of ADC counts to float64 microvolts, e.g. a
+        :class:`emgkit.devices.arduino.myoware.MyoWareConverter`. None passes counts as floats.
+    first_sequence : int, optional
+        Device sample counter of the first sample expected (0 right after START). When given,
+        sample index 0 is that sample and loss at the very start is reported as a gap; when
+        None, index 0 is the first sample decoded.
+    on_reply : callable, optional
+        Called with each INFO/ACK/NAK/STATUS as it is decoded (they are also appended to
+        :attr:`replies`).
+
+    Notes
+    -----
+    Frames are split at 0x00; a body that fails COBS, CRC, version, type or length checks is
+    dropped and its bytes (plus its delimiter) counted in ``n_bad_bytes``. The next frame
+    decodes normally: resynchronisation is immediate at the next 0x00. Sequence numbers count
+    samples, so a jump of ``d`` means exactly ``d`` samples are missing: it becomes a gap,
+    never filler rows. A frame whose sequence number goes backwards (a duplicate or stale
+    frame) is dropped; call :meth:`reset` after each START so a restarted device clock is not
+    mistaken for one.
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        fs: float,
+        converter: Converter | None = None,
+        *,
+        first_sequence: int | None = None,
+        on_reply: Callable[[Reply], None] | None = None,
+    ) -> None:
+        if not 1 <= int(n_channels) <= 255:
+            raise ConfigError(f"n_channels must be 1..255, got {n_channels}")
+        if not (math.isfinite(fs) and fs > 0):
+            raise ConfigError(f"fs must be a positive number of Hz, got {fs}")
+        self._n = int(n_channels)
+        self._fs = float(fs)
+        self.converter = converter
+        self.on_reply = on_reply
+        self._first_sequence = first_sequence
+        #: INFO/ACK/NAK/STATUS replies decoded so far, oldest first (consumers may pop).
+        self.replies: list[Reply] = []
+        self.reset()
+
+    @property
+    def n_channels(self) -> int:
+        """Number of EMG channels per row."""
+        return self._n
+
+    @property
+    def fs(self) -> float:
+        """Nominal sampling rate in Hz."""
+        return self._fs
+
+    def reset(self, first_sequence: int | None = None) -> None:
+        """Forget partial frames and sequence state (after a reconnect or before START).
+
+        ``first_sequence`` overrides the constructor's value for the new stream.
+        """
+        if first_sequence is not None:
+            self._first_sequence = first_sequence
+        self._pending = b""
+        self._discard = False
+        self._next_seq: int | None = None
+        self._next_index = 0
+        self._t_last: int | None = None
+        self._t_wrap = 0
+        #: Totals since construction/reset.
+        self.n_frames = 0
+        self.n_bad_frames = 0
+        self.n_samples = 0
+        self.n_lost = 0
+        self.n_stale = 0
+        self.n_unknown = 0
+
+    def take_replies(self) -> list[Reply]:
+        """Return and clear :attr:`replies`."""
+        out, self.replies = self.replies, []
+        return out
+
+    def feed(self, data: bytes | bytearray | memoryview) -> ParseResult:
+        """Decode ``data`` appended to whatever earlier calls left over."""
+        buf = self._pending + bytes(data)
+        parts = buf.split(b"\x00")
+        tail = parts.pop()
+        bad = 0
+        discard = self._discard
+        if len(tail) > MAX_ENCODED:
+            bad += len(tail)
+            tail = b""
+            self._discard = True
+        else:
+            self._discard = discard and not parts
+        self._pending = tail
+
+        n = self._n
+        crc = binascii.crc_hqx
+        unpack = struct.unpack_from
+        seqs: list[int] = []
+        tstamps: list[int] = []
+        ks: list[int] = []
+        blobs: list[bytes] = []
+        wire: list[int] = []
+        for pi, part in enumerate(parts):
+            if discard and pi == 0:
+                bad += len(part) + 1  # tail of an over-long frame
+                continue
+            if not part:
+                continue
+            # inline COBS decode (hot path)
+            ln = len(part)
+            if ln > MAX_ENCODED:
+                bad += ln + 1
+                self.n_bad_frames += 1
+                continue
+            out = bytearray()
+            i = 0
+            ok = True
+            while i < ln:
+                code = part[i]
+                j = i + code
+                if j > ln:
+                    ok = False
+                    break
+                out += part[i + 1 : j]
+                if code != 0xFF and j < ln:
+                    out.append(0)
+                i = j
+            if not ok or len(out) < 4 or crc(out, 0xFFFF) != 0 or out[1] != PROTOCOL_VERSION:
+                bad += ln + 1
+                self.n_bad_frames += 1
+                continue
+            if out[0] == MsgType.DATA:
+                if len(out) < DATA_HEADER_SIZE + 2:
+                    bad += ln + 1
+                    self.n_bad_frames += 1
+                    continue
+                seq, t_us, fn, k = unpack("<IIBB", out, 2)
+                if fn != n or k == 0 or len(out) != DATA_HEADER_SIZE + 2 * n * k + 2:
+                    bad += ln + 1
+                    self.n_bad_frames += 1
+                    continue
+                seqs.append(seq)
+                tstamps.append(t_us)
+                ks.append(k)
+                blobs.append(bytes(out[DATA_HEADER_SIZE:-2]))
+                wire.append(ln + 1)
+            else:
+                try:
+                    msg = decode_payload(bytes(out[:-2]))
+                except FormatError:
+                    self.n_unknown += 1
+                    continue
+                if isinstance(msg, (Info, Ack, Nak, Status)):
+                    self.replies.append(msg)
+                    if self.on_reply is not None:
+                        self.on_reply(msg)
+                else:  # a command echoed back (loopback): not for us
+                    self.n_unknown += 1
+        return self._assemble(seqs, tstamps, ks, blobs, wire, bad)
+
+    def _assemble(
+        self,
+        seqs: Sequence[int],
+        tstamps: Sequence[int],
+        ks: Sequence[int],
+        blobs: Sequence[bytes],
+        wire: Sequence[int],
+        bad: int,
+    ) -> ParseResult:
+        n = self._n
+        keep_blobs: list[bytes] = []
+        starts: list[int] = []
+        kept_k: list[int] = []
+        t0s: list[float] = []
+        gaps: list[tuple[int, int]] = []
+        lost = 0
+        period = 1e6 / self._fs
+        for seq, t_us, k, blob, nbytes in zip(seqs, tstamps, ks, blobs, wire, strict=True):
+            if self._next_seq is None:
+                if self._first_sequence is not None:
+                    self._next_seq = self._first_sequence % _U32
+                else:
+                    self._next_seq = seq
+            d = (seq - self._next_seq) % _U32
+            if d >= _HALF:  # backwards: duplicate or stale frame
+                self.n_stale += 1
+                self.n_bad_frames += 1
+                bad += nbytes
+                continue
+            if d:
+                gaps.append((self._next_index, d))
+                lost += d
+                self._next_index += d
+            # unwrap micros() (wraps every 71.6 minutes)
+            if self._t_last is not None and t_us < self._t_last and self._t_last - t_us > _HALF:
+                self._t_wrap += _U32
+            self._t_last = t_us
+            starts.append(self._next_index)
+            kept_k.append(k)
+            t0s.append(float(t_us + self._t_wrap))
+            keep_blobs.append(blob)
+            self._next_index += k
+            self._next_seq = (seq + k) % _U32
+        self.n_frames += len(keep_blobs)
+        self.n_lost += lost
+        if not keep_blobs:
+            res = ParseResult.empty(n)
+            res.n_lost, res.gaps, res.n_bad_bytes = lost, gaps, bad
+            res.aux["timestamp_us"] = np.empty(0)
+            return res
+        counts = np.frombuffer(b"".join(keep_blobs), "<u2").reshape(-1, n)
+        total = counts.shape[0]
+        self.n_samples += total
+        karr = np.asarray(kept_k, dtype=np.int64)
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(karr) - karr, karr)
+        index = np.repeat(np.asarray(starts, dtype=np.int64), karr) + offsets
+        ts = np.repeat(np.asarray(t0s), karr) + offsets * period
+        if self.converter is None:
+            samples = counts.astype(np.float64)
+        else:
+            samples = np.asarray(self.converter(counts), dtype=np.float64)
+        return ParseResult(samples, index, lost, gaps, bad, {"timestamp_us": ts})
+
+
+# --------------------------------------------------------------------------- command layer
+class PortLike(Protocol):
+    """What :class:`CommandClient` needs from a port: blocking-with-timeout read, and write."""
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def read(self, size: int = 1, /) -> bytes: ...
+
+
+class CommandClient:
+    """Run IDENTIFY / CONFIGURE / START / STOP / PING over a port-like object.
+
+    Parameters
+    ----------
+    port : object with ``write(bytes)`` and ``read(n) -> bytes``
+        ``read`` should return what is available (possibly ``b""``) within the port's own
+        timeout, as pyserial does with ``timeout`` set.
+    parser : FramedParser
+        Receives every byte read; DATA rows decoded while waiting are kept in
+        :attr:`pending` (a list of ParseResult) so no sample is lost during a command.
+    timeout : float
+        Seconds to wait for each reply.
+    clock : callable
+        Monotonic clock (injectable for tests).
+
+    Raises
+    ------
+    DeviceError
+        From every method when no reply arrives in time or the device NAKs.
+    """
+
+    def __init__(
+        self,
+        port: PortLike,
+        parser: FramedParser,
+        timeout: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.port = port
+        self.parser = parser
+        self.timeout = float(timeout)
+        self.clock = clock
+        self.pending: list[ParseResult] = []
+        self._tag = 0
+
+    def _next_tag(self) -> int:
+        self._tag = (self._tag % 255) + 1
+        return self._tag
+
+    def _exchange(self, msg_type: MsgType, body: bytes = b"") -> Reply:
+        tag = self._next_tag()
+        self.port.write(encode_command(msg_type, tag, body))
+        deadline = self.clock() + self.timeout
+        while True:
+            for i, rep in enumerate(self.parser.replies):
+                if isinstance(rep, Status):
+                    continue
+                if rep.tag != tag and not (isinstance(rep, Nak) and rep.tag == 0):
+                    continue
+                del self.parser.replies[i]
+                if isinstance(rep, Nak):
+                    raise DeviceError(
+                        f"device {rep.describe()} (tag {tag}); check the requested settings "
+                        "against IDENTIFY's limits"
+                    )
+                return rep
+            if self.clock() >= deadline:
+                raise DeviceError(
+                    f"no reply to {msg_type.name} within {self.timeout:g} s; check the port, the "
+                    "baud rate and that the emgkit_stream firmware (protocol v1) is flashed"
+                )
+            chunk = self.port.read(256)
+            if chunk:
+                res = self.parser.feed(chunk)
+                if res.samples.shape[0] or res.n_lost:
+                    self.pending.append(res)
+
+    def identify(self) -> Info:
+        """Send IDENTIFY and return the device's INFO."""
+        rep = self._exchange(MsgType.IDENTIFY)
+        if not isinstance(rep, Info):
+            raise DeviceError(f"IDENTIFY answered with {type(rep).__name__}, expected INFO")
+        return rep
+
+    def _expect_ack(self, msg_type: MsgType, body: bytes = b"") -> None:
+        rep = self._exchange(msg_type, body)
+        if not isinstance(rep, Ack) or rep.command != msg_type:
+            raise DeviceError(f"{msg_type.name} answered with {rep!r}, expected ACK")
+
+    def configure(self, config: StreamConfig) -> None:
+        """Send CONFIGURE; the parser's channel count must match afterwards."""
+        self._expect_ack(MsgType.CONFIGURE, _config_body(config))
+
+    def start(self) -> None:
+        """Reset the parser to expect sample 0, then send START."""
+        self.parser.reset(first_sequence=0)
+        self._expect_ack(MsgType.START)
+
+    def stop(self) -> None:
+        """Send STOP (DATA frames already in flight are still decoded into :attr:`pending`)."""
+        self._expect_ack(MsgType.STOP)
+
+    def ping(self) -> None:
+        """Send PING and wait for its ACK."""
+        self._expect_ack(MsgType.PING)

@@ -1,0 +1,239 @@
+"""The numba hot loop of the Cyton parser: framing, resynchronisation, 24-bit decoding.
+
+One call scans a byte buffer and returns the packets it accepts, already decoded to integer
+counts, with their counters unwrapped onto an absolute packet clock. All state that must
+survive between calls lives in a small ``int64`` array owned by the caller, so the kernel is a
+pure function of (bytes, state) and chunked feeding equals one feed.
+
+Acceptance rules (see :mod:`emgkit.devices.cyton.parser` for the why):
+
+* every packet: header 0xA0, stop byte 0xC0-0xC6, and the byte right after it is 0xA0 (the
+  next header).
+* strict mode (the default of the parser), and always while resynchronising after garbage or
+  when the counter did not advance by one: the next packet's counter byte must be this
+  counter + 1 (mod 256). A header found inside data or garbage therefore needs three
+  coincidences; a corrupt counter is never used to place a packet at a wrong index; and a
+  "hybrid" frame left by a byte deletion that spans a packet boundary (head of packet k,
+  tail of packet k+1, perfectly framed) is rejected because the packet after it is k+2.
+  The price: the packet just before a dropped packet cannot be confirmed and is lost too.
+* a repeated counter in an aligned stream (a duplicate) is dropped.
+* when a decision needs bytes that have not arrived yet the kernel stops and waits, unless
+  ``final`` is set (end of stream): then the last packet is accepted unconfirmed only if it
+  follows a confirmed packet in step (aligned, counter + 1); a candidate found by scanning
+  after garbage is never accepted unconfirmed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from emgkit.signal._numba import jit
+
+__all__ = [
+    "AUXF_SIZE",
+    "AUX_ACCEL",
+    "AUX_ANALOG",
+    "AUX_STOP",
+    "AUX_TIME",
+    "ST_HAVE_LAST",
+    "ST_LAST_ABS",
+    "ST_LOCKED",
+    "ST_SIZE",
+    "scan_packets",
+]
+
+PACKET_LEN = 33
+HEADER = 0xA0
+STOP_MIN = 0xC0
+STOP_MAX = 0xC6
+
+#: Indices into the state array.
+ST_LOCKED = 0  # 1 when the next packet is expected right at the buffer start
+ST_HAVE_LAST = 1  # 1 once a packet has been accepted (ST_LAST_ABS is meaningful)
+ST_LAST_ABS = 2  # absolute packet number of the last accepted packet
+ST_SIZE = 3
+
+#: Columns of the decoded aux array.
+AUX_ACCEL = 0  # 3 columns, g
+AUX_ANALOG = 3  # 3 columns, 16-bit words of 0xC1 packets
+AUX_TIME = 6  # board clock, ms
+AUX_STOP = 7  # stop byte
+AUXF_SIZE = 8
+
+ACCEL_G_PER_COUNT = 0.002 / 16
+
+
+@jit
+def _s16(w: int) -> float:
+    """Two's complement of a 16-bit word."""
+    return float(w - 65536) if w >= 32768 else float(w)
+
+
+@jit
+def scan_packets(
+    buf: npt.NDArray[np.uint8],
+    state: npt.NDArray[np.int64],
+    final: bool,
+    strict: bool,
+    counts: npt.NDArray[np.int32],
+    abs_pkt: npt.NDArray[np.int64],
+    auxf: npt.NDArray[np.float64],
+    raw: npt.NDArray[np.uint8],
+) -> tuple[int, int, int]:
+    """Find, check and decode the Cyton packets in ``buf``.
+
+    Parameters
+    ----------
+    buf : ndarray of uint8
+        Bytes left over from earlier calls followed by the new bytes.
+    state : ndarray of int64, shape (ST_SIZE,)
+        Parser state, updated in place.
+    final : bool
+        True at end of stream: decide on the bytes available instead of waiting for more.
+    strict : bool
+        Require every packet to be confirmed by the next packet's counter (this + 1). False
+        relaxes that to "header, stop byte and next header" for an aligned packet whose
+        counter advanced by one.
+
+    Output arrays, filled in their first ``m`` rows; each must hold at least
+    ``len(buf) // 33 + 1`` rows (the caller reuses them between calls, so no array is
+    allocated or boxed per call):
+
+    counts : ndarray of int32, shape (cap, 8)
+        Sign-extended 24-bit channel values.
+    abs_pkt : ndarray of int64, shape (m,)
+        Absolute packet number of each packet (counter unwrapped; first packet = its counter).
+    auxf : ndarray of float64, shape (m, AUXF_SIZE)
+        Decoded aux per packet: accel X, Y, Z in g (NaN when the packet carries none),
+        the three 16-bit aux words of 0xC1 packets (NaN otherwise), the board clock in ms
+        (0xC3-0xC6, NaN otherwise), and the stop byte.
+    raw : ndarray of uint8, shape (m, 6)
+        The 6 aux bytes (packet bytes 27-32, 1-based) as sent.
+
+    Returns
+    -------
+    m : int
+        Packets accepted.
+    consumed : int
+        Bytes of ``buf`` fully processed; the caller keeps ``buf[consumed:]``.
+    n_bad : int
+        Bytes discarded (garbage, broken or rejected frames).
+    """
+    n = buf.shape[0]
+    m = 0
+    pos = 0
+    bad = 0
+    locked = state[ST_LOCKED] != 0
+    have_last = state[ST_HAVE_LAST] != 0
+    last_abs = state[ST_LAST_ABS]
+    while pos < n:
+        if not locked:
+            # scan for a header byte
+            p = pos
+            while p < n and buf[p] != HEADER:
+                p += 1
+            bad += p - pos
+            pos = p
+            if pos >= n:
+                break
+        avail = n - pos
+        if avail < PACKET_LEN:
+            if final:
+                bad += avail
+                pos = n
+            break
+        if buf[pos] != HEADER or buf[pos + 32] < STOP_MIN or buf[pos + 32] > STOP_MAX:
+            locked = False
+            bad += 1
+            pos += 1
+            continue
+        counter = np.int64(buf[pos + 1])
+        d = 1
+        if have_last:
+            d = int((counter - last_abs) % 256)
+        # at end of stream only a packet that follows a confirmed one in step (aligned, counter
+        # + 1) may go unconfirmed; a candidate found by scanning never does
+        unconfirmed_ok = final and locked and d == 1
+        # look-ahead: the next header right after this packet
+        if avail >= PACKET_LEN + 1:
+            if buf[pos + PACKET_LEN] != HEADER:
+                locked = False
+                bad += 1
+                pos += 1
+                continue
+        elif not final:
+            break
+        elif not unconfirmed_ok:
+            locked = False
+            bad += 1
+            pos += 1
+            continue
+        if have_last and locked and d == 0:
+            # a repeated counter in an aligned stream: a duplicate, drop it
+            bad += PACKET_LEN
+            pos += PACKET_LEN
+            continue
+        if strict or not locked or d != 1:
+            # the next packet's counter must follow this one
+            if avail >= PACKET_LEN + 2:
+                if np.int64(buf[pos + PACKET_LEN + 1]) != (counter + 1) % 256:
+                    locked = False
+                    bad += 1
+                    pos += 1
+                    continue
+            elif not final:
+                break
+            elif not unconfirmed_ok:
+                locked = False
+                bad += 1
+                pos += 1
+                continue
+        if have_last:
+            if d == 0:
+                d = 256
+            this_abs = last_abs + d
+        else:
+            this_abs = counter
+        # decode
+        for ch in range(8):
+            o = pos + 2 + 3 * ch
+            v = (np.int32(buf[o]) << 16) | (np.int32(buf[o + 1]) << 8) | np.int32(buf[o + 2])
+            if v & 0x800000:
+                v -= 0x1000000
+            counts[m, ch] = v
+        sb = buf[pos + 32]
+        for k in range(6):
+            raw[m, k] = buf[pos + 26 + k]
+        for k in range(AUXF_SIZE):
+            auxf[m, k] = np.nan
+        auxf[m, AUX_STOP] = sb
+        w0 = (np.int64(buf[pos + 26]) << 8) | np.int64(buf[pos + 27])
+        w1 = (np.int64(buf[pos + 28]) << 8) | np.int64(buf[pos + 29])
+        w2 = (np.int64(buf[pos + 30]) << 8) | np.int64(buf[pos + 31])
+        if sb == 0xC0:
+            if w0 != 0 or w1 != 0 or w2 != 0:  # zeros between the 25 Hz updates
+                auxf[m, AUX_ACCEL] = _s16(w0) * ACCEL_G_PER_COUNT
+                auxf[m, AUX_ACCEL + 1] = _s16(w1) * ACCEL_G_PER_COUNT
+                auxf[m, AUX_ACCEL + 2] = _s16(w2) * ACCEL_G_PER_COUNT
+        elif sb == 0xC1:
+            auxf[m, AUX_ANALOG] = w0
+            auxf[m, AUX_ANALOG + 1] = w1
+            auxf[m, AUX_ANALOG + 2] = w2
+        elif sb >= 0xC3:
+            auxf[m, AUX_TIME] = (w1 << 16) | w2
+            if sb <= 0xC4:
+                # firmware v3: one axis in bytes 27-28, X/Y/Z when counter % 10 is 7/8/9
+                axis = counter % 10 - 7
+                if axis >= 0:
+                    auxf[m, AUX_ACCEL + axis] = _s16(w0) * ACCEL_G_PER_COUNT
+        abs_pkt[m] = this_abs
+        m += 1
+        last_abs = this_abs
+        have_last = True
+        locked = True
+        pos += PACKET_LEN
+    state[ST_LOCKED] = 1 if locked else 0
+    state[ST_HAVE_LAST] = 1 if have_last else 0
+    state[ST_LAST_ABS] = last_abs
+    return m, pos, bad
