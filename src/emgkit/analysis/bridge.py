@@ -969,17 +969,15 @@ def _sym_row(
         iv = side_difference(Lp[ok], Rp[ok], paired=True)
     else:
         iv = side_difference(Lv, Rv, paired=False, borrowed_sd=borrowed[0], borrowed_df=borrowed[1])
-    L, R = (
-        float(np.nanmean(Lv)) if Lv.size else np.nan,
-        float(np.nanmean(Rv)) if Rv.size else np.nan,
-    )
+    L = float(np.nanmean(Lv)) if np.isfinite(Lv).any() else np.nan
+    R = float(np.nanmean(Rv)) if np.isfinite(Rv).any() else np.nan
     lo, hi = (L, R) if L <= R else (R, L)
     outcome = asymmetry_outcome(iv.symmetry_angle, iv.ci_low, iv.ci_high, floor)
     sa = iv.symmetry_angle
     lower = "" if not np.isfinite(sa) or sa == 0 else ("left" if sa > 0 else "right")
     mL, mR = _uv(mvc, muscle, "left"), _uv(mvc, muscle, "right")
-    aL = float(np.nanmean(left["amplitude_uv"])) if len(left) else np.nan
-    aR = float(np.nanmean(right["amplitude_uv"])) if len(right) else np.nan
+    aL = float(left["amplitude_uv"].mean()) if len(left) else np.nan
+    aR = float(right["amplitude_uv"].mean()) if len(right) else np.nan
     both = pd.concat([left, right])
     return {
         "comparison": comparison,

@@ -317,7 +317,8 @@ def _mvc_limits(res: BridgeResult) -> list[Flag]:
                     f"The MVC of {_nice(str(r['muscle']))} ({r['side']}) is only "
                     f"{float(r['snr']):.1f} x its rest level (needs at least "
                     f"{MVC_MIN_SNR:g} x): it is not clearly a contraction, so %MVC, ratios "
-                    "and left/right comparisons for this channel are refused. Repeat the MVC or check the electrode.",
+                    "and left/right comparisons for this channel are refused. Repeat the MVC "
+                    "or check the electrode.",
                     muscle=str(r["muscle"]),
                     side=str(r["side"]),
                     evidence={"snr": float(r["snr"]), "mvc_uv": _f(r["mvc_uv"])},
