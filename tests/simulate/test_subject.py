@@ -146,20 +146,34 @@ def test_full_protocol_plays() -> None:
 def test_hold_rms_matches_true_amplitude(healthy2k) -> None:
     rec, truth = healthy2k
     lv = truth.levels.set_index(["trial", "rep", "channel"])
-    checked = 0
+    ratios = []
     for ev in rec.events_for("hold"):
         i0, i1 = _span(ev, rec.fs)
-        rms = np.sqrt(np.mean(rec.data[i0:i1] ** 2, axis=0))
+        ms = np.mean(rec.data[i0:i1] ** 2, axis=0)
         for ci, name in enumerate(rec.channel_names):
             amp = lv.loc[(ev.trial, int(ev.value), name), "amplitude_uv"]
-            # the 2-4 uV floor adds in quadrature
-            assert rms[ci] == pytest.approx(np.hypot(amp, 3.0), rel=0.03, abs=1.0)
-            checked += 1
-    assert checked > 100
+            if amp < 20:
+                continue
+            # the stationary carrier: one hold's mean square scatters by a few % (2-4 uV floor
+            # in quadrature) but is unbiased
+            assert ms[ci] / (amp**2 + 9.0) == pytest.approx(1.0, abs=0.25)
+            ratios.append(ms[ci] / (amp**2 + 9.0))
+    assert len(ratios) > 100
+    assert np.mean(ratios) == pytest.approx(1.0, abs=0.01)
+    assert 0.02 < np.std(ratios) < 0.12  # not locally re-normalised any more
 
 
-def test_pct_mvc_matches_numpy_rms_over_best_500ms_mvc(healthy2k) -> None:
+def test_mvc_truth_is_the_best_plateau_and_the_500ms_peak_overshoots_it(healthy2k) -> None:
     rec, truth = healthy2k
+    for ci, name in enumerate(rec.channel_names):
+        # the conventional 500 ms peak of the noisy envelope sits above the true plateau
+        peak = _mvc_numpy(rec, ci)
+        assert 1.0 < peak / truth.mvc_uv[name] < 1.35, name
+        assert truth.mvc_uv_peak500[name] >= truth.mvc_uv[name]
+
+
+def test_smooth_subject_keeps_the_idealised_model() -> None:
+    rec, truth = synthesize_session("healthy", fs=2000.0, seed=3, smooth=True)
     mvc = {name: _mvc_numpy(rec, ci) for ci, name in enumerate(rec.channel_names)}
     for name, val in mvc.items():
         assert val == pytest.approx(truth.mvc_uv[name], rel=0.03)
@@ -305,17 +319,22 @@ def test_healthy_onset_order_and_latencies(healthy2k) -> None:
         assert row.onset_s - reps[(row.trial, row.rep)] == pytest.approx(row.latency_s)
 
 
-def test_activation_rises_from_zero_at_the_onset(healthy2k) -> None:
-    rec, truth = healthy2k
-    fs, tau = rec.fs, truth.profile.rise_tau_s
+def test_activation_rises_from_zero_at_the_onset_over_a_60_to_700ms_ramp() -> None:
+    rec, truth = synthesize_session("healthy", fs=1000.0, seed=3, wander_cv=0.0)
+    fs = rec.fs
     lv = truth.levels.set_index(["trial", "rep", "channel"])["amplitude_uv"]
-    for row in truth.onsets.sample(40, random_state=0).itertuples():
+    ramps = []
+    for row in truth.onsets.itertuples():
         ci = rec.channel_index(row.channel)
         i = int(np.ceil(row.onset_s * fs))
         a = truth.activation[:, ci]
         assert a[i - 1] == 0.0 and a[i - int(0.3 * fs) : i].max() == 0.0
         amp = lv[(row.trial, row.rep, row.channel)]
-        assert a[i + int(3 * tau * fs)] == pytest.approx(amp * (1 - np.exp(-3)), rel=0.02)
+        top = i + int(np.argmax(a[i : i + int(0.9 * fs)] >= amp * (1 - 1e-9)))
+        ramps.append((top - i) / fs)
+    ramps_a = np.array(ramps)
+    assert ramps_a.min() >= 0.059 and ramps_a.max() <= 0.701
+    assert ramps_a.min() < 0.12 and ramps_a.max() > 0.6  # the whole range is used
 
 
 def test_right_inhibition_against_healthy(healthy2k, inhibited2k) -> None:

@@ -24,8 +24,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from emgkit.analysis.metrics import limb_symmetry_index, ratio, symmetry_angle, symmetry_index
-from emgkit.analysis.normalize import mvc_amplitude
+from emgkit.analysis.metrics import (
+    asymmetry_outcome,
+    limb_symmetry_index,
+    ratio,
+    side_difference,
+    symmetry_index,
+)
+from emgkit.analysis.normalize import (
+    MVC_MIN_SNR,
+    PCT_MVC_SUBMAXIMAL,
+    PLATEAU_TRIM_S,
+    mvc_amplitude,
+)
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
 from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Event, Recording, SignalKind
@@ -60,33 +71,51 @@ class AnalysisParams:
         Butterworth order of each pass.
     rms_window : float
         Moving RMS window in seconds (100 ms).
+    mvc_method : {"plateau", "peak_window"}
+        MVC amplitude definition (:mod:`emgkit.analysis.normalize`): ``"plateau"`` (default),
+        the RMS over the steady part of each MVC hold, maximum over holds; ``"peak_window"``,
+        the conventional best ``mvc_window`` mean of the envelope, which reads the MVC high
+        and %MVC low on a fluctuating envelope (measured bias in docs/analysis.md).
     mvc_window : float
-        Window of the best mean used for MVC amplitude (500 ms).
+        Window of the best mean for ``mvc_method="peak_window"`` (500 ms).
+    mvc_trim : (float, float)
+        Seconds dropped at the start and end of each MVC hold for ``"plateau"``.
     onset_method : str
         Onset detector (see :func:`emgkit.signal.onset.detect_onsets`).
     onset_search : (float, float)
         Onset search window relative to movement onset, in seconds.
+    onset_baseline : float
+        Length (s) of each rep's own pre-movement baseline window, which ends at the start of
+        the search window: the onset threshold follows the activity actually present before
+        that rep (tonic postural activity, a weak previous rep), not the rest trial alone.
     epoch : float
-        Holds are also cut into epochs of this length (s) to measure the person's own
-        rep-to-rep and within-hold variability (for the meaningful-change threshold).
+        Holds are also cut into epochs of this length (s) for the ``epochs`` table (display
+        only: the left/right decision uses whole reps and holds).
     asymmetry_floor : float
-        Smallest symmetry angle (%) ever called a meaningful left/right difference, whatever the
-        person's own variability: healthy single-leg bridges differ by 5-12 %MVC between sides
-        (Feldwieser et al. 2012), about SA 7 % at 40 %MVC. A convention, not a validated norm.
-    reference_trial : str
-        The standard bridge that cue variants are compared with.
+        Smallest symmetry angle (points) called a meaningful left/right difference (default
+        7.5). A convention, not a validated norm: no glute max side-difference norm exists
+        (/work/shared/references/glute-reliability.md). It is set at the 95 % spread of the
+        symmetry angle of healthy people whose sides differ naturally by about 8 % each
+        (electrode, anatomy: SA SD about 3.6 points, plus the measurement), so that such a
+        person is "likely asymmetric" in at most about 5 % of sessions.
+    reference_trial : str or None
+        The plain double-leg bridge that cue variants are compared with; None (default): the
+        double-leg trial with the ``standard`` cue, if the protocol has one.
     """
 
     band: tuple[float, float] = (20.0, 450.0)
     trunk_low: float = 30.0
     order: int = 4
     rms_window: float = 0.1
+    mvc_method: str = "plateau"
     mvc_window: float = 0.5
+    mvc_trim: tuple[float, float] = PLATEAU_TRIM_S
     onset_method: str = "tkeo"
     onset_search: tuple[float, float] = (-0.8, 0.6)
+    onset_baseline: float = 1.0
     epoch: float = 1.0
-    asymmetry_floor: float = 7.0
-    reference_trial: str = "dlb_squeeze"
+    asymmetry_floor: float = 7.5
+    reference_trial: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Parameters as a flat dict (for result metadata)."""
@@ -96,9 +125,12 @@ class AnalysisParams:
             "trunk_low_hz": self.trunk_low,
             "order": self.order,
             "rms_window_s": self.rms_window,
+            "mvc_method": self.mvc_method,
             "mvc_window_s": self.mvc_window,
+            "mvc_trim_s": list(self.mvc_trim),
             "onset_method": self.onset_method,
             "onset_search_s": list(self.onset_search),
+            "onset_baseline_s": self.onset_baseline,
             "epoch_s": self.epoch,
             "asymmetry_floor_sa": self.asymmetry_floor,
             "reference_trial": self.reference_trial,
@@ -112,28 +144,38 @@ class BridgeResult:
     Attributes
     ----------
     mvc : DataFrame
-        channel, muscle, side, mvc_uv, source_trial.
+        channel, muscle, side, mvc_uv (see :mod:`emgkit.analysis.normalize` for the
+        definition), source_trial, n_mvc_holds, rest_uv (the channel's rest RMS), snr
+        (mvc_uv / rest_uv), mvc_ok (False: %MVC refused for this channel), mvc_note.
     reps : DataFrame
         trial, task, cue, side_task, rep, channel, muscle, side, hold_s (hold duration),
-        amplitude_uv, pct_mvc, onset_s, latency_s (onset relative to movement onset;
-        negative = before).
+        amplitude_uv (RMS over the hold), pct_mvc, onset_s, latency_s (onset relative to
+        movement onset; negative = before), quality, quality_note.
     summary : DataFrame
         Per trial, muscle and side: pct_mvc mean, SD and CV (%) over reps, n_reps, hold_s
-        (mean hold duration), amplitude_uv, latency_ms (mean) and latency_sd_ms.
+        (mean hold duration), amplitude_uv, latency_ms (mean) and latency_sd_ms,
+        above_mvc (mean %MVC above ``PCT_MVC_SUBMAXIMAL``: the MVC was probably sub-maximal),
+        quality, quality_note.
     ratios : DataFrame
-        Per trial, rep and side: glute_ham and glute_erector (%MVC ratios).
+        Per trial, rep and side: glute_ham and glute_erector (%MVC ratios), quality,
+        quality_note.
     symmetry : DataFrame
-        Per comparison (each double-leg trial; the single-leg pair) and muscle: pct_left,
-        pct_right, symmetry_angle, symmetry_index (Robinson: (R - L) / mean x 100),
-        lsi (limb symmetry index, lower side / higher side x 100), lower_side, mdc
-        (meaningful-change threshold from the person's own epoch variability), threshold =
-        max(mdc, asymmetry floor), n_epochs, meaningful (bool).
+        Per comparison (each double-leg trial, reps paired; the single-leg pair, holds
+        unpaired) and muscle: pct_left, pct_right, symmetry_angle (from the geometric mean
+        left/right ratio over reps or holds), ci_low, ci_high (95 % interval of the symmetry
+        angle from the rep-to-rep or hold-to-hold variability: a t-interval on log(L/R)),
+        interval_source, symmetry_index, lsi, lower_side, threshold (the meaningful
+        symmetry angle), outcome ("likely asymmetric" / "inconclusive" /
+        "no meaningful difference"), meaningful (outcome is "likely asymmetric"), mdc
+        (1.96 x sqrt(2) x standard error of the symmetry angle), n_epochs (the number of
+        reps or holds the interval uses), mvc_uv_left/right, amp_uv_left/right (raw
+        microvolts), mvc_uv_ratio (lower / higher MVC), quality, quality_note.
     epochs : DataFrame
         trial, rep, epoch, channel, muscle, side, pct_mvc for each ``epoch``-second piece of
-        each hold.
+        each hold (for display; not used for decisions).
     variants : DataFrame
-        Cue variants vs the reference trial per muscle and side: pct_mvc, pct_mvc_ref, change
-        (percentage points), change_rel (%).
+        Cue variants vs the plain double-leg bridge per muscle and side: pct_mvc, pct_mvc_ref,
+        change (percentage points), change_rel (%).
     pain : DataFrame
         trial, pain (0-10) from "pain" events.
     fatigue : DataFrame
@@ -141,12 +183,24 @@ class BridgeResult:
         trial, rep, channel, muscle, side, hold_s, mdf_start_hz (intercept of the fit),
         slope_pct_per_s (normalised median-frequency slope, Coorevits et al. 2008), n_epochs.
     notes : list of str
-        Limitations that apply to this recording (band-limited, missing MVC, gaps).
+        Limitations that apply to this recording (band-limited, missing MVC, gaps, what the
+        quality step did to the signal).
     params : AnalysisParams
     meta : dict
         What the recording could support: fs, hardware_bandwidth_hz, band_limited,
         envelope_channels (names of non-raw EMG channels), holds_with_gaps (number of bridge
-        holds that contain missing samples), auto_segmented.
+        holds that contain missing samples), auto_segmented, no_activity (no channel showed a
+        contraction clearly above rest: no numbers are reported).
+    quality : DataFrame
+        One row per channel (index = channel name) from
+        :func:`emgkit.analysis.quality.assess_recording`: muscle, side, status
+        ('ok' / 'warn' / 'fail'), issues, detail and numeric measures.
+    envelope : ndarray (n_samples, n_channels) or None
+        The 100 ms RMS envelope (microvolts) of the analysed EMG channels, in the order of
+        ``envelope_channels``; what the report draws (it never re-filters).
+    envelope_channels : list of str
+    fs : float
+        Sampling rate of ``envelope`` in Hz.
     """
 
     mvc: pd.DataFrame
@@ -161,6 +215,10 @@ class BridgeResult:
     notes: list[str] = field(default_factory=list)
     params: AnalysisParams = field(default_factory=AnalysisParams)
     meta: dict[str, Any] = field(default_factory=dict)
+    quality: pd.DataFrame = field(default_factory=pd.DataFrame)
+    envelope: npt.NDArray[np.float64] | None = None
+    envelope_channels: list[str] = field(default_factory=list)
+    fs: float = float("nan")
 
 
 def _raw_and_trunk(rec: Recording) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -213,7 +271,8 @@ def envelopes(
     return filtered, env
 
 
-def _hold_mean(env: npt.NDArray[np.float64], fs: float, ev: Event) -> npt.NDArray[np.float64]:
+def _hold_rms(env: npt.NDArray[np.float64], fs: float, ev: Event) -> npt.NDArray[np.float64]:
+    """RMS of each channel over a hold, from the moving-RMS envelope (missing samples skipped)."""
     i0 = max(0, round(ev.onset * fs))
     i1 = min(env.shape[0], round(ev.offset * fs))
     seg = env[i0:i1]
@@ -221,7 +280,86 @@ def _hold_mean(env: npt.NDArray[np.float64], fs: float, ev: Event) -> npt.NDArra
         return np.full(env.shape[1], np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(seg, axis=0)
+        return np.sqrt(np.nanmean(seg * seg, axis=0))
+
+
+def _rest_levels(
+    env: npt.NDArray[np.float64], fs: float, baseline: tuple[float, float] | None
+) -> npt.NDArray[np.float64]:
+    """Rest RMS per channel: over the rest trial, else the quietest second (5th percentile)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if baseline is not None:
+            i0, i1 = round(baseline[0] * fs), round(baseline[1] * fs)
+            seg = env[max(0, i0) : min(env.shape[0], i1)]
+            if seg.shape[0]:
+                return np.sqrt(np.nanmean(seg * seg, axis=0))
+        n = max(1, round(fs))
+        k = env.shape[0] // n
+        if k == 0:
+            return np.full(env.shape[1], np.nan)
+        blocks = np.sqrt(np.nanmean((env[: k * n] ** 2).reshape(k, n, -1), axis=1))
+        return np.nanpercentile(blocks, 5, axis=0)
+
+
+QUALITY_LEVELS = ("ok", "warn", "fail")
+
+
+def _assess(
+    rec: Recording, rest: tuple[float, float] | None
+) -> tuple[pd.DataFrame, list[str], Recording]:
+    """Run the quality step (emgkit.analysis.quality) on the EMG channels.
+
+    Returns the per-channel table, what was done to the signal, and the recording to analyse.
+    """
+    try:
+        from emgkit.analysis.quality import assess_recording
+    except ImportError:
+        table = pd.DataFrame(
+            {
+                "muscle": [c.muscle for c in rec.channels],
+                "side": [c.side for c in rec.channels],
+                "status": "ok",
+                "issues": "",
+                "detail": "not assessed (emgkit.analysis.quality is not installed)",
+            },
+            index=pd.Index([c.name for c in rec.channels], name="channel"),
+        )
+        return table, [], rec
+    qa = assess_recording(rec, rest=rest)
+    return qa.channels, list(qa.actions), qa.recording
+
+
+def _channel_quality(quality: pd.DataFrame, chans: tuple[Any, ...]) -> tuple[list[str], list[str]]:
+    status, note = [], []
+    for ch in chans:
+        if quality.empty or ch.name not in quality.index:
+            status.append("ok")
+            note.append("")
+            continue
+        row = quality.loc[ch.name]
+        st = str(row.get("status", "ok"))
+        status.append(st if st in QUALITY_LEVELS else "ok")
+        note.append("" if st == "ok" else str(row.get("detail", "")))
+    return status, note
+
+
+def _onset_refused(quality: pd.DataFrame, name: str) -> bool:
+    """Onsets are refused only for flat or clipping channels (the quality contract)."""
+    if quality.empty or name not in quality.index:
+        return False
+    issues = str(quality.loc[name].get("issues", ""))
+    return bool({"flat", "clipping"} & set(issues.split(";")))
+
+
+def _worst(values: pd.Series) -> str:
+    rank = {q: i for i, q in enumerate(QUALITY_LEVELS)}
+    vals = [str(v) for v in values if str(v) in rank]
+    return max(vals, key=lambda v: rank[v]) if vals else "ok"
+
+
+def _join_notes(values: pd.Series) -> str:
+    return "; ".join(dict.fromkeys(str(v) for v in values if isinstance(v, str) and v))
 
 
 def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
@@ -341,21 +479,45 @@ def analyze_bridge(
         if emg_idx == list(range(rec.n_channels))
         else rec.pick(names=[rec.channels[i].name for i in emg_idx])
     )
+    baseline = _baseline_window(sub)
+    quality, actions, sub = _assess(sub, baseline)
+    notes.extend(actions)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         filtered, env = envelopes(sub, p)
     fs = sub.fs
     chans = sub.channels
+    q_status, q_note = _channel_quality(quality, chans)
+    rest_uv = _rest_levels(env, fs, baseline)
 
-    # ---- MVC per channel
+    # ---- MVC per channel (definition: emgkit.analysis.normalize), with the SNR rule
     mvc_rows = []
     mvc_uv = np.full(len(chans), np.nan)
     for ci, ch in enumerate(chans):
         ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=True)
         if not ch_holds:
             ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=False)
-        amp, src = mvc_amplitude(env[:, ci], fs, ch_holds, p.mvc_window)
-        mvc_uv[ci] = amp
+        amp, src = mvc_amplitude(
+            env[:, ci], fs, ch_holds, p.mvc_window, method=p.mvc_method, trim=p.mvc_trim
+        )
+        snr = amp / rest_uv[ci] if rest_uv[ci] > 0 else float("nan")
+        ok = bool(np.isfinite(amp) and not (np.isfinite(snr) and snr < MVC_MIN_SNR))
+        note = ""
+        if not np.isfinite(amp):
+            note = "no MVC hold"
+            notes.append(
+                f"no MVC hold for {ch.muscle} ({ch.side}): %MVC cannot be computed for {ch.name}"
+            )
+        elif not ok:
+            note = (
+                f"MVC {amp:.1f} uV is only {snr:.1f} x the rest level {rest_uv[ci]:.1f} uV "
+                f"(needs >= {MVC_MIN_SNR:g} x): not clearly a contraction, %MVC refused"
+            )
+            notes.append(f"{ch.name}: {note}")
+        elif q_status[ci] == "fail":
+            ok = False
+            note = f"signal quality 'fail': {q_note[ci]}"
+        mvc_uv[ci] = amp if ok else np.nan
         mvc_rows.append(
             {
                 "channel": ch.name,
@@ -364,27 +526,41 @@ def analyze_bridge(
                 "mvc_uv": amp,
                 "source_trial": src,
                 "n_mvc_holds": len(ch_holds),
+                "rest_uv": rest_uv[ci],
+                "snr": snr,
+                "mvc_ok": ok,
+                "mvc_note": note,
             }
         )
-        if not np.isfinite(amp):
-            notes.append(
-                f"no MVC hold for {ch.muscle} ({ch.side}): %MVC cannot be computed for {ch.name}"
-            )
     mvc_df = pd.DataFrame(mvc_rows)
 
-    # ---- onsets: one detection pass per channel, then the first burst near each rep
-    baseline = _baseline_window(sub)
-    intervals = _detect_all(filtered, env, fs, chans, baseline, p)
+    # ---- is there any contraction at all? (a noise-only recording must not produce numbers)
+    peak_hold = np.full(len(chans), np.nan)
+    for ev in holds:
+        amp_h = _hold_rms(env, fs, ev)
+        peak_hold = np.fmax(peak_hold, amp_h)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        active = peak_hold >= MVC_MIN_SNR * rest_uv
+    no_activity = bool(np.isfinite(rest_uv).any() and not active.any())
+    if no_activity:
+        mvc_uv[:] = np.nan
+        notes.append(
+            "no muscle activity detected: no hold on any channel reached "
+            f"{MVC_MIN_SNR:g} x that channel's rest level, so no %MVC, ratio, symmetry or onset "
+            "is reported (check electrode contact, gain and that the person contracted)"
+        )
+
+    # ---- onsets: per rep, with the rep's own pre-movement window as the baseline
+    rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
 
     # ---- per rep metrics
-    rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
     rows = []
     epoch_rows = []
     for ev in holds:
         tr = _trial_of(proto, ev.trial)
         if tr is None or tr.task in ("mvc", "rest"):
             continue
-        hold_amp = _hold_mean(env, fs, ev)
+        hold_amp = _hold_rms(env, fs, ev)
         rep_no = int(ev.value) if ev.value.isdigit() else ev.value
         hold_s = float(ev.duration)
         for k, seg_amp in enumerate(_epoch_means(env, fs, ev, p.epoch)):
@@ -404,10 +580,15 @@ def analyze_bridge(
                 )
         rep_ev = rep_events.get((ev.trial, ev.value))
         t_move = rep_ev.onset if rep_ev is not None else float("nan")
+        onsets = (
+            np.full(len(chans), np.nan)
+            if no_activity
+            else _rep_onsets(filtered, env, fs, chans, t_move, p)
+        )
         for ci, ch in enumerate(chans):
-            onset = _rep_onset(
-                intervals[ci], t_move + p.onset_search[0], t_move + p.onset_search[1]
-            )
+            onset = onsets[ci]
+            if q_status[ci] == "fail" and _onset_refused(quality, ch.name):
+                onset = float("nan")
             rows.append(
                 {
                     "trial": ev.trial,
@@ -423,6 +604,8 @@ def analyze_bridge(
                     "pct_mvc": hold_amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
                     "onset_s": onset,
                     "latency_s": onset - t_move,
+                    "quality": q_status[ci],
+                    "quality_note": q_note[ci],
                 }
             )
     reps = pd.DataFrame(rows)
@@ -445,16 +628,23 @@ def analyze_bridge(
                 "latency_s",
                 lambda s: float(np.nanstd(s, ddof=1) * 1000) if s.notna().sum() > 1 else np.nan,
             ),
+            quality=("quality", _worst),
+            quality_note=("quality_note", _join_notes),
         )
         .reset_index()
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
     summary.insert(list(summary.columns).index("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
+    summary.insert(
+        list(summary.columns).index("pct_mvc_cv") + 1,
+        "above_mvc",
+        summary["pct_mvc"].to_numpy(dtype=float) > PCT_MVC_SUBMAXIMAL,
+    )
     ratios_df = _ratios(reps)
     epochs = pd.DataFrame(epoch_rows)
-    sym = _symmetry(reps, epochs, p.asymmetry_floor)
-    variants = _variants(summary, p.reference_trial)
+    sym = _symmetry(reps, mvc_df, p.asymmetry_floor)
+    variants = _variants(summary, p.reference_trial, notes)
     pain = pd.DataFrame(
         [
             {"trial": e.trial, "pain": float(e.value) if _is_number(e.value) else np.nan}
@@ -478,9 +668,25 @@ def analyze_bridge(
         "envelope_channels": [c.name for c in chans if c.kind != SignalKind.RAW],
         "holds_with_gaps": int(holds_with_gaps),
         "auto_segmented": bool(auto_segment and any(e.trial.startswith("auto_") for e in holds)),
+        "no_activity": no_activity,
     }
     return BridgeResult(
-        mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, fatigue, notes, p, meta
+        mvc_df,
+        reps,
+        summary,
+        ratios_df,
+        sym,
+        epochs,
+        variants,
+        pain,
+        fatigue,
+        notes,
+        p,
+        meta,
+        quality=quality,
+        envelope=env,
+        envelope_channels=[c.name for c in chans],
+        fs=float(fs),
     )
 
 
@@ -581,34 +787,60 @@ def _epoch_means(
     return out
 
 
-def _detect_all(
+#: Seconds of signal kept before each rep's baseline window so that the detector's own filters
+#: settle before the baseline starts.
+_ONSET_PAD_S = 0.1
+#: Seconds of signal kept after the search window so that a burst starting near its end can
+#: show that it lasts (``_rep_onset``'s ``min_span``).
+_ONSET_TAIL_S = 0.3
+
+
+def _rep_onsets(
     filtered: npt.NDArray[np.float64],
     env: npt.NDArray[np.float64],
     fs: float,
     chans: tuple[Any, ...],
-    baseline: tuple[float, float] | None,
+    t_move: float,
     p: AnalysisParams,
-) -> list[npt.NDArray[np.float64]]:
-    from emgkit.signal.onset import detect_onsets
+) -> npt.NDArray[np.float64]:
+    """Onset (s) of each channel in one rep, with the rep's own pre-movement baseline.
 
+    The baseline is the ``p.onset_baseline`` seconds just before the search window
+    ``t_move + p.onset_search``: whatever runs there (tonic postural activity, ECG residue, the
+    noise floor) sets that rep's threshold, so a tonic erector spinae no longer hides the rep's
+    onset as it does with a rest-trial threshold. NaN where no burst starts in the window.
+    """
+    from emgkit.signal.onset import MIN_BASELINE_S, detect_onsets
+
+    out = np.full(len(chans), np.nan)
+    if not np.isfinite(t_move):
+        return out
+    t0, t1 = t_move + p.onset_search[0], t_move + p.onset_search[1]
+    tb = max(0.0, t0 - p.onset_baseline)
+    if t0 - tb < max(MIN_BASELINE_S, 0.5 * p.onset_baseline):
+        return out  # no pre-movement window: the rep starts too close to the recording start
+    i0 = max(0, round((tb - _ONSET_PAD_S) * fs))
+    i1 = min(filtered.shape[0], round((t1 + _ONSET_TAIL_S) * fs))
+    if i1 - i0 < 3:
+        return out
+    seg_t0 = i0 / fs
+    base = (tb - seg_t0, t0 - seg_t0)
     raw = [ci for ci, ch in enumerate(chans) if ch.kind == SignalKind.RAW]
     other = [ci for ci in range(len(chans)) if ci not in raw]
-    out: list[npt.NDArray[np.float64]] = [np.empty((0, 2))] * len(chans)
-
-    def run(x: npt.NDArray[np.float64], cols: list[int], method: str) -> None:
-        # all channels of one kind in one call: the kernels vectorise across channels
-        try:
-            found = detect_onsets(x, fs, method=method, baseline=baseline)
-        except SignalError:
-            return
-        for ci, iv in zip(cols, found, strict=True):
-            out[ci] = np.asarray(iv, dtype=np.float64).reshape(-1, 2)
-
-    if raw:
-        run(filtered if len(raw) == len(chans) else filtered[:, raw], raw, p.onset_method)
-    if other:
+    for cols, x, method in (
+        (raw, filtered, p.onset_method),
         # an envelope is not raw EMG: TKEO and double threshold need the raw signal
-        run(np.nan_to_num(env[:, other]), other, "hodges_bui")
+        (other, np.nan_to_num(env), "hodges_bui"),
+    ):
+        if not cols:
+            continue
+        try:
+            found = detect_onsets(x[i0:i1, cols], fs, method=method, baseline=base)
+        except SignalError:
+            continue
+        for ci, iv in zip(cols, found, strict=True):
+            ivs = np.asarray(iv, dtype=np.float64).reshape(-1, 2) + seg_t0
+            out[ci] = _rep_onset(ivs, t0, t1)
     return out
 
 
@@ -645,6 +877,7 @@ def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
         columns="muscle",
         values="pct_mvc",
         aggfunc="mean",
+        dropna=False,
     ).reset_index()
     ham = next((m for m in HAMSTRING_MUSCLES if m in wide.columns), None)
     trunk = next((m for m in TRUNK_MUSCLES if m in wide.columns), None)
@@ -652,103 +885,180 @@ def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
     glute = wide[GLUTE] if GLUTE in wide.columns else np.nan
     out["glute_ham"] = ratio(glute, wide[ham]) if ham else np.nan
     out["glute_erector"] = ratio(glute, wide[trunk]) if trunk else np.nan
+    # a ratio is as good as the worse of the channels it uses (per side)
+    used = reps[reps["muscle"].isin([GLUTE, *HAMSTRING_MUSCLES, *TRUNK_MUSCLES])]
+    q = used.groupby("side").agg(
+        quality=("quality", _worst), quality_note=("quality_note", _join_notes)
+    )
+    out = out.merge(q, left_on="side", right_index=True, how="left")
+    out["quality"] = out["quality"].fillna("ok")
+    out["quality_note"] = out["quality_note"].fillna("")
+    out = out.dropna(subset=["glute_ham", "glute_erector"], how="all")
     return out.reset_index(drop=True)
 
 
-def _mdc(sa_values: npt.NDArray[np.float64]) -> float:
-    """Minimal detectable change (95 %) of a mean symmetry angle from its epoch values.
+#: Outcomes of the left/right decision.
+OUTCOMES = ("likely asymmetric", "inconclusive", "no meaningful difference")
 
-    ``MDC95 = 1.96 x sqrt(2) x SD / sqrt(n)``: the smallest difference between two such means
-    that exceeds the person's own measurement variability.
-    """
-    v = sa_values[np.isfinite(sa_values)]
-    if v.size < 2:
-        return float("nan")
-    return float(1.96 * np.sqrt(2.0) * v.std(ddof=1) / np.sqrt(v.size))
+_SYM_COLS = [
+    "comparison",
+    "muscle",
+    "pct_left",
+    "pct_right",
+    "symmetry_angle",
+    "ci_low",
+    "ci_high",
+    "interval_source",
+    "symmetry_index",
+    "lsi",
+    "lower_side",
+    "mdc",
+    "threshold",
+    "n_epochs",
+    "outcome",
+    "meaningful",
+    "mvc_uv_left",
+    "mvc_uv_right",
+    "mvc_uv_ratio",
+    "amp_uv_left",
+    "amp_uv_right",
+    "quality",
+    "quality_note",
+]
+
+
+def _log_sd_pooled(reps: pd.DataFrame, muscle: str) -> tuple[float, int]:
+    """Rep-to-rep SD of log %MVC of ``muscle`` in the double-leg bridges (per trial and side,
+    pooled), with its degrees of freedom: the borrowed hold-to-hold variability for
+    single-leg trials that have a single hold per side."""
+    d = reps[(reps.task == "double_leg_bridge") & (reps.muscle == muscle)]
+    ss, df = 0.0, 0
+    for _, g in d.groupby(["trial", "side"]):
+        v = np.log(g["pct_mvc"].to_numpy(dtype=float))
+        v = v[np.isfinite(v)]
+        if v.size >= 2:
+            ss += float(((v - v.mean()) ** 2).sum())
+            df += v.size - 1
+    return (float(np.sqrt(ss / df)), df) if df > 0 else (float("nan"), 0)
+
+
+def _uv(mvc: pd.DataFrame, muscle: str, side: str) -> float:
+    m = mvc[(mvc.muscle == muscle) & (mvc.side == side)]["mvc_uv"].astype(float)
+    return float(m.mean()) if m.notna().any() else float("nan")
 
 
 def _sym_row(
-    comparison: str, muscle: str, L: float, R: float, sa_k: npt.NDArray[np.float64], floor: float
+    comparison: str,
+    muscle: str,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    paired: bool,
+    borrowed: tuple[float, int],
+    mvc: pd.DataFrame,
+    floor: float,
 ) -> dict[str, Any]:
-    sa = float(symmetry_angle(L, R))
-    lower = "left" if L < R else ("right" if R < L else "")
+    """One left/right comparison with its interval and three-way outcome."""
+    Lv = left["pct_mvc"].to_numpy(dtype=float)
+    Rv = right["pct_mvc"].to_numpy(dtype=float)
+    if paired:
+        joined = left[["rep", "pct_mvc"]].merge(right[["rep", "pct_mvc"]], on="rep")
+        Lp, Rp = joined["pct_mvc_x"].to_numpy(float), joined["pct_mvc_y"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = np.log(Lp / Rp)
+        ok = np.isfinite(d)
+        iv = side_difference(Lp[ok], Rp[ok], paired=True)
+    else:
+        iv = side_difference(Lv, Rv, paired=False, borrowed_sd=borrowed[0], borrowed_df=borrowed[1])
+    L = float(np.nanmean(Lv)) if np.isfinite(Lv).any() else np.nan
+    R = float(np.nanmean(Rv)) if np.isfinite(Rv).any() else np.nan
     lo, hi = (L, R) if L <= R else (R, L)
-    mdc = _mdc(sa_k)
-    thr = max(floor, mdc) if np.isfinite(mdc) else floor
+    outcome = asymmetry_outcome(iv.symmetry_angle, iv.ci_low, iv.ci_high, floor)
+    sa = iv.symmetry_angle
+    lower = "" if not np.isfinite(sa) or sa == 0 else ("left" if sa > 0 else "right")
+    mL, mR = _uv(mvc, muscle, "left"), _uv(mvc, muscle, "right")
+    aL = float(left["amplitude_uv"].mean()) if len(left) else np.nan
+    aR = float(right["amplitude_uv"].mean()) if len(right) else np.nan
+    both = pd.concat([left, right])
     return {
         "comparison": comparison,
         "muscle": muscle,
         "pct_left": L,
         "pct_right": R,
         "symmetry_angle": sa,
+        "ci_low": iv.ci_low,
+        "ci_high": iv.ci_high,
+        "interval_source": iv.source,
         "symmetry_index": float(symmetry_index(L, R)),
         "lsi": float(limb_symmetry_index(lo, hi)),
         "lower_side": lower,
-        "mdc": mdc,
-        "threshold": thr,
-        "n_epochs": int(np.isfinite(sa_k).sum()),
-        "meaningful": bool(np.isfinite(sa) and abs(sa) > thr),
+        "mdc": iv.mdc,
+        "threshold": floor,
+        "n_epochs": iv.n,
+        "outcome": outcome,
+        "meaningful": outcome == OUTCOMES[0],
+        "mvc_uv_left": mL,
+        "mvc_uv_right": mR,
+        "mvc_uv_ratio": min(mL, mR) / max(mL, mR) if mL > 0 and mR > 0 else np.nan,
+        "amp_uv_left": aL,
+        "amp_uv_right": aR,
+        "quality": _worst(both["quality"]) if len(both) else "ok",
+        "quality_note": _join_notes(both["quality_note"]) if len(both) else "",
     }
 
 
-def _symmetry(reps: pd.DataFrame, epochs: pd.DataFrame, floor: float) -> pd.DataFrame:
-    """Left vs right per muscle: double-leg trials per trial; single-leg bridges as a pair.
+def _symmetry(reps: pd.DataFrame, mvc: pd.DataFrame, floor: float) -> pd.DataFrame:
+    """Left vs right per muscle: double-leg trials rep by rep; single-leg bridges hold by hold.
 
-    Single-leg bridges compare the working (stance) side of the left trial with the working side
-    of the right trial; epochs are paired by (rep, epoch) position.
+    Double-leg trials pair the two sides rep by rep (a t-interval over reps of log(L/R)).
+    Single-leg bridges compare the working (stance) side of the left trial(s) with the working
+    side of the right trial(s), unpaired (Welch); with a single hold per side the
+    hold-to-hold variability is borrowed from the double-leg reps of the same muscle.
     """
-    cols = [
-        "comparison",
-        "muscle",
-        "pct_left",
-        "pct_right",
-        "symmetry_angle",
-        "symmetry_index",
-        "lsi",
-        "lower_side",
-        "mdc",
-        "threshold",
-        "n_epochs",
-        "meaningful",
-    ]
     rows: list[dict[str, Any]] = []
-    if epochs.empty:
-        return pd.DataFrame(rows, columns=cols)
-    dlb = epochs[epochs["task"] == "double_leg_bridge"]
+    if reps.empty or not reps["pct_mvc"].notna().any():
+        return pd.DataFrame(rows, columns=_SYM_COLS)
+    dlb = reps[reps["task"] == "double_leg_bridge"]
     for (trial, muscle), grp in dlb.groupby(["trial", "muscle"], sort=False):
-        wide = grp.pivot_table(index=["rep", "epoch"], columns="side", values="pct_mvc")
-        if not {"left", "right"} <= set(wide.columns):
+        left, right = grp[grp.side == "left"], grp[grp.side == "right"]
+        if left.empty or right.empty or not grp["pct_mvc"].notna().any():
             continue
-        r = reps[(reps.trial == trial) & (reps.muscle == muscle)]
-        L = float(r[r.side == "left"]["pct_mvc"].mean())
-        R = float(r[r.side == "right"]["pct_mvc"].mean())
-        sa_k = np.asarray(symmetry_angle(wide["left"], wide["right"]))
-        rows.append(_sym_row(str(trial), str(muscle), L, R, sa_k, floor))
-    slb = epochs[(epochs["task"] == "single_leg_bridge") & (epochs["side"] == epochs["side_task"])]
+        rows.append(_sym_row(str(trial), str(muscle), left, right, True, (np.nan, 0), mvc, floor))
+    slb = reps[(reps["task"] == "single_leg_bridge") & (reps["side"] == reps["side_task"])]
     for muscle, grp in slb.groupby("muscle", sort=False):
-        wide = grp.pivot_table(index=["rep", "epoch"], columns="side", values="pct_mvc")
-        if not {"left", "right"} <= set(wide.columns):
+        left, right = grp[grp.side == "left"], grp[grp.side == "right"]
+        if left.empty or right.empty or not grp["pct_mvc"].notna().any():
             continue
-        r = reps[
-            (reps.task == "single_leg_bridge")
-            & (reps.muscle == muscle)
-            & (reps.side == reps.side_task)
-        ]
-        L = float(r[r.side == "left"]["pct_mvc"].mean())
-        R = float(r[r.side == "right"]["pct_mvc"].mean())
-        sa_k = np.asarray(symmetry_angle(wide["left"], wide["right"]))
-        rows.append(_sym_row("single_leg_bridge", str(muscle), L, R, sa_k, floor))
-    return pd.DataFrame(rows, columns=cols)
+        borrowed = _log_sd_pooled(reps, str(muscle))
+        rows.append(
+            _sym_row("single_leg_bridge", str(muscle), left, right, False, borrowed, mvc, floor)
+        )
+    return pd.DataFrame(rows, columns=_SYM_COLS)
 
 
-def _variants(summary: pd.DataFrame, reference: str) -> pd.DataFrame:
-    """Each double-leg cue variant vs the reference trial, per muscle and side."""
+def plain_bridge_trial(summary: pd.DataFrame) -> str | None:
+    """The plain double-leg bridge (cue ``standard``) of a summary, or None."""
+    d = summary[(summary.task == "double_leg_bridge") & (summary.cue == "standard")]
+    return str(d["trial"].iloc[0]) if len(d) else None
+
+
+def _variants(summary: pd.DataFrame, reference: str | None, notes: list[str]) -> pd.DataFrame:
+    """Each double-leg cue variant vs the plain double-leg bridge, per muscle and side."""
     cols = ["trial", "cue", "muscle", "side", "pct_mvc", "pct_mvc_ref", "change", "change_rel"]
-    ref = summary[summary.trial == reference].set_index(["muscle", "side"])["pct_mvc"]
     rows: list[dict[str, Any]] = []
+    ref_trial = reference or plain_bridge_trial(summary)
+    dlb_all = summary[summary.task == "double_leg_bridge"]
+    if ref_trial is None:
+        if dlb_all["cue"].nunique() > 1:
+            notes.append(
+                "cue variants were not compared: the protocol has no plain double-leg bridge "
+                "(cue 'standard') to compare them with, and comparing them with another cue "
+                "(e.g. the squeeze-first trial) would not show what a cue adds"
+            )
+        return pd.DataFrame(rows, columns=cols)
+    ref = summary[summary.trial == ref_trial].set_index(["muscle", "side"])["pct_mvc"]
     if ref.empty:
         return pd.DataFrame(rows, columns=cols)
-    dlb = summary[(summary.task == "double_leg_bridge") & (summary.trial != reference)]
+    dlb = dlb_all[dlb_all.trial != ref_trial]
     for _, r in dlb.iterrows():
         key = (r["muscle"], r["side"])
         if key not in ref.index:

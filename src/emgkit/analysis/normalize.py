@@ -2,9 +2,21 @@
 
 Default (clinical-anchors.md section 3; Besomi et al. 2020; Burden 2010): isometric MVC, each
 channel normalised to the MVC of *its own* muscle and side, so that electrode position and skin
-differences do not become "asymmetry". The MVC amplitude is the highest mean of the 100 ms RMS
-envelope over any 500 ms window inside the MVC holds of that muscle and side, taking the maximum
-across positions (Contreras et al. 2015: no single glute max position is maximal for everyone).
+differences do not become "asymmetry".
+
+**Definition (emgkit).** The MVC amplitude of a channel is the RMS of its band-passed signal over
+the *plateau* of each MVC hold of that muscle and side (the hold without its first
+:data:`PLATEAU_TRIM_S` [0] s, where the force is still rising, and its last [1] s), taking the
+maximum across holds and positions (Contreras et al. 2015: no single glute max position is
+maximal for everyone). The RMS over a 3.5 s plateau is the mean power of the whole steady
+contraction; the conventional "best 500 ms window of the envelope" picks the maximum of a noisy
+envelope and so overestimates the MVC (and underestimates %MVC) by an amount that grows with the
+envelope's fluctuation: docs/analysis.md gives the measured figures. That window is kept as
+``method="peak_window"``.
+
+**Refusal.** An MVC is accepted only when it is clearly above the channel's rest level:
+``MVC >= MVC_MIN_SNR x rest RMS`` (:data:`MVC_MIN_SNR`, a convention). Otherwise %MVC is refused
+for that channel (a noise-floor "MVC" divides a task by noise and prints thousands of %MVC).
 """
 
 from __future__ import annotations
@@ -14,10 +26,31 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.errors import SignalError
+from emgkit.errors import ConfigError, SignalError
 from emgkit.recording import Event
 
-__all__ = ["best_window_mean", "mvc_amplitude"]
+__all__ = [
+    "MVC_MIN_SNR",
+    "PCT_MVC_SUBMAXIMAL",
+    "PLATEAU_TRIM_S",
+    "best_window_mean",
+    "mvc_amplitude",
+    "plateau_rms",
+]
+
+#: Smallest accepted ratio of MVC amplitude to the channel's rest RMS (a convention: at 5x the
+#: rest level a 20 %MVC contraction is still as large as the noise floor; below it the "MVC" is
+#: not clearly a contraction and %MVC is refused).
+MVC_MIN_SNR = 5.0
+
+#: Task level (%MVC) above which the MVC was probably sub-maximal (a convention: bridges stay
+#: far below a true maximum, clinical-anchors.md section 5; real MVCs vary by 10-20 %).
+PCT_MVC_SUBMAXIMAL = 150.0
+
+#: Seconds dropped at the start (force still rising; ramps up to ~0.7 s) and at the end
+#: (anticipated release) of an MVC hold before its plateau RMS is taken. On holds shorter than
+#: 2.5 s the trim is scaled so that at least 40 % of the hold remains.
+PLATEAU_TRIM_S = (1.0, 0.5)
 
 
 def best_window_mean(envelope: npt.NDArray[np.float64], fs: float, window: float = 0.5) -> float:
@@ -45,13 +78,57 @@ def best_window_mean(envelope: npt.NDArray[np.float64], fs: float, window: float
     return best / n if np.isfinite(best) else float("nan")
 
 
+def plateau_rms(
+    envelope: npt.NDArray[np.float64],
+    fs: float,
+    trim: tuple[float, float] = PLATEAU_TRIM_S,
+) -> float:
+    """RMS over the plateau of one hold, from its moving-RMS envelope (1-D, microvolts).
+
+    The moving-RMS envelope squared is a moving mean of the signal power, so
+    ``sqrt(mean(envelope**2))`` over the plateau is the RMS of the signal there. The plateau is
+    the hold without ``trim[0]`` seconds at the start and ``trim[1]`` at the end (scaled down
+    on holds shorter than 2.5 s so that 40 % remains). NaN samples (missing data) are ignored;
+    NaN when nothing finite remains.
+
+    Parameters
+    ----------
+    envelope : ndarray, shape (n_samples,)
+        Moving-RMS envelope of the hold, in microvolts.
+    fs : float
+        Sampling rate in Hz.
+    trim : (float, float)
+        Seconds dropped at the start and the end.
+
+    Returns
+    -------
+    float
+        Plateau RMS in microvolts.
+    """
+    env = np.asarray(envelope, dtype=np.float64)
+    if env.ndim != 1:
+        raise SignalError(f"envelope must be 1-D, got shape {env.shape}")
+    n = env.size
+    a, b = max(0, round(trim[0] * fs)), max(0, round(trim[1] * fs))
+    if a + b > 0.6 * n:
+        scale = 0.6 * n / (a + b)
+        a, b = int(a * scale), int(b * scale)
+    seg = env[a : n - b]
+    seg = seg[np.isfinite(seg)]
+    if seg.size == 0:
+        return float("nan")
+    return float(np.sqrt(np.mean(seg * seg)))
+
+
 def mvc_amplitude(
     envelope: npt.NDArray[np.float64],
     fs: float,
     holds: Sequence[Event],
     window: float = 0.5,
+    method: str = "plateau",
+    trim: tuple[float, float] = PLATEAU_TRIM_S,
 ) -> tuple[float, str]:
-    """MVC amplitude of one channel: the best ``window`` mean over all given hold events.
+    """MVC amplitude of one channel: the largest hold value over all given hold events.
 
     Parameters
     ----------
@@ -62,7 +139,13 @@ def mvc_amplitude(
     holds : sequence of Event
         The MVC hold events of this channel's muscle and side (all positions).
     window : float
-        Averaging window in seconds (default 0.5 s).
+        Averaging window in seconds for ``method="peak_window"`` (default 0.5 s).
+    method : {"plateau", "peak_window"}
+        ``"plateau"`` (default): :func:`plateau_rms` of each hold. ``"peak_window"``: the
+        conventional highest ``window`` mean of the envelope (biased high on a fluctuating
+        envelope; docs/analysis.md has the measured bias).
+    trim : (float, float)
+        Plateau trim in seconds (``method="plateau"``).
 
     Returns
     -------
@@ -71,13 +154,18 @@ def mvc_amplitude(
     source_trial : str
         The trial whose hold gave the maximum.
     """
+    if method not in ("plateau", "peak_window"):
+        raise ConfigError(f"MVC method must be 'plateau' or 'peak_window', got {method!r}")
     best, source = float("nan"), ""
     for ev in holds:
         i0 = max(0, round(ev.onset * fs))
         i1 = min(envelope.shape[0], round(ev.offset * fs))
         if i1 - i0 < 2:
             continue
-        val = best_window_mean(envelope[i0:i1], fs, window)
+        seg = envelope[i0:i1]
+        val = (
+            plateau_rms(seg, fs, trim) if method == "plateau" else best_window_mean(seg, fs, window)
+        )
         if np.isfinite(val) and not (val <= best):
             best, source = val, ev.trial
     return best, source

@@ -6,7 +6,6 @@ Text in blocks is plain (never HTML): the HTML renderer escapes it.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -127,15 +126,26 @@ def _session(rec: Recording, result: BridgeResult) -> Section:
     return Section("session", "Session and subject", blocks)
 
 
-def _quality(rec: Recording, filtered: Any, emg_names: list[str]) -> Section:
+def _quality(rec: Recording, result: BridgeResult) -> Section:
     from emgkit.report._quality import rest_window, signal_quality
 
     q = signal_quality(rec, None)
-    if filtered is not None:
-        sub = rec.pick(names=emg_names)
-        qf = signal_quality(sub, filtered).set_index("channel")["noise_uv"]
+    m = result.mvc
+    if not m.empty and "rest_uv" in m:
+        # the analysis's own rest RMS of the band-passed channel (no re-filtering here)
+        rest = m.set_index("channel")["rest_uv"]
         q["noise_uv"] = [
-            float(qf.get(n, v)) for n, v in zip(q["channel"], q["noise_uv"], strict=True)
+            float(rest.get(n, v)) for n, v in zip(q["channel"], q["noise_uv"], strict=True)
+        ]
+    qa = result.quality if isinstance(result.quality, pd.DataFrame) else pd.DataFrame()
+    if not qa.empty and "status" in qa:
+        q["status"] = [
+            (
+                f"{qa.loc[n, 'status']}: {qa.loc[n, 'detail']}"
+                if n in qa.index and qa.loc[n, "status"] != "ok"
+                else (str(qa.loc[n, "status"]) if n in qa.index else s0)
+            )
+            for n, s0 in zip(q["channel"], q["status"], strict=True)
         ]
     rw = rest_window(rec)
     disp = pd.DataFrame(
@@ -242,8 +252,8 @@ def _ratios_symmetry(result: BridgeResult) -> Section:
         blocks.append(
             FigureBlock(
                 plot_symmetry(result),
-                "Symmetry angle per comparison and muscle; grey band = meaningful-change "
-                "threshold (the person's own MDC95 or the floor, whichever is larger).",
+                "Symmetry angle per comparison and muscle; grey band = the meaningful "
+                "threshold (a convention set at the healthy side-difference spread).",
             )
         )
         disp = pd.DataFrame(
@@ -252,11 +262,20 @@ def _ratios_symmetry(result: BridgeResult) -> Section:
                 "muscle": [_muscle(x) for x in s["muscle"]],
                 "%MVC left": [_f(v) for v in s["pct_left"]],
                 "%MVC right": [_f(v) for v in s["pct_right"]],
-                "SA %": [_f(v, "+.1f") for v in s["symmetry_angle"]],
-                "MDC95 %": [_f(v) for v in s["mdc"]],
-                "threshold %": [_f(v) for v in s["threshold"]],
-                "epochs": [str(v) for v in s["n_epochs"]],
-                "beyond threshold": np.where(s["meaningful"], "yes", "no"),
+                "SA": [_f(v, "+.1f") for v in s["symmetry_angle"]],
+                "95 % interval": [
+                    f"{_f(a, '+.1f')} to {_f(b, '+.1f')}"
+                    for a, b in zip(s["ci_low"], s["ci_high"], strict=True)
+                ],
+                "threshold": [_f(v) for v in s["threshold"]],
+                "reps/holds": [str(v) for v in s["n_epochs"]],
+                "lower side": s["lower_side"],
+                "outcome": s["outcome"],
+                "MVC uV L/R": [
+                    f"{_f(a, '.0f')}/{_f(b, '.0f')}"
+                    for a, b in zip(s["mvc_uv_left"], s["mvc_uv_right"], strict=True)
+                ],
+                "quality": s["quality"],
             }
         )
         blocks.append(Table(disp))
@@ -417,6 +436,8 @@ def _pain_felt(rec: Recording, result: BridgeResult) -> Section:
 
 
 def _variants(result: BridgeResult) -> Section:
+    from emgkit.analysis.bridge import plain_bridge_trial
+
     v = result.variants
     if v.empty:
         return Section(
@@ -429,7 +450,7 @@ def _variants(result: BridgeResult) -> Section:
             "muscle": [_muscle(x) for x in v["muscle"]],
             "side": v["side"],
             "%MVC": [_f(x) for x in v["pct_mvc"]],
-            f"%MVC {result.params.reference_trial}": [_f(x) for x in v["pct_mvc_ref"]],
+            "%MVC plain bridge": [_f(x) for x in v["pct_mvc_ref"]],
             "change (points)": [_f(x, "+.1f") for x in v["change"]],
             "change %": [_f(x, "+.0f") for x in v["change_rel"]],
         }
@@ -439,8 +460,9 @@ def _variants(result: BridgeResult) -> Section:
         "Cue variants",
         [
             Paragraph(
-                f"Each double-leg cue variant against the reference bridge "
-                f"({result.params.reference_trial}), per muscle and side."
+                "Each double-leg cue variant against the plain double-leg bridge "
+                f"({result.params.reference_trial or plain_bridge_trial(result.summary)}), "
+                "per muscle and side."
             ),
             Table(disp),
         ],
@@ -521,27 +543,23 @@ def build_sections(
     montage: Montage | None = None,
 ) -> list[Section]:
     """Every section of the report, in order (figures are created here)."""
-    from emgkit.analysis.bridge import envelopes
-    from emgkit.errors import EmgkitError
-
     emg = [
         c.name
         for c in rec.channels
         if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL
     ]
-    filtered = env = None
-    sub = None
-    if emg:
-        sub = rec.pick(names=emg)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                filtered, env = envelopes(sub, result.params)
-        except EmgkitError:
-            filtered = env = None
+    sub = rec.pick(names=emg) if emg else None
+    # the envelopes the analysis computed (BridgeResult.envelope): the report never re-filters
+    env = (
+        result.envelope
+        if result.envelope is not None
+        and list(result.envelope_channels) == emg
+        and result.envelope.shape[0] == rec.n_samples
+        else None
+    )
     return [
         _session(rec, result),
-        _quality(rec, filtered, emg),
+        _quality(rec, result),
         _mvc(result),
         _envelopes(sub if sub is not None else rec, env, result),
         _ratios_symmetry(result),

@@ -57,6 +57,33 @@ REFERENCES: dict[str, str] = {
     "hip extension exercise in women. J Athl Train 2009;44:238-248.",
     "Sakamoto 2009": "Sakamoto ACL, Teixeira-Salmela LF, et al. Muscular activation patterns "
     "during active prone hip extension exercises. J Electromyogr Kinesiol 2009;19:105-112.",
+    "Norcross 2010": "Norcross MF, Blackburn JT, Goerger BM. Reliability of single-leg-stance "
+    "and MVIC normalisation of hip and thigh EMG (ICC > 0.80; intrasubject CV 9-36 % for MVIC). "
+    "J Electromyogr Kinesiol 2010;20:420-425 (title paraphrased; journal details not verified).",
+    "Feldwieser 2012": "Feldwieser FM, et al. Electromyographic "
+    "analysis of trunk-muscle activity during stable, unstable and unilateral bridging "
+    "exercises in healthy individuals. Eur Spine J 2012;21 Suppl 2:S171-S186 (author list and "
+    "title recalled, not verified).",
+    "Freeman 2013": "Freeman S, Mascia A, McGill S. Arthrogenic neuromusculature inhibition: a "
+    "foundational investigation of existence in the hip joint (title recalled). Clin Biomech "
+    "2013;28:171-177.",
+    "Lehecka 2017": "Lehecka BJ, et al. Building a better gluteal "
+    "bridge: electromyographic analysis of hip muscle activity during modified single-leg "
+    "bridges. Int J Sports Phys Ther 2017;12(4):543-549.",
+    "Ho 2020": "Ho et al. Knee flexion angle and gluteus maximus / biceps femoris activity in "
+    "bridging (title paraphrased, authors not verified). Res Sports Med 2020. "
+    "doi:10.1080/15438627.2020.1777552.",
+    "Guimaraes 2010": "Guimaraes CQ, et al. "
+    "Electromyographic activity during active prone hip extension did not discriminate "
+    "individuals with and without low back pain (title recalled, not verified). Rev Bras "
+    "Fisioter 2010;14(4).",
+    "ADS1299": "Texas Instruments. ADS1299 low-noise, 8-channel, 24-bit analog front-end for "
+    "biopotential measurements. Datasheet, Table 1.",
+    "Coorevits 2008": "Coorevits P, et al. Normalised median-frequency slopes of back and hip "
+    "muscles in the Sorensen test (title paraphrased). J Electromyogr Kinesiol "
+    "2008;18:997-1005.",
+    "Hodges 2003": "Hodges PW, Moseley GL. Pain and motor control of the lumbopelvic region: "
+    "effect and possible mechanisms. J Electromyogr Kinesiol 2003;13:361-370.",
     "Ekstrom 2007": "Ekstrom RA, Donatelli RA, Carp KC. Electromyographic analysis of core "
     "trunk, hip, and thigh muscles during 9 rehabilitation exercises. J Orthop Sports Phys Ther "
     "2007;37:754-762.",
@@ -242,11 +269,17 @@ def methods_paragraphs(
         MethodsSection(
             "Amplitude and normalisation",
             f"Amplitude: centred moving RMS envelope, {p.rms_window * 1000:g} ms window. "
-            f"Normalisation: isometric MVC per muscle and side (each side to its own MVC); MVC "
-            f"amplitude = highest {p.mvc_window * 1000:g} ms mean of the envelope within that "
-            "muscle's and side's MVC holds, maximum over the tested positions (several gluteus "
-            "maximus positions, since no single position is maximal for everyone). %MVC = mean "
-            f"envelope over each hold / MVC x 100.{positions}",
+            "Normalisation: isometric MVC per muscle and side (each side to its own MVC); MVC "
+            + (
+                f"amplitude = RMS over the plateau of each MVC hold (the hold without its first "
+                f"{p.mvc_trim[0]:g} s and last {p.mvc_trim[1]:g} s)"
+                if p.mvc_method == "plateau"
+                else f"amplitude = highest {p.mvc_window * 1000:g} ms mean of the envelope"
+            )
+            + " within that muscle's and side's MVC holds, maximum over the tested positions "
+            "(several gluteus maximus positions, since no single position is maximal for "
+            "everyone); refused when below 5 x the channel's rest RMS. %MVC = RMS over each "
+            f"hold / MVC x 100.{positions}",
             ("St-Amant 1996", "Besomi 2020", "Contreras 2015"),
         )
     )
@@ -257,8 +290,9 @@ def methods_paragraphs(
         MethodsSection(
             "Onset detection",
             f"Method '{p.onset_method}': Teager-Kaiser energy operator conditioning of the "
-            "band-passed signal, low-pass 50 Hz (2nd order), then a threshold of the "
-            "rest-trial baseline mean + 3 SD sustained for at least 25 ms (bursts < 50 ms apart "
+            "band-passed signal, low-pass 50 Hz (2nd order), then a threshold of each rep's "
+            f"own pre-movement baseline ({p.onset_baseline:g} s before the search window) "
+            "mean + 3 SD sustained for at least 25 ms (bursts < 50 ms apart "
             "merged) (envelope-only channels: Hodges-Bui threshold on the "
             "envelope). The onset of a rep is the start of the first burst chain (fragments "
             "< 100 ms apart, lasting >= 150 ms) beginning between "
@@ -275,11 +309,16 @@ def methods_paragraphs(
             "Ratios: glute max %MVC / hamstring %MVC and / erector %MVC, per side and rep. "
             "Left/right: symmetry angle SA = (45 deg - arctan(L/R)) / 90 deg x 100 "
             "(positive = right larger); single-leg bridges compare the working side of the left "
-            "trial with that of the right trial. A difference is called meaningful when |SA| "
-            "exceeds the larger of the person's own minimal detectable change (MDC95 = 1.96 x "
-            f"sqrt(2) x SD / sqrt(n) over {p.epoch:g} s epochs of the holds) and a floor of "
-            f"{p.asymmetry_floor:g} % (a convention, not a validated norm).",
-            ("Zifchock 2008",),
+            "trial with that of the right trial. 95 % interval of SA: t-interval of log(L/R) "
+            "over the reps of a double-leg trial (paired) or the holds of the single-leg trials "
+            "(Welch; with one hold per side the rep-to-rep SD of the double-leg reps is used). "
+            "Outcome: 'likely asymmetric' when |SA| exceeds "
+            f"{p.asymmetry_floor:g} points and the interval excludes 0; 'no meaningful "
+            "difference' when the whole interval lies within that threshold; otherwise "
+            "'inconclusive'. The threshold is a convention set at the healthy side-difference "
+            "spread (about 8 % per side), not a validated norm: no glute max side-difference "
+            "norm was found.",
+            ("Zifchock 2008", "Norcross 2010"),
         )
     )
     return out

@@ -231,7 +231,7 @@ class SubjectProfile:
     cue_gain: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: _ro2(_CUE_GAIN))
     level_cv: float = 0.12
     level_side_cv: float = 0.04
-    rep_cv: float = 0.04
+    rep_cv: float = 0.06
     onset_ms: Mapping[str, float] = field(default_factory=lambda: _ro(_ONSET_MS))
     cue_onset_ms: Mapping[str, Mapping[str, float]] = field(
         default_factory=lambda: _ro2(_CUE_ONSET_MS)

@@ -1,0 +1,323 @@
+"""The quality gate in front of every analysis: per-channel verdicts and a cleaned copy.
+
+:func:`assess_recording` measures each channel with the rules of
+:mod:`emgkit.signal.quality` (one set of thresholds shared with the live view and the report),
+removes the artefacts it can remove *where it detects them* (mains hum by notch filters, ECG on
+trunk channels by template subtraction, :mod:`emgkit.signal.ecg`) and says so, and gives every
+channel a status:
+
+- ``'fail'``: amplitude metrics (%MVC, ratios, symmetry) from the channel are refused, with the
+  reason; onsets are refused too when the channel is flat or clipping;
+- ``'warn'``: metrics are reported with the caveat in ``detail``;
+- ``'ok'``: nothing found.
+
+Issue codes: ``flat``, ``clipping``, ``mains``, ``ecg``, ``noise_floor``, ``tonic``,
+``wander``, ``motion``. See docs/quality.md for the rules, their thresholds (conventions) and
+the measured detection and false-positive rates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emgkit.errors import BandLimitWarning
+from emgkit.recording import Recording, SignalKind
+from emgkit.signal import quality as sq
+from emgkit.signal.ecg import detect_ecg, subtract_ecg
+from emgkit.signal.pipeline import preprocess, remove_mains
+
+__all__ = [
+    "ISSUE_CODES",
+    "TRUNK_MUSCLES",
+    "QualityAssessment",
+    "assess_recording",
+    "failing_channels",
+    "rest_window",
+]
+
+#: Every issue code a channel can carry, in display order.
+ISSUE_CODES = ("flat", "clipping", "mains", "ecg", "noise_floor", "tonic", "wander", "motion")
+
+#: Channels where ECG crosstalk is looked for (lumbar paraspinal sites).
+TRUNK_MUSCLES = ("erector_spinae", "multifidus")
+
+#: Issues that refuse amplitude metrics.
+_FAIL = {"flat", "clipping"}
+
+
+@dataclass(frozen=True)
+class QualityAssessment:
+    """Result of :func:`assess_recording`.
+
+    Attributes
+    ----------
+    recording : Recording
+        Cleaned copy: mains notched / ECG template-subtracted on the channels where it was
+        DETECTED (samples untouched otherwise; NaN gaps kept).
+    channels : DataFrame
+        One row per channel (index = channel name): ``muscle``, ``side``, ``status``
+        ('ok' | 'warn' | 'fail'), ``issues`` (';'-joined codes), ``detail`` (plain words: what
+        is wrong, what to do), and the measures ``flat``, ``clipped_fraction``, ``mains_hz``,
+        ``mains_db``, ``mains_uv``, ``ecg_rate_bpm``, ``ecg_r_uv``, ``noise_floor_uv``,
+        ``peak_uv``, ``tonic_fraction``, ``wander_uv``, ``motion_per_min``, ``missing_pct``.
+    actions : tuple of str
+        What was done to the signal, in words.
+    """
+
+    recording: Recording
+    channels: pd.DataFrame
+    actions: tuple[str, ...]
+
+    def status(self, channel: str) -> str:
+        """The status of one channel ('ok' when the channel is unknown)."""
+        if channel in self.channels.index:
+            return str(self.channels.at[channel, "status"])
+        return "ok"
+
+
+def rest_window(rec: Recording) -> tuple[float, float] | None:
+    """The rest trial's window (s) without its first and last second, or None.
+
+    The margin is a quarter of the trial when it is shorter than 4 s; a window shorter than
+    0.5 s gives None.
+    """
+    for ev in rec.events_for(label="trial"):
+        if ev.trial == "rest" or ev.trial.startswith("rest"):
+            margin = min(1.0, ev.duration / 4)
+            if ev.duration - 2 * margin >= 0.5:
+                return (ev.onset + margin, ev.offset - margin)
+    return None
+
+
+def _fmt_issue_detail(code: str, name: str, m: dict[str, float]) -> str:
+    if code == "flat":
+        return (
+            f"{name} is flat (SD below {sq.FLAT_UV:g} µV): electrode off, lead broken or "
+            "channel powered down; check the electrode and cable. No metric from it."
+        )
+    if code == "clipping":
+        return (
+            f"{name} clips: {100 * m['clipped_fraction']:.2f} % of samples sit at the "
+            "amplifier's limits, so amplitudes and onsets are wrong; lower the gain or check "
+            "the electrode contact. Amplitude metrics and onsets refused."
+        )
+    if code == "mains":
+        return (
+            f"{m['mains_hz']:.0f} Hz mains hum ({m['mains_uv']:.1f} µV RMS, "
+            f"{m['mains_db']:.0f} dB above the spectrum) removed with notch filters; the notches "
+            "also remove a little sEMG (amplitudes slightly low, equally in MVC and tasks). "
+            "Improve skin preparation and cable routing."
+        )
+    if code == "ecg":
+        return (
+            f"ECG crosstalk ({m['ecg_rate_bpm']:.0f} bpm, R wave {m['ecg_r_uv']:.0f} µV in the "
+            "QRS band) removed by template subtraction; small residues remain at each beat."
+        )
+    if code == "noise_floor":
+        if m["peak_uv"] < sq.NOISE_FLOOR_FAIL_SNR * m["noise_floor_uv"]:
+            return (
+                f"no contraction above the noise: the loudest 100 ms ({m['peak_uv']:.1f} µV) is "
+                f"less than {sq.NOISE_FLOOR_FAIL_SNR:g} x the noise floor "
+                f"({m['noise_floor_uv']:.1f} µV); amplitude metrics refused. Check electrode "
+                "placement and contact."
+            )
+        return (
+            f"high noise floor ({m['noise_floor_uv']:.1f} µV RMS, above "
+            f"{sq.NOISE_FLOOR_WARN_UV:g} µV): weak contractions and onsets are hard to see; "
+            "improve skin preparation."
+        )
+    if code == "tonic":
+        return (
+            f"activity at rest: {100 * m['tonic_fraction']:.0f} % of the loudest activity "
+            "(tonic background); onsets against the rest baseline may be missed and low "
+            "%MVC values are raised by it."
+        )
+    if code == "wander":
+        return (
+            f"baseline wander ({m['wander_uv']:.0f} µV RMS below 5 Hz): removed by the "
+            "band-pass, but it uses the amplifier's range; check electrode contact and cables."
+        )
+    if code == "motion":
+        return (
+            f"motion spikes ({m['motion_per_min']:.1f} per minute): cable or electrode "
+            "movement; a spike near a movement can shift an onset. Tape the cables down."
+        )
+    return code
+
+
+def assess_recording(
+    rec: Recording, *, rest: tuple[float, float] | None = None
+) -> QualityAssessment:
+    """Measure every channel, clean what is detected, and give each channel a status.
+
+    Parameters
+    ----------
+    rec : Recording
+        Raw recording in µV.
+    rest : (float, float), optional
+        A rest window in seconds for the tonic check and as ECG reference; default the rest
+        trial (:func:`rest_window`), or none (no tonic check; ECG measured on the whole
+        recording).
+
+    Returns
+    -------
+    QualityAssessment
+    """
+    if rest is None:
+        rest = rest_window(rec)
+    fs = rec.fs
+    data = rec.data
+    finite = np.isfinite(data)
+    filled = rec.filled().data.copy()
+    clean = data.copy()
+    line_hz = rec.info.power_line_hz
+    actions: list[str] = []
+    rows = []
+    nc = rec.n_channels
+    raw = np.array([c.kind == SignalKind.RAW for c in rec.channels], dtype=bool)
+    trunk = np.array([c.muscle in TRUNK_MUSCLES for c in rec.channels], dtype=bool) & raw
+    long_enough = rec.n_samples >= round(2.0 * fs)
+
+    clipped = sq.clipped_fraction(data)
+    flat = sq.is_flat(data)
+    missing = (~finite).mean(axis=0) * 100.0 if rec.n_samples else np.zeros(nc)
+    mains = sq.mains_level(data[:, raw], fs, line_hz) if raw.any() and long_enough else None
+    mains_db = np.zeros(nc)
+    mains_uv = np.zeros(nc)
+    mains_harm: list[tuple[int, ...]] = [() for _ in range(nc)]
+    raw_idx = np.flatnonzero(raw)
+    if mains is not None:
+        for j, rc in enumerate(raw_idx.tolist()):
+            mains_db[rc], mains_uv[rc], mains_harm[rc] = (
+                mains.db[j],
+                mains.uv[j],
+                mains.harmonics[j],
+            )
+    mains_hz = mains.freq_hz if mains is not None else (line_hz or 50.0)
+
+    # ---- clean: mains notches where detected
+    notched: list[str] = []
+    for c in range(nc):
+        if mains_harm[c] and not flat[c]:
+            filled[:, c] = remove_mains(filled[:, c], fs, mains_hz, harmonics=max(mains_harm[c]))
+            notched.append(rec.channels[c].name)
+    if notched:
+        actions.append(
+            f"{mains_hz:.0f} Hz hum (and harmonics) on {', '.join(notched)} removed with notch "
+            "filters"
+        )
+
+    # ---- ECG on trunk channels: detect, subtract
+    ecg_rate = np.full(nc, np.nan)
+    ecg_r = np.full(nc, np.nan)
+    ecg_found = np.zeros(nc, dtype=bool)
+    tidx = [int(c) for c in np.flatnonzero(trunk) if not flat[c]]
+    if tidx and long_enough:
+        dets = detect_ecg(filled[:, tidx], fs, reference=rest)
+        subtracted = []
+        for c, d in zip(tidx, dets, strict=True):
+            ecg_rate[c] = d.rate_bpm if d.detected else np.nan
+            if d.detected:
+                ecg_found[c] = True
+                ecg_r[c] = d.r_amplitude_uv
+                filled[:, c] = subtract_ecg(filled[:, c], fs, d.r_peaks)
+                subtracted.append(rec.channels[c].name)
+        if subtracted:
+            actions.append(
+                f"ECG on {', '.join(subtracted)} removed by template subtraction "
+                "(median of neighbouring beats)"
+            )
+    clean_cols = [c for c in range(nc) if rec.channels[c].name in notched or ecg_found[c]]
+    for c in clean_cols:
+        col = filled[:, c].copy()
+        col[~finite[:, c]] = np.nan
+        clean[:, c] = col
+
+    # ---- noise floor, peak, tonic, wander, motion on the cleaned signal
+    floor = np.full(nc, np.nan)
+    peak = np.full(nc, np.nan)
+    tonic = np.full(nc, np.nan)
+    wander = np.full(nc, np.nan)
+    motion = np.full(nc, np.nan)
+    if raw.any() and long_enough:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BandLimitWarning)
+            band = preprocess(filled[:, raw], fs, trunk_highpass=trunk[raw])
+        band[~finite[:, raw]] = np.nan
+        floor[raw] = sq.noise_floor(band, fs)
+        lv = sq.rms_levels(band, fs)
+        if lv.shape[0]:
+            peak[raw] = np.nanpercentile(lv, 99, axis=0)
+        if rest is not None:
+            tonic[raw] = sq.tonic_fraction(band, fs, rest)
+        wander[raw] = sq.wander_level(filled[:, raw], fs)
+        ev = sq.motion_events(filled[:, raw], fs)
+        minutes = rec.n_samples / fs / 60.0
+        motion[raw] = [len(e) / minutes for e in ev]
+
+    for c, ch in enumerate(rec.channels):
+        m = {
+            "clipped_fraction": float(clipped[c]),
+            "mains_hz": float(mains_hz),
+            "mains_db": float(mains_db[c]),
+            "mains_uv": float(mains_uv[c]),
+            "ecg_rate_bpm": float(ecg_rate[c]),
+            "ecg_r_uv": float(ecg_r[c]),
+            "noise_floor_uv": float(floor[c]),
+            "peak_uv": float(peak[c]),
+            "tonic_fraction": float(tonic[c]),
+            "wander_uv": float(wander[c]),
+            "motion_per_min": float(motion[c]),
+        }
+        issues: list[str] = []
+        fail = False
+        if flat[c]:
+            issues.append("flat")
+            fail = True
+        if sq.is_clipping(clipped[c]):
+            issues.append("clipping")
+            fail = True
+        if not flat[c]:
+            if mains_harm[c]:
+                issues.append("mains")
+            if ecg_found[c]:
+                issues.append("ecg")
+            if np.isfinite(floor[c]) and (
+                floor[c] > sq.NOISE_FLOOR_WARN_UV or peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c]
+            ):
+                issues.append("noise_floor")
+                fail = fail or bool(peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c])
+            if np.isfinite(tonic[c]) and tonic[c] > sq.TONIC_FRACTION:
+                issues.append("tonic")
+            if np.isfinite(wander[c]) and wander[c] > sq.WANDER_UV:
+                issues.append("wander")
+            if np.isfinite(motion[c]) and motion[c] > 0:
+                issues.append("motion")
+        status = "fail" if fail else ("warn" if issues else "ok")
+        detail = " ".join(_fmt_issue_detail(i, ch.name, m) for i in issues) or "no problem found"
+        rows.append(
+            {
+                "channel": ch.name,
+                "muscle": ch.muscle,
+                "side": ch.side,
+                "kind": str(ch.kind),
+                "status": status,
+                "issues": ";".join(issues),
+                "detail": detail,
+                "flat": bool(flat[c]),
+                **m,
+                "missing_pct": float(missing[c]),
+            }
+        )
+    frame = pd.DataFrame(rows).set_index("channel")
+    cleaned = rec.with_data(clean) if clean_cols else rec.copy()
+    return QualityAssessment(cleaned, frame, tuple(actions))
+
+
+def failing_channels(qa: QualityAssessment) -> list[str]:
+    """Names of the channels whose status is 'fail'."""
+    return [str(n) for n in qa.channels.index[qa.channels["status"] == "fail"]]

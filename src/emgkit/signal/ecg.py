@@ -1,0 +1,247 @@
+"""ECG crosstalk on trunk channels: detection of QRS complexes and template subtraction.
+
+Pure array functions (µV, explicit ``fs``, seconds, ``(n_samples, n_channels)``).
+
+Why: the heart's QRS complex reaches lumbar erector spinae and multifidus electrodes, and its
+energy (about 5-40 Hz) overlaps the sEMG band. A 30 Hz high-pass removes most of it at 1 kHz
+(Drake & Callaghan 2006, JEK 16:175-187), but at 250 Hz (OpenBCI Cyton, hardware band about
+65 Hz) little sEMG is left above 30 Hz and a large ECG still passes. Drake & Callaghan found
+template subtraction as good as the 30 Hz high-pass at 10-25 %MVC; it is used here where ECG
+is *detected* and the signal is otherwise untouched.
+
+Method (emgkit's, documented in docs/quality.md):
+
+1. Detection signal: 8-40 Hz band-pass (QRS band), its energy smoothed over 80 ms.
+2. Rate: the highest autocorrelation of that energy at lags of 0.33-1.7 s (35-180 bpm); ECG
+   is declared only when that peak exceeds :data:`ECG_ACF_MIN` (a heartbeat is periodic,
+   sEMG bursts and noise are not at those lags) **and** the beats found are alike
+   (:data:`ECG_COHERENCE_MIN`, mean correlation of each QRS with the median QRS).
+3. Beats: peaks of the QRS-band signal (polarity from the reference segment) at least 0.6 RR
+   apart and above half the median R height of the reference segment.
+4. Subtraction: each beat's neighbourhood (-0.25 to +0.45 s around R, shortened to
+   -0.3 to +0.65 RR at fast rates so that beats do not overlap) minus the median of
+   the beats around it (up to 10 each side), scaled to that beat by least squares (0.5-1.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import signal as sps
+
+from emgkit.signal._checks import as_2d, check_fs
+from emgkit.signal.filters import bandpass
+
+__all__ = [
+    "ECG_ACF_MIN",
+    "ECG_COHERENCE_MIN",
+    "EcgDetection",
+    "detect_ecg",
+    "subtract_ecg",
+]
+
+#: Autocorrelation of the QRS-band energy at the heart period needed to call it ECG
+#: (convention, measured false-positive rate in docs/quality.md).
+ECG_ACF_MIN = 0.3
+
+#: Mean correlation of single QRS complexes with their median needed to call it ECG
+#: (convention).
+ECG_COHERENCE_MIN = 0.6
+
+_PRE_S, _POST_S = 0.25, 0.45
+_QRS_S = 0.06
+
+
+@dataclass(frozen=True)
+class EcgDetection:
+    """ECG found on one channel (result of :func:`detect_ecg`).
+
+    Attributes
+    ----------
+    detected : bool
+    rate_bpm : float
+        Heart rate from the autocorrelation (NaN when no periodicity was found).
+    acf : float
+        Autocorrelation of the QRS-band energy at the heart period.
+    coherence : float
+        Mean correlation of the reference segment's QRS complexes with their median.
+    r_amplitude_uv : float
+        Height of the median R wave in the QRS band (µV).
+    r_peaks : ndarray of int
+        Sample indices of the beats over the whole signal (empty when not detected).
+    """
+
+    detected: bool
+    rate_bpm: float
+    acf: float
+    coherence: float
+    r_amplitude_uv: float
+    r_peaks: npt.NDArray[np.int64]
+
+
+def _none(rate: float = np.nan, acf: float = 0.0, coh: float = 0.0) -> EcgDetection:
+    return EcgDetection(False, rate, acf, coh, 0.0, np.zeros(0, dtype=np.int64))
+
+
+def _qrs_band(v: npt.NDArray[np.float64], fs: float) -> npt.NDArray[np.float64]:
+    hi = min(40.0, 0.4 * fs)
+    return bandpass(v, fs, 8.0, hi, order=2)
+
+
+def _period(y: npt.NDArray[np.float64], fs: float) -> tuple[float, float]:
+    """(RR in samples, autocorrelation there) of the smoothed QRS-band energy."""
+    w = max(1, round(0.08 * fs))
+    e = np.convolve(y * y, np.ones(w) / w, mode="same")
+    e = e - e.mean()
+    n = e.size
+    lo, hi = round(60.0 / 180.0 * fs), round(60.0 / 35.0 * fs)
+    if n < 3 * hi or not np.any(e):
+        return np.nan, 0.0
+    nfft = 1 << int(np.ceil(np.log2(2 * n)))
+    spec = np.fft.rfft(e, nfft)
+    acf = np.fft.irfft(spec * np.conj(spec), nfft)[: hi + 1]
+    acf = acf / acf[0] * n / (n - np.arange(hi + 1))  # unbiased
+    k = lo + int(np.argmax(acf[lo : hi + 1]))
+    # a sub-multiple with almost the same height is the true period (skipped beats)
+    half = k // 2
+    if half >= lo and acf[max(lo, half - 3) : half + 4].max() > 0.8 * acf[k]:
+        k = max(lo, half - 3) + int(np.argmax(acf[max(lo, half - 3) : half + 4]))
+    return float(k), float(acf[k])
+
+
+def _find_beats(
+    s: npt.NDArray[np.float64], fs: float, rr: float, height: float
+) -> npt.NDArray[np.int64]:
+    peaks, _ = sps.find_peaks(s, distance=max(1, int(0.6 * rr)), height=height)
+    return np.asarray(peaks, dtype=np.int64)
+
+
+def _coherence(v: npt.NDArray[np.float64], peaks: npt.NDArray[np.int64], fs: float) -> float:
+    h = max(2, round(_QRS_S * fs))
+    segs = np.array([v[p - h : p + h + 1] for p in peaks if p - h >= 0 and p + h < v.size])
+    if segs.shape[0] < 5:
+        return 0.0
+    tpl = np.median(segs, axis=0)
+    tc = tpl - tpl.mean()
+    sc = segs - segs.mean(axis=1, keepdims=True)
+    den = np.sqrt((sc * sc).sum(axis=1) * (tc * tc).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (sc @ tc) / den
+    return float(np.nanmean(r))
+
+
+def detect_ecg(
+    x: npt.ArrayLike, fs: float, *, reference: tuple[float, float] | None = None
+) -> list[EcgDetection]:
+    """Detect ECG crosstalk in each channel.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Raw samples in µV (finite; fill gaps first).
+    fs : float
+        Sampling rate in Hz (>= 100).
+    reference : (float, float), optional
+        A quiet segment in seconds (e.g. the rest trial) where the rate, polarity, R height and
+        coherence are measured; default the whole signal. Beats are then found everywhere.
+
+    Returns
+    -------
+    list of EcgDetection
+        One per channel.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x)
+    n = arr.shape[0]
+    if reference is not None:
+        i0, i1 = max(0, round(reference[0] * fs)), min(n, round(reference[1] * fs))
+        if i1 - i0 < round(5.0 * fs):
+            i0, i1 = 0, n
+    else:
+        i0, i1 = 0, n
+    out = []
+    if n < round(6.0 * fs) or fs < 100.0:
+        return [_none() for _ in range(arr.shape[1])]
+    y_all = _qrs_band(arr, fs)
+    for c in range(arr.shape[1]):
+        y = y_all[:, c]
+        ref = y[i0:i1]
+        rr, acf = _period(ref, fs)
+        if not np.isfinite(rr) or acf < ECG_ACF_MIN:
+            out.append(_none(60.0 * fs / rr if np.isfinite(rr) else np.nan, acf))
+            continue
+        hi_q, lo_q = np.percentile(ref, [99.5, 0.5])
+        sign = 1.0 if abs(hi_q) >= abs(lo_q) else -1.0
+        s_ref = sign * ref
+        p0 = _find_beats(s_ref, fs, rr, 0.3 * float(np.percentile(s_ref, 99.5)))
+        if p0.size < 5:
+            out.append(_none(60.0 * fs / rr, acf))
+            continue
+        r_h = float(np.median(s_ref[p0]))
+        coh = _coherence(ref, p0, fs)
+        if coh < ECG_COHERENCE_MIN:
+            out.append(_none(60.0 * fs / rr, acf, coh))
+            continue
+        peaks = _find_beats(sign * y, fs, rr, 0.5 * r_h)
+        out.append(EcgDetection(True, 60.0 * fs / rr, acf, coh, r_h, peaks))
+    return out
+
+
+def subtract_ecg(
+    x: npt.ArrayLike,
+    fs: float,
+    r_peaks: npt.ArrayLike,
+    *,
+    neighbours: int = 10,
+) -> npt.NDArray[np.float64]:
+    """Subtract a running-median ECG template at the given beats from one channel.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+        Raw samples of one channel in µV.
+    fs : float
+        Sampling rate in Hz.
+    r_peaks : array_like of int
+        Sample index of each R wave (e.g. :attr:`EcgDetection.r_peaks`).
+    neighbours : int
+        Beats on each side that form a beat's template (median of up to 2 x ``neighbours``
+        + 1 beats; the median ignores sEMG bursts that overlap a few of them).
+
+    Returns
+    -------
+    ndarray, shape (n_samples,)
+        ``x`` with each beat's template (-0.25 to +0.45 s around R, at most -0.3 to +0.65
+        RR so that beats do not overlap; scaled by least squares within 0.5-1.5; edges
+        tapered over 20 ms) removed; untouched elsewhere.
+    """
+    fs = check_fs(fs)
+    arr, was_1d = as_2d(x)
+    if arr.shape[1] != 1:
+        arr = arr[:, :1]
+    v = arr[:, 0].copy()
+    peaks = np.asarray(r_peaks, dtype=np.int64)
+    rr = float(np.median(np.diff(peaks))) if peaks.size > 1 else fs
+    pre = round(min(_PRE_S * fs, 0.3 * rr))
+    post = round(min(_POST_S * fs, 0.65 * rr))
+    ok = peaks[(peaks - pre >= 0) & (peaks + post < v.size)]
+    if ok.size < 3:
+        return v if was_1d else v[:, None]
+    idx = ok[:, None] + np.arange(-pre, post + 1)[None, :]
+    segs = v[idx]
+    segs = segs - np.median(segs, axis=1, keepdims=True)
+    taper = np.ones(pre + post + 1)
+    t = max(1, round(0.02 * fs))
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(t) / t)
+    taper[:t], taper[-t:] = ramp, ramp[::-1]
+    out = v.copy()
+    nb = ok.size
+    for b in range(nb):
+        j0, j1 = max(0, b - neighbours), min(nb, b + neighbours + 1)
+        tpl = np.median(segs[j0:j1], axis=0)
+        den = float(tpl @ tpl)
+        g = float(np.clip(segs[b] @ tpl / den, 0.5, 1.5)) if den > 0 else 0.0
+        out[idx[b]] -= g * tpl * taper
+    return out if was_1d else out[:, None]

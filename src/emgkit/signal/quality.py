@@ -1,0 +1,480 @@
+"""Signal-quality metrics and their thresholds, each defined once.
+
+Pure array functions: samples shaped ``(n_samples, n_channels)`` (or 1-D) in microvolts, an
+explicit sampling rate ``fs`` in Hz, times in seconds. The live view
+(:mod:`emgkit.acquisition.live`), the analysis gate (:mod:`emgkit.analysis.quality`) and the
+report's quality table all use these functions and these constants, so a "clipping" or a
+"mains" verdict means the same thing everywhere.
+
+Thresholds are **conventions** chosen for emgkit (no published consensus gives numbers for
+them; the CEDE project has no matrix on filtering or artefacts, clinical-anchors.md section 1).
+Each is stated with what it means in the constant's docstring; docs/quality.md gives the
+measured detection and false-positive rates behind them.
+
+ECG detection and template subtraction live in :mod:`emgkit.signal.ecg`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import signal as sps
+from scipy.ndimage import maximum_filter1d
+
+from emgkit.signal._checks import as_2d, check_fs
+from emgkit.signal.filters import bandpass, lowpass
+
+__all__ = [
+    "CLIP_FRACTION",
+    "CLIP_MIN_SAMPLES",
+    "FLAT_UV",
+    "MAINS_DETECT_DB",
+    "MAINS_HARMONICS",
+    "MIN_LEVELS_FOR_CLIPPING",
+    "MOTION_K",
+    "MOTION_RATIO",
+    "NOISE_FLOOR_FAIL_SNR",
+    "NOISE_FLOOR_WARN_UV",
+    "TONIC_FRACTION",
+    "WANDER_UV",
+    "ChannelQuality",
+    "MainsLevel",
+    "channel_quality",
+    "clipped_fraction",
+    "is_clipping",
+    "is_flat",
+    "mains_level",
+    "motion_events",
+    "noise_floor",
+    "rms_levels",
+    "tonic_fraction",
+    "wander_level",
+]
+
+#: A channel whose standard deviation is below this (µV) is flat: electrode off, shorted or
+#: powered down (convention; sEMG rest noise of a connected electrode is 1-5 µV RMS).
+FLAT_UV = 0.5
+
+#: Clipping: more than this fraction of the samples sit exactly at the window's extreme values
+#: (0.1 %, convention; the live view and the report used to disagree: 1 % and 0.1 %).
+CLIP_FRACTION = 0.001
+
+#: ... and at least this many samples (a handful of equal extremes happen by chance).
+CLIP_MIN_SAMPLES = 4
+
+#: Fewest distinct values a window must span before samples at its extremes count as clipping
+#: (a quiet channel on a 10-12 bit MyoWare ADC spans a few 4 µV steps and piles up at its
+#: extremes without clipping; a saturated sEMG signal spans many levels before the rail).
+MIN_LEVELS_FOR_CLIPPING = 32
+
+#: Mains detection: the power-line line (or a harmonic) stands this many dB above the median
+#: of the spectrum 2-8 Hz on either side (convention; a broadband EMG spectrum has no line).
+MAINS_DETECT_DB = 10.0
+
+#: Harmonics of the power-line frequency that are checked (1 = the fundamental).
+MAINS_HARMONICS = 5
+
+#: Noise floor above this (µV RMS, 20-450 Hz band or hardware band) is a warning: poor skin
+#: preparation or contact (convention; good preparation gives 1-5 µV RMS).
+NOISE_FLOOR_WARN_UV = 10.0
+
+#: A channel whose loudest 100 ms (99th percentile of 100 ms RMS) is below this multiple of its
+#: noise floor shows no contraction above noise: amplitude metrics are refused (convention).
+NOISE_FLOOR_FAIL_SNR = 3.0
+
+#: Tonic background: rest RMS above this fraction of the channel's loudest 100 ms (99th
+#: percentile) is a warning (convention: activity at rest about 5 % of the peak; onsets and
+#: %MVC baselines then carry that background).
+TONIC_FRACTION = 0.05
+
+#: Baseline wander: RMS of the content below 5 Hz above this (µV) is a warning (convention;
+#: the analysis band-pass removes it, but a large wander eats the amplifier's range).
+WANDER_UV = 200.0
+
+#: Motion spikes: 1-20 Hz excursions beyond this many robust SDs of that band (convention).
+MOTION_K = 10.0
+
+#: ... and whose 1-20 Hz RMS over 200 ms exceeds this multiple of the sEMG band's (convention).
+MOTION_RATIO = 1.5
+
+
+def _levels_1d(v: npt.NDArray[np.float64]) -> tuple[int, int]:
+    hi, lo = v.max(), v.min()
+    stuck = int(np.count_nonzero(v == hi) + np.count_nonzero(v == lo)) if hi > lo else 0
+    levels = int(np.unique(v).size) if stuck >= CLIP_MIN_SAMPLES else 0
+    return stuck, levels
+
+
+def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Fraction of samples stuck at each channel's extreme values (amplifier saturation).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Raw samples in µV (NaN ignored).
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        0 when fewer than :data:`CLIP_MIN_SAMPLES` samples sit at the extremes or the channel
+        spans fewer than :data:`MIN_LEVELS_FOR_CLIPPING` distinct values.
+    """
+    arr, _ = as_2d(x, allow_nan=True)
+    out = np.zeros(arr.shape[1])
+    for c in range(arr.shape[1]):
+        v = arr[:, c]
+        v = v[np.isfinite(v)]
+        if v.size < 2:
+            continue
+        stuck, levels = _levels_1d(v)
+        if stuck >= CLIP_MIN_SAMPLES and levels >= MIN_LEVELS_FOR_CLIPPING:
+            out[c] = stuck / v.size
+    return out
+
+
+def is_clipping(fraction: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """The one clipping rule: ``fraction`` (:func:`clipped_fraction`) > :data:`CLIP_FRACTION`."""
+    return np.asarray(fraction, dtype=np.float64) > CLIP_FRACTION
+
+
+def is_flat(x: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Per channel: standard deviation below :data:`FLAT_UV` µV (or no finite sample)."""
+    arr, _ = as_2d(x, allow_nan=True)
+    out = np.ones(arr.shape[1], dtype=bool)
+    for c in range(arr.shape[1]):
+        v = arr[:, c]
+        v = v[np.isfinite(v)]
+        if v.size >= 2:
+            out[c] = float(np.std(v)) < FLAT_UV
+    return out
+
+
+def rms_levels(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray[np.float64]:
+    """RMS of consecutive non-overlapping windows (mean of each window removed).
+
+    Returns
+    -------
+    ndarray, shape (n_windows, n_channels)
+        Empty (0 rows) when the signal is shorter than one window.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x, allow_nan=True)
+    seg = max(1, round(window * fs))
+    k = arr.shape[0] // seg
+    if k == 0:
+        return np.zeros((0, arr.shape[1]))
+    blocks = arr[: k * seg].reshape(k, seg, arr.shape[1])
+    d = blocks - np.nanmean(blocks, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.sqrt(np.nanmean(d * d, axis=1)), dtype=np.float64)
+
+
+def noise_floor(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray[np.float64]:
+    """The quietest level: 10th percentile of 100 ms RMS windows, per channel (µV).
+
+    Pass a band-passed signal for the EMG noise floor (a raw one includes offsets and wander
+    within each window). A signal shorter than one window gives its overall RMS.
+    """
+    arr, _ = as_2d(x, allow_nan=True)
+    lv = rms_levels(arr, fs, window)
+    if lv.shape[0] == 0:
+        d = arr - np.nanmean(arr, axis=0)
+        return np.asarray(np.sqrt(np.nanmean(d * d, axis=0)), dtype=np.float64)
+    return np.asarray(np.nanpercentile(lv, 10, axis=0), dtype=np.float64)
+
+
+def tonic_fraction(
+    x: npt.ArrayLike, fs: float, rest: tuple[float, float]
+) -> npt.NDArray[np.float64]:
+    """Rest activity relative to the loudest activity, per channel.
+
+    Median 100 ms RMS inside ``rest`` (seconds) divided by the 99th percentile of 100 ms RMS
+    over the whole signal. Pass a band-passed signal. Compare with :data:`TONIC_FRACTION`.
+    This is relative to the loudest activity in the recording, not to the MVC.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x, allow_nan=True)
+    i0, i1 = max(0, round(rest[0] * fs)), min(arr.shape[0], round(rest[1] * fs))
+    whole = rms_levels(arr, fs)
+    part = rms_levels(arr[i0:i1], fs) if i1 > i0 else np.zeros((0, arr.shape[1]))
+    if whole.shape[0] == 0 or part.shape[0] == 0:
+        return np.full(arr.shape[1], np.nan)
+    top = np.nanpercentile(whole, 99, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.nanmedian(part, axis=0) / top, dtype=np.float64)
+
+
+def wander_level(x: npt.ArrayLike, fs: float, cutoff: float = 5.0) -> npt.NDArray[np.float64]:
+    """RMS (µV) of the content below ``cutoff`` Hz after removing the mean, per channel.
+
+    Compare with :data:`WANDER_UV`. Computed on a 10x decimated copy when ``fs`` allows.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x)
+    d = arr - arr.mean(axis=0)
+    if d.shape[0] < 64:
+        return np.asarray(np.sqrt(np.mean(d * d, axis=0)), dtype=np.float64)
+    low = lowpass(d, fs, cutoff=min(cutoff, 0.4 * fs), order=2)
+    return np.asarray(np.sqrt(np.mean(low * low, axis=0)), dtype=np.float64)
+
+
+def motion_events(
+    x: npt.ArrayLike, fs: float, *, k: float = MOTION_K, merge_s: float = 0.2
+) -> list[npt.NDArray[np.float64]]:
+    """Times (s) of motion spikes per channel.
+
+    A motion spike is a 1-20 Hz excursion (cable or electrode movement) that is both larger
+    than ``k`` robust SDs of that band and larger than :data:`MOTION_RATIO` times the sEMG
+    (20 Hz and up; the largest 200 ms RMS within +-0.2 s): a contraction carries some 1-20 Hz
+    power too, but far less than its sEMG band (a spike inside a strong contraction is missed). Excursions closer than ``merge_s`` count once; the first
+    and last second are not examined (filter transients). Remove ECG
+    first on trunk channels (QRS energy lies in this band). The robust SD is 1.4826 x the
+    median absolute deviation.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Raw samples in µV (finite).
+    fs : float
+        Sampling rate in Hz.
+    k : float
+        Robust SDs of the 1-20 Hz band an excursion must exceed.
+    merge_s : float
+        Excursions closer than this (s) are one event.
+
+    Returns
+    -------
+    list of ndarray
+        Per channel, the start times (s) of the events.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x)
+    out: list[npt.NDArray[np.float64]] = []
+    if arr.shape[0] < round(2 * fs):
+        return [np.zeros(0) for _ in range(arr.shape[1])]
+    lf = bandpass(arr, fs, 1.0, min(20.0, 0.4 * fs), order=2)
+    hf = bandpass(arr, fs, min(20.0, 0.3 * fs), min(450.0, 0.45 * fs), order=2)
+    w = max(1, round(0.2 * fs))
+    ker = np.ones(w) / w
+    gap = max(1, round(merge_s * fs))
+    edge = round(1.0 * fs)
+    for c in range(arr.shape[1]):
+        v = lf[:, c]
+        sd = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+        if sd <= 0:
+            out.append(np.zeros(0))
+            continue
+        lf_rms = np.sqrt(np.convolve(v * v, ker, mode="same"))
+        hf_rms = maximum_filter1d(np.sqrt(np.convolve(hf[:, c] ** 2, ker, mode="same")), 2 * w)
+        hit = (np.abs(v) > k * sd) & (lf_rms > MOTION_RATIO * hf_rms)
+        hit[:edge] = False  # filter start-up and end transients are not movements
+        hit[-edge:] = False
+        idx = np.flatnonzero(hit)
+        if idx.size == 0:
+            out.append(np.zeros(0))
+            continue
+        starts = idx[np.concatenate([[True], np.diff(idx) > gap])]
+        out.append(starts / fs)
+    return out
+
+
+@dataclass(frozen=True)
+class MainsLevel:
+    """Power-line interference of each channel (result of :func:`mains_level`).
+
+    Attributes
+    ----------
+    freq_hz : float
+        The power-line frequency examined (50 or 60 Hz).
+    db : ndarray (n_channels,)
+        Largest excess (dB) of a line (fundamental or harmonic) over the median of the
+        spectrum 2-8 Hz on either side.
+    uv : ndarray (n_channels,)
+        RMS amplitude (µV) of the fundamental's line above that local spectrum.
+    harmonics : list of tuple of int
+        Per channel, the multiples of ``freq_hz`` (1 = fundamental) whose excess is above
+        :data:`MAINS_DETECT_DB`.
+    """
+
+    freq_hz: float
+    db: npt.NDArray[np.float64]
+    uv: npt.NDArray[np.float64]
+    harmonics: list[tuple[int, ...]]
+
+    @property
+    def detected(self) -> npt.NDArray[np.bool_]:
+        """Channels with at least one line above :data:`MAINS_DETECT_DB`."""
+        return np.array([bool(h) for h in self.harmonics], dtype=bool)
+
+
+def _line_excess(
+    f: npt.NDArray[np.float64], p: npt.NDArray[np.float64], f0: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(dB excess, excess power in µV²) of the line at ``f0`` over its 2-8 Hz neighbourhood."""
+    df = f[1] - f[0]
+    line = np.abs(f - f0) <= max(1.0, 1.5 * df)
+    near = (np.abs(f - f0) >= 2.0) & (np.abs(f - f0) <= 8.0)
+    if not line.any() or near.sum() < 3:
+        z = np.zeros(p.shape[1])
+        return z, z
+    ref = np.median(p[near], axis=0)
+    peak = p[line].max(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        db = 10.0 * np.log10(np.where(ref > 0, peak / ref, np.where(peak > 0, np.inf, 1.0)))
+    excess = np.clip((p[line] - ref[None, :]).sum(axis=0) * df, 0.0, None)
+    return np.asarray(db, dtype=np.float64), np.asarray(excess, dtype=np.float64)
+
+
+def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None) -> MainsLevel:
+    """Power-line interference per channel from a Welch spectrum (0.5 Hz resolution).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Samples in µV (NaN rows are dropped).
+    fs : float
+        Sampling rate in Hz.
+    power_line_hz : float, optional
+        50 or 60; None examines both and keeps the one with the larger excess.
+
+    Returns
+    -------
+    MainsLevel
+        Lines are checked at the fundamental and harmonics up to :data:`MAINS_HARMONICS` below
+        0.95 x Nyquist. A line counts as detected when it stands more than
+        :data:`MAINS_DETECT_DB` above its neighbourhood.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x, allow_nan=True)
+    arr = arr[np.isfinite(arr).all(axis=1)]
+    nc = arr.shape[1]
+    n = arr.shape[0]
+    freqs = [float(power_line_hz)] if power_line_hz else [50.0, 60.0]
+    empty = MainsLevel(freqs[0], np.zeros(nc), np.zeros(nc), [() for _ in range(nc)])
+    if n < round(0.5 * fs) or nc == 0:
+        return empty
+    nper = min(n, round(2.0 * fs))
+    f, p = sps.welch(arr - arr.mean(axis=0), fs=fs, nperseg=nper, axis=0)
+    best: MainsLevel | None = None
+    for f0 in freqs:
+        dbs, harm = [], []
+        fund_uv = np.zeros(nc)
+        for k in range(1, MAINS_HARMONICS + 1):
+            fk = k * f0
+            if fk + 8.0 >= 0.95 * fs / 2:
+                break
+            db, ex = _line_excess(f, p, fk)
+            dbs.append(db)
+            harm.append(db > MAINS_DETECT_DB)
+            if k == 1:
+                fund_uv = np.sqrt(ex)
+        if not dbs:
+            continue
+        db_all = np.vstack(dbs)
+        hit = np.vstack(harm)
+        lvl = MainsLevel(
+            f0,
+            db_all.max(axis=0),
+            fund_uv,
+            [tuple(int(k) + 1 for k in np.flatnonzero(hit[:, c])) for c in range(nc)],
+        )
+        if best is None or float(np.nanmax(lvl.db)) > float(np.nanmax(best.db)):
+            best = lvl
+    return best if best is not None else empty
+
+
+# ---------------------------------------------------------------- one window (live view)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelQuality:
+    """Signal quality of one channel over one window (the live view's unit).
+
+    Attributes
+    ----------
+    rms_uv : float
+        RMS of the window (after removing its mean).
+    flat : bool
+        Standard deviation below :data:`FLAT_UV`.
+    clipping : float
+        Fraction of samples stuck at the window's extreme values (:func:`clipped_fraction`).
+    mains_uv : float
+        RMS amplitude of the power-line line (50 or 60 Hz, whichever stands out more).
+    mains_hz : float
+    noise_floor_uv : float
+        10th percentile of 100 ms RMS windows (:func:`noise_floor`).
+    mains_db : float
+        Excess of the strongest power-line line over its neighbourhood (:func:`mains_level`).
+    """
+
+    rms_uv: float
+    flat: bool
+    clipping: float
+    mains_uv: float
+    mains_hz: float
+    noise_floor_uv: float
+    mains_db: float = 0.0
+
+    @property
+    def mains(self) -> bool:
+        """The mains rule of :func:`mains_level` (excess above :data:`MAINS_DETECT_DB`)."""
+        return self.mains_db > MAINS_DETECT_DB
+
+    @property
+    def flags(self) -> str:
+        """Short text for the display: FLAT, CLIP, MAINS<Hz> or ok."""
+        out = []
+        if self.flat:
+            out.append("FLAT")
+        if bool(is_clipping(self.clipping)):
+            out.append("CLIP")
+        if self.mains:
+            out.append(f"MAINS{self.mains_hz:.0f}")
+        return " ".join(out) or "ok"
+
+
+def channel_quality(
+    window: npt.ArrayLike, fs: float, *, power_line_hz: float | None = None
+) -> list[ChannelQuality]:
+    """Quality of each column of ``window`` (n_samples, n_channels) in µV at ``fs`` Hz.
+
+    Parameters
+    ----------
+    window : array_like
+        Raw samples (NaN ignored).
+    fs : float
+        Sampling rate in Hz.
+    power_line_hz : float, optional
+        50 or 60; None checks both.
+
+    Returns
+    -------
+    list of ChannelQuality
+        One per column, with the rules of this module (flat, clipping, mains, noise floor).
+    """
+    fs = check_fs(fs)
+    x, _ = as_2d(window, allow_nan=True)
+    clip = clipped_fraction(x)
+    flat = is_flat(x)
+    ml = mains_level(x, fs, power_line_hz)
+    floor = noise_floor(x, fs)
+    out = []
+    for c in range(x.shape[1]):
+        v = x[:, c]
+        v = v[np.isfinite(v)]
+        rms = float(np.std(v)) if v.size >= 2 else 0.0
+        out.append(
+            ChannelQuality(
+                rms_uv=rms,
+                flat=bool(flat[c]),
+                clipping=float(clip[c]),
+                mains_uv=float(ml.uv[c]),
+                mains_hz=ml.freq_hz,
+                noise_floor_uv=float(floor[c]) if math.isfinite(floor[c]) else 0.0,
+                mains_db=float(ml.db[c]) if math.isfinite(ml.db[c]) else 99.0,
+            )
+        )
+    return out
