@@ -111,3 +111,18 @@ def test_csv_export_writes_events_channels_and_gaps(
     assert (tmp_path / "b.events.tsv").read_text().splitlines() == [
         "onset_s\tduration_s\tlabel\ttrial\tvalue"
     ]
+
+
+def test_info_and_analyze_take_fs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "plain.csv"
+    rng = np.random.default_rng(3)
+    f.write_text("EMG\n" + "".join(f"{v:.3f}\n" for v in rng.normal(0, 20, 3000)))
+    assert main(["info", str(f)]) == 2
+    assert "--fs HZ" in capsys.readouterr().err
+    assert main(["info", str(f), "--fs", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "fs:        1000 Hz" in out and "(3000 samples)" in out
+    # analyze reads with --fs too (it then stops at the missing muscles, not at the rate)
+    assert main(["analyze", str(f), "--fs", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert "no sampling rate" not in err and "Traceback" not in err

@@ -146,6 +146,7 @@ def read_numeric_table(
     drop_blank_rows: bool = True,
     strict_rows: bool = True,
     chunk_rows: int = 262_144,
+    decimal: str = ".",
 ) -> npt.NDArray[np.float64]:
     """Parse the numeric body of a delimited text file with pandas' C engine (streamed).
 
@@ -168,6 +169,8 @@ def read_numeric_table(
         Rows with no value at all (e.g. only tabs) are dropped.
     strict_rows : bool
         A row with some but not all of the ``usecols`` values missing is an error.
+    decimal : str
+        Decimal mark (``","`` for ``1,5``).
     chunk_rows : int
         Rows parsed per chunk: an enormous file is streamed, and only the wanted columns
         are kept (peak memory about twice the returned array).
@@ -197,6 +200,7 @@ def read_numeric_table(
         "encoding": "utf-8",
         "encoding_errors": "replace",
         "on_bad_lines": "error",
+        "decimal": decimal,
     }
     if delimiter == " ":
         kw["sep"] = r"\s+"
@@ -277,7 +281,8 @@ def read_numeric_table(
 
 def sniff_delimiter(line: str) -> str:
     """Guess the field separator of a data line: tab, comma, semicolon or whitespace."""
-    for d in ("\t", ",", ";"):
+    # ';' before ',': semicolon files use the comma as their decimal mark ("1,5;2,25")
+    for d in ("\t", ";", ","):
         if d in line:
             return d
     return " "
