@@ -17,13 +17,17 @@ Writing (:func:`write_bdf`) produces BDF+ (24-bit samples):
 * **Header.** Patient field: the subject pseudonym only (``code``; name, sex and birth date
   ``X``). Recording field: start date, session as the hospital-administration code, device as
   the equipment code, ``emgkit n=<samples>`` as additional subfields. Channel label (16
-  characters), physical dimension (units), transducer (``sEMG surface electrodes``,
-  ``accelerometer``...) and prefilter (the hardware band, e.g. ``HP:0Hz LP:65Hz`` for the
-  Cyton) are filled.
-* **Sidecar.** What EDF has no field for (muscle, side, kind, site and full name of each
-  channel, firmware, gain, hardware bandwidth, power-line frequency, montage, notes, extra,
-  date with microseconds) goes to ``<file name>.json`` beside the file (``session.bdf.json``).
-  It is optional on reading.
+  characters), physical dimension (units), transducer and prefilter (the hardware band, e.g.
+  ``HP:0Hz LP:65Hz`` for the Cyton) are filled. The transducer field holds what the
+  electrodes are and the channel's semantics (:func:`encode_transducer`:
+  ``sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM``), so a renamed or
+  copied file, or a BIDS export, keeps its muscles, sides and kinds without the sidecar.
+* **Sidecar.** What does not fit in the file (firmware, gain, hardware bandwidth, power-line
+  frequency, montage, notes, extra, date with microseconds; long sites and channel names)
+  goes to ``<file name>.json`` beside the file (``session.bdf.json``). It records the
+  SHA-256 of the file's content and is used only for that content: renamed together with
+  its file it still applies, beside another file it is ignored with a warning. Sidecars of
+  emgkit 0.1 (no hash) are matched by file name. It is optional on reading.
 
 Writes are atomic: a temp file in the same folder, fsync, rename.
 """
@@ -51,7 +55,9 @@ from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, Signal
 __all__ = [
     "EMG_MAX_RANGE_UV",
     "decode_annotation",
+    "decode_transducer",
     "encode_event",
+    "encode_transducer",
     "encode_gap",
     "read_edf",
     "sidecar_path",
@@ -98,6 +104,64 @@ def decode_annotation(text: str) -> tuple[str, list[str]]:
     if len(parts) == 2 and parts[0] == "gap":
         return "gap", [unquote(parts[1])]
     return "foreign", [text]
+
+
+_SEM_KEYS = {"m": "muscle", "s": "side", "k": "kind", "site": "site", "name": "name"}
+
+
+def _esc_sem(text: str) -> str:
+    return "".join(
+        f"%{ord(ch):02X}" if ch in "%;=" or not 32 <= ord(ch) < 127 else ch for ch in text
+    )
+
+
+def encode_transducer(ch: Channel, label: str) -> str:
+    """The BDF+ transducer field of a channel: what the electrodes are, then emgkit's channel
+    semantics, e.g. ``sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM``.
+
+    Muscle, side and kind always fit in the field's 80 characters; the site and the full
+    channel name (when the 16-character label had to shorten it) are added when they fit,
+    else they live in the sidecar only. A renamed or copied file keeps what fits.
+    """
+    base = _TRANSDUCER.get(ch.kind, "")
+    parts = [f"k={ch.kind!s}"]
+    if ch.muscle:
+        parts.insert(0, f"m={_esc_sem(ch.muscle)}")
+    if ch.side:
+        parts.insert(1 if ch.muscle else 0, f"s={_esc_sem(ch.side)}")
+    head = f"{base} emgkit:" if base else "emgkit:"
+    text = head + ";".join(parts)
+    for extra in (
+        f"site={_esc_sem(ch.site)}" if ch.site else "",
+        f"name={_esc_sem(ch.name)}" if ch.name != label else "",
+    ):
+        if extra and len(text) + 1 + len(extra) <= 80:
+            text += ";" + extra
+    return text
+
+
+def decode_transducer(text: str) -> dict[str, str]:
+    """Channel semantics from a transducer field written by :func:`encode_transducer`
+    (``{}`` for other writers' text)."""
+    i = text.find("emgkit:")
+    if i < 0:
+        return {}
+    out: dict[str, str] = {}
+    for part in text[i + len("emgkit:") :].strip().split(";"):
+        key, sep, val = part.partition("=")
+        if sep and key in _SEM_KEYS:
+            out[_SEM_KEYS[key]] = unquote(val)
+    return out
+
+
+def _content_hash(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -212,7 +276,7 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
                 col,
                 fs,
                 label=labels[j],
-                transducer_type=_ascii(_TRANSDUCER.get(ch.kind, ""), 80),
+                transducer_type=_ascii(encode_transducer(ch, labels[j]), 80),
                 physical_dimension=_ascii(ch.units, 8),
                 physical_range=(lo, hi),
                 digital_range=_DIG,
@@ -247,8 +311,10 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
     atomic_write(p, bdf.write)
     if sidecar:
         meta = {
-            "emgkit_bdf_sidecar": 1,
+            "emgkit_bdf_sidecar": 2,
             "file": p.name,
+            # the sidecar belongs to this content, whatever the file is called later
+            "sha256": _content_hash(p),
             "fs": fs,
             "n_samples": n,
             "info": json_safe({f.name: getattr(info, f.name) for f in dataclasses.fields(info)}),
@@ -489,10 +555,23 @@ def read_edf(path: str | Path) -> Recording:
     if side.is_file():
         try:
             meta = json.loads(side.read_text("utf-8"))
-            if meta.get("file") != p.name:
+            if not isinstance(meta, dict):
                 meta = {}
         except (OSError, ValueError):
             meta = {}
+        digest = meta.get("sha256")
+        if isinstance(digest, str):
+            if digest != _content_hash(p):
+                warnings.warn(
+                    f"{side}: this sidecar describes another file (its content hash differs "
+                    f"from {p.name}'s); ignored. Channel muscles and sides come from the "
+                    "file's own header",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                meta = {}
+        elif meta.get("file") != p.name:
+            meta = {}  # a 0.1 sidecar (no hash) is matched by name
     fs = max(float(s.sampling_frequency) for s in sigs)
     keep = sigs
     slow = {j for j, s in enumerate(sigs) if float(s.sampling_frequency) != fs}
@@ -553,6 +632,23 @@ def read_edf(path: str | Path) -> Recording:
         lp = _parse_lp(s.prefiltering)
         if lp is not None and kind == SignalKind.RAW:
             bw = lp if bw is None else min(bw, lp)
+        sem = decode_transducer(s.transducer_type)
+        if sem and not cm:
+            try:
+                channels.append(
+                    Channel(
+                        sem.get("name") or label,
+                        sem.get("muscle"),
+                        sem.get("side"),
+                        kind if j in slow else SignalKind(sem.get("kind", kind)),
+                        units,
+                        "",
+                        sem.get("site", ""),
+                    )
+                )
+                continue
+            except (ValueError, TypeError):
+                pass  # an unknown muscle or kind: read the channel as a foreign one
         if cm:
             channels.append(
                 Channel(
