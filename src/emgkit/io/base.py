@@ -57,8 +57,9 @@ def read_head(path: str | Path, n: int = HEAD_BYTES) -> str:
     Raises
     ------
     FormatError
-        The file does not exist, is empty, is UTF-16/32 or binary, or is not valid UTF-8/Latin-1
-        text. The message names the file and the byte.
+        The file does not exist, is empty, is UTF-16/32 or binary, has no line break in the
+        window (one giant line), or is not valid UTF-8/Latin-1 text. The message names the
+        file and the byte.
     """
     p = Path(path)
     if not p.is_file():
@@ -81,6 +82,13 @@ def read_head(path: str | Path, n: int = HEAD_BYTES) -> str:
             "binary data (a NUL byte) where text was expected; this is not a text recording "
             "(if it is EDF/BDF give format='edf')",
             byte=nul,
+        )
+    if len(raw) == n and b"\n" not in raw and b"\r" not in raw:
+        raise format_error(
+            p,
+            f"no line break in the first {n // 1024} KiB: one giant line is not a header or a "
+            "table of samples (a damaged file, or not a text recording)",
+            byte=0,
         )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
