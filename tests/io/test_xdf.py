@@ -192,3 +192,38 @@ def test_missing_pyxdf_names_the_extra(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "pyxdf", None)  # import pyxdf -> ImportError
     with pytest.raises(ConfigError, match=r"emgkit\[xdf\]"):
         read(tmp_path / "a.xdf")
+
+
+# ---------------------------------------------------------------- structure checked first
+def _emg_header(nch: int | str = 2) -> bytes:
+    return (
+        b"XDF:"
+        + _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')
+        + _stream_header(1, "EMG", "EMG", nch, 250.0, "float32")  # type: ignore[arg-type]
+    )
+
+
+def test_truncated_xdf_is_an_error_not_shorter(tmp_path: Path) -> None:
+    x = _signal(400)
+    ts = 100 + np.arange(400) / 250.0
+    f = tmp_path / "cut.xdf"
+    write_xdf(f, x, ts, srate=250.0)
+    raw = f.read_bytes()
+    f.write_bytes(raw[: len(raw) - 200])  # into the second samples chunk
+    with pytest.raises(FormatError, match=r"cut\.xdf.*chunk at byte \d+.*truncated"):
+        read(f)
+
+
+def test_absurd_channel_count_is_refused_before_allocation(tmp_path: Path) -> None:
+    f = tmp_path / "ch.xdf"
+    f.write_bytes(_emg_header(10**9) + _numeric_samples(1, np.array([1.0, 2.0]), np.zeros((2, 2))))
+    with pytest.raises(FormatError, match=r"ch\.xdf.*1000000000 channels"):
+        read(f)
+
+
+def test_sample_count_larger_than_chunk_is_refused(tmp_path: Path) -> None:
+    body = struct.pack("<I", 1) + _varlen(10**8) + b"\x08" + struct.pack("<d", 1.0) + bytes(8)
+    f = tmp_path / "n.xdf"
+    f.write_bytes(_emg_header(2) + _chunk(3, body))
+    with pytest.raises(FormatError, match=r"n\.xdf.*100000000 samples"):
+        read(f)
