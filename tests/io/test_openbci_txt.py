@@ -179,3 +179,22 @@ def test_leading_zero_row_every_generation(tmp_path: Path, writer: str) -> None:
     rec = read(f)
     assert rec.n_samples == 300 and rec.gaps == []
     np.testing.assert_allclose(rec.data[:, :8], exg[:, :8], atol=1e-9)
+
+
+def test_columns_not_read_are_named(tmp_path: Path) -> None:
+    f = tmp_path / "v6.txt"
+    write_gui_v6(f, n=50)
+    rec = read(f)
+    assert rec.info.extra["not_kept"] == [
+        "Not Used",
+        "Digital Channel 0 (D11)",
+        "Digital Channel 1 (D12)",
+        "Digital Channel 2 (D13)",
+        "Digital Channel 3 (D14)",
+        "Not Used",
+        "Digital Channel 4 (D18)",
+        "Analog Channel 0",
+        "Analog Channel 1",
+        "Analog Channel 2",
+        "Timestamp (Formatted)",
+    ]

@@ -214,8 +214,9 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         EXG channels ``"EXG Channel 0"``... in uV (kind ``raw``), accelerometer channels
         ``"Accel Channel 0"``... in g (kind ``accel``); markers as events; lost samples as NaN
         rows and gaps. ``info.device`` is ``"cyton"``, ``"cyton-daisy"`` or ``"ganglion"``;
-        ``info.extra`` holds the GUI generation, the counter wraps and the rate measured from
-        the timestamps.
+        ``info.extra`` holds the GUI generation, the counter wraps, the rate measured from
+        the timestamps and, under ``"not_kept"``, the names of the columns not read (digital
+        and analog pins, ``Not Used``, the formatted time).
 
     Raises
     ------
@@ -353,6 +354,11 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     }
     if n_zero:
         extra["leading_zero_rows_dropped"] = n_zero
+    # what the file holds and the recording does not: named, not silently dropped
+    not_kept = [names[j].strip() for j, r in enumerate(roles) if r[0] in ("skip", "text")]
+    not_kept += [names[j].strip() for j in ts_cols[1:] + mk_cols[1:] + index_cols[1:]]
+    if not_kept:
+        extra["not_kept"] = not_kept
     if index_cols:
         counter = arr[:, col[index_cols[0]]]
         mod = counter_modulus(device, counter)

@@ -385,6 +385,11 @@ def read_xdf(
         "xdf_first_timestamp": t0,
         "xdf_rate_from_timestamps": fs_ts,
     }
+    others = [
+        _describe(m) for m in streams if m is not s and _is_numeric(m)
+    ]  # string streams are read as markers
+    if others:
+        extra["not_kept"] = others
     if assumed:
         extra["xdf_units_assumed"] = "uV (the stream names no unit)"
     if outside:
