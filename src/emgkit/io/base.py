@@ -80,7 +80,7 @@ def read_head(path: str | Path, n: int = HEAD_BYTES) -> str:
         raise format_error(
             p,
             "binary data (a NUL byte) where text was expected; this is not a text recording "
-            "(if it is EDF/BDF give format='edf')",
+            "(if it is EDF/BDF: --in-format edf for emgkit convert, format='edf' in Python)",
             byte=nul,
         )
     if len(raw) == n and b"\n" not in raw and b"\r" not in raw:
