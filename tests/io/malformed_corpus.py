@@ -135,6 +135,14 @@ def _giant_second_line(p: Path) -> None:
         fh.write(b"\n0.002,1.5\n")
 
 
+def _mixed_rate_expansion(p: Path) -> None:
+    # one 100 kHz signal beside 200 signals at 1 Hz: 10 MB on disk, 8 GB if every slow signal
+    # were interpolated onto the fast time base
+    sigs = [Sig("fast", 100_000)] + [Sig(f"slow{k}", 1) for k in range(200)]
+    data = [np.zeros(100_000 * 50, dtype=np.int64)] + [np.zeros(50, dtype=np.int64)] * 200
+    p.write_bytes(edf_bytes(sigs, 50, 1, data=data))
+
+
 def _folder(p: Path) -> None:
     p.mkdir()
 
@@ -230,6 +238,7 @@ CASES: tuple[Case, ...] = (
             edf_bytes([Sig()], 2, 1)[:252] + b"0   " + edf_bytes([Sig()], 2, 1)[256:]
         ),
     ),
+    Case("edf_mixed_rates_8GB_expansion", "s.edf", _mixed_rate_expansion),
     Case("edf_header_size_wrong", "s.edf", _edf(header_bytes=12345)),
     Case("edf_header_cut", "s.edf", lambda p: p.write_bytes(edf_bytes([Sig()], 2, 1)[:300])),
     Case("bdf_magic_only", "s.bdf", _bytes(b"\xffBIOSEMI")),
