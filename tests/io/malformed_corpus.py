@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from edfraw import Sig, edf_bytes
 from iohelpers import write_brainflow, write_gui_v4, write_gui_v6
+from xdfraw import _chunk, _varlen
 
 COMMANDS = ("info", "analyze", "convert", "batch")
 
@@ -162,19 +163,6 @@ def _brainflow_edit(edit: Callable[[list[str]], list[str]]) -> Callable[[Path], 
 
 
 # ---------------------------------------------------------------- XDF bytes
-def _varlen(n: int) -> bytes:
-    if n < 256:
-        return bytes([1, n])
-    if n < 2**32:
-        return bytes([4]) + struct.pack("<I", n)
-    return bytes([8]) + struct.pack("<Q", n)
-
-
-def _chunk(tag: int, content: bytes, length: int | None = None) -> bytes:
-    size = len(content) + 2 if length is None else length
-    return _varlen(size) + struct.pack("<H", tag) + content
-
-
 def _xdf_header(nch: int | str = 2, srate: float | str = 250, fmt: str = "float32") -> bytes:
     xml = (
         '<?xml version="1.0"?><info><name>EMG</name><type>EMG</type>'
