@@ -152,3 +152,14 @@ def test_v0_1_bdf_with_sidecar_still_reads(tmp_path: Path) -> None:
     assert rec.info.subject == "P003" and rec.info.montage == "bridge6"
     assert [g.n_samples for g in rec.gaps] == [10]
     assert [e.label for e in rec.events] == ["hold", "pain"]
+
+
+def test_converting_a_mixed_rate_file_names_the_unfilled_tail(tmp_path: Path) -> None:
+    from emgkit.io import write_bdf
+
+    sigs = [Sig("EMG", 2000), Sig("Force", 100, "N", 0, 32767, 0, 32767)]
+    f = _write(tmp_path, "mix.edf", edf_bytes(sigs, 2, 1))
+    with pytest.warns(UserWarning):
+        rec = read(f)
+    with pytest.warns(UserWarning, match=r"Force.*19 missing samples outside the gaps.*0"):
+        write_bdf(rec, tmp_path / "out.bdf")

@@ -266,8 +266,19 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
             k += 1
         labels.append(lab)
     signals = []
+    in_gap = rec.gap_mask()
     for j, ch in enumerate(rec.channels):
         x = rec.data[:, j]
+        stray = int(np.count_nonzero(np.isnan(x) & ~in_gap))
+        if stray:
+            # BDF has no per-channel missing value: say so rather than pass 0 off as data
+            warnings.warn(
+                f"channel {ch.name!r} has {stray} missing samples outside the gaps (e.g. a "
+                "slower signal's tail); BDF has no per-channel missing value, they are written "
+                "as 0",
+                UserWarning,
+                stacklevel=2,
+            )
         lo, hi = _range_for(x, ch)
         col = np.zeros(n_pad)
         col[:n] = np.where(np.isfinite(x), x, 0.0)
