@@ -179,3 +179,28 @@ def write_biosppy(path: Path, n: int = 100, fs: float = 1000.0) -> np.ndarray:
     )
     path.write_text(head + "\n".join(str(v) for v in x) + "\n")
     return x.astype(float)
+
+
+def write_gui_v5_sample_layout(path: Path, *, n: int = 700, zero_row: bool = True) -> np.ndarray:
+    """The layout of the GUI's own v5 sample recording (``OpenBCI_GUI-v5-blinks-jawClench-
+    alpha.txt``): 4 ``%`` lines, no column line, an all-zero row of 24 ``0.0`` before counter
+    0, then index, 8 EXG, 3 accel, 10 zeros, Unix ms, ``HH:MM:SS.mmm``."""
+    exg = exg_signal(n, 8, seed=5)
+    lines = [
+        "%OpenBCI Raw EEG Data",
+        "%Number of channels = 8",
+        "%Sample Rate = 250 Hz",
+        "%Board = OpenBCI_GUI$BoardCytonSerial",
+    ]
+    if zero_row:
+        lines.append(",".join(["0.0"] * 24))
+    t0 = 1_557_936_053_329
+    for i in range(n):
+        vals = ", ".join(f"{v:.2f}" for v in exg[i])
+        ms = t0 + i * 4
+        clock = f"12:00:{53 + (329 + i * 4) // 1000:02d}.{(329 + i * 4) % 1000:03d}"
+        lines.append(
+            f"{i % 256}, {vals}, 0.040, 0.420, 0.238," + ",".join(["0.0"] * 10) + f", {ms}, {clock}"
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return exg

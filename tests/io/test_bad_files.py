@@ -190,3 +190,13 @@ def test_corrupt_counter_value(tmp_path: Path) -> None:
     f.write_text("\n".join(lines) + "\n")
     with pytest.raises(FormatError, match=r"c\.txt, line 16: .*sample index 300 is not an integer"):
         read(f)
+
+
+@pytest.mark.parametrize("name", ["one_line.csv", "one_line.txt"])
+def test_one_giant_line_is_refused_before_parsing(tmp_path: Path, name: str) -> None:
+    # a file without a line break beyond the 64 KiB window is not a table (the 100 MB version
+    # of this drove `emgkit info` past 9 GB); the corpus test measures the big one's memory
+    f = tmp_path / name
+    f.write_bytes(b"1.5," * 50_000)
+    with pytest.raises(FormatError, match=r"one_line\.(csv|txt).*no line break in the first 64"):
+        read(f)

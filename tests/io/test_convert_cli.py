@@ -38,8 +38,8 @@ def test_openbci_to_bdf_csv_and_bids(tmp_path: Path, capsys: pytest.CaptureFixtu
     csv = tmp_path / "s.csv"
     assert main(["convert", str(bdf), str(csv)]) == 0
     lines = csv.read_text().splitlines()
-    assert lines[0] == "# emgkit samples: fs = 250 Hz" and lines[2].startswith("time_s,")
-    back = pd.read_csv(csv, comment="#")
+    assert lines[0].startswith("time_s,")  # no comment lines: pandas/spreadsheets need no options
+    back = pd.read_csv(csv)
     assert list(back.columns) == ["time_s", *rec.channel_names]
     np.testing.assert_allclose(back["time_s"], rec.times, atol=1e-12)
     np.testing.assert_allclose(back.iloc[:, 1:], rec.data, rtol=1e-8, atol=1e-6, equal_nan=True)
@@ -82,3 +82,47 @@ def test_info_still_works(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     write_gui_v6(src, n=100)
     assert main(["info", str(src)]) == 0
     assert "250 Hz" in capsys.readouterr().out
+
+
+def test_csv_export_writes_events_channels_and_gaps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "OpenBCI-RAW.txt"
+    write_gui_v6(src, n=600, drop=(300, 301, 302), markers={100: 7, 450: 2})
+    out = tmp_path / "s.csv"
+    assert main(["convert", str(src), str(out), "--montage", "bridge8"]) == 0
+    said = capsys.readouterr().out
+    assert "2 events" in said and "s.events.csv" in said
+    ev = pd.read_csv(tmp_path / "s.events.csv")
+    assert list(ev.columns) == ["onset_s", "duration_s", "label", "trial", "value"]
+    assert ev["onset_s"].tolist() == [0.4, 1.8] and ev["value"].astype(str).tolist() == ["7", "2"]
+    ch = pd.read_csv(tmp_path / "s.channels.csv")
+    assert ch["name"].tolist()[:2] == ["glute_max_L", "glute_max_R"]
+    assert ch["units"].tolist()[0] == "uV" and ch["units"].tolist()[-1] == "g"
+    gaps = pd.read_csv(tmp_path / "s.gaps.csv")
+    assert gaps.to_dict("records") == [
+        {"start_s": 1.2, "duration_s": 0.012, "n_samples": 3, "reason": gaps["reason"][0]}
+    ]
+    # a recording without events still gets an events file (header only): nothing is implied
+    bare = read(src).crop(0, 0.2)
+    from emgkit.io.cli import write_samples_csv
+
+    write_samples_csv(bare, tmp_path / "b.tsv")
+    assert (tmp_path / "b.events.tsv").read_text().splitlines() == [
+        "onset_s\tduration_s\tlabel\ttrial\tvalue"
+    ]
+
+
+def test_info_and_analyze_take_fs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "plain.csv"
+    rng = np.random.default_rng(3)
+    f.write_text("EMG\n" + "".join(f"{v:.3f}\n" for v in rng.normal(0, 20, 3000)))
+    assert main(["info", str(f)]) == 2
+    assert "--fs HZ" in capsys.readouterr().err
+    assert main(["info", str(f), "--fs", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "fs:        1000 Hz" in out and "(3000 samples)" in out
+    # analyze reads with --fs too (it then stops at the missing muscles, not at the rate)
+    assert main(["analyze", str(f), "--fs", "1000"]) == 2
+    err = capsys.readouterr().err
+    assert "no sampling rate" not in err and "Traceback" not in err

@@ -72,7 +72,7 @@ def test_units_delimiters_and_channel_map(tmp_path: Path) -> None:
     assert rec.channels[0].side == "right" and rec.channels[1].muscle == "glute_max"
     with pytest.raises(ConfigError, match=r"no column\(s\) \['Q'\]"):
         read_csv(f, fs=1000.0, channels=["Q"])
-    with pytest.raises(FormatError, match="pass fs="):
+    with pytest.raises(FormatError, match=r"--fs HZ on the command line \(fs=HZ in Python\)"):
         read_csv(f)
     w = tmp_path / "w.dat"
     w.write_text("1 2\n3 4\n")
@@ -137,3 +137,36 @@ def test_describe_with_gaps_and_events(tmp_path: Path) -> None:
     assert "gaps:      1 (2 samples = 0.008 s, 0.33 % missing)" in text
     assert "at 0.040 s: 2 samples (packet loss)" in text
     assert "events:    1 (marker x1); first at 1.200 s" in text
+
+
+def test_decimal_comma_semicolon_csv(tmp_path: Path) -> None:
+    f = tmp_path / "de.csv"
+    rows = ["Zeit;EMG1;EMG2"] + [
+        f"{i / 1000:.3f};{1.5 + i:.1f};{-2.25 * i:.2f}".replace(".", ",") for i in range(50)
+    ]
+    f.write_text("\n".join(rows) + "\n")
+    rec = read(f)
+    assert rec.fs == pytest.approx(1000.0) and rec.channel_names == ["EMG1", "EMG2"]
+    assert rec.data[3].tolist() == pytest.approx([4.5, -6.75])
+
+
+@pytest.mark.parametrize("name", ["Zeit", "Zeit (s)", "Temps", "tiempo", "Tempo", "Tijd"])
+def test_time_column_in_other_languages(tmp_path: Path, name: str) -> None:
+    f = tmp_path / "t.csv"
+    f.write_text(f"{name},EMG\n" + "".join(f"{i / 500:.4f},{i}\n" for i in range(40)))
+    rec = read(f)
+    assert rec.fs == pytest.approx(500.0) and rec.channel_names == ["EMG"]
+
+
+def test_unrecognised_time_column_names_the_option(tmp_path: Path) -> None:
+    f = tmp_path / "u.csv"
+    f.write_text("Hora,EMG\n" + "".join(f"{i / 500:.4f},{i}\n" for i in range(40)))
+    with pytest.raises(FormatError, match=r"u\.csv.*'Hora'.*time_column='Hora'.*--fs"):
+        read(f)
+
+
+def test_no_rate_error_names_cli_flag(tmp_path: Path) -> None:
+    f = tmp_path / "n.csv"
+    f.write_text("EMG\n" + "".join(f"{(-1) ** i * i}\n" for i in range(40)))
+    with pytest.raises(FormatError, match=r"n\.csv.*--fs"):
+        read(f)

@@ -86,8 +86,10 @@ def test_header_fields_without_sidecar(tmp_path: Path) -> None:
     labels = [s.label for s in bdf.signals]
     assert labels == ["glute_max_L", "hamstrings_R", "accel_z"]
     assert bdf.signals[0].prefiltering == "HP:0Hz LP:65Hz"
-    assert bdf.signals[0].transducer_type == "sEMG surface electrodes"
-    assert bdf.signals[2].transducer_type == "accelerometer"
+    assert bdf.signals[0].transducer_type == (
+        "sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM"
+    )
+    assert bdf.signals[2].transducer_type == "accelerometer emgkit:k=accel"
     assert [s.physical_dimension for s in bdf.signals] == ["uV", "uV", "g"]
     texts = sorted(a.text for a in bdf.annotations)
     assert "gap|packet loss" in texts and "hold|slb_left|1" in texts
@@ -97,7 +99,9 @@ def test_header_fields_without_sidecar(tmp_path: Path) -> None:
     assert back.events == rec.events and back.gaps == rec.gaps
     assert back.info.subject == "P007" and back.info.device == "cyton"
     assert back.info.hardware_bandwidth_hz == 65.0
-    assert back.channels[2].kind == "accel" and back.channels[0].muscle is None
+    assert back.channels[2].kind == "accel"
+    # the channel semantics are in the file itself (transducer field), not only the sidecar
+    assert (back.channels[0].muscle, back.channels[0].side) == ("glute_max", "left")
 
 
 def test_annotation_codec() -> None:

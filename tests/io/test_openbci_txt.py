@@ -144,3 +144,57 @@ def test_truncated_last_row(tmp_path: Path) -> None:
         read(f)
     rec = read_openbci_txt(f, strict=False)
     assert rec.n_samples == 49
+
+
+def test_v5_sample_layout_leading_zero_row_is_not_a_sample(tmp_path: Path) -> None:
+    from iohelpers import write_gui_v5_sample_layout
+
+    f = tmp_path / "v5.txt"
+    exg = write_gui_v5_sample_layout(f, n=700)
+    rec = read(f)
+    assert rec.n_samples == 700 and rec.gaps == []
+    np.testing.assert_allclose(rec.data[:, :8], exg, atol=1e-9)
+    assert rec.info.extra["counter_wraps"] == 2
+    assert rec.info.extra["leading_zero_rows_dropped"] == 1
+    assert rec.info.date is not None and rec.info.date.timestamp() == pytest.approx(1557936053.329)
+    assert [c.name for c in rec.channels][8:] == [f"Accel Channel {k}" for k in range(3)]
+
+
+@pytest.mark.parametrize("writer", ["v6", "v50", "v4"])
+def test_leading_zero_row_every_generation(tmp_path: Path, writer: str) -> None:
+    import iohelpers
+
+    f = tmp_path / "g.txt"
+    fn = {
+        "v6": iohelpers.write_gui_v6,
+        "v50": iohelpers.write_gui_v50,
+        "v4": iohelpers.write_gui_v4,
+    }
+    exg = fn[writer](f, n=300)
+    lines = f.read_text().splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln[:1].isdigit())
+    ncells = len(lines[first].split(","))
+    lines.insert(first, ",".join(["0.0"] * ncells))
+    f.write_text("\n".join(lines) + "\n")
+    rec = read(f)
+    assert rec.n_samples == 300 and rec.gaps == []
+    np.testing.assert_allclose(rec.data[:, :8], exg[:, :8], atol=1e-9)
+
+
+def test_columns_not_read_are_named(tmp_path: Path) -> None:
+    f = tmp_path / "v6.txt"
+    write_gui_v6(f, n=50)
+    rec = read(f)
+    assert rec.info.extra["not_kept"] == [
+        "Not Used",
+        "Digital Channel 0 (D11)",
+        "Digital Channel 1 (D12)",
+        "Digital Channel 2 (D13)",
+        "Digital Channel 3 (D14)",
+        "Not Used",
+        "Digital Channel 4 (D18)",
+        "Analog Channel 0",
+        "Analog Channel 1",
+        "Analog Channel 2",
+        "Timestamp (Formatted)",
+    ]

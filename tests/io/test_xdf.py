@@ -8,107 +8,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from xdfraw import (
+    _chunk,
+    _numeric_samples,
+    _stream_header,
+    _varlen,
+    write_xdf,
+)
 
 from emgkit.errors import ConfigError, FormatError
 from emgkit.io import detect_format, read
 from emgkit.recording import SignalKind
 
 pytest.importorskip("pyxdf", reason="pyxdf (emgkit[xdf]) not installed")
-
-
-# ---------------------------------------------------------------- a minimal XDF writer
-def _varlen(n: int) -> bytes:
-    if n < 256:
-        return bytes([1, n])
-    if n < 2**32:
-        return bytes([4]) + struct.pack("<I", n)
-    return bytes([8]) + struct.pack("<Q", n)
-
-
-def _chunk(tag: int, content: bytes) -> bytes:
-    # length counts the 2-byte tag and the content
-    return _varlen(len(content) + 2) + struct.pack("<H", tag) + content
-
-
-def _stream_header(
-    sid: int, name: str, typ: str, nch: int, srate: float, fmt: str, chans: str = ""
-) -> bytes:
-    xml = (
-        '<?xml version="1.0"?><info>'
-        f"<name>{name}</name><type>{typ}</type><channel_count>{nch}</channel_count>"
-        f"<nominal_srate>{srate}</nominal_srate><channel_format>{fmt}</channel_format>"
-        f"<source_id>src{sid}</source_id><created_at>100.0</created_at>"
-        f"<desc>{chans}</desc></info>"
-    )
-    return _chunk(2, struct.pack("<I", sid) + xml.encode())
-
-
-def _numeric_samples(sid: int, ts: np.ndarray, x: np.ndarray) -> bytes:
-    body = b"".join(
-        b"\x08" + struct.pack("<d", t) + row.astype("<f4").tobytes()
-        for t, row in zip(ts, x, strict=True)
-    )
-    return _chunk(3, struct.pack("<I", sid) + _varlen(len(ts)) + body)
-
-
-def _string_samples(sid: int, ts: list[float], texts: list[str]) -> bytes:
-    body = b"".join(
-        b"\x08" + struct.pack("<d", t) + _varlen(len(s.encode())) + s.encode()
-        for t, s in zip(ts, texts, strict=True)
-    )
-    return _chunk(3, struct.pack("<I", sid) + _varlen(len(ts)) + body)
-
-
-def _footer(sid: int, first: float, last: float, count: int) -> bytes:
-    xml = (
-        '<?xml version="1.0"?><info>'
-        f"<first_timestamp>{first}</first_timestamp><last_timestamp>{last}</last_timestamp>"
-        f"<sample_count>{count}</sample_count></info>"
-    )
-    return _chunk(6, struct.pack("<I", sid) + xml.encode())
-
-
-def _channels_xml(labels: list[str], unit: str, typ: str = "EMG") -> str:
-    return (
-        "<channels>"
-        + "".join(
-            f"<channel><label>{lb}</label><unit>{unit}</unit><type>{typ}</type></channel>"
-            for lb in labels
-        )
-        + "</channels>"
-    )
-
-
-def write_xdf(
-    path: Path,
-    x: np.ndarray,
-    ts: np.ndarray,
-    *,
-    srate: float,
-    unit: str = "microvolts",
-    typ: str = "EMG",
-    markers: tuple[list[float], list[str]] = ([], []),
-    extra_emg: bool = False,
-) -> None:
-    labels = [f"emg{k}" for k in range(x.shape[1])]
-    out = [b"XDF:", _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')]
-    out.append(
-        _stream_header(
-            1, "OpenBCI_EMG", typ, x.shape[1], srate, "float32", _channels_xml(labels, unit)
-        )
-    )
-    out.append(_stream_header(2, "Markers", "Markers", 1, 0, "string"))
-    if extra_emg:
-        out.append(_stream_header(3, "Other_EMG", "EMG", 1, srate, "float32"))
-    half = len(ts) // 2  # two sample chunks, as LabRecorder writes them
-    out.append(_numeric_samples(1, ts[:half], x[:half]))
-    if markers[0]:
-        out.append(_string_samples(2, *markers))
-    out.append(_numeric_samples(1, ts[half:], x[half:]))
-    if extra_emg:
-        out.append(_numeric_samples(3, ts, x[:, :1]))
-    out.append(_footer(1, ts[0], ts[-1], len(ts)))
-    path.write_bytes(b"".join(out))
 
 
 def _signal(n: int = 500, nch: int = 2) -> np.ndarray:
@@ -192,3 +104,38 @@ def test_missing_pyxdf_names_the_extra(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setitem(sys.modules, "pyxdf", None)  # import pyxdf -> ImportError
     with pytest.raises(ConfigError, match=r"emgkit\[xdf\]"):
         read(tmp_path / "a.xdf")
+
+
+# ---------------------------------------------------------------- structure checked first
+def _emg_header(nch: int | str = 2) -> bytes:
+    return (
+        b"XDF:"
+        + _chunk(1, b'<?xml version="1.0"?><info><version>1.0</version></info>')
+        + _stream_header(1, "EMG", "EMG", nch, 250.0, "float32")  # type: ignore[arg-type]
+    )
+
+
+def test_truncated_xdf_is_an_error_not_shorter(tmp_path: Path) -> None:
+    x = _signal(400)
+    ts = 100 + np.arange(400) / 250.0
+    f = tmp_path / "cut.xdf"
+    write_xdf(f, x, ts, srate=250.0)
+    raw = f.read_bytes()
+    f.write_bytes(raw[: len(raw) - 200])  # into the second samples chunk
+    with pytest.raises(FormatError, match=r"cut\.xdf.*chunk at byte \d+.*truncated"):
+        read(f)
+
+
+def test_absurd_channel_count_is_refused_before_allocation(tmp_path: Path) -> None:
+    f = tmp_path / "ch.xdf"
+    f.write_bytes(_emg_header(10**9) + _numeric_samples(1, np.array([1.0, 2.0]), np.zeros((2, 2))))
+    with pytest.raises(FormatError, match=r"ch\.xdf.*1000000000 channels"):
+        read(f)
+
+
+def test_sample_count_larger_than_chunk_is_refused(tmp_path: Path) -> None:
+    body = struct.pack("<I", 1) + _varlen(10**8) + b"\x08" + struct.pack("<d", 1.0) + bytes(8)
+    f = tmp_path / "n.xdf"
+    f.write_bytes(_emg_header(2) + _chunk(3, body))
+    with pytest.raises(FormatError, match=r"n\.xdf.*100000000 samples"):
+        read(f)

@@ -80,6 +80,7 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
     p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, XDF, CSV)")
     p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml path")
     p.add_argument("--stream", help="XDF only: the EMG stream's name or id when there are several")
+    p.add_argument("--fs", type=float, help="sampling rate (Hz) of a CSV without a time column")
     table["info"] = _info
 
     p = sub.add_parser(
@@ -94,6 +95,7 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
     p.add_argument("--montage", help="montage when the file does not name muscles")
     p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
     p.add_argument("--out", help="folder for results (CSV tables) and figures")
+    p.add_argument("--fs", type=float, help="sampling rate (Hz) of a CSV without a time column")
     table["analyze"] = _analyze
 
 
@@ -178,7 +180,7 @@ def _info(args: argparse.Namespace) -> int:
     from emgkit.io import describe, read
 
     kw = {"stream": args.stream} if args.stream else {}
-    rec = read(args.file, montage=args.montage, **kw)
+    rec = read(args.file, montage=args.montage, fs=args.fs, **kw)
     try:
         print(describe(rec))
         sys.stdout.flush()
@@ -195,7 +197,7 @@ def _analyze(args: argparse.Namespace) -> int:
     from emgkit.analysis.bridge import analyze_bridge
     from emgkit.io import read
 
-    rec = read(args.file, montage=args.montage)
+    rec = read(args.file, montage=args.montage, fs=args.fs)
     auto = not rec.events_for(label="hold")
     if auto:
         print("no trial markers in the file: finding reps and holds from the envelopes")

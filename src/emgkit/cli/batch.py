@@ -155,5 +155,5 @@ def _batch(args: argparse.Namespace) -> int:
     ok = res.n_analysed + res.n_cached
     if ok == 0 and len(res.sessions):
         print("emgkit batch: error: no session could be analysed", file=sys.stderr)
-        return 1
+        return 2
     return 0

@@ -21,7 +21,8 @@ _EPILOG = """\
 examples:
   emgkit convert OpenBCI-RAW-2024-05-01_10-00-00.txt s01.bdf --montage bridge6
   emgkit convert s01.bdf bids_root --format bids --subject P007 --task bridge --session 1
-  emgkit convert s01.bdf s01_samples.csv            (time_s column + one column per channel)
+  emgkit convert s01.bdf s01.csv     (time_s + one column per channel; s01.events.csv,
+                                      s01.channels.csv and, with gaps, s01.gaps.csv beside it)
   emgkit convert lab.xdf s01.bdf --stream OpenBCI_EMG --montage bridge6
   emgkit convert emg.csv s01.bdf --fs 2000          (generic CSV without a time column)
 
@@ -85,28 +86,62 @@ def out_format(out: str | Path, given: str | None = None) -> str:
     )
 
 
-def write_samples_csv(rec: Any, path: str | Path) -> Path:
-    """Samples as CSV/TSV: a ``time_s`` column then one column per channel (its own units).
+def sibling(path: str | Path, part: str) -> Path:
+    """``s.csv`` -> ``s.<part>.csv`` (same folder, same extension)."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.{part}{p.suffix}")
 
-    Comment lines (``#``) before the header give the rate and each channel's units; missing
-    samples are written as ``nan`` so that the file reads back on the same time base
-    (``emgkit.io.read`` takes the rate from the time column).
+
+def write_samples_csv(rec: Any, path: str | Path) -> Path:
+    """Samples as CSV/TSV, plus the events, channels and gaps as sibling tables.
+
+    The samples file has one header row (``time_s`` then one column per channel) and no
+    comment lines, so ``pandas.read_csv`` and spreadsheets open it without options; missing
+    samples are ``nan``. Beside it (same extension):
+
+    * ``<name>.events.<ext>``: ``onset_s, duration_s, label, trial, value`` (always written,
+      header only when there are no events);
+    * ``<name>.channels.<ext>``: ``name, muscle, side, kind, units, device, site`` (the units
+      of each sample column);
+    * ``<name>.gaps.<ext>``: ``start_s, duration_s, n_samples, reason`` (only when samples
+      are missing).
+
+    Returns
+    -------
+    Path
+        The samples file.
     """
     import io
+
+    import pandas as pd
 
     from emgkit.io.base import atomic_write
 
     p = Path(path)
     sep = "\t" if p.suffix.lower() == ".tsv" else ","
-    df = rec.to_dataframe(time_index=True).reset_index()
-    head = [
-        f"# emgkit samples: fs = {rec.fs:.10g} Hz",
-        "# units: " + ", ".join(f"{c.name}={c.units}" for c in rec.channels),
-    ]
-    buf = io.StringIO()
-    df.to_csv(buf, index=False, sep=sep, float_format="%.9g", na_rep="nan", lineterminator="\n")
-    data = ("\n".join(head) + "\n" + buf.getvalue()).encode("utf-8")
-    atomic_write(p, lambda fh: fh.write(data))  # type: ignore[arg-type]
+
+    def put(target: Path, df: Any) -> None:
+        buf = io.StringIO()
+        df.to_csv(buf, index=False, sep=sep, float_format="%.9g", na_rep="nan", lineterminator="\n")
+        data = buf.getvalue().encode("utf-8")
+        atomic_write(target, lambda fh: fh.write(data))  # type: ignore[arg-type]
+
+    put(p, rec.to_dataframe(time_index=True).reset_index())
+    events = pd.DataFrame(
+        [(e.onset, e.duration, e.label, e.trial, e.value) for e in rec.events],
+        columns=["onset_s", "duration_s", "label", "trial", "value"],
+    )
+    put(sibling(p, "events"), events)
+    put(sibling(p, "channels"), rec.channels_frame())
+    gaps_file = sibling(p, "gaps")
+    if rec.gaps:
+        gaps = pd.DataFrame(
+            [(g.start / rec.fs, g.n_samples / rec.fs, g.n_samples, g.reason) for g in rec.gaps],
+            columns=["start_s", "duration_s", "n_samples", "reason"],
+        )
+        put(gaps_file, gaps)
+    elif gaps_file.exists():
+        gaps_file.unlink()  # a stale table from an earlier conversion would lie
     return p
 
 
@@ -128,6 +163,7 @@ def _convert(args: argparse.Namespace) -> int:
         path = write_bdf(rec, out)
     elif fmt == "csv":
         path = write_samples_csv(rec, out)
+        print(f"events: {sibling(out, 'events')}; channels and units: {sibling(out, 'channels')}")
     else:
         from emgkit.io.bids import write_bids
 

@@ -57,8 +57,9 @@ def read_head(path: str | Path, n: int = HEAD_BYTES) -> str:
     Raises
     ------
     FormatError
-        The file does not exist, is empty, is UTF-16/32 or binary, or is not valid UTF-8/Latin-1
-        text. The message names the file and the byte.
+        The file does not exist, is empty, is UTF-16/32 or binary, has no line break in the
+        window (one giant line), or is not valid UTF-8/Latin-1 text. The message names the
+        file and the byte.
     """
     p = Path(path)
     if not p.is_file():
@@ -79,8 +80,15 @@ def read_head(path: str | Path, n: int = HEAD_BYTES) -> str:
         raise format_error(
             p,
             "binary data (a NUL byte) where text was expected; this is not a text recording "
-            "(if it is EDF/BDF give format='edf')",
+            "(if it is EDF/BDF: --in-format edf for emgkit convert, format='edf' in Python)",
             byte=nul,
+        )
+    if len(raw) == n and b"\n" not in raw and b"\r" not in raw:
+        raise format_error(
+            p,
+            f"no line break in the first {n // 1024} KiB: one giant line is not a header or a "
+            "table of samples (a damaged file, or not a text recording)",
+            byte=0,
         )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -146,6 +154,7 @@ def read_numeric_table(
     drop_blank_rows: bool = True,
     strict_rows: bool = True,
     chunk_rows: int = 262_144,
+    decimal: str = ".",
 ) -> npt.NDArray[np.float64]:
     """Parse the numeric body of a delimited text file with pandas' C engine (streamed).
 
@@ -168,6 +177,8 @@ def read_numeric_table(
         Rows with no value at all (e.g. only tabs) are dropped.
     strict_rows : bool
         A row with some but not all of the ``usecols`` values missing is an error.
+    decimal : str
+        Decimal mark (``","`` for ``1,5``).
     chunk_rows : int
         Rows parsed per chunk: an enormous file is streamed, and only the wanted columns
         are kept (peak memory about twice the returned array).
@@ -197,6 +208,7 @@ def read_numeric_table(
         "encoding": "utf-8",
         "encoding_errors": "replace",
         "on_bad_lines": "error",
+        "decimal": decimal,
     }
     if delimiter == " ":
         kw["sep"] = r"\s+"
@@ -277,7 +289,8 @@ def read_numeric_table(
 
 def sniff_delimiter(line: str) -> str:
     """Guess the field separator of a data line: tab, comma, semicolon or whitespace."""
-    for d in ("\t", ",", ";"):
+    # ';' before ',': semicolon files use the comma as their decimal mark ("1,5;2,25")
+    for d in ("\t", ";", ","):
         if d in line:
             return d
     return " "

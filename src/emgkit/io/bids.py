@@ -180,7 +180,10 @@ def write_bids(
     folder = folder / "emg"
     data_file = folder / f"{stem}_emg.bdf"
     if data_file.exists() and not overwrite:
-        raise ConfigError(f"{data_file} exists; pass overwrite=True to replace it")
+        raise ConfigError(
+            f"{data_file} exists; to replace it pass --overwrite (emgkit convert) or "
+            "overwrite=True (Python)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     desc = Path(root) / "dataset_description.json"
     if not desc.exists():

@@ -178,6 +178,8 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
         "board_id": _board_id(board),
         "source_file": p.name,
     }
+    kept = set(cols)
+    extra["not_kept"] = [f"board row {k}" for k in range(ncols) if k not in kept]
     if counter is not None:
         mod = counter_modulus(device, counter)
         try:

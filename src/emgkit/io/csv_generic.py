@@ -43,12 +43,30 @@ _UCI_LABELS: dict[str, tuple[str, str | None]] = {
 }
 
 _TIME_NAMES = ("time", "time_s", "t", "time (s)", "seconds", "time_ms", "time (ms)", "timestamp")
+#: "time" in other languages (de, fr, es, it/pt, nl, pl, fi, sv/da/no), with or without a
+#: unit suffix such as " (s)", "[s]", "_s", "_ms".
+_TIME_WORDS = ("zeit", "temps", "tiempo", "tempo", "tijd", "czas", "aika", "tid")
+
+
+def _is_time_name(name: str) -> bool:
+    nm = name.strip().lower()
+    if nm in _TIME_NAMES:
+        return True
+    base = re.sub(r"[\s_]*[\(\[]?\s*(s|ms|sec|seconds?)\s*[\)\]]?$", "", nm).strip()
+    return base in _TIME_WORDS or nm in _TIME_WORDS
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
     if delimiter == " ":
         return line.split()
     return [c.strip() for c in line.rstrip("\r\n").split(delimiter)]
+
+
+def _decimal_point(cells: list[str], delimiter: str) -> list[str]:
+    """Cells with a decimal comma read as a point when the comma is not the separator."""
+    if delimiter == ",":
+        return cells
+    return [c.replace(",", ".") if re.fullmatch(r"[-+]?\d*,\d+", c) else c for c in cells]
 
 
 def _numeric(cells: Sequence[str]) -> bool:
@@ -84,7 +102,8 @@ def read_csv(
         Sampling rate in Hz. Needed unless the header states it or a time column gives it.
     time_column : str or int, optional
         Name or zero-based index of a time column in seconds (``*ms*`` in the name: ms). By
-        default a column named ``time``/``time_s``/``t`` is used when present.
+        default a column named ``time``/``time_s``/``t`` (or ``Zeit``, ``Temps``, ``Tiempo``,
+        ``Tempo``, ``Tijd``, ``Czas``, ``Aika``, ``Tid``, with or without ``(s)``) is used.
     channels : sequence of str or mapping, optional
         Column names to keep, in order; or ``{column: (muscle, side)}`` to keep and assign.
         Default: every column except the time column.
@@ -94,7 +113,8 @@ def read_csv(
     scale : float, optional
         Microvolts per unit (e.g. uV per ADC count); the result is then in uV.
     delimiter : str, optional
-        Field separator; default sniffed (tab, comma, semicolon, whitespace).
+        Field separator; default sniffed (tab, semicolon, comma, whitespace). With a
+        separator other than the comma, decimal commas (``1,5``) are read as ``1.5``.
     skip_rows : int, optional
         Lines before the data (or before the column-name line); default detected.
     comment : str or None
@@ -143,7 +163,7 @@ def read_csv(
                 uci_counts.append(int(mv.group(1)))
             continue
         d = delimiter or sniff_delimiter(s)
-        if s.strip(" \t,;") and _numeric(_cells(s, d)):
+        if s.strip(" \t,;") and _numeric(_decimal_point(_cells(s, d), d)):
             first_data = i
             break
     if first_data is None:
@@ -153,6 +173,12 @@ def read_csv(
     dline = lines[first_data]
     delim = delimiter or sniff_delimiter(dline)
     ncols = len(_cells(dline, delim))
+    # a decimal comma ("1,5") is only possible when the comma is not the separator
+    decimal = (
+        ","
+        if delim != "," and any(re.fullmatch(r"[-+]?\d*,\d+", c) for c in _cells(dline, delim))
+        else "."
+    )
     names: list[str] | None = None
     # a column-name line directly before the data
     prev = first_data - 1
@@ -180,6 +206,7 @@ def read_csv(
         ncols=ncols,
         comment=comment,
         column_names=names,
+        decimal=decimal,
     )
     if uci_counts and len(set(uci_counts)) == 1 and uci_counts[0] != arr.shape[0]:
         raise format_error(
@@ -200,7 +227,7 @@ def read_csv(
             raise ConfigError(f"{p}: time column index {tcol} out of range (0..{ncols - 1})")
     else:
         for k, nm in enumerate(names):
-            if nm.strip().lower() in _TIME_NAMES:
+            if _is_time_name(nm):
                 tcol = k
                 break
     header_fs = None
@@ -243,8 +270,24 @@ def read_csv(
         rate = 1000.0
         extra["fs_source"] = "UCI lower-limb dataset description (1000 Hz)"
     if rate is None:
+        col0 = arr[:, 0]
+        steps = np.diff(col0)
+        if (
+            names[0] != "ch1"
+            and steps.size >= 9
+            and bool(np.all(steps > 0))
+            and float(np.ptp(steps)) <= 0.01 * float(np.mean(steps))
+        ):
+            raise format_error(
+                p,
+                f"no sampling rate: the first column {names[0]!r} increases steadily like a "
+                f"time column; name it with time_column={names[0]!r} (Python), or give the "
+                "rate with --fs HZ on the command line (fs=HZ in Python)",
+            )
         raise format_error(
-            p, "no sampling rate: the file has no rate header or time column; pass fs=<Hz>"
+            p,
+            "no sampling rate: the file has no rate header or time column; give the rate with "
+            "--fs HZ on the command line (fs=HZ in Python)",
         )
     if not (np.isfinite(rate) and rate > 0):
         raise format_error(p, f"invalid sampling rate {rate}")

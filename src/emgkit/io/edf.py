@@ -17,13 +17,17 @@ Writing (:func:`write_bdf`) produces BDF+ (24-bit samples):
 * **Header.** Patient field: the subject pseudonym only (``code``; name, sex and birth date
   ``X``). Recording field: start date, session as the hospital-administration code, device as
   the equipment code, ``emgkit n=<samples>`` as additional subfields. Channel label (16
-  characters), physical dimension (units), transducer (``sEMG surface electrodes``,
-  ``accelerometer``...) and prefilter (the hardware band, e.g. ``HP:0Hz LP:65Hz`` for the
-  Cyton) are filled.
-* **Sidecar.** What EDF has no field for (muscle, side, kind, site and full name of each
-  channel, firmware, gain, hardware bandwidth, power-line frequency, montage, notes, extra,
-  date with microseconds) goes to ``<file name>.json`` beside the file (``session.bdf.json``).
-  It is optional on reading.
+  characters), physical dimension (units), transducer and prefilter (the hardware band, e.g.
+  ``HP:0Hz LP:65Hz`` for the Cyton) are filled. The transducer field holds what the
+  electrodes are and the channel's semantics (:func:`encode_transducer`:
+  ``sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM``), so a renamed or
+  copied file, or a BIDS export, keeps its muscles, sides and kinds without the sidecar.
+* **Sidecar.** What does not fit in the file (firmware, gain, hardware bandwidth, power-line
+  frequency, montage, notes, extra, date with microseconds; long sites and channel names)
+  goes to ``<file name>.json`` beside the file (``session.bdf.json``). It records the
+  SHA-256 of the file's content and is used only for that content: renamed together with
+  its file it still applies, beside another file it is ignored with a warning. Sidecars of
+  emgkit 0.1 (no hash) are matched by file name. It is optional on reading.
 
 Writes are atomic: a temp file in the same folder, fsync, rename.
 """
@@ -51,8 +55,10 @@ from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, Signal
 __all__ = [
     "EMG_MAX_RANGE_UV",
     "decode_annotation",
+    "decode_transducer",
     "encode_event",
     "encode_gap",
+    "encode_transducer",
     "read_edf",
     "sidecar_path",
     "write_bdf",
@@ -98,6 +104,64 @@ def decode_annotation(text: str) -> tuple[str, list[str]]:
     if len(parts) == 2 and parts[0] == "gap":
         return "gap", [unquote(parts[1])]
     return "foreign", [text]
+
+
+_SEM_KEYS = {"m": "muscle", "s": "side", "k": "kind", "site": "site", "name": "name"}
+
+
+def _esc_sem(text: str) -> str:
+    return "".join(
+        f"%{ord(ch):02X}" if ch in "%;=" or not 32 <= ord(ch) < 127 else ch for ch in text
+    )
+
+
+def encode_transducer(ch: Channel, label: str) -> str:
+    """The BDF+ transducer field of a channel: what the electrodes are, then emgkit's channel
+    semantics, e.g. ``sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM``.
+
+    Muscle, side and kind always fit in the field's 80 characters; the site and the full
+    channel name (when the 16-character label had to shorten it) are added when they fit,
+    else they live in the sidecar only. A renamed or copied file keeps what fits.
+    """
+    base = _TRANSDUCER.get(ch.kind, "")
+    parts = [f"k={ch.kind!s}"]
+    if ch.muscle:
+        parts.insert(0, f"m={_esc_sem(ch.muscle)}")
+    if ch.side:
+        parts.insert(1 if ch.muscle else 0, f"s={_esc_sem(ch.side)}")
+    head = f"{base} emgkit:" if base else "emgkit:"
+    text = head + ";".join(parts)
+    for extra in (
+        f"site={_esc_sem(ch.site)}" if ch.site else "",
+        f"name={_esc_sem(ch.name)}" if ch.name != label else "",
+    ):
+        if extra and len(text) + 1 + len(extra) <= 80:
+            text += ";" + extra
+    return text
+
+
+def decode_transducer(text: str) -> dict[str, str]:
+    """Channel semantics from a transducer field written by :func:`encode_transducer`
+    (``{}`` for other writers' text)."""
+    i = text.find("emgkit:")
+    if i < 0:
+        return {}
+    out: dict[str, str] = {}
+    for part in text[i + len("emgkit:") :].strip().split(";"):
+        key, sep, val = part.partition("=")
+        if sep and key in _SEM_KEYS:
+            out[_SEM_KEYS[key]] = unquote(val)
+    return out
+
+
+def _content_hash(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -202,8 +266,19 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
             k += 1
         labels.append(lab)
     signals = []
+    in_gap = rec.gap_mask()
     for j, ch in enumerate(rec.channels):
         x = rec.data[:, j]
+        stray = int(np.count_nonzero(np.isnan(x) & ~in_gap))
+        if stray:
+            # BDF has no per-channel missing value: say so rather than pass 0 off as data
+            warnings.warn(
+                f"channel {ch.name!r} has {stray} missing samples outside the gaps (e.g. a "
+                "slower signal's tail); BDF has no per-channel missing value, they are written "
+                "as 0",
+                UserWarning,
+                stacklevel=2,
+            )
         lo, hi = _range_for(x, ch)
         col = np.zeros(n_pad)
         col[:n] = np.where(np.isfinite(x), x, 0.0)
@@ -212,7 +287,7 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
                 col,
                 fs,
                 label=labels[j],
-                transducer_type=_ascii(_TRANSDUCER.get(ch.kind, ""), 80),
+                transducer_type=_ascii(encode_transducer(ch, labels[j]), 80),
                 physical_dimension=_ascii(ch.units, 8),
                 physical_range=(lo, hi),
                 digital_range=_DIG,
@@ -247,8 +322,10 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
     atomic_write(p, bdf.write)
     if sidecar:
         meta = {
-            "emgkit_bdf_sidecar": 1,
+            "emgkit_bdf_sidecar": 2,
             "file": p.name,
+            # the sidecar belongs to this content, whatever the file is called later
+            "sha256": _content_hash(p),
             "fs": fs,
             "n_samples": n,
             "info": json_safe({f.name: getattr(info, f.name) for f in dataclasses.fields(info)}),
@@ -264,11 +341,191 @@ def _parse_lp(prefilter: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+#: Highest sampling rate a header may state (Hz). Surface EMG amplifiers sample at up to
+#: about 10-25 kHz; anything above this is a damaged or hostile header, not a recording.
+MAX_FS_HZ = 100_000.0
+
+#: Largest float64 array (bytes) a read may build per byte of file beyond its own samples
+#: (slower signals interpolated onto the fastest signal's time base).
+_EXPANSION = 16
+
+
+@dataclasses.dataclass(frozen=True)
+class EdfHeader:
+    """The fields of an EDF/BDF header that decide how much data there is (validated)."""
+
+    n_records: int
+    record_duration: float
+    labels: tuple[str, ...]
+    samples_per_record: tuple[int, ...]
+    bytes_per_sample: int
+
+    def rate(self, i: int) -> float:
+        """Sampling rate of signal ``i`` (Hz)."""
+        return self.samples_per_record[i] / self.record_duration
+
+
+def _num(raw: bytes, p: Path, what: str, *, byte: int) -> float:
+    text = raw.decode("latin-1").strip()
+    try:
+        return float(text)
+    except ValueError:
+        raise format_error(
+            p, f"the {what} field holds {text!r} where a number was expected", byte=byte
+        ) from None
+
+
+def check_header(path: str | Path) -> EdfHeader:
+    """Validate an EDF/BDF header against the file size before any sample is read.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    EdfHeader
+
+    Raises
+    ------
+    FormatError
+        A header field is not a number, a count is not positive, a physical or digital range
+        is empty or not finite, a rate is above :data:`MAX_FS_HZ`, or the file holds fewer
+        bytes than the header promises (a truncated file is never read as a shorter one).
+    """
+    p = Path(path)
+    size = p.stat().st_size
+    with p.open("rb") as fh:
+        head = fh.read(256)
+        if len(head) < 256:
+            raise format_error(
+                p, f"the file ends inside the 256-byte header ({len(head)} bytes); truncated"
+            )
+        is_bdf = head[:8] == b"\xffBIOSEMI"
+        ns_f = _num(head[252:256], p, "number-of-signals", byte=252)
+        if ns_f != int(ns_f) or not 1 <= ns_f <= (size - 256) // 256:
+            raise format_error(
+                p,
+                f"the header says {ns_f:g} signals, but a file of {size} bytes has room for "
+                f"the headers of at most {max((size - 256) // 256, 0)}",
+                byte=252,
+            )
+        ns = int(ns_f)
+        hb = _num(head[184:192], p, "header-size", byte=184)
+        if hb != 256 * (ns + 1):
+            raise format_error(
+                p,
+                f"the header size field says {hb:g} bytes; {ns} signals need {256 * (ns + 1)}",
+                byte=184,
+            )
+        sh = fh.read(256 * ns)
+        if len(sh) < 256 * ns:
+            raise format_error(p, "the file ends inside the signal headers; truncated")
+    nr_text = head[236:244].decode("latin-1").strip()
+    try:
+        n_records = int(nr_text)
+    except ValueError:
+        raise format_error(
+            p,
+            f"the data-record count field holds {nr_text!r} where a number was expected",
+            byte=236,
+        ) from None
+    if n_records <= 0:
+        hint = " (-1: the recorder never finished writing the file)" if n_records == -1 else ""
+        raise format_error(
+            p,
+            f"the data-record count is {n_records}{hint}; expected a positive number",
+            byte=236,
+        )
+    dur = _num(head[244:252], p, "data-record duration", byte=244)
+    if not (math.isfinite(dur) and dur > 0):
+        raise format_error(
+            p, f"the data-record duration is {dur!r} s; expected a positive number", byte=244
+        )
+
+    def field(offset: int, width: int, i: int) -> bytes:
+        start = offset * ns + i * width
+        return sh[start : start + width]
+
+    bps = 3 if is_bdf else 2
+    dig_lo, dig_hi = (-8_388_608, 8_388_607) if is_bdf else (-32_768, 32_767)
+    labels: list[str] = []
+    sprs: list[int] = []
+    for i in range(ns):
+        lab = field(0, 16, i).decode("latin-1").strip()
+        labels.append(lab)
+        name = lab or f"signal {i + 1}"
+        base = 256 + 216 * ns + 8 * i
+        spr_f = _num(field(216, 8, i), p, f"samples-per-record ({name})", byte=base)
+        if spr_f != int(spr_f) or spr_f < 1:
+            raise format_error(
+                p,
+                f"signal {name!r}: {spr_f:g} samples per record; expected a positive integer",
+                byte=base,
+            )
+        sprs.append(int(spr_f))
+        if lab in ("EDF Annotations", "BDF Annotations"):
+            continue
+        rate = spr_f / dur
+        if rate > MAX_FS_HZ:
+            raise format_error(
+                p,
+                f"signal {name!r}: {spr_f:g} samples per {dur:g}-s record is a sampling rate "
+                f"of {rate:g} Hz, above the {MAX_FS_HZ:g} Hz any EMG amplifier uses (damaged "
+                "header: samples-per-record or record duration)",
+            )
+        vals = []
+        for off, what in (
+            (104, "physical minimum"),
+            (112, "physical maximum"),
+            (120, "digital minimum"),
+            (128, "digital maximum"),
+        ):
+            v = _num(field(off, 8, i), p, f"{what} ({name})", byte=256 + off * ns + 8 * i)
+            vals.append(v)
+        pmin, pmax, dmin, dmax = vals
+        if not (math.isfinite(pmin) and math.isfinite(pmax)) or pmin == pmax:
+            raise format_error(
+                p,
+                f"signal {name!r}: physical range {pmin:g}..{pmax:g} cannot scale the samples "
+                "to units (expected two different finite numbers); the values would be raw "
+                "counts",
+            )
+        if not (dig_lo <= dmin < dmax <= dig_hi) or dmin != int(dmin) or dmax != int(dmax):
+            raise format_error(
+                p,
+                f"signal {name!r}: digital range {dmin:g}..{dmax:g} is not an increasing pair "
+                f"of integers within {dig_lo}..{dig_hi}",
+            )
+    rec_bytes = sum(sprs) * bps
+    need = 256 * (ns + 1) + n_records * rec_bytes
+    if size < need:
+        have = (size - 256 * (ns + 1)) / rec_bytes
+        raise format_error(
+            p,
+            f"the header promises {n_records} data records ({n_records * dur:g} s) but the "
+            f"file holds {int(have)} complete records ({int(have) * dur:g} s) and "
+            f"{size - 256 * (ns + 1) - int(have) * rec_bytes} bytes of a cut one: the file is "
+            "truncated (copy interrupted or recording not finished). It is not read as a "
+            "shorter recording",
+        )
+    if size > need:
+        warnings.warn(
+            f"{p}: {size - need} bytes after the last data record are ignored (the header "
+            f"says {n_records} records of {rec_bytes} bytes)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return EdfHeader(n_records, dur, tuple(labels), tuple(sprs), bps)
+
+
 def read_edf(path: str | Path) -> Recording:
     """Read an EDF, EDF+, BDF or BDF+ file.
 
-    Signals at the highest sampling rate are kept (others are listed in
-    ``info.extra["dropped_signals"]``). Physical units ``uV``/``mV``/``V`` become microvolts
+    The header is validated against the file size first (:func:`check_header`). Every
+    signal is kept: the time base is the highest rate, slower signals are interpolated onto
+    it (named in a warning, ``info.notes`` and ``info.extra["resampled_signals"]``; voltage
+    signals among them become kind ``other``). Physical units ``uV``/``mV``/``V`` become microvolts
     (kind raw), ``g`` an accelerometer, anything else kind ``other``. Annotations become
     events; emgkit's own ``gap|<reason>`` annotations become NaN rows plus gaps. The
     ``<file name>.json`` sidecar, when present, restores channel muscles/sides and session
@@ -291,6 +548,7 @@ def read_edf(path: str | Path) -> Recording:
         raise format_error(
             p, f"the version field {magic!r} is neither EDF ('0       ') nor BDF", byte=0
         )
+    check_header(p)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -308,18 +566,40 @@ def read_edf(path: str | Path) -> Recording:
     if side.is_file():
         try:
             meta = json.loads(side.read_text("utf-8"))
-            if meta.get("file") != p.name:
+            if not isinstance(meta, dict):
                 meta = {}
         except (OSError, ValueError):
             meta = {}
+        digest = meta.get("sha256")
+        if isinstance(digest, str):
+            if digest != _content_hash(p):
+                warnings.warn(
+                    f"{side}: this sidecar describes another file (its content hash differs "
+                    f"from {p.name}'s); ignored. Channel muscles and sides come from the "
+                    "file's own header",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                meta = {}
+        elif meta.get("file") != p.name:
+            meta = {}  # a 0.1 sidecar (no hash) is matched by name
     fs = max(float(s.sampling_frequency) for s in sigs)
-    keep = [s for s in sigs if float(s.sampling_frequency) == fs]
-    dropped = [s.label for s in sigs if float(s.sampling_frequency) != fs]
+    keep = sigs
+    slow = {j for j, s in enumerate(sigs) if float(s.sampling_frequency) != fs}
     try:
         cols = [np.asarray(s.data, dtype=np.float64) for s in keep]
     except Exception as exc:
         raise format_error(p, f"cannot read the samples: {exc}") from None
-    n = min(len(c) for c in cols)
+    n = min(len(c) for j, c in enumerate(cols) if j not in slow)
+    if slow:
+        need = n * len(keep) * 8
+        if need > _EXPANSION * p.stat().st_size + 256 * 2**20:
+            raise format_error(
+                p,
+                f"{len(slow)} slower signals interpolated onto the {fs:g} Hz time base would "
+                f"need {need / 2**30:.1f} GiB for a {p.stat().st_size / 2**20:.1f} MiB file; "
+                "split the file by sampling rate first (e.g. with EDFbrowser)",
+            )
     n_true: int | None = None
     try:
         add = edf.recording.additional
@@ -332,6 +612,17 @@ def read_edf(path: str | Path) -> Recording:
         n_true = int(meta["n_samples"])
     if n_true is not None and 0 < n_true <= n:
         n = n_true
+    t = np.arange(n) / fs
+    slow_rates: dict[str, float] = {}
+    for j in sorted(slow):
+        fs_j = float(keep[j].sampling_frequency)
+        t_j = np.arange(len(cols[j])) / fs_j
+        # linear interpolation: no content above the signal's own fs_j / 2 is created;
+        # nothing after its last sample is invented (NaN)
+        col = np.interp(t, t_j, cols[j])
+        col[t > t_j[-1] + 1e-12] = np.nan
+        cols[j] = col
+        slow_rates[keep[j].label.strip() or f"ch{j + 1}"] = fs_j
     data = np.column_stack([c[:n] for c in cols])
     chan_meta = {c.get("label"): c for c in meta.get("channels", [])}
     channels: list[Channel] = []
@@ -342,7 +633,9 @@ def read_edf(path: str | Path) -> Recording:
         cm = chan_meta.get(s.label)
         if unit in _TO_UV:
             data[:, j] *= _TO_UV[unit]
-            kind, units = SignalKind.RAW, "uV"
+            # EMG stored below the time base's rate is kept but not analysed as EMG
+            kind = SignalKind.OTHER if j in slow else SignalKind.RAW
+            units = "uV"
         elif unit.lower() == "g":
             kind, units = SignalKind.ACCEL, "g"
         else:
@@ -350,6 +643,23 @@ def read_edf(path: str | Path) -> Recording:
         lp = _parse_lp(s.prefiltering)
         if lp is not None and kind == SignalKind.RAW:
             bw = lp if bw is None else min(bw, lp)
+        sem = decode_transducer(s.transducer_type)
+        if sem and not cm:
+            try:
+                channels.append(
+                    Channel(
+                        sem.get("name") or label,
+                        sem.get("muscle"),
+                        sem.get("side"),
+                        kind if j in slow else SignalKind(sem.get("kind", kind)),
+                        units,
+                        "",
+                        sem.get("site", ""),
+                    )
+                )
+                continue
+            except (ValueError, TypeError):
+                pass  # an unknown muscle or kind: read the channel as a foreign one
         if cm:
             channels.append(
                 Channel(
@@ -394,8 +704,17 @@ def read_edf(path: str | Path) -> Recording:
             info.extra[orig] = info.extra[key]
     info.extra["format"] = "bdf+" if is_bdf else "edf+"
     info.extra["source_file"] = p.name
-    if dropped:
-        info.extra["dropped_signals"] = dropped
+    if slow_rates:
+        named = ", ".join(f"{k} ({v:g} Hz)" for k, v in slow_rates.items())
+        note = (
+            f"signals at lower rates interpolated (linear) onto the {fs:g} Hz time base: "
+            f"{named}; they hold no content above half their own rate, voltage signals among "
+            "them are kind 'other' (not analysed as EMG), and samples after their last one "
+            "are NaN"
+        )
+        warnings.warn(f"{p}: {note}", UserWarning, stacklevel=2)
+        info.extra["resampled_signals"] = slow_rates
+        info.notes = f"{info.notes}; {note}" if info.notes else note
     return Recording(data, fs, channels, events, gaps, info)
 
 

@@ -12,9 +12,14 @@ Three generations are recognised (GUI ``DataWriterODF.pde``):
   ``%Board`` and a column line whose non-EXG columns are all named ``Other``; those are
   identified by their position in the board's BrainFlow row layout (file column *i* is
   BrainFlow row *i*).
+* v5.0 without a column line (the GUI's own sample ``OpenBCI_GUI-v5-blinks-jawClench-
+  alpha.txt``): ``%OpenBCI Raw EEG Data``, ``%Number of channels``, ``%Sample Rate``,
+  ``%Board``, then an all-zero row, then index, EXG, accel, ten zeros, Unix ms, clock time.
 * v5.2+/v6: ``%OpenBCI Raw EXG Data`` and named columns (``Sample Index``, ``EXG Channel 0``,
   ``Accel Channel 0``, ``Timestamp``, ``Marker Channel``, ``Timestamp (Formatted)``, ...).
 
+Leading all-zero rows followed by counter 0 (a GUI placeholder, any generation) are not
+samples: they are dropped and counted in ``info.extra["leading_zero_rows_dropped"]``.
 Sample-index wraps (0..255 Cyton, 0..200 or 0..100 Ganglion) are not gaps; counter jumps are,
 and become NaN rows plus :class:`~emgkit.recording.Gap` records. Markers become events.
 """
@@ -209,8 +214,9 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         EXG channels ``"EXG Channel 0"``... in uV (kind ``raw``), accelerometer channels
         ``"Accel Channel 0"``... in g (kind ``accel``); markers as events; lost samples as NaN
         rows and gaps. ``info.device`` is ``"cyton"``, ``"cyton-daisy"`` or ``"ganglion"``;
-        ``info.extra`` holds the GUI generation, the counter wraps and the rate measured from
-        the timestamps.
+        ``info.extra`` holds the GUI generation, the counter wraps, the rate measured from
+        the timestamps and, under ``"not_kept"``, the names of the columns not read (digital
+        and analog pins, ``Not Used``, the formatted time).
 
     Raises
     ------
@@ -255,8 +261,14 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
             raise format_error(p, "column names but no data rows", line=skip + 1)
         ncols = len(names)
     else:
-        generation = "v3/v4"
+        # the GUI's v5 files (and its own v5 sample recording) start with an all-zero row
+        # before counter 0: the columns are told by the first real row
+        generation = "v5.0 (no column line)" if "board" in fields else "v3/v4"
         skip = n_pct
+        if _all_zero(cells):
+            nxt = next((ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None)
+            if nxt is not None:
+                cells = [c.strip() for c in nxt.split(",")]
         ncols = len(cells)
         if nch is None:
             nch = {"ganglion": 4, "cyton-daisy": 16}.get(device, 8)
@@ -315,6 +327,18 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     if arr.shape[0] == 0:
         raise format_error(p, "no complete data rows", line=skip + 1)
     col = {j: k for k, j in enumerate(use)}
+    n_zero = 0
+    if index_cols:
+        # leading all-zero rows followed by counter 0 are the GUI's placeholder, not samples
+        # (read as samples they look like a 0 -> 0 wrap: a false 255-sample gap)
+        ic = col[index_cols[0]]
+        while (
+            n_zero + 1 < arr.shape[0]
+            and bool(np.all(arr[n_zero] == 0))
+            and arr[n_zero + 1, ic] == 0
+        ):
+            n_zero += 1
+        arr = arr[n_zero:]
     exg = arr[:, [col[j] for j in exg_cols]]
     acc = arr[:, [col[j] for j in acc_cols]] if acc_cols else np.empty((arr.shape[0], 0))
     ts = arr[:, col[ts_cols[0]]] if ts_cols else None
@@ -328,6 +352,13 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         "board": board_text or "",
         "source_file": p.name,
     }
+    if n_zero:
+        extra["leading_zero_rows_dropped"] = n_zero
+    # what the file holds and the recording does not: named, not silently dropped
+    not_kept = [names[j].strip() for j, r in enumerate(roles) if r[0] in ("skip", "text")]
+    not_kept += [names[j].strip() for j in ts_cols[1:] + mk_cols[1:] + index_cols[1:]]
+    if not_kept:
+        extra["not_kept"] = not_kept
     if index_cols:
         counter = arr[:, col[index_cols[0]]]
         mod = counter_modulus(device, counter)
@@ -376,6 +407,14 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         extra=extra,
     )
     return Recording(data, fs, channels, events, gaps, info)
+
+
+def _all_zero(cells: list[str]) -> bool:
+    """True for a row of numbers that are all zero (the GUI's placeholder row)."""
+    try:
+        return bool(cells) and all(float(c) == 0.0 for c in cells if c != "")
+    except ValueError:
+        return False
 
 
 def _first_row(cells: list[str], rest: list[str], first: str) -> list[str] | None:

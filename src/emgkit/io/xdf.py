@@ -8,6 +8,9 @@ What is read:
   stream id) or else the only stream of type ``EMG`` (case-insensitive), or else the only one
   of type ``ExG``/``EEG`` (OpenBCI GUI and BrainFlow publish EMG as ``EEG``/``EXG``). Several
   candidates without ``stream=`` is an error that lists them.
+* **Structure first.** Chunk lengths, channel counts and sample counts are checked against
+  the file size before pyxdf reads anything (:func:`check_structure`): a cut file is an
+  error, not a shorter recording, and no count the file cannot hold is allocated.
 * **Sampling rate.** The stream's ``nominal_srate``, checked against the timestamps: the median
   sample interval must agree within ``rate_tolerance`` (default 2 %), otherwise the header is
   lying and a :class:`~emgkit.errors.FormatError` says both rates.
@@ -37,7 +40,7 @@ from emgkit.errors import ConfigError, FormatError
 from emgkit.io.base import format_error
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, SignalKind
 
-__all__ = ["read_xdf"]
+__all__ = ["MAX_CHANNELS", "check_structure", "read_xdf"]
 
 _EMG_TYPES = ("emg",)
 _FALLBACK_TYPES = ("exg", "eeg")
@@ -145,6 +148,116 @@ def _kind_and_scale(ch: dict[str, str]) -> tuple[SignalKind, str, float, bool]:
     return SignalKind.RAW, "uV", scale, False
 
 
+#: Bytes per value of each XDF channel format (strings: at least a 2-byte length prefix).
+_FORMAT_BYTES = {
+    "float32": 4,
+    "double64": 8,
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "string": 2,
+}
+
+#: Most channels a stream header may declare (high-density EMG grids have a few hundred).
+MAX_CHANNELS = 65_536
+
+
+def _tag(xml: str, name: str) -> str | None:
+    import re
+
+    m = re.search(rf"<{name}>\s*([^<]*?)\s*</{name}>", xml)
+    return m.group(1) if m else None
+
+
+def check_structure(path: str | Path) -> None:
+    """Walk an XDF file's chunks before pyxdf reads it: nothing is allocated from a count the
+    file's own size cannot hold.
+
+    Checks every chunk length against the bytes left (a cut file is an error, not a shorter
+    recording), every stream header's channel count and format, and every samples chunk's
+    sample count against the chunk's length.
+
+    Raises
+    ------
+    FormatError
+        Names the file, the byte offset of the chunk and what is wrong.
+    """
+    import struct
+
+    p = Path(path)
+    size = p.stat().st_size
+    streams: dict[int, tuple[int, int]] = {}  # stream id -> (channels, bytes per value)
+    with p.open("rb") as fh:
+        fh.seek(4)
+        pos = 4
+        while pos < size:
+            nb = fh.read(1)
+            if not nb:
+                break
+            width = nb[0]
+            if width not in (1, 4, 8):
+                raise format_error(
+                    p, f"chunk at byte {pos}: length prefix {width} (expected 1, 4 or 8)", byte=pos
+                )
+            raw = fh.read(width)
+            if len(raw) < width:
+                raise format_error(p, f"chunk at byte {pos}: cut inside its length; truncated")
+            length = int.from_bytes(raw, "little")
+            start = pos + 1 + width
+            if length < 2 or start + length > size:
+                raise format_error(
+                    p,
+                    f"chunk at byte {pos} claims {length} bytes but {size - start} are left: "
+                    "the file is truncated (copy interrupted or recording not finished) or "
+                    "damaged. It is not read as a shorter recording",
+                    byte=pos,
+                )
+            tag = struct.unpack("<H", fh.read(2))[0]
+            if tag == 2 and length <= 1 << 20:
+                content = fh.read(length - 2)
+                sid = struct.unpack("<I", content[:4])[0] if len(content) >= 4 else -1
+                xml = content[4:].decode("utf-8", "replace")
+                nch_text = _tag(xml, "channel_count") or ""
+                fmt = (_tag(xml, "channel_format") or "").lower()
+                try:
+                    nch = int(nch_text)
+                except ValueError:
+                    raise format_error(
+                        p, f"stream header at byte {pos}: channel count {nch_text!r}", byte=pos
+                    ) from None
+                if not 1 <= nch <= MAX_CHANNELS:
+                    raise format_error(
+                        p,
+                        f"stream header at byte {pos} declares {nch} channels (expected 1 to "
+                        f"{MAX_CHANNELS})",
+                        byte=pos,
+                    )
+                if fmt not in _FORMAT_BYTES:
+                    raise format_error(
+                        p, f"stream header at byte {pos}: channel format {fmt!r}", byte=pos
+                    )
+                streams[sid] = (nch, _FORMAT_BYTES[fmt])
+            elif tag == 3:
+                head = fh.read(min(length - 2, 13))
+                if len(head) >= 5 and struct.unpack("<I", head[:4])[0] in streams:
+                    nch, bpv = streams[struct.unpack("<I", head[:4])[0]]
+                    w = head[4]
+                    if w not in (1, 4, 8) or len(head) < 5 + w:
+                        raise format_error(p, f"samples chunk at byte {pos}: bad count", byte=pos)
+                    count = int.from_bytes(head[5 : 5 + w], "little")
+                    need = count * (1 + nch * bpv)  # a timestamp flag and the values
+                    if need > length:
+                        raise format_error(
+                            p,
+                            f"samples chunk at byte {pos} claims {count} samples of {nch} "
+                            f"channels but holds {length} bytes",
+                            byte=pos,
+                        )
+            pos = start + length
+            fh.seek(pos)
+
+
 def read_xdf(
     path: str | Path,
     *,
@@ -190,6 +303,7 @@ def read_xdf(
         raise format_error(
             p, f"not an XDF file: the first 4 bytes are {magic!r}, not b'XDF:'", byte=0
         )
+    check_structure(p)
     try:
         streams, header = pyxdf.load_xdf(str(p), dejitter_timestamps=False, verbose=False)
     except Exception as exc:  # pyxdf raises plain Exceptions on damaged files
@@ -271,6 +385,11 @@ def read_xdf(
         "xdf_first_timestamp": t0,
         "xdf_rate_from_timestamps": fs_ts,
     }
+    others = [
+        _describe(m) for m in streams if m is not s and _is_numeric(m)
+    ]  # string streams are read as markers
+    if others:
+        extra["not_kept"] = others
     if assumed:
         extra["xdf_units_assumed"] = "uV (the stream names no unit)"
     if outside:
