@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _record(args: argparse.Namespace) -> int:
-    from emgkit.app.emulated import record
+    from emgkit.app.record import record
     from emgkit.errors import ConfigError
 
     if not args.device.startswith("emulated") and not args.port:
