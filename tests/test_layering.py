@@ -157,9 +157,6 @@ KNOWN_CYCLES: dict[frozenset[str], str] = {
         "segment() computes envelopes with bridge.envelopes(); moving envelopes() (with "
         "AnalysisParams) to analysis/envelopes.py edits bridge.py, which the stats branch owns"
     ),
-    frozenset({"emgkit.io", "emgkit.io.info"}): (
-        "info.describe(path) calls io.read; goes with the format registry (io/_registry.py)"
-    ),
 }
 
 
