@@ -149,3 +149,59 @@ def test_the_checker_sees_deferred_and_relative_imports(
     f.write_text(code)
     targets = [t for t, _ in _imports(f, module)]
     assert expected in targets
+
+
+#: Import cycles that remain (each a set of modules), with the reason. Target: empty.
+KNOWN_CYCLES: dict[frozenset[str], str] = {
+    frozenset({"emgkit.analysis.bridge", "emgkit.analysis.segment"}): (
+        "segment() computes envelopes with bridge.envelopes(); moving envelopes() (with "
+        "AnalysisParams) to analysis/envelopes.py edits bridge.py, which the stats branch owns"
+    ),
+}
+
+
+def _cycles() -> list[frozenset[str]]:
+    """Strongly connected components of more than one module in the import graph."""
+    graph: dict[str, set[str]] = {}
+    for module, target, _ in _all_edges():
+        if module != target:
+            graph.setdefault(module, set()).add(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[frozenset[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = set()
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.add(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(frozenset(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles() -> None:
+    """No two modules import each other, directly or through others (deferred imports count)."""
+    found = _cycles()
+    unexpected = [sorted(c) for c in found if c not in KNOWN_CYCLES]
+    assert unexpected == []
+    assert [sorted(c) for c in KNOWN_CYCLES if c not in found] == []  # the list only shrinks

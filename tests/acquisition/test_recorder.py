@@ -12,7 +12,7 @@ import pytest
 
 from emgkit.acquisition.live import LiveView, channel_quality
 from emgkit.acquisition.recorder import Recorder
-from emgkit.app.emulated import record
+from emgkit.app.record import record
 from emgkit.devices.cyton import parser as cyton
 from emgkit.devices.cyton.model import CytonModel
 from emgkit.errors import ConfigError, DeviceError

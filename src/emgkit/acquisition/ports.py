@@ -13,7 +13,6 @@ import serial
 
 from emgkit.acquisition.transport import open_port
 from emgkit.devices.arduino import framed
-from emgkit.devices.base import DeviceDriver, StreamParser
 from emgkit.devices.cyton import parser as cyton
 from emgkit.errors import DeviceError
 
@@ -121,8 +120,3 @@ def list_devices(*, probe: bool = True, timeout: float = 0.5) -> list[PortInfo]:
             )
         )
     return out
-
-
-def parser_for(driver: DeviceDriver) -> StreamParser:
-    """Shorthand for ``driver.make_parser()``."""
-    return driver.make_parser()

@@ -31,11 +31,11 @@ from typing import Any
 from emgkit.acquisition import journal as _journal
 from emgkit.acquisition.transport import DeviceReader, ReaderStats, Subscription, open_port
 from emgkit.devices.base import DeviceDriver
-from emgkit.devices.registry import EMULATED_PREFIX, get_device, make_driver
+from emgkit.devices.registry import EMULATED_PREFIX, get_device, make_driver, parser_for
 from emgkit.errors import ConfigError, EmgkitWarning, RecordingError
 from emgkit.recording import Recording
 
-__all__ = ["EmulatorFactory", "Recorder", "finalize", "record", "recover"]
+__all__ = ["EmulatorFactory", "Recorder", "finalize", "recover"]
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ class Recorder:
         ser = open_port(port_name, baudrate=self.driver.baudrate, timeout=self.read_timeout)
         try:
             self.driver.prepare(ser)
-            parser = self.driver.make_parser()
+            parser = parser_for(self.driver)
             header = self._header(port_name)
             header["fs"] = float(parser.fs)
             header["n_channels"] = int(parser.n_channels)
@@ -519,70 +519,3 @@ def recover(
 ) -> Path:
     """CLI-facing recovery: a journal left by a crash -> BDF+ (the journal is kept by default)."""
     return finalize(journal_dir, out, keep_journal=keep_journal)
-
-
-def record(
-    device: str,
-    port: str | None = None,
-    *,
-    montage: str = "bridge6",
-    out: str | os.PathLike[str] | None = None,
-    duration: float | None = None,
-    live: bool = False,
-    marker_source: MarkerSource | None = None,
-    fs: float | None = None,
-    gains: list[int] | int | None = None,
-    lsl: str | None = None,
-    lsl_wait: float = 0.0,
-    **kwargs: Any,
-) -> Path:
-    """Record a session until ``duration`` seconds of samples, Ctrl-C, or a stop; return the BDF+.
-
-    Parameters
-    ----------
-    device, port, montage, out, fs, gains
-        See :class:`Recorder`.
-    duration : float, optional
-        Seconds of samples to record; None records until Ctrl-C (or ``q`` in the live view).
-    live : bool
-        Show the live terminal view (:class:`emgkit.acquisition.live.LiveView`).
-    marker_source : callable, optional
-        Polled every 100 ms; returns an iterable of ``(label, value)`` markers to add
-        (``("pain", "4")`` adds a pain rating).
-    lsl : str, optional
-        Also publish the stream (and markers) over Lab Streaming Layer under this name
-        (:class:`emgkit.acquisition.lsl.LslOutlet`; needs ``emgkit[lsl]``).
-    lsl_wait : float
-        Seconds to hold rows until an LSL consumer (e.g. LabRecorder) connects.
-    **kwargs
-        Passed to :class:`Recorder` (``subject``, ``emulator``, ``sync_interval``...).
-    """
-    rec = Recorder(device, port, montage=montage, out=out, fs=fs, gains=gains, **kwargs)
-    outlet = None
-    if lsl:
-        from emgkit.acquisition.lsl import LslOutlet
-
-        outlet = LslOutlet(rec, name=lsl, wait_for_consumer=lsl_wait)
-    rec.start()
-    if outlet is not None:
-        outlet.start()
-    view = None
-    try:
-        if live:
-            from emgkit.acquisition.live import LiveView
-
-            view = LiveView(rec)
-            view.start()
-            rec.wait(duration, marker_source=marker_source, on_tick=view.tick)
-        else:
-            rec.wait(duration, marker_source=marker_source)
-    except KeyboardInterrupt:
-        log.info("interrupted: finalising the recording")
-    finally:
-        if view is not None:
-            view.close()
-    try:
-        return rec.stop()
-    finally:
-        if outlet is not None:
-            outlet.close()

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from emgkit.errors import ConfigError, RecordingError
+from emgkit.io._registry import readable_suffixes
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import AnalysisParams, BridgeResult
@@ -245,9 +246,7 @@ def expand_paths(patterns: str | Path | Iterable[str | Path]) -> list[Path]:
         p = Path(pat)
         if p.is_dir():
             found = sorted(
-                q
-                for q in p.iterdir()
-                if q.is_file() and q.suffix.lower() in {".bdf", ".edf", ".txt", ".csv", ".tsv"}
+                q for q in p.iterdir() if q.is_file() and q.suffix.lower() in readable_suffixes()
             )
         elif p.exists():
             found = [p]

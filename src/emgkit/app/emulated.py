@@ -9,22 +9,21 @@ and the tests.
 
 Examples
 --------
->>> from emgkit.app.emulated import record  # doctest: +SKIP
->>> path = record("emulated-cyton", out="s01.bdf", duration=5)  # doctest: +SKIP
+>>> from emgkit.app.emulated import recorder  # doctest: +SKIP
+>>> rec = recorder("emulated-cyton", out="s01.bdf").start()  # doctest: +SKIP
+>>> path = rec.stop()  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from emgkit.acquisition import recorder as _recorder
 from emgkit.devices.registry import EMULATED_PREFIX, get_device
 from emgkit.simulate.emulators import Emulator, Fault, make_model
 
-__all__ = ["record", "recorder", "start_emulator"]
+__all__ = ["recorder", "start_emulator"]
 
 
 def start_emulator(
@@ -97,31 +96,3 @@ def recorder(device: str, port: str | None = None, **kwargs: Any) -> _recorder.R
     if device.startswith(EMULATED_PREFIX):
         kwargs.setdefault("emulator_factory", _factory)
     return _recorder.Recorder(device, port, **kwargs)
-
-
-def record(
-    device: str,
-    port: str | None = None,
-    *,
-    out: str | os.PathLike[str] | None = None,
-    **kwargs: Any,
-) -> Path:
-    """:func:`emgkit.acquisition.recorder.record` for any device, emulated ones included.
-
-    Parameters
-    ----------
-    device, port : str
-        As for :func:`recorder`.
-    out : path, optional
-        BDF+ file to write.
-    **kwargs
-        As for :func:`emgkit.acquisition.recorder.record`.
-
-    Returns
-    -------
-    Path
-        The verified BDF+ file.
-    """
-    if device.startswith(EMULATED_PREFIX):
-        kwargs.setdefault("emulator_factory", _factory)
-    return _recorder.record(device, port, out=out, **kwargs)

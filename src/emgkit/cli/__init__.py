@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler
+
 _COMMANDS: dict[str, Handler] = {}
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler, add_montage, add_protocol
 
 _EPILOG_DEMO = """\
 examples:
@@ -78,7 +77,7 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         ),
     )
     p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, XDF, CSV)")
-    p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml path")
+    add_montage(p)
     p.add_argument("--stream", help="XDF only: the EMG stream's name or id when there are several")
     p.add_argument("--fs", type=float, help="sampling rate (Hz) of a CSV without a time column")
     table["info"] = _info
@@ -92,8 +91,8 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         ),
     )
     p.add_argument("file", help="recording with trial markers (e.g. a session .bdf)")
-    p.add_argument("--montage", help="montage when the file does not name muscles")
-    p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
+    add_montage(p)
+    add_protocol(p)
     p.add_argument("--out", help="folder for results (CSV tables) and figures")
     p.add_argument("--fs", type=float, help="sampling rate (Hz) of a CSV without a time column")
     table["analyze"] = _analyze

@@ -6,12 +6,9 @@ Only argparse is imported at module level; the handler imports the session stack
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
+from emgkit.cli._args import Handler, add_montage
 from emgkit.devices.registry import device_choices
-
-Handler = Callable[[argparse.Namespace], int]
-
 
 _EPILOG = """\
 examples:
@@ -65,7 +62,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     )
     p.add_argument("--resume", metavar="STATE", help="continue the session in this session.json")
     p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
-    p.add_argument("--montage", default="bridge6", help="bridge6, bridge8 or a .toml path")
+    add_montage(p, default="bridge6")
     p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
     p.add_argument(
         "--short",

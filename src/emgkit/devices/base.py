@@ -15,8 +15,6 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.errors import DeviceError
-
 __all__ = ["DeviceDriver", "DeviceModel", "DeviceSpec", "ParseResult", "StreamParser"]
 
 
@@ -124,14 +122,6 @@ class DeviceDriver:
         """After a reconnect: handshake again and start."""
         self.prepare(port)
         return self.start(port)
-
-    def make_parser(self) -> StreamParser:
-        """A fresh parser built from :attr:`parser_spec` (the journal rebuilds it the same way)."""
-        if not self.parser_spec:
-            raise DeviceError(f"{self.name}: prepare() must run before make_parser()")
-        from emgkit.devices.registry import parser_from_spec
-
-        return parser_from_spec(self.parser_spec)
 
 
 @dataclass(frozen=True, slots=True)

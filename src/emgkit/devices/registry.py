@@ -17,7 +17,7 @@ from typing import Any
 
 from emgkit.devices import arduino, cyton
 from emgkit.devices.base import DeviceDriver, DeviceSpec, StreamParser
-from emgkit.errors import ConfigError, FormatError
+from emgkit.errors import ConfigError, DeviceError, FormatError
 
 __all__ = [
     "DEVICES",
@@ -25,6 +25,7 @@ __all__ = [
     "device_choices",
     "get_device",
     "make_driver",
+    "parser_for",
     "parser_from_spec",
 ]
 
@@ -184,3 +185,22 @@ def parser_from_spec(spec: Any, *, where: str = "the journal's parser entry") ->
     parsers = {name: (s.parser, s.parser_keywords) for name, s in DEVICES.items()}
     parser: StreamParser = _build(where, spec, parsers, _LEGACY_PARSERS, True)
     return parser
+
+
+def parser_for(driver: DeviceDriver) -> StreamParser:
+    """A fresh parser for a prepared driver, built from its spec as the journal rebuilds it.
+
+    Parameters
+    ----------
+    driver : DeviceDriver
+        A driver whose ``prepare()`` has run (it fills ``parser_spec``).
+
+    Returns
+    -------
+    StreamParser
+        Built by :func:`parser_from_spec`, so the live parser and the one :func:`recover
+        <emgkit.acquisition.journal.recover>` builds from the journal are the same.
+    """
+    if not driver.parser_spec:
+        raise DeviceError(f"{driver.name}: prepare() must run before a parser can be built")
+    return parser_from_spec(driver.parser_spec, where=f"the {driver.name} driver's parser spec")
