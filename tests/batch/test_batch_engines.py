@@ -116,7 +116,7 @@ def test_corrupt_file_is_reported_and_others_analysed(
     errs = res.errors.set_index("path")
     assert list(errs.index) == [str(study / "p03_broken.bdf"), str(no_holds)]
     assert errs.loc[str(study / "p03_broken.bdf"), "error_type"] == "FormatError"
-    assert "damaged" in errs.loc[str(study / "p03_broken.bdf"), "message"]
+    assert "the header says 7 signals" in errs.loc[str(study / "p03_broken.bdf"), "message"]
     assert errs.loc[str(no_holds), "error_type"] == "ConfigError"
     status = res.sessions.set_index("path")["status"]
     assert status[str(study / "p03_broken.bdf")] == "error"

@@ -396,7 +396,7 @@ def run(
     """Run every case through ``commands``; one forked child per run, ``jobs`` at a time."""
     # imported once, before forking: every child starts with them loaded
     import emgkit.analysis.bridge
-    import emgkit.batch
+    import emgkit.app.batch
     import emgkit.cli
     import emgkit.io.edf
 

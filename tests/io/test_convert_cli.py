@@ -105,7 +105,7 @@ def test_csv_export_writes_events_channels_and_gaps(
     ]
     # a recording without events still gets an events file (header only): nothing is implied
     bare = read(src).crop(0, 0.2)
-    from emgkit.io.cli import write_samples_csv
+    from emgkit.cli.convert import write_samples_csv
 
     write_samples_csv(bare, tmp_path / "b.tsv")
     assert (tmp_path / "b.events.tsv").read_text().splitlines() == [
