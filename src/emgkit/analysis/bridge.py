@@ -27,6 +27,7 @@ import pandas as pd
 from emgkit.analysis.metrics import limb_symmetry_index, ratio, symmetry_angle, symmetry_index
 from emgkit.analysis.normalize import mvc_amplitude
 from emgkit.analysis.protocol import Protocol, Trial, load_protocol
+from emgkit.analysis.quality import assess_recording
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
 from emgkit.recording import Event, Recording, SignalKind
 
@@ -147,6 +148,9 @@ class BridgeResult:
         What the recording could support: fs, hardware_bandwidth_hz, band_limited,
         envelope_channels (names of non-raw EMG channels), holds_with_gaps (number of bridge
         holds that contain missing samples), auto_segmented.
+    quality : DataFrame
+        Per channel quality verdicts of :func:`emgkit.analysis.quality.assess_recording`
+        (status, issues, detail, measures); the analysis ran on its cleaned recording.
     """
 
     mvc: pd.DataFrame
@@ -161,6 +165,7 @@ class BridgeResult:
     notes: list[str] = field(default_factory=list)
     params: AnalysisParams = field(default_factory=AnalysisParams)
     meta: dict[str, Any] = field(default_factory=dict)
+    quality: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _raw_and_trunk(rec: Recording) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -302,8 +307,12 @@ def analyze_bridge(
             "no EMG channel has a muscle and side; assign a montage when reading the file "
             "(e.g. emgkit.io.read(path, montage='bridge6'))"
         )
+    # quality gate first (analysis.quality): mains / ECG removed where detected, per-channel
+    # status; the analysis runs on the cleaned copy
+    qa = assess_recording(rec, rest=_baseline_window(rec))
+    rec = qa.recording
     holds = rec.events_for(label="hold")
-    notes: list[str] = []
+    notes: list[str] = list(qa.actions)
     if not holds and auto_segment:
         from emgkit.analysis.segment import segment
 
@@ -480,7 +489,19 @@ def analyze_bridge(
         "auto_segmented": bool(auto_segment and any(e.trial.startswith("auto_") for e in holds)),
     }
     return BridgeResult(
-        mvc_df, reps, summary, ratios_df, sym, epochs, variants, pain, fatigue, notes, p, meta
+        mvc_df,
+        reps,
+        summary,
+        ratios_df,
+        sym,
+        epochs,
+        variants,
+        pain,
+        fatigue,
+        notes,
+        p,
+        meta,
+        quality=qa.channels,
     )
 
 
