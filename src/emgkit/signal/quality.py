@@ -316,7 +316,7 @@ def _line_excess(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(dB excess, excess power in µV²) of the line at ``f0`` over its 2-8 Hz neighbourhood."""
     df = f[1] - f[0]
-    line = np.abs(f - f0) <= max(1.0, 1.5 * df)
+    line = np.abs(f - f0) <= min(max(1.0, 2.5 * df), 4.0)
     near = (np.abs(f - f0) >= max(2.0, 3 * df)) & (np.abs(f - f0) <= max(8.0, 8 * df))
     if not line.any() or near.sum() < 3:
         z = np.zeros(p.shape[1])
@@ -330,7 +330,7 @@ def _line_excess(
 
 
 def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None) -> MainsLevel:
-    """Power-line interference per channel from a Welch spectrum (0.5-4 Hz resolution).
+    """Power-line interference per channel from a Welch spectrum (0.5-2 Hz resolution).
 
     Parameters
     ----------
@@ -339,7 +339,7 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
     fs : float
         Sampling rate in Hz.
     power_line_hz : float, optional
-        50 or 60; None examines both and keeps the one with the larger excess.
+        50 or 60; None examines both and keeps the one whose fundamental carries more power.
 
     Returns
     -------
@@ -358,8 +358,8 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
     if n < round(0.5 * fs) or nc == 0:
         return empty
     # 0.5 Hz resolution when the signal holds at least 8 such segments; coarser (down to
-    # 4 Hz) on short windows so that the spectrum is still an average
-    nper = min(n, round(2.0 * fs), max(n // 8, round(0.25 * fs)))
+    # 2 Hz) on short windows so that the spectrum is still an average
+    nper = min(n, round(2.0 * fs), max(n // 8, round(0.5 * fs)))
     f, p = sps.welch(arr - arr.mean(axis=0), fs=fs, nperseg=nper, axis=0)
     best: MainsLevel | None = None
     for f0 in freqs:
@@ -384,7 +384,8 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
             fund_uv,
             [tuple(int(k) + 1 for k in np.flatnonzero(hit[:, c])) for c in range(nc)],
         )
-        if best is None or float(np.nanmax(lvl.db)) > float(np.nanmax(best.db)):
+        # 50 or 60 Hz: the one whose fundamental carries more power over all channels
+        if best is None or float(np.sum(lvl.uv**2)) > float(np.sum(best.uv**2)):
             best = lvl
     return best if best is not None else empty
 
