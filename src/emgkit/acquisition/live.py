@@ -4,6 +4,9 @@ Plain ANSI redraw (no curses). When stdout is not a terminal, a log line is prin
 seconds instead. Keys (read without blocking when stdin is a terminal): ``m`` adds a marker,
 ``0``-``9`` a pain rating, ``q`` stops the recording.
 
+Signal quality (FLAT, CLIP, MAINS flags, noise floor) comes from :mod:`emgkit.signal.quality`,
+the same rules and thresholds as the analysis gate and the report.
+
 The view is a consumer like any other: it reads a bounded :class:`Subscription`, so a slow
 terminal can never slow the port read (it only loses display updates, which are counted).
 """
@@ -11,119 +14,21 @@ terminal can never slow the port read (it only loses display updates, which are 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import select
 import sys
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.signal.quality import ChannelQuality, channel_quality
+
 if TYPE_CHECKING:
     from emgkit.acquisition.recorder import Recorder
 
 __all__ = ["ChannelQuality", "LiveView", "channel_quality"]
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelQuality:
-    """Signal quality of one channel over the last window.
-
-    Attributes
-    ----------
-    rms_uv : float
-        RMS of the window (after removing its mean).
-    flat : bool
-        Standard deviation below ``flat_uv`` (electrode off, channel shorted or powered down).
-    clipping : float
-        Fraction of samples stuck at the window's extreme values (amplifier saturation).
-    mains_uv : float
-        Amplitude (RMS) of the power-line component (50 or 60 Hz, whichever is larger).
-    mains_hz : float
-    noise_floor_uv : float
-        10th percentile of 100 ms RMS windows: the quietest level (rest noise).
-    """
-
-    rms_uv: float
-    flat: bool
-    clipping: float
-    mains_uv: float
-    mains_hz: float
-    noise_floor_uv: float
-
-    @property
-    def flags(self) -> str:
-        """Short text for the display: FLAT, CLIP, MAINS or ok."""
-        out = []
-        if self.flat:
-            out.append("FLAT")
-        if self.clipping > 0.01:
-            out.append("CLIP")
-        if self.rms_uv > 0 and self.mains_uv > 0.5 * self.rms_uv:
-            out.append(f"MAINS{self.mains_hz:.0f}")
-        return " ".join(out) or "ok"
-
-
-def _tone_rms(x: npt.NDArray[np.float64], fs: float, f: float) -> float:
-    """RMS amplitude of the ``f`` Hz component of ``x`` (single-bin DFT, Hann window)."""
-    n = x.shape[0]
-    if n < 8 or f >= fs / 2:
-        return 0.0
-    w = np.hanning(n)
-    ph = np.exp(-2j * np.pi * f * np.arange(n) / fs)
-    amp = 2.0 * abs(np.dot(w * (x - x.mean()), ph)) / w.sum()
-    return float(amp / math.sqrt(2.0))
-
-
-#: Fewest distinct values a window must span before samples at its extremes count as clipping.
-MIN_LEVELS_FOR_CLIPPING = 32
-
-
-def channel_quality(
-    window: npt.ArrayLike,
-    fs: float,
-    *,
-    power_line_hz: float | None = None,
-    flat_uv: float = 0.5,
-) -> list[ChannelQuality]:
-    """Quality of each column of ``window`` (n_samples, n_channels) in microvolts at ``fs`` Hz.
-
-    ``power_line_hz`` None checks both 50 and 60 Hz.
-    """
-    x = np.asarray(window, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    out = []
-    freqs = [power_line_hz] if power_line_hz else [50.0, 60.0]
-    seg = max(1, round(0.1 * fs))
-    for c in range(x.shape[1]):
-        v = x[:, c]
-        v = v[np.isfinite(v)]
-        if v.size < 2:
-            out.append(ChannelQuality(0.0, True, 0.0, 0.0, 0.0, 0.0))
-            continue
-        d = v - v.mean()
-        rms = float(np.sqrt(np.mean(d * d)))
-        hi, lo = v.max(), v.min()
-        stuck = (np.count_nonzero(v == hi) + np.count_nonzero(v == lo)) if hi > lo else 0
-        # a window spanning only a few ADC levels (a quiet channel on a 10-12 bit MyoWare ADC:
-        # 4 uV steps) piles up at its extremes without clipping; a saturated sEMG signal spans
-        # many levels before it hits the rail
-        levels = np.unique(v).size if stuck > 3 else 0
-        clip = stuck / v.size if stuck > 3 and levels >= MIN_LEVELS_FOR_CLIPPING else 0.0
-        tones = [(_tone_rms(v, fs, f), f) for f in freqs]
-        mains, mf = max(tones)
-        k = v.size // seg
-        if k >= 1:
-            blocks = d[: k * seg].reshape(k, seg)
-            floor = float(np.percentile(np.sqrt(np.mean(blocks**2, axis=1)), 10))
-        else:
-            floor = rms
-        out.append(ChannelQuality(rms, float(np.std(v)) < flat_uv, clip, mains, mf, floor))
-    return out
 
 
 class LiveView:

@@ -37,6 +37,7 @@ from emgkit.analysis.normalize import (
     PLATEAU_TRIM_S,
     mvc_amplitude,
 )
+from emgkit.analysis.quality import assess_recording
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
 from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Event, Recording, SignalKind
@@ -312,20 +313,6 @@ def _assess(
 
     Returns the per-channel table, what was done to the signal, and the recording to analyse.
     """
-    try:
-        from emgkit.analysis.quality import assess_recording
-    except ImportError:
-        table = pd.DataFrame(
-            {
-                "muscle": [c.muscle for c in rec.channels],
-                "side": [c.side for c in rec.channels],
-                "status": "ok",
-                "issues": "",
-                "detail": "not assessed (emgkit.analysis.quality is not installed)",
-            },
-            index=pd.Index([c.name for c in rec.channels], name="channel"),
-        )
-        return table, [], rec
     qa = assess_recording(rec, rest=rest)
     return qa.channels, list(qa.actions), qa.recording
 

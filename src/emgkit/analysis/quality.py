@@ -2,8 +2,9 @@
 
 :func:`assess_recording` measures each channel with the rules of
 :mod:`emgkit.signal.quality` (one set of thresholds shared with the live view and the report),
-removes the artefacts it can remove *where it detects them* (mains hum by notch filters, ECG on
-trunk channels by template subtraction, :mod:`emgkit.signal.ecg`) and says so, and gives every
+removes the artefacts it can remove *where it detects them* (mains hum by subtracting the
+tracked hum, :mod:`emgkit.signal.mains`; ECG on trunk channels by template subtraction,
+:mod:`emgkit.signal.ecg`) and says so, and gives every
 channel a status:
 
 - ``'fail'``: amplitude metrics (%MVC, ratios, symmetry) from the channel are refused, with the
@@ -28,7 +29,8 @@ from emgkit.errors import BandLimitWarning
 from emgkit.recording import Recording, SignalKind
 from emgkit.signal import quality as sq
 from emgkit.signal.ecg import detect_ecg, subtract_ecg
-from emgkit.signal.pipeline import preprocess, remove_mains
+from emgkit.signal.mains import subtract_mains
+from emgkit.signal.pipeline import preprocess
 
 __all__ = [
     "ISSUE_CODES",
@@ -56,8 +58,8 @@ class QualityAssessment:
     Attributes
     ----------
     recording : Recording
-        Cleaned copy: mains notched / ECG template-subtracted on the channels where it was
-        DETECTED (samples untouched otherwise; NaN gaps kept).
+        Cleaned copy: mains hum subtracted / ECG template-subtracted on the channels where it
+        was DETECTED (samples untouched otherwise; NaN gaps kept).
     channels : DataFrame
         One row per channel (index = channel name): ``muscle``, ``side``, ``status``
         ('ok' | 'warn' | 'fail'), ``issues`` (';'-joined codes), ``detail`` (plain words: what
@@ -108,9 +110,9 @@ def _fmt_issue_detail(code: str, name: str, m: dict[str, float]) -> str:
     if code == "mains":
         return (
             f"{m['mains_hz']:.0f} Hz mains hum ({m['mains_uv']:.1f} µV RMS, "
-            f"{m['mains_db']:.0f} dB above the spectrum) removed with notch filters; the notches "
-            "also remove a little sEMG (amplitudes slightly low, equally in MVC and tasks). "
-            "Improve skin preparation and cable routing."
+            f"{m['mains_db']:.0f} dB above the spectrum) removed by subtracting the tracked hum; "
+            "a hum that changes within seconds leaves a residue. Improve skin preparation and "
+            "cable routing."
         )
     if code == "ecg":
         return (
@@ -203,12 +205,12 @@ def assess_recording(
     notched: list[str] = []
     for c in range(nc):
         if mains_harm[c] and not flat[c]:
-            filled[:, c] = remove_mains(filled[:, c], fs, mains_hz, harmonics=max(mains_harm[c]))
+            filled[:, c] = subtract_mains(filled[:, c], fs, mains_hz, mains_harm[c])
             notched.append(rec.channels[c].name)
     if notched:
         actions.append(
-            f"{mains_hz:.0f} Hz hum (and harmonics) on {', '.join(notched)} removed with notch "
-            "filters"
+            f"{mains_hz:.0f} Hz hum (and its detected harmonics) on {', '.join(notched)} removed "
+            "by subtracting the tracked hum (emgkit.signal.mains; no notch filter)"
         )
 
     # ---- ECG on trunk channels: detect, subtract

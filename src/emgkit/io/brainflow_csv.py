@@ -21,8 +21,8 @@ from emgkit.errors import ConfigError
 from emgkit.io._gaps import RowError, counter_modulus, find_counter_gaps, place_rows
 from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.io.openbci_txt import (
-    ADS1299_BANDWIDTH_HZ,
     BOARD_LAYOUTS,
+    ads1299_bandwidth_hz,
     markers_to_events,
     session_date,
 )
@@ -205,6 +205,10 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
     ]
     marker = column(lay.get("marker"))
     events = markers_to_events(marker, positions, fs) if marker is not None else []
-    bw = ADS1299_BANDWIDTH_HZ if device in ("cyton", "cyton-daisy") else None
+    bw = (
+        ads1299_bandwidth_hz(fs, daisy=device == "cyton-daisy")
+        if device in ("cyton", "cyton-daisy")
+        else None
+    )
     info = SessionInfo(date=date, device=device, hardware_bandwidth_hz=bw, extra=extra)
     return Recording(data, fs, chans, events, gaps, info)

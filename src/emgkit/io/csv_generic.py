@@ -27,10 +27,20 @@ from emgkit.errors import ConfigError
 from emgkit.io.base import format_error, read_head, read_numeric_table, sniff_delimiter
 from emgkit.recording import Channel, Recording, SessionInfo, SignalKind
 
-__all__ = ["UNIT_SCALE", "read_csv"]
+__all__ = ["UNIT_SCALE", "read_csv", "unit_from_name"]
 
 #: Factor from a unit to microvolts.
 UNIT_SCALE: dict[str, float] = {"uV": 1.0, "µV": 1.0, "mV": 1e3, "V": 1e6}
+
+#: A unit at the end of a column name: ``emg_mV``, ``EMG (mV)``, ``EMG [uV]``, ``x_µV``.
+_NAME_UNIT = re.compile(r"(?:_(uV|µV|mV)|\s*[(\[](uV|µV|mV|V)[)\]])\s*$")
+
+
+def unit_from_name(name: str) -> str | None:
+    """The unit a column name ends with (``_mV``, ``(mV)``, ``[uV]``, ...), or None."""
+    m = _NAME_UNIT.search(name)
+    return (m.group(1) or m.group(2)) if m else None
+
 
 #: UCI lower-limb header labels (Spanish) -> (short name, muscle id or None).
 _UCI_LABELS: dict[str, tuple[str, str | None]] = {
@@ -109,7 +119,8 @@ def read_csv(
         Default: every column except the time column.
     units : {"uV", "mV", "V", "counts"}, optional
         Units of the EMG values; converted to uV. Default: per-channel units from the header
-        (UCI), ``counts`` for OpenSignals/BioSPPy files, else ``uV``.
+        (UCI) or from a unit at the end of the column name (``emg_mV``, ``EMG (mV)``,
+        ``EMG [uV]``), ``counts`` for OpenSignals/BioSPPy files, else ``uV``.
     scale : float, optional
         Microvolts per unit (e.g. uV per ADC count); the result is then in uV.
     delimiter : str, optional
@@ -323,6 +334,8 @@ def read_csv(
             _, _, cmuscle, u_hdr = uci_by_name[nm]
             if units is None:
                 u = u_hdr
+        elif units is None and scale is None and (u_name := unit_from_name(nm)) is not None:
+            u = u_name  # the column says its unit: read it in that unit
         if u not in (*UNIT_SCALE, "counts"):
             kind = SignalKind.OTHER  # degrees, g, ...: not EMG
         if nm in assign:

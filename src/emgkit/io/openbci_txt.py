@@ -39,8 +39,10 @@ from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.recording import Channel, Event, Recording, SessionInfo, SignalKind
 
 __all__ = [
+    "ADS1299_BANDWIDTH_FRACTION",
     "ADS1299_BANDWIDTH_HZ",
     "BOARD_LAYOUTS",
+    "ads1299_bandwidth_hz",
     "is_openbci_txt",
     "markers_to_events",
     "read_openbci_txt",
@@ -52,6 +54,25 @@ __all__ = [
 #: dongle always runs at 250 SPS; the Daisy's 125 Hz stream averages pairs of those 250 SPS
 #: samples, so its band is at most this (and aliases above 62.5 Hz).
 ADS1299_BANDWIDTH_HZ = 65.0
+
+#: The ADS1299's sinc3 -3 dB point as a fraction of its data rate (TI ADS1299 datasheet,
+#: Table 1: 65 Hz at 250 SPS, 131 Hz at 500, 262 Hz at 1 kSPS).
+ADS1299_BANDWIDTH_FRACTION = 0.262
+
+
+def ads1299_bandwidth_hz(fs: float, *, daisy: bool = False) -> float:
+    """-3 dB hardware bandwidth (Hz) of ADS1299 rows delivered at ``fs`` Hz.
+
+    ``0.262 x`` the ADC data rate: 65 Hz at 250 SPS, 131 Hz at 500, 262 Hz at 1000. Every Cyton
+    rate is band-limited (below the 400 Hz that spectral metrics need). Daisy rows (``daisy``)
+    come from an ADC at ``2 fs`` with pairs averaged, which lowers the band further; the value
+    of the ADC rate is kept as the upper bound.
+    """
+    rate = 2.0 * float(fs) if daisy else float(fs)
+    if rate == 250.0:
+        return ADS1299_BANDWIDTH_HZ
+    return round(ADS1299_BANDWIDTH_FRACTION * rate, 1)
+
 
 #: BrainFlow row layouts (BF ``brainflow_boards.cpp``): board id -> rows and rate.
 BOARD_LAYOUTS: dict[int, dict[str, Any]] = {
@@ -399,7 +420,11 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         Channel(names[j].strip(), kind=SignalKind.ACCEL, units="g", device=device) for j in acc_cols
     ]
     events = markers_to_events(marker, positions, fs) if marker is not None else []
-    bw = ADS1299_BANDWIDTH_HZ if device in ("cyton", "cyton-daisy") and fs <= 250 else None
+    bw = (
+        ads1299_bandwidth_hz(fs, daisy=device == "cyton-daisy")
+        if device in ("cyton", "cyton-daisy")
+        else None
+    )
     info = SessionInfo(
         date=date,
         device=device,

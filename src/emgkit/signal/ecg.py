@@ -19,8 +19,10 @@ Method (emgkit's, documented in docs/quality.md):
 3. Beats: peaks of the QRS-band signal (polarity from the reference segment) at least 0.6 RR
    apart and above half the median R height of the reference segment.
 4. Subtraction: each beat's neighbourhood (-0.25 to +0.45 s around R, shortened to
-   -0.3 to +0.65 RR at fast rates so that beats do not overlap) minus the median of
-   the beats around it (up to 10 each side), scaled to that beat by least squares (0.5-1.5).
+   -0.3 to +0.65 RR at fast rates so that beats do not overlap) minus the median of the 21
+   quietest beats among the 30 on either side (a template averaged over beats under a
+   contraction would add that sEMG to quiet beats), computed above 1 Hz and with its end
+   values joined by a line kept (no step at the window's edges).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy.typing as npt
 from scipy import signal as sps
 
 from emgkit.signal._checks import as_2d, check_fs
-from emgkit.signal.filters import bandpass
+from emgkit.signal.filters import bandpass, highpass
 
 __all__ = [
     "ECG_ACF_MIN",
@@ -207,15 +209,15 @@ def subtract_ecg(
     r_peaks : array_like of int
         Sample index of each R wave (e.g. :attr:`EcgDetection.r_peaks`).
     neighbours : int
-        Beats on each side that form a beat's template (median of up to 2 x ``neighbours``
-        + 1 beats; the median ignores sEMG bursts that overlap a few of them).
+        A beat's template is the median of the ``2 x neighbours + 1`` quietest beats (least
+        sEMG on them) among the ``3 x neighbours`` on each side.
 
     Returns
     -------
     ndarray, shape (n_samples,)
         ``x`` with each beat's template (-0.25 to +0.45 s around R, at most -0.3 to +0.65
-        RR so that beats do not overlap; scaled by least squares within 0.5-1.5; edges
-        tapered over 20 ms) removed; untouched elsewhere.
+        RR so that beats do not overlap; edges tapered over 20 ms) removed; untouched
+        elsewhere. The ECG content below 1 Hz stays (the sEMG band-pass removes it).
     """
     fs = check_fs(fs)
     arr, was_1d = as_2d(x)
@@ -230,18 +232,26 @@ def subtract_ecg(
     if ok.size < 3:
         return v if was_1d else v[:, None]
     idx = ok[:, None] + np.arange(-pre, post + 1)[None, :]
-    segs = v[idx]
-    segs = segs - np.median(segs, axis=1, keepdims=True)
+    # templates from the signal above 1 Hz (electrode offsets and wander differ from beat to
+    # beat); the ECG content below 1 Hz is left, the sEMG band-pass removes it anyway
+    hp = highpass(v, fs, 1.0, order=2) if v.size > 64 else v - v.mean()
+    segs = hp[idx]
     taper = np.ones(pre + post + 1)
     t = max(1, round(0.02 * fs))
     ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(t) / t)
     taper[:t], taper[-t:] = ramp, ramp[::-1]
     out = v.copy()
     nb = ok.size
+    # how much sEMG rides on each beat: its deviation from the median of all beats
+    noise = np.sqrt(np.mean((segs - np.median(segs, axis=0)) ** 2, axis=1))
+    span = 3 * neighbours
     for b in range(nb):
-        j0, j1 = max(0, b - neighbours), min(nb, b + neighbours + 1)
-        tpl = np.median(segs[j0:j1], axis=0)
-        den = float(tpl @ tpl)
-        g = float(np.clip(segs[b] @ tpl / den, 0.5, 1.5)) if den > 0 else 0.0
-        out[idx[b]] -= g * tpl * taper
+        j0, j1 = max(0, b - span), min(nb, b + span + 1)
+        # the quietest beats nearby: a template from beats under a contraction would carry
+        # that sEMG into every beat it is subtracted from
+        near = j0 + np.argsort(noise[j0:j1], kind="stable")[: 2 * neighbours + 1]
+        tpl = np.median(segs[near], axis=0)
+        # no step at the window's edges: the line through the template's end values is kept
+        tpl = tpl - np.linspace(tpl[:t].mean(), tpl[-t:].mean(), tpl.size)
+        out[idx[b]] -= tpl * taper
     return out if was_1d else out[:, None]

@@ -71,8 +71,9 @@ CLIP_MIN_SAMPLES = 4
 MIN_LEVELS_FOR_CLIPPING = 32
 
 #: Mains detection: the power-line line (or a harmonic) stands this many dB above the median
-#: of the spectrum 2-8 Hz on either side (convention; a broadband EMG spectrum has no line).
-MAINS_DETECT_DB = 10.0
+#: of the spectrum 2-8 Hz on either side (convention; a broadband EMG spectrum has no line;
+#: false-positive and detection rates in docs/quality.md).
+MAINS_DETECT_DB = 6.0
 
 #: Harmonics of the power-line frequency that are checked (1 = the fundamental).
 MAINS_HARMONICS = 5
@@ -229,10 +230,10 @@ def motion_events(
     A motion spike is a 1-20 Hz excursion (cable or electrode movement) that is both larger
     than ``k`` robust SDs of that band and larger than :data:`MOTION_RATIO` times the sEMG
     (20 Hz and up; the largest 200 ms RMS within +-0.2 s): a contraction carries some 1-20 Hz
-    power too, but far less than its sEMG band (a spike inside a strong contraction is missed). Excursions closer than ``merge_s`` count once; the first
-    and last second are not examined (filter transients). Remove ECG
-    first on trunk channels (QRS energy lies in this band). The robust SD is 1.4826 x the
-    median absolute deviation.
+    power too, but far less than its sEMG band (a spike inside a strong contraction is
+    missed). Excursions closer than ``merge_s`` count once; the first and last second are not
+    examined (filter transients). Remove ECG first on trunk channels (QRS energy lies in this
+    band). The robust SD is 1.4826 x the median absolute deviation.
 
     Parameters
     ----------
@@ -291,7 +292,7 @@ class MainsLevel:
         The power-line frequency examined (50 or 60 Hz).
     db : ndarray (n_channels,)
         Largest excess (dB) of a line (fundamental or harmonic) over the median of the
-        spectrum 2-8 Hz on either side.
+        spectrum 2-8 Hz on either side (3-8 frequency bins when the resolution is coarser).
     uv : ndarray (n_channels,)
         RMS amplitude (µV) of the fundamental's line above that local spectrum.
     harmonics : list of tuple of int
@@ -315,8 +316,8 @@ def _line_excess(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(dB excess, excess power in µV²) of the line at ``f0`` over its 2-8 Hz neighbourhood."""
     df = f[1] - f[0]
-    line = np.abs(f - f0) <= max(1.0, 1.5 * df)
-    near = (np.abs(f - f0) >= 2.0) & (np.abs(f - f0) <= 8.0)
+    line = np.abs(f - f0) <= min(max(1.0, 2.5 * df), 4.0)
+    near = (np.abs(f - f0) >= max(2.0, 3 * df)) & (np.abs(f - f0) <= max(8.0, 8 * df))
     if not line.any() or near.sum() < 3:
         z = np.zeros(p.shape[1])
         return z, z
@@ -329,7 +330,7 @@ def _line_excess(
 
 
 def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None) -> MainsLevel:
-    """Power-line interference per channel from a Welch spectrum (0.5 Hz resolution).
+    """Power-line interference per channel from a Welch spectrum (0.5-2 Hz resolution).
 
     Parameters
     ----------
@@ -338,7 +339,7 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
     fs : float
         Sampling rate in Hz.
     power_line_hz : float, optional
-        50 or 60; None examines both and keeps the one with the larger excess.
+        50 or 60; None examines both and keeps the one whose fundamental carries more power.
 
     Returns
     -------
@@ -356,7 +357,9 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
     empty = MainsLevel(freqs[0], np.zeros(nc), np.zeros(nc), [() for _ in range(nc)])
     if n < round(0.5 * fs) or nc == 0:
         return empty
-    nper = min(n, round(2.0 * fs))
+    # 0.5 Hz resolution when the signal holds at least 8 such segments; coarser (down to
+    # 2 Hz) on short windows so that the spectrum is still an average
+    nper = min(n, round(2.0 * fs), max(n // 8, round(0.5 * fs)))
     f, p = sps.welch(arr - arr.mean(axis=0), fs=fs, nperseg=nper, axis=0)
     best: MainsLevel | None = None
     for f0 in freqs:
@@ -381,7 +384,8 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
             fund_uv,
             [tuple(int(k) + 1 for k in np.flatnonzero(hit[:, c])) for c in range(nc)],
         )
-        if best is None or float(np.nanmax(lvl.db)) > float(np.nanmax(best.db)):
+        # 50 or 60 Hz: the one whose fundamental carries more power over all channels
+        if best is None or float(np.sum(lvl.uv**2)) > float(np.sum(best.uv**2)):
             best = lvl
     return best if best is not None else empty
 
