@@ -59,10 +59,13 @@ import numpy.typing as npt
 from scipy import signal as sps
 
 from emgkit.signal._kernels._causal import (
+    envelope_workspace,
     moving_rms_tm,
     sosfilt_tm,
     stream_envelope_tm,
+    stream_envelope_ws,
     stream_filter_tm,
+    stream_filter_ws,
     tkeo_tm,
 )
 from emgkit.signal._kernels._core import (
@@ -81,12 +84,15 @@ __all__ = [
     "TILE",
     "all_finite_fast",
     "block_mode",
+    "envelope_workspace",
     "kernel_ready",
     "moving_rms_tm",
     "sosfilt_tm",
     "sosfiltfilt_tm",
     "stream_envelope_tm",
+    "stream_envelope_ws",
     "stream_filter_tm",
+    "stream_filter_ws",
     "tkeo_tm",
 ]
 
@@ -115,13 +121,14 @@ def block_mode(cb: Array) -> int:
     return MODE_UNIT if _unit_tail(cb) else MODE_UNIFORM
 
 
-COLD_SCIPY_BELOW: int = int(os.environ.get("EMGKIT_COLD_SCIPY_BELOW", "40000000"))
+COLD_SCIPY_BELOW: int = int(os.environ.get("EMGKIT_COLD_SCIPY_BELOW", "8000000"))
 """Zero-phase calls on fewer channel-samples than this run scipy while their numba kernel is cold.
 
 Cold: neither compiled in this process nor in numba's on-disk cache. Compiling the zero-phase
 kernel costs seconds (docs/performance.md, "JIT compile and cache"); scipy filters a few million
-channel-samples in a fraction of that, so a first analysis of a short session does not wait for
-the compiler, and larger inputs (or any input once the kernel is cached) take the kernel.
+channel-samples in a fraction of that (8 M: about 0.2 s per pass at scipy's 35-45 M/s), so an
+analysis of a session of a few minutes never waits for the compiler, and larger inputs (W1, 19.2
+M, and up; or any input once the kernel is compiled or cached) take the kernel.
 ``EMGKIT_COLD_SCIPY_BELOW=0`` always uses the kernel. Both paths agree to about 1e-15 relative.
 """
 

@@ -173,3 +173,91 @@ def tkeo_tm(x, out):  # type: ignore[no-untyped-def]
     for c in range(nc):
         out[0, c] = out[1, c]
         out[n - 1, c] = out[n - 2, c]
+
+
+@jit
+def stream_envelope_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
+    """:func:`stream_envelope_tm` on one packed workspace: the live path's lean call.
+
+    ``iw`` = ``[n_blocks, ns4, n_win, n_channels, samples seen]`` (int64; the count is updated);
+    ``ws`` holds, flat and in this order, ``coef`` (nb, ns4, 5, LANES), ``state`` (nb, ns4, 2,
+    LANES), ``ring`` (nb, n_win, LANES), ``acc`` (nb, LANES), ``buf`` and ``ms`` (TILE, LANES) and
+    ``inv`` (TILE) (see :func:`envelope_workspace`). Four array arguments instead of ten: numba's
+    per-call cost is mostly unboxing arguments. Returns 0, 1 if ``x`` holds NaN/inf (nothing
+    changed), 2 if ``x`` / ``out`` do not have ``n_channels`` columns and the same shape.
+    """
+    nb = iw[0]
+    ns4 = iw[1]
+    nw = iw[2]
+    if x.shape[1] != iw[3] or out.shape[0] != x.shape[0] or out.shape[1] != x.shape[1]:
+        return 2
+    o1 = nb * ns4 * 5 * LANES
+    o2 = o1 + nb * ns4 * 2 * LANES
+    o3 = o2 + nb * nw * LANES
+    o4 = o3 + nb * LANES
+    o5 = o4 + TILE * LANES
+    o6 = o5 + TILE * LANES
+    ok = stream_envelope_tm(
+        ws[:o1].reshape((nb, ns4, 5, LANES)),
+        ws[o1:o2].reshape((nb, ns4, 2, LANES)),
+        ws[o2:o3].reshape((nb, nw, LANES)),
+        ws[o3:o4].reshape((nb, LANES)),
+        iw[4:5],
+        x,
+        out,
+        ws[o4:o5].reshape((TILE, LANES)),
+        ws[o5:o6].reshape((TILE, LANES)),
+        ws[o6 : o6 + TILE],
+    )
+    return 0 if ok else 1
+
+
+@jit
+def stream_filter_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
+    """:func:`stream_filter_tm` on one packed workspace (``coef``, ``state``, ``buf``; see
+    :func:`stream_envelope_ws`; ``iw`` = ``[n_blocks, ns4, 0, n_channels, 0]``). Same returns."""
+    nb = iw[0]
+    ns4 = iw[1]
+    if x.shape[1] != iw[3] or out.shape[0] != x.shape[0] or out.shape[1] != x.shape[1]:
+        return 2
+    o1 = nb * ns4 * 5 * LANES
+    o2 = o1 + nb * ns4 * 2 * LANES
+    ok = stream_filter_tm(
+        ws[:o1].reshape((nb, ns4, 5, LANES)),
+        ws[o1:o2].reshape((nb, ns4, 2, LANES)),
+        x,
+        out,
+        ws[o2 : o2 + TILE * LANES].reshape((TILE, LANES)),
+    )
+    return 0 if ok else 1
+
+
+def envelope_workspace(
+    coef: np.ndarray, n_win: int, n_channels: int
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Packed ``(ws, iw)`` for :func:`stream_envelope_ws` (``n_win = 0``: for
+    :func:`stream_filter_ws`), from rest, and named views into ``ws`` (``coef``, ``state``,
+    ``ring``, ``acc``) for resetting and inspection."""
+    nb, ns4 = coef.shape[0], coef.shape[1]
+    sizes = {
+        "coef": (nb, ns4, 5, LANES),
+        "state": (nb, ns4, 2, LANES),
+        "ring": (nb, n_win, LANES),
+        "acc": (nb, LANES),
+        "buf": (TILE, LANES),
+        "ms": (TILE, LANES),
+        "inv": (TILE,),
+    }
+    if n_win == 0:
+        sizes = {k: sizes[k] for k in ("coef", "state", "buf")}
+    total = sum(int(np.prod(s)) for s in sizes.values())
+    ws = np.zeros(total)
+    views: dict[str, np.ndarray] = {}
+    o = 0
+    for name, shape in sizes.items():
+        k = int(np.prod(shape))
+        views[name] = ws[o : o + k].reshape(shape)
+        o += k
+    views["coef"][...] = coef
+    iw = np.array([nb, ns4, n_win, n_channels, 0], dtype=np.int64)
+    return ws, iw, views
