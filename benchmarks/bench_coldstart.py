@@ -9,6 +9,12 @@ so both see the same machine load, each implementation runs in subprocesses:
 - ``warm``: the same command again with that cache (kernels loaded from disk);
 - ``import``: ``python -c "import emgkit.cli"`` (what every command pays first).
 
+``--first-calls`` instead times, in one subprocess per tree with an empty cache and the kernels
+forced (``EMGKIT_COLD_SCIPY_BELOW=0``), the process CPU seconds of the first call of each signal
+entry point on 20000 x 8 samples, in the order ``preprocess``, ``emg_amplitude``,
+``moving_rms``, ``tkeo``, ``StreamingEnvelope.process``: what each compiles that the earlier ones
+did not.
+
 Prints the median seconds of each and the ratio candidate / baseline (below 1: faster), and the
 load average before and after. The baseline is another source tree run with ``PYTHONPATH``
 (default: ``/work/main/src``, the integration branch), so the same-run comparison needs no
@@ -19,6 +25,7 @@ Usage::
     python3 benchmarks/bench_coldstart.py                       # 3 rounds
     python3 benchmarks/bench_coldstart.py --rounds 5 --baseline-src ../main/src
     python3 benchmarks/bench_coldstart.py --demo   # also `emgkit demo --no-device`, cold
+    python3 benchmarks/bench_coldstart.py --first-calls
 """
 
 from __future__ import annotations
@@ -63,17 +70,63 @@ def make_session(out: Path) -> Path:
     return path
 
 
+FIRST_CALLS = """
+import time
+import numpy as np
+from emgkit.signal import StreamingEnvelope, emg_amplitude, moving_rms, preprocess, tkeo
+x = np.random.default_rng(0).standard_normal((20000, 8))
+steps = [("preprocess", lambda: preprocess(x, 2000.0)),
+         ("emg_amplitude", lambda: emg_amplitude(x, 2000.0)),
+         ("moving_rms", lambda: moving_rms(x, 2000.0)),
+         ("tkeo", lambda: tkeo(x)),
+         ("StreamingEnvelope", lambda: StreamingEnvelope(2000.0, 8).process(x[:10]))]
+for name, fn in steps:
+    t = time.process_time()
+    fn()
+    print(name, time.process_time() - t)
+"""
+
+
+def first_calls(impls: dict[str, Path]) -> None:
+    """CPU seconds of the first call of each entry point, empty cache, kernels forced."""
+    res: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="emgkit-first-") as tmp:
+        for name, src in impls.items():
+            env = dict(
+                os.environ,
+                PYTHONPATH=str(src),
+                NUMBA_CACHE_DIR=str(Path(tmp) / name),
+                EMGKIT_COLD_SCIPY_BELOW="0",
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", FIRST_CALLS], env=env, capture_output=True, text=True
+            )
+            if out.returncode != 0:
+                sys.exit(out.stderr[-2000:])
+            res[name] = {k: float(v) for k, v in (ln.split() for ln in out.stdout.splitlines())}
+    print(f"first call, empty cache, process CPU seconds; load {os.getloadavg()[0]:.2f}")
+    print(f"{'entry point':18s} {'baseline':>9s} {'candidate':>9s}")
+    for k in res["baseline"]:
+        print(f"{k:18s} {res['baseline'][k]:9.2f} {res['candidate'][k]:9.2f}")
+    b, c = sum(res["baseline"].values()), sum(res["candidate"].values())
+    print(f"{'total':18s} {b:9.2f} {c:9.2f}   ratio {c / b:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--baseline-src", type=Path, default=Path("/work/main/src"))
     ap.add_argument("--candidate-src", type=Path, default=HERE / "src")
     ap.add_argument("--demo", action="store_true", help="also time `emgkit demo --no-device`, cold")
+    ap.add_argument("--first-calls", action="store_true", help="first call per entry point")
     a = ap.parse_args()
     impls = {"baseline": a.baseline_src.resolve(), "candidate": a.candidate_src.resolve()}
     for name, src in impls.items():
         if not (src / "emgkit" / "__init__.py").is_file():
             sys.exit(f"--{name}-src {src} holds no emgkit package")
+    if a.first_calls:
+        first_calls(impls)
+        return
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     steps = ["import", "cold", "warm"] + (["demo cold"] if a.demo else [])
     times: dict[str, dict[str, list[float]]] = {n: {s: [] for s in steps} for n in impls}
