@@ -33,7 +33,7 @@ print(json.dumps(out))
 
 
 def _run(flag: str) -> dict[str, object]:
-    env = dict(os.environ, EMGKIT_NUMBA=flag)
+    env = dict(os.environ, EMGKIT_NUMBA=flag, EMGKIT_COLD_SCIPY_BELOW="0")  # kernels, not scipy
     res = subprocess.run(
         [sys.executable, "-c", SCRIPT],
         env=env,

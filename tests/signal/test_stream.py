@@ -111,3 +111,54 @@ def test_bad_construction_and_shapes() -> None:
     with pytest.raises(SignalError, match="does not match"):
         se.process(np.zeros(3))
     assert se.process(np.zeros((0, 4))).shape == (0, 4)
+
+
+@settings(max_examples=20)
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=300), min_size=1, max_size=40),
+    nc=st.sampled_from([1, 8, 17]),
+)
+def test_process_into_equals_one_shot_and_process(sizes: list[int], nc: int) -> None:
+    """The lean path (preallocated out, in place allowed) gives the one-shot result bit for bit."""
+    x = _signal(nc, seed=3)
+    ref = emg_amplitude(x, FS, zero_phase=False, center=False)
+    lean, plain = StreamingEnvelope(FS, nc), StreamingEnvelope(FS, nc)
+    got = np.empty_like(x)
+    for i, (a, b) in enumerate(itertools.pairwise(_cuts(sizes, N))):
+        if i % 2:  # in place: out is the chunk itself
+            chunk = x[a:b].copy()
+            assert lean.process_into(chunk, chunk) is chunk
+            got[a:b] = chunk
+        else:
+            lean.process_into(x[a:b], got[a:b])
+        np.testing.assert_array_equal(plain.process(x[a:b]), got[a:b])
+    np.testing.assert_array_equal(got, ref)
+    assert lean.samples_seen == N
+    sos = design_bandpass(FS)
+    f = StreamingFilter(sos, nc)
+    out = np.empty_like(x)
+    f.process_into(x[:700], out[:700])
+    f.process_into(x[700:], out[700:])
+    np.testing.assert_allclose(out, sps.sosfilt(sos, x, axis=0), rtol=1e-10, atol=1e-9)
+
+
+def test_process_into_rejects_bad_arrays_state_kept() -> None:
+    se = StreamingEnvelope(FS, 8)
+    x = _signal(8)
+    out = np.empty((10, 8))
+    se.process_into(x[:10], out)
+    seen, ws = se.samples_seen, se._ws.copy()
+    with pytest.raises(SignalError, match=r"shape \(n_samples, 8\)"):
+        se.process_into(x[:10, :7].copy(), np.empty((10, 7)))
+    with pytest.raises(SignalError, match=r"shape \(n_samples, 8\)"):
+        se.process_into(x[:10], np.empty((9, 8)))
+    with pytest.raises(SignalError, match="C-contiguous float64"):
+        se.process_into(x[:10, 0], np.empty(10))
+    with pytest.raises(SignalError, match="C-contiguous float64"):
+        se.process_into(x[:20:2], out)  # a strided view
+    bad = x[10:20].copy()
+    bad[3, 4] = np.nan
+    with pytest.raises(SignalError, match="NaN/inf"):
+        se.process_into(bad, out)
+    assert se.samples_seen == seen
+    np.testing.assert_array_equal(se._ws, ws)

@@ -32,36 +32,89 @@ def _check_n_channels(n_channels: int) -> int:
 
 
 class _Stream:
-    """Chunk handling shared by the streaming classes."""
+    """Chunk handling shared by the streaming classes: one packed workspace, one kernel call."""
 
     _nc: int
+    _ws: npt.NDArray[np.float64]
+    _iw: npt.NDArray[np.int64]
+
+    def _kernel(
+        self, ws: npt.NDArray[np.float64], iw: npt.NDArray[np.int64], x: object, out: object
+    ) -> int:  # pragma: no cover - set per class
+        raise NotImplementedError
 
     def _as_chunk(self, chunk: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], bool]:
-        a = chunk
-        if not (type(a) is np.ndarray and a.dtype == _F64 and a.ndim == 2 and a.flags.c_contiguous):
-            try:
-                a = np.ascontiguousarray(chunk, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise SignalError("chunk must be an array of numbers") from None
-            if a.ndim == 1:
-                # one sample across channels, or samples of the only channel
-                a = a.reshape(-1, 1) if self._nc == 1 else a.reshape(1, -1)
-                if a.shape[1] != self._nc:
-                    raise SignalError(
-                        f"1-D chunk of {a.size} values does not match n_channels = {self._nc}; "
-                        "pass (n_samples, n_channels)"
-                    )
-                return a, True
+        try:
+            a = np.ascontiguousarray(chunk, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise SignalError("chunk must be an array of numbers") from None
+        if a.ndim == 1:
+            # one sample across channels, or samples of the only channel
+            a = a.reshape(-1, 1) if self._nc == 1 else a.reshape(1, -1)
+            if a.shape[1] != self._nc:
+                raise SignalError(
+                    f"1-D chunk of {a.size} values does not match n_channels = {self._nc}; "
+                    "pass (n_samples, n_channels)"
+                )
+            return a, True
         if a.ndim != 2 or a.shape[1] != self._nc:
             raise SignalError(f"chunk must have shape (n_samples, {self._nc}), got {np.shape(a)}")
         return a, False
 
-    @staticmethod
-    def _nonfinite() -> SignalError:
+    def _fail(self, status: int, shape: object) -> SignalError:
+        if status == 1:
+            return SignalError(
+                "chunk contains NaN/inf; the streaming state was not changed. Drop or fill the bad "
+                "samples (e.g. with the previous value) before process()"
+            )
         return SignalError(
-            "chunk contains NaN/inf; the streaming state was not changed. Drop or fill the bad "
-            "samples (e.g. with the previous value) before process()"
+            f"chunk and out must both have shape (n_samples, {self._nc}), got {shape}"
         )
+
+    def process(self, chunk: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Process one chunk ``(n_samples, n_channels)``; returns a new array of the same shape.
+
+        A 1-D chunk is one sample across the channels (or samples of the only channel).
+        Raises :class:`SignalError` (state unchanged) on NaN/inf or a wrong shape.
+        """
+        if (
+            type(chunk) is np.ndarray
+            and chunk.ndim == 2
+            and chunk.dtype is _F64
+            and chunk.flags.c_contiguous
+        ):
+            out = np.empty_like(chunk)
+            status = self._kernel(self._ws, self._iw, chunk, out)
+            if status:
+                raise self._fail(status, chunk.shape)
+            return out
+        a, flat = self._as_chunk(chunk)
+        out = np.empty_like(a)
+        status = self._kernel(self._ws, self._iw, a, out)
+        if status:
+            raise self._fail(status, a.shape)
+        return out.reshape(-1) if flat else out
+
+    def process_into(
+        self, chunk: npt.NDArray[np.float64], out: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """The lean live path: process ``chunk`` into the preallocated ``out``; returns ``out``.
+
+        No conversion and no allocation: ``chunk`` and ``out`` must be C-contiguous float64
+        arrays of shape ``(n_samples, n_channels)`` (``out`` may be ``chunk``). The shapes and
+        NaN/inf are checked inside the one kernel call; a wrong shape or NaN/inf raises
+        :class:`SignalError` with the state unchanged. Same values as :meth:`process`.
+        """
+        try:
+            status = self._kernel(self._ws, self._iw, chunk, out)
+        except Exception:  # wrong dtype, layout or number of dimensions: numba cannot run it
+            raise SignalError(
+                "process_into needs chunk and out as C-contiguous float64 arrays of shape "
+                f"(n_samples, {self._nc}); use process() for anything else"
+            ) from None
+        if status:
+            raise self._fail(status, getattr(chunk, "shape", None))
+        return out
 
 
 class StreamingFilter(_Stream):
@@ -80,12 +133,13 @@ class StreamingFilter(_Stream):
     >>> y = f.process(chunk)                              # chunk (n, 8) -> (n, 8)
     """
 
+    _kernel = staticmethod(_k.stream_filter_ws)
+
     def __init__(self, sos: npt.ArrayLike, n_channels: int) -> None:
         self._nc = _check_n_channels(n_channels)
         self.sos = _validate_sos(sos)
-        self._coef, zi = channel_coefficients([self.sos] * self._nc)
-        self._state = np.zeros_like(zi)
-        self._buf = np.zeros((_k.TILE, _k.LANES))
+        coef, _ = channel_coefficients([self.sos] * self._nc)
+        self._ws, self._iw, self._views = _k.envelope_workspace(coef, 0, self._nc)
 
     @property
     def n_channels(self) -> int:
@@ -93,19 +147,7 @@ class StreamingFilter(_Stream):
 
     def reset(self) -> None:
         """Back to rest (zero state), as at construction."""
-        self._state[...] = 0.0
-
-    def process(self, chunk: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Filter one chunk ``(n_samples, n_channels)``; returns an array of the same shape.
-
-        A 1-D chunk is one sample across the channels (or samples of the only channel).
-        Raises :class:`SignalError` (state unchanged) on NaN/inf or a wrong shape.
-        """
-        a, flat = self._as_chunk(chunk)
-        out = np.empty_like(a)
-        if not _k.stream_filter_tm(self._coef, self._state, a, out, self._buf):
-            raise self._nonfinite()
-        return out.reshape(-1) if flat else out
+        self._views["state"][...] = 0.0
 
 
 class StreamingEnvelope(_Stream):
@@ -125,6 +167,8 @@ class StreamingEnvelope(_Stream):
     band, order, rms_window, raw_mask, trunk_highpass, on_nyquist
         As :func:`emgkit.signal.pipeline.emg_amplitude`.
     """
+
+    _kernel = staticmethod(_k.stream_envelope_ws)
 
     def __init__(
         self,
@@ -152,15 +196,8 @@ class StreamingEnvelope(_Stream):
         designs = channel_designs(
             self.fs, self._nc, band, order, trunk_highpass, raw_mask, on_nyquist
         )
-        self._coef, zi = channel_coefficients(designs)
-        nb = self._coef.shape[0]
-        self._state = np.zeros_like(zi)
-        self._ring = np.zeros((nb, self.n_window, _k.LANES))
-        self._acc = np.zeros((nb, _k.LANES))
-        self._pos = np.zeros(1, dtype=np.int64)
-        self._buf = np.zeros((_k.TILE, _k.LANES))
-        self._ms = np.zeros((_k.TILE, _k.LANES))
-        self._inv = np.zeros(_k.TILE)
+        coef, _ = channel_coefficients(designs)
+        self._ws, self._iw, self._views = _k.envelope_workspace(coef, self.n_window, self._nc)
 
     @property
     def n_channels(self) -> int:
@@ -169,34 +206,10 @@ class StreamingEnvelope(_Stream):
     @property
     def samples_seen(self) -> int:
         """Samples processed since construction or the last :meth:`reset`."""
-        return int(self._pos[0])
+        return int(self._iw[4])
 
     def reset(self) -> None:
         """Back to rest: filter state, RMS window and sample count cleared."""
-        self._state[...] = 0.0
-        self._ring[...] = 0.0
-        self._acc[...] = 0.0
-        self._pos[0] = 0
-
-    def process(self, chunk: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """RMS amplitude (microvolts) of one chunk ``(n_samples, n_channels)``, same shape.
-
-        A 1-D chunk is one sample across the channels (or samples of the only channel).
-        Raises :class:`SignalError` (state unchanged) on NaN/inf or a wrong shape.
-        """
-        a, flat = self._as_chunk(chunk)
-        out = np.empty_like(a)
-        if not _k.stream_envelope_tm(
-            self._coef,
-            self._state,
-            self._ring,
-            self._acc,
-            self._pos,
-            a,
-            out,
-            self._buf,
-            self._ms,
-            self._inv,
-        ):
-            raise self._nonfinite()
-        return out.reshape(-1) if flat else out
+        for name in ("state", "ring", "acc"):
+            self._views[name][...] = 0.0
+        self._iw[4] = 0

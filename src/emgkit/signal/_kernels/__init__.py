@@ -1,0 +1,226 @@
+"""numba kernels of the signal chain (time-major arrays, channels innermost).
+
+Layout of the package:
+
+- :mod:`._core`: the one biquad source (:func:`._core._four`, four sections on one lane) and the
+  loop shells built on it (tiles, direct rows, fused moving RMS), with the coefficient
+  specialisations selected by a compile-time ``mode``;
+- :mod:`._zerophase`: factories of the zero-phase top-level kernels, one specialisation per
+  (row-kernel mode, fused RMS) actually used;
+- :mod:`._causal`: sosfilt, the streaming filter and envelope, moving RMS, TKEO;
+- this module: the entry points, which look at the coefficients in numpy and call the
+  specialisation a call needs, so only that one is compiled (lazily, on first use).
+
+Every kernel goes through :func:`emgkit.signal._numba.jit` (``cache=True``; ``EMGKIT_NUMBA=0`` runs
+them as plain Python). What makes them fast (performance-anchors.md, "What decided numba speed",
+re-measured here):
+
+- data are C-contiguous ``(n_samples, n_channels)`` float64, channels innermost;
+- channels are processed in explicit blocks of ``LANES = 16``. LLVM's loop vectoriser (numba
+  leaves the SLP vectoriser off) vectorises a lane loop only when the loop is not fully unrolled
+  first and its trip count covers vector width x interleave; a 16-lane loop whose body holds four
+  whole biquads does both (measured: 8 lanes stayed scalar, about 3.5x slower);
+- time is tiled: ``TILE`` samples of a block are copied into a small L1-resident buffer, filtered
+  in place by groups of four sections and written back, so state and coefficients stay in cache
+  and the last group can be fused with squaring and the moving RMS;
+- column offsets are unsigned (``np.uint64``) so numba emits no negative-index handling;
+- coefficients are blocked and per lane: ``coef[b, s, k, j]`` (``k`` = b0, b1, b2, a1, a2 with
+  a0 == 1) for channel ``b * LANES + j``; the number of sections is padded to a multiple of four
+  and lanes past the last channel are padded, both with identity sections (b0 = 1, rest 0), which
+  pass samples through bit for bit. Channels that must not be filtered (envelope channels) carry
+  identity sections too, and channels with different designs share one pass;
+- the zero-phase pipeline's hot loops (full 16-channel blocks, up to four sections) skip the tile
+  copy: the row shells filter straight from rows of ``x`` into rows of ``out`` through flat views;
+- LLVM hoists the lane loop's runtime alias checks over the whole time loop when row addresses
+  are affine in the time index, and for a descending (backward) time loop that hoisted check
+  always fails, so the backward pass ran scalar (about 2.5x slower). Row indices are XORed with a
+  zero LLVM cannot prove (``opq``), which keeps one cheap check per row. A row filtered in place
+  (source row == destination row) still fails the check and runs scalar, which is why the
+  filter-only backward pass keeps the tile path;
+- the direct row kernels prefetch ``PF_ROWS`` rows ahead (``prefetchw`` of the forward pass's
+  output, ``prefetcht0`` of the backward pass's source): a row does ~36 state stores, and an
+  output store that misses the cache stalls them all in the store buffer (W1 86 -> 75 ms).
+
+The biquads are direct form II transposed, as scipy's ``sosfilt`` (with FMA contraction allowed,
+so results agree with scipy to about 1e-15 relative, not bit for bit).
+
+Numba's on-disk cache is keyed on each kernel's own file: a kernel that calls into another
+module of this package is not recompiled when only that module changes. Clear ``__pycache__``
+(or ``NUMBA_CACHE_DIR``) after editing any of them; installed releases change them all at once.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy import signal as sps
+
+from emgkit.signal._kernels._causal import (
+    envelope_workspace,
+    moving_rms_tm,
+    sosfilt_tm,
+    stream_envelope_tm,
+    stream_envelope_ws,
+    stream_filter_tm,
+    stream_filter_ws,
+    tkeo_tm,
+)
+from emgkit.signal._kernels._core import (
+    LANES,
+    MODE_LANE,
+    MODE_UNIFORM,
+    MODE_UNIT,
+    TILE,
+    all_finite,
+)
+from emgkit.signal._kernels._zerophase import zp_blocks, zp_wide
+from emgkit.signal._numba import NUMBA_ENABLED
+
+__all__ = [
+    "LANES",
+    "TILE",
+    "all_finite_fast",
+    "block_mode",
+    "envelope_workspace",
+    "kernel_ready",
+    "moving_rms_tm",
+    "sosfilt_tm",
+    "sosfiltfilt_tm",
+    "stream_envelope_tm",
+    "stream_envelope_ws",
+    "stream_filter_tm",
+    "stream_filter_ws",
+    "tkeo_tm",
+]
+
+all_finite_fast = all_finite
+
+Array = npt.NDArray[np.float64]
+
+
+def _lanes_uniform(cf: Array) -> bool:
+    """True if every lane of the flat blocked coefficients ``cf`` holds the same design."""
+    lanes = np.asarray(cf).reshape(-1, LANES)
+    return bool((lanes == lanes[:, :1]).all())
+
+
+def _unit_tail(cf: Array) -> bool:
+    """True if sections 2-4 of the flat group ``cf`` have b0 = b2 = 1 (lane 0; use if uniform)."""
+    c = np.asarray(cf).reshape(-1, 5, LANES)
+    return bool(c.shape[0] >= 4 and (c[1:4, 0, 0] == 1.0).all() and (c[1:4, 2, 0] == 1.0).all())
+
+
+def block_mode(cb: Array) -> int:
+    """Coefficient mode of one block ``(ns4, 5, LANES)``: ``MODE_UNIT``, ``MODE_UNIFORM`` or
+    ``MODE_LANE`` (the most specialised kernel that computes it; all give the same values)."""
+    if not _lanes_uniform(cb):
+        return MODE_LANE
+    return MODE_UNIT if _unit_tail(cb) else MODE_UNIFORM
+
+
+COLD_SCIPY_BELOW: int = int(os.environ.get("EMGKIT_COLD_SCIPY_BELOW", "8000000"))
+"""Zero-phase calls on fewer channel-samples than this run scipy while their numba kernel is cold.
+
+Cold: neither compiled in this process nor in numba's on-disk cache. Compiling the zero-phase
+kernel costs seconds (docs/performance.md, "JIT compile and cache"); scipy filters a few million
+channel-samples in a fraction of that (8 M: about 0.2 s per pass at scipy's 35-45 M/s), so an
+analysis of a session of a few minutes never waits for the compiler, and larger inputs (W1, 19.2
+M, and up; or any input once the kernel is compiled or cached) take the kernel.
+``EMGKIT_COLD_SCIPY_BELOW=0`` always uses the kernel. Both paths agree to about 1e-15 relative.
+"""
+
+
+def kernel_ready(kernel: Any) -> bool:
+    """True if the numba dispatcher ``kernel`` is compiled in this process or cached on disk.
+
+    Looks for an entry of this very specialisation (same bytecode and closure constants) in
+    numba's cache index, which numba itself invalidates when the source file changes. Any
+    failure to read it (other numba versions) counts as not cached.
+    """
+    if not NUMBA_ENABLED or kernel.signatures:
+        return True
+    try:
+        cache = kernel._cache
+        ref = cache._index_key(None, kernel.targetctx.codegen())
+        return any(key[1:] == ref[1:] for key in cache._cache_file._load_index())
+    except Exception:  # pragma: no cover - numba internals changed
+        return False
+
+
+def _sosfiltfilt_scipy(
+    coef: Array, x: Array, out: Array, padlen: int, rect_in: bool, n_win: int, k_off: int
+) -> bool:
+    """:func:`sosfiltfilt_tm` by ``scipy.signal.sosfiltfilt`` on the columns of each design."""
+    nc = x.shape[1]
+    src = np.abs(x) if rect_in else x
+    per_col = coef.transpose(0, 3, 1, 2).reshape(-1, coef.shape[1], 5)[:nc]
+    designs: dict[bytes, list[int]] = {}
+    for c in range(nc):
+        designs.setdefault(per_col[c].tobytes(), []).append(c)
+    for cols in designs.values():
+        c5 = per_col[cols[0]]
+        keep = ~((c5[:, 0] == 1.0) & (c5[:, 1:] == 0.0).all(axis=1))  # identity sections
+        if not keep.any():
+            y = src[:, cols]
+        else:
+            sos = np.insert(c5[keep], 3, 1.0, axis=1)
+            y = sps.sosfiltfilt(sos, src[:, cols], axis=0, padlen=padlen)
+        out[:, cols] = y
+    ok = bool(np.isfinite(out[-1]).all()) and bool(np.isfinite(x).all())
+    if n_win > 0:
+        moving_rms_tm(out.copy(), out, n_win, k_off)
+    return ok
+
+
+def sosfiltfilt_tm(
+    coef: Array,
+    zi: Array,
+    x: Array,
+    out: Array,
+    padlen: int,
+    rect_in: bool,
+    n_win: int,
+    k_off: int,
+) -> Any:
+    """Zero-phase sos filtering equal to ``scipy.signal.sosfiltfilt(sos, x, axis=0)``.
+
+    Odd extension of ``padlen`` samples at both ends; initial conditions ``zi * ext[0]`` forward
+    and ``zi * y[-1]`` backward, as scipy. ``out`` must not be ``x``; both C-contiguous. The
+    left-padding outputs are never needed and the right-padding ones are buffered
+    (``padlen`` x LANES), so no padded copy of the signal is made. ``rect_in``: filter ``|x|``.
+    ``n_win > 0``: the backward pass also squares its output and writes the moving RMS over
+    ``n_win`` samples instead, output sample ``s`` using the window
+    ``[s - k_off, s - k_off + n_win)`` truncated to the signal (``k_off = n_win // 2`` centred,
+    ``n_win - 1`` trailing).
+
+    Returns True if ``x`` held no NaN/inf (the NaN check folded into the forward pass, no extra
+    read of ``x``): a non-finite input makes the section's state non-finite (``b1 * v``), and a
+    non-finite state never becomes finite again (``y = b0 v + z0``, ``z0' = ... - a1 y``; products
+    with 0 give NaN), so the forward output at the last padded sample is finite in every lane
+    iff every input sample was (or the filter overflowed, which also gives False). Needs IEEE
+    semantics: FMA contraction only, never ``nnan``/``ninf`` fast-math flags in these kernels.
+
+    Only the specialisation this call needs is compiled: the direct row kernels only for full
+    blocks of ``LANES`` channels with at most four sections, in the coefficient mode of those
+    blocks (:func:`block_mode`, the least specialised one when they differ); the fused RMS only
+    when ``n_win > 0``. While that specialisation is cold (:func:`kernel_ready`), inputs smaller
+    than :data:`COLD_SCIPY_BELOW` channel-samples go to ``scipy.signal.sosfiltfilt`` instead.
+    """
+    nc = x.shape[1]
+    full = nc // LANES
+    direct = -1
+    if coef.shape[1] == 4 and not rect_in and full > 0:
+        direct = min(block_mode(coef[b]) for b in range(full))
+    if n_win > 0 and direct >= 0 and nc % LANES == 0:
+        kernel = zp_wide(direct)
+    else:
+        kernel = zp_blocks(direct, n_win > 0)
+    if x.size < COLD_SCIPY_BELOW and not kernel_ready(kernel):
+        return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
+    return kernel(coef, zi, x, out, padlen, rect_in, n_win, k_off)
+
+
+assert MODE_LANE < MODE_UNIFORM < MODE_UNIT

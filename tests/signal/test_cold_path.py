@@ -1,0 +1,70 @@
+"""The cold shortcut: small zero-phase calls take scipy until their numba kernel is compiled.
+
+Both paths must give the same values (to rounding), detect the same NaN/inf, and the shortcut must
+stop once the kernel is compiled (or found in numba's disk cache).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from emgkit.errors import SignalError
+from emgkit.signal import _kernels as _k
+from emgkit.signal import emg_amplitude, linear_envelope, preprocess, sosfiltfilt
+from emgkit.signal.filters import channel_coefficients, design_bandpass
+
+FS = 2000.0
+
+
+def _both(fn, monkeypatch: pytest.MonkeyPatch) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """``fn()`` through the kernels, then through scipy (the kernels made to look cold)."""
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 0)
+    kern = fn()
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    monkeypatch.setattr(_k, "kernel_ready", lambda kernel: False)
+    return kern, fn()
+
+
+@pytest.mark.parametrize("nc", [1, 8, 16, 20])
+def test_scipy_shortcut_equals_kernels(nc: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    x = np.random.default_rng(nc).standard_normal((4000, nc)) * 40.0 + 5.0
+    cases = {
+        "amplitude": lambda: emg_amplitude(x, FS, trunk_highpass=[0]),
+        "amplitude_env_col": lambda: emg_amplitude(x, FS, raw_mask=np.arange(nc) != nc - 1),
+        "preprocess": lambda: preprocess(x, FS),
+        "linear_envelope": lambda: linear_envelope(x, FS),
+        "notch_5_sections": lambda: sosfiltfilt(
+            np.vstack([design_bandpass(FS), [[1.0, -1.9, 1.0, 1.0, -1.8, 0.9]]]), x
+        ),
+    }
+    for name, fn in cases.items():
+        kern, sci = _both(fn, monkeypatch)
+        scale = float(np.abs(kern).max())
+        assert scale > 1.0, name  # a real signal, not zeros
+        np.testing.assert_allclose(sci, kern, rtol=1e-10, atol=1e-12 * scale, err_msg=name)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_scipy_shortcut_reports_nonfinite(bad: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    x = np.random.default_rng(1).standard_normal((3000, 8))
+    x[1234, 5] = bad
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    monkeypatch.setattr(_k, "kernel_ready", lambda kernel: False)
+    with pytest.raises(SignalError, match="1 NaN/inf"):
+        emg_amplitude(x, FS)
+    coef, zi = channel_coefficients([design_bandpass(FS)] * 8)
+    assert not _k.sosfiltfilt_tm(coef, zi, x, np.empty_like(x), 27, False, 0, 0)
+
+
+def test_compiled_kernel_is_ready_and_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one kernel call the specialisation is ready, so the shortcut no longer applies."""
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 0)
+    x = np.random.default_rng(2).standard_normal((2000, 3))
+    emg_amplitude(x, FS)
+    assert _k.kernel_ready(_k.zp_blocks(-1, True))
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    called = []
+    monkeypatch.setattr(_k, "_sosfiltfilt_scipy", lambda *a: called.append(1))
+    emg_amplitude(x, FS)
+    assert not called
