@@ -28,6 +28,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import os
 import time
@@ -45,6 +46,7 @@ from scipy.signal import butter, sosfiltfilt
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
 from emgkit.analysis.protocol import Protocol, load_protocol
+from emgkit.montage import Montage, load_montage
 from emgkit.simulate import ECG, Mains, synthesize_session
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,16 +61,29 @@ _PROTOCOLS: dict[str, Protocol] = {}
 
 
 def protocol(name: str) -> Protocol:
-    """``full``: bridge shortened to 3 reps; ``asym``: the same without the cue variants."""
+    """The protocols of the conditions (all from ``bridge`` shortened to 3 reps per trial).
+
+    ``full``: every trial. ``short``: without the three cue-variant double-leg trials.
+    ``glute``: rest, the glute max MVCs, both single-leg bridges and ``dlb_squeeze`` (the
+    asymmetry sweep, recorded on the two glute max channels only).
+    """
     if name not in _PROTOCOLS:
         base = load_protocol("bridge").shortened(max_reps=3)
-        if name == "asym":
-            keep = tuple(
-                t for t in base.trials if t.task != "double_leg_bridge" or t.id == "dlb_squeeze"
-            )
-            base = Protocol(base.name, keep)
-        _PROTOCOLS[name] = base
+        keep = base.trials
+        if name in ("short", "glute"):
+            keep = tuple(t for t in keep if t.task != "double_leg_bridge" or t.id == "dlb_squeeze")
+        if name == "glute":
+            keep = tuple(t for t in keep if t.task != "mvc" or t.muscle == "glute_max")
+        _PROTOCOLS[name] = Protocol(base.name, keep)
     return _PROTOCOLS[name]
+
+
+def montage(protocol_name: str) -> Montage:
+    """bridge6, or its two glute max channels for the ``glute`` protocol."""
+    m = load_montage("bridge6")
+    if protocol_name == "glute":
+        m = dataclasses.replace(m, channels=tuple(c for c in m.channels if c.muscle == "glute_max"))
+    return m
 
 
 # ------------------------------------------------------------------------------ the adapter
@@ -147,6 +162,7 @@ def _spec(**kw: Any) -> dict[str, Any]:
         "tonic_pct": 0.0,
         "fault": None,
         "cv500": False,
+        "cond_base": False,
     }
     base.update(kw)
     return base
@@ -188,6 +204,7 @@ def run_session(spec: dict[str, Any]) -> dict[str, Any]:
         spec["profile"],
         fs=spec["fs"],
         protocol=proto,
+        montage=montage(spec["protocol"]),
         seed=spec["seed"],
         generator=gen,
         wander_cv=wander,
@@ -251,56 +268,50 @@ def _order_ok(on: pd.DataFrame) -> bool:
 
 
 # ------------------------------------------------------------------------------ conditions
-def conditions(seeds: int) -> list[dict[str, Any]]:
+GROUPS = ("accuracy", "asym", "art")
+
+
+def conditions(seeds: int, groups: Iterable[str] = GROUPS) -> list[dict[str, Any]]:
+    """Every session spec of the chosen condition groups."""
     s = range(1, seeds + 1)
+    groups = set(groups)
     specs: list[dict[str, Any]] = []
-    for gen in (*GENERATORS, "subject"):
-        for fs in (1000.0, 250.0):
-            specs += [
-                _spec(cond="accuracy", generator=gen, fs=fs, seed=k, cv500=fs == 1000.0) for k in s
-            ]
+    if "accuracy" in groups:
+        for gen in GENERATORS:
+            for fs in (1000.0, 250.0):
+                specs += [
+                    _spec(cond="accuracy", generator=gen, fs=fs, seed=k, cv500=fs == 1000.0)
+                    for k in s
+                ]
+        specs += [_spec(cond="accuracy", generator="subject", seed=k, cv500=True) for k in s]
     for gen in GENERATORS:
-        specs += [
-            _spec(cond="asym", generator=gen, protocol="asym", side_cv=0.0, seed=k) for k in s
-        ]
-        for side_cv in (0.0, 0.08):
-            for side in ("left", "right"):
-                for inh in (0.1, 0.2, 0.3, 0.5):
-                    specs += [
-                        _spec(
-                            cond="asym",
-                            generator=gen,
-                            protocol="asym",
-                            side_cv=side_cv,
-                            inhibition=inh,
-                            inhibition_side=side,
-                            seed=k,
-                        )
-                        for k in s
-                    ]
-        specs += [_spec(cond="asym", generator=gen, protocol="asym", seed=k) for k in s]
-        specs += [
-            _spec(
-                cond="hamdom", generator=gen, protocol="asym", profile="hamstring_dominant", seed=k
-            )
-            for k in s
-        ]
-        specs += [
-            _spec(
-                cond="inh_mvc",
-                generator=gen,
-                protocol="asym",
-                inhibition=0.3,
-                inhibition_mvc=0.3,
-                seed=k,
-            )
-            for k in s
-        ]
-        specs += [_spec(cond="art", generator=gen, fault="hum", seed=k) for k in s]
-        specs += [_spec(cond="art", generator=gen, fault="ecg", seed=k) for k in s]
-        specs += [_spec(cond="art", generator=gen, fault="ecg", fs=250.0, seed=k) for k in s]
-        for tonic in (2.0, 5.0):
-            specs += [_spec(cond="art", generator=gen, tonic_pct=tonic, seed=k) for k in s]
+        if "asym" in groups:
+            g = {"cond": "asym", "generator": gen, "protocol": "glute"}
+            specs += [_spec(**g, side_cv=0.0, seed=k) for k in s]
+            specs += [_spec(**g, seed=k) for k in s]
+            for side_cv in (0.0, 0.08):
+                for side in ("left", "right"):
+                    for inh in (0.1, 0.2, 0.3, 0.5):
+                        specs += [
+                            _spec(
+                                **g, side_cv=side_cv, inhibition=inh, inhibition_side=side, seed=k
+                            )
+                            for k in s
+                        ]
+            g = {"generator": gen, "protocol": "glute"}
+            specs += [_spec(**g, cond="hamdom", profile="hamstring_dominant", seed=k) for k in s]
+            specs += [
+                _spec(**g, cond="inh_mvc", inhibition=0.3, inhibition_mvc=0.3, seed=k) for k in s
+            ]
+        if "art" in groups:
+            g = {"cond": "art", "generator": gen, "protocol": "short"}
+            specs += [_spec(**g, cond_base=True, seed=k) for k in s]
+            specs += [_spec(**g, fault="hum", seed=k) for k in s]
+            specs += [_spec(**g, fault="ecg", seed=k) for k in s]
+            specs += [_spec(**g, fault="ecg", fs=250.0, seed=k) for k in s]
+            specs += [_spec(**g, cond_base=True, fs=250.0, seed=k) for k in s]
+            for tonic in (2.0, 5.0):
+                specs += [_spec(**g, tonic_pct=tonic, seed=k) for k in s]
     return specs
 
 
@@ -462,9 +473,12 @@ def table_asym(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def table_artefacts(df: pd.DataFrame) -> pd.DataFrame:
-    clean = df[(df["cond"] == "accuracy")].set_index(["generator", "fs", "seed"])
     rows = []
     art = df[df["cond"] == "art"]
+    if art.empty:
+        return pd.DataFrame()
+    clean = art[art["cond_base"]].set_index(["generator", "fs", "seed"])
+    art = art[~art["cond_base"]]
     art = art.assign(
         kind=[
             f"{f or ''}{f'tonic {t:g} %MVC' if t else ''}"
@@ -624,38 +638,36 @@ def _cv_bursts(
 
 
 # ------------------------------------------------------------------------------ main
-def run(seeds: int, workers: int) -> pd.DataFrame:
-    specs = conditions(seeds)
+def run(seeds: int, workers: int, groups: Iterable[str] = GROUPS) -> pd.DataFrame:
+    specs = conditions(seeds, groups)
     t0 = time.perf_counter()
-    # warm numba once per worker by analysing a tiny session first happens implicitly
+    rows = []
     with ProcessPoolExecutor(max_workers=workers) as ex:
-        rows = list(ex.map(run_session, specs, chunksize=4))
+        for i, row in enumerate(ex.map(run_session, specs, chunksize=2), 1):
+            rows.append(row)
+            if i % 20 == 0 or i == len(specs):
+                print(f"  {i}/{len(specs)} sessions, {time.perf_counter() - t0:.0f} s", flush=True)
     print(f"{len(rows)} sessions in {time.perf_counter() - t0:.0f} s with {workers} workers")
     return pd.DataFrame(rows)
 
 
 def report(df: pd.DataFrame, seeds: int, command: str) -> str:
-    parts = [
-        f"Command: `{command}` ({seeds} seeds per condition; {len(df)} sessions).",
-        "",
-        "### %MVC error (bridge holds with true level >= 10 %MVC; relative, %)",
-        _md(table_pct(df)),
-        "",
-        "### Single-leg-bridge symmetry-angle error (points)",
-        _md(table_sa(df)),
-        "",
-        "### Asymmetry decision (glute max, single-leg bridges)",
-        _md(table_asym(df)),
-        "",
-        "### Artefacts (change of bridge %MVC against the same session without the artefact)",
-        _md(table_artefacts(df)),
-        "",
-        "### Onsets (1 kHz)",
-        _md(table_onsets(df)),
-        "",
-        "### CV of 500 ms envelope means inside steady holds",
-        _md(table_cv(df, real_cv())),
+    sections = [
+        ("%MVC error (bridge holds with true level >= 10 %MVC; relative, %)", table_pct),
+        ("Single-leg-bridge symmetry-angle error (points)", table_sa),
+        ("Asymmetry decision (glute max, single-leg bridges)", table_asym),
+        (
+            "Artefacts (change of bridge %MVC against the same session without the artefact)",
+            table_artefacts,
+        ),
+        ("Onsets (1 kHz)", table_onsets),
     ]
+    parts = [f"Command: `{command}` ({seeds} seeds per condition; {len(df)} sessions).", ""]
+    for title, fn in sections:
+        t = fn(df)
+        if not t.empty:
+            parts += [f"### {title}", _md(t), ""]
+    parts += ["### CV of 500 ms envelope means inside steady holds", _md(table_cv(df, real_cv()))]
     return "\n".join(parts)
 
 
@@ -664,16 +676,26 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=30)
     ap.add_argument("--quick", action="store_true", help="3 seeds per condition")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", default=",".join(GROUPS), help=f"groups among {GROUPS}")
+    ap.add_argument("--save", type=Path, help="pickle the per-session rows here")
+    ap.add_argument("--load", type=Path, nargs="*", default=[], help="add pickled rows")
     ap.add_argument("--out", type=Path, default=None, help="also write the markdown here")
     ap.add_argument(
         "--write-docs", action="store_true", help="replace the tables in docs/validation.md"
     )
     a = ap.parse_args()
     seeds = 3 if a.quick else a.seeds
+    groups = [g for g in a.only.split(",") if g]
+    frames = [pd.read_pickle(f) for f in a.load]
+    if groups:
+        df_new = run(seeds, a.workers, groups)
+        if a.save:
+            df_new.to_pickle(a.save)
+        frames.append(df_new)
+    df = pd.concat(frames, ignore_index=True)
     command = "python3 benchmarks/bench_validity.py" + (
         " --quick" if a.quick else f" --seeds {seeds}"
     )
-    df = run(seeds, a.workers)
     md = report(df, seeds, command)
     print(md)
     if a.out:
