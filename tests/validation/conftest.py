@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -17,5 +18,6 @@ def bench() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_validity", BENCH)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_validity"] = mod  # dataclasses look their module up there
     spec.loader.exec_module(mod)
     return mod

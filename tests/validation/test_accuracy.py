@@ -52,7 +52,9 @@ def test_symmetric_subjects_are_not_called_asymmetric(bench: ModuleType) -> None
     assert sum(r["outcome"] == "asymmetric" for r in rows) == 0
 
 
+@pytest.mark.xfail(strict=True, reason=NEEDS)
 def test_hamstring_dominant_symmetric_subjects_are_not_called_asymmetric(bench) -> None:
+    # natural 8 % side differences: today's yes/no flag calls some of them asymmetric
     rows = _run(bench, cond="hamdom", protocol="glute", profile="hamstring_dominant")
     assert sum(r["outcome"] == "asymmetric" for r in rows) == 0
 
