@@ -124,7 +124,10 @@ def read_analysis(res: Any) -> Reading:
         row = slb.loc["glute_max"]
         outcome = _outcome(str(row[col]))
         if outcome == "asymmetric":
-            side = str(row["lower_side"]) if "lower_side" in row else None
+            side_col = next(
+                (c for c in ("lower_side", "weaker_side", "side_lower", "side") if c in row), None
+            )
+            side = str(row[side_col]) if side_col else None
     else:
         asym = [f for f in flags if f.code == "glute_asymmetry"]
         if asym:
@@ -491,7 +494,10 @@ def table_asym(df: pd.DataFrame) -> pd.DataFrame:
                     "result": _pf(ok),
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if "surfaced" in out.columns:
+        out["surfaced"] = out["surfaced"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return out.fillna({"inhibition_%": "-"})
 
 
 def table_artefacts(df: pd.DataFrame) -> pd.DataFrame:
@@ -648,10 +654,22 @@ def _cv_bursts(
 
 
 # ------------------------------------------------------------------------------ main
+def _ident(spec: dict[str, Any]) -> tuple[Any, ...]:
+    keys = [c for c in _spec() if c != "cv500"] + ["cond"]
+    return tuple("" if spec.get(k) is None or spec.get(k) != spec.get(k) else spec[k] for k in keys)
+
+
 def run(
-    seeds: int, workers: int, groups: Iterable[str] = GROUPS, save: Path | None = None
+    seeds: int,
+    workers: int,
+    groups: Iterable[str] = GROUPS,
+    save: Path | None = None,
+    done: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     specs = conditions(seeds, groups)
+    if done is not None and not done.empty:  # sessions already in --load files are skipped
+        have = {_ident(r) for r in done.to_dict("records")}
+        specs = [sp for sp in specs if _ident(sp) not in have]
     t0 = time.perf_counter()
     rows = []
     with ProcessPoolExecutor(max_workers=workers) as ex:
@@ -706,12 +724,14 @@ def main() -> None:
     groups = [g for g in a.only.split(",") if g]
     frames = [pd.read_pickle(f) for f in a.load]
     if groups:
-        df_new = run(seeds, a.workers, groups, a.save)
+        done = pd.concat(frames, ignore_index=True) if frames else None
+        df_new = run(seeds, a.workers, groups, a.save, done)
         frames.append(df_new)
     df = pd.concat(frames, ignore_index=True)
-    ident = [c for c in _spec() if c not in ("cv500",)] + ["cond"]
-    df = df.drop_duplicates(subset=ident, keep="first", ignore_index=True)
-    seeds = int(df.groupby([c for c in ident if c != "seed"], dropna=False).size().min())
+    ids = [_ident(r) for r in df.to_dict("records")]
+    df = df[~pd.Series(ids).duplicated().to_numpy()].reset_index(drop=True)
+    ident = [c for c in _spec() if c != "cv500"] + ["cond"]
+    seeds = int(df.fillna({"fault": ""}).groupby([c for c in ident if c != "seed"]).size().min())
     command = "python3 benchmarks/bench_validity.py" + (
         " --quick" if a.quick else f" --seeds {seeds}"
     )
