@@ -40,7 +40,6 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 import numpy.typing as npt
-import scipy.fft
 
 from emgkit.errors import ConfigError
 
@@ -101,7 +100,7 @@ def _trains_kernel(
                 if k < max_spikes:
                     out_i[k] = i
                     out_u[k] = u
-                    k += 1
+                k += 1
                 e = exc[i]
                 rate = min_rate + (pfr[u] - min_rate) * min(max((e - th) / span, 0.0), 1.0)
                 zi = min(max(z[j % n_z], -3.0), 3.0)
@@ -151,18 +150,21 @@ def spike_trains(
         Unit index of each spike.
     """
     exc = np.ascontiguousarray(excitation, dtype=np.float64)
-    dur = exc.shape[0] / fs
-    max_spikes = int(thresholds.size * (4 + dur * float(peak_rates.max()) * 2.6)) + 16
-    idx, unit, k = _trains_kernel(
-        exc,
-        float(fs),
-        np.ascontiguousarray(thresholds, dtype=np.float64),
-        np.ascontiguousarray(peak_rates, dtype=np.float64),
-        float(min_rate),
-        float(isi_cv),
-        np.random.default_rng(seed).standard_normal(max_spikes + thresholds.size),
-        max_spikes,
-    )
+    thr = np.ascontiguousarray(thresholds, dtype=np.float64)
+    pfr = np.ascontiguousarray(peak_rates, dtype=np.float64)
+    # expected spike count: time above threshold x peak rate, with a margin; retried if short
+    above = (exc.shape[0] - np.searchsorted(np.sort(exc), thr)) / fs
+    max_spikes = int(1.3 * float(np.sum(above * pfr))) + 4 * thr.size + 64
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal(max_spikes + thr.size)
+    while True:
+        idx, unit, k = _trains_kernel(
+            exc, float(fs), thr, pfr, float(min_rate), float(isi_cv), z, max_spikes
+        )
+        if k <= max_spikes:
+            break
+        max_spikes = k
+        z = np.concatenate([z, rng.standard_normal(k + thr.size - z.size)])
     return idx[:k], unit[:k]
 
 
@@ -306,14 +308,14 @@ class MotorUnitPool:
             seed=seed,
         )
         k = self.shapes.shape[0]
-        flat = idx * k + self.unit_class[unit]
+        flat = self.unit_class[unit] * n + idx
         trains = np.bincount(flat, weights=self.amplitudes[unit], minlength=n * k)
-        trains = trains[: n * k].reshape(n, k)
+        trains = trains[: n * k].reshape(k, n)
         taps = self.shapes.shape[1]
-        nfft = scipy.fft.next_fast_len(n + taps - 1, real=True)
-        spec = scipy.fft.rfft(trains, n=nfft, axis=0)
-        h = scipy.fft.rfft(self.shapes.T, n=nfft, axis=0)
-        y = scipy.fft.irfft(np.sum(spec * h, axis=1), n=nfft)
+        # MUAPs are short (tens of taps): direct convolution per width class is the fastest
+        y = np.zeros(n + taps - 1)
+        for c in range(k):
+            y += np.convolve(trains[c], self.shapes[c], mode="full")
         half = taps // 2
         return scale * y[half : half + n]
 

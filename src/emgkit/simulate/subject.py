@@ -12,7 +12,7 @@ Signal model, per channel (``generator="subject"``, the default)::
 - ``n``: stationary unit-RMS stochastic sEMG carrier, white Gaussian noise shaped to the
   Shwedyk/Merletti spectrum (median frequency about 87 Hz). It is *not* re-normalised locally
   (issue 10): a 500 ms envelope mean carries the estimation variance real sEMG has.
-- ``a``: activation amplitude in microvolts (RMS): a raised-cosine rise of 60-700 ms from the
+- ``a``: activation amplitude in microvolts (RMS): a linear rise of 60-700 ms from the
   muscle onset, a plateau, a raised-cosine fall while lowering; times a slow effort wander
   (``wander_cv``); tonic trunk activity through the bridge trials (``tonic_pct``); rep-to-rep
   (``rep_cv``) and natural left/right (``side_cv``) level variation; optional one-sided glute
@@ -415,7 +415,7 @@ def _ramp_fall(
     t_hold_off: float,
     t_end: float,
 ) -> None:
-    """Write one rep's activation into ``a``: raised-cosine rise over ``ramp`` s, plateau, fall."""
+    """Write one rep's activation into ``a``: linear rise over ``ramp`` s, plateau, cosine fall."""
     if amp <= 0:
         return
     i0 = max(0, math.ceil(t_on * fg - 1e-9))
@@ -423,8 +423,7 @@ def _ramp_fall(
     if i2 <= i0:
         return
     t = np.arange(i0, i2) / fg
-    u_up = np.clip((t - t_on) / ramp, 0.0, 1.0)
-    seg = amp * 0.5 * (1.0 - np.cos(np.pi * u_up))
+    seg = amp * np.clip((t - t_on) / ramp, 0.0, 1.0)
     falling = t >= t_hold_off
     if falling.any():
         u = (t[falling] - t_hold_off) / max(t_end - t_hold_off, 1e-9)
@@ -901,7 +900,7 @@ def synthesize_session(
         0-0.5). With the stationary carrier, 0.06 gives a CV of 500 ms envelope means inside
         an MVC hold of about 8-10 % (real sustained contractions: about 18 %).
     ramp_s : (float, float)
-        Range (uniform, per rep and channel) of the raised-cosine rise from onset to plateau.
+        Range (uniform, per rep and channel) of the linear rise from onset to plateau.
     tonic_pct : float
         Tonic postural erector spinae / multifidus activity through the bridge trials
         (between reps too), %MVC (0-30).
