@@ -17,7 +17,9 @@ PROTOCOL = load_protocol("bridge").shortened(max_reps=3)
 
 
 def _merged(profile: str, fs: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, object]:
-    rec, truth = synthesize_session(profile, fs=fs, protocol=PROTOCOL, seed=seed)
+    # the idealised subject (first-order rises, no wander): tests of the arithmetic; accuracy
+    # on realistic signals is tested below and measured in docs/analysis.md
+    rec, truth = synthesize_session(profile, fs=fs, protocol=PROTOCOL, seed=seed, smooth=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         res = analyze_bridge(rec, PROTOCOL)
@@ -65,7 +67,9 @@ def test_pct_mvc_and_onsets_recovered_at_1khz(profile: str, seed: int) -> None:
 
 
 def test_ratios_and_symmetry_follow_truth() -> None:
-    rec, truth = synthesize_session("right_inhibition", fs=1000.0, protocol=PROTOCOL, seed=5)
+    rec, truth = synthesize_session(
+        "right_inhibition", fs=1000.0, protocol=PROTOCOL, seed=5, smooth=True
+    )
     res = analyze_bridge(rec, PROTOCOL)
     m = res.ratios.merge(truth.ratios, on=["trial", "rep", "side"], suffixes=("", "_true"))
     assert len(m) > 10
@@ -82,8 +86,30 @@ def test_ratios_and_symmetry_follow_truth() -> None:
     assert slb.loc["glute_max", "symmetry_angle"] < -3.0
 
 
+@pytest.mark.parametrize("generator", ["coloured", "motor_unit"])
+def test_pct_mvc_unbiased_on_realistic_generators(generator: str) -> None:
+    errs = []
+    for seed in (1, 2):
+        rec, truth = synthesize_session(
+            "healthy", fs=1000.0, protocol=PROTOCOL, seed=seed, generator=generator
+        )
+        res = analyze_bridge(rec, PROTOCOL)
+        m = res.reps.merge(truth.levels, on=["trial", "rep", "channel"], suffixes=("", "_true"))
+        m = m[m["pct_mvc_true"] >= 5.0]
+        errs.append((m["pct_mvc"] / m["pct_mvc_true"] - 1.0).to_numpy())
+        # every working rep gets an onset, never before the true one by more than 60 ms
+        on = res.reps.merge(truth.onsets, on=["trial", "rep", "channel"], suffixes=("", "_t"))
+        on = on.merge(m[["trial", "rep", "channel"]], on=["trial", "rep", "channel"])
+        assert on["onset_s"].notna().mean() >= 0.95
+        assert ((on["onset_s"] - on["onset_s_t"]).dropna() > -0.060).all()
+    e = np.concatenate(errs)
+    # issue 10 targets (>= 500 Hz): |median| <= 3 %, p95 <= 10 % (the conventional 500 ms peak
+    # window reads about -13 % here: docs/analysis.md)
+    assert abs(np.median(e)) <= 0.03 and np.percentile(np.abs(e), 95) <= 0.10
+
+
 def test_band_limited_recording_warns_and_notes() -> None:
-    rec, truth = synthesize_session("healthy", fs=250.0, protocol=PROTOCOL, seed=2)
+    rec, truth = synthesize_session("healthy", fs=250.0, protocol=PROTOCOL, seed=2, smooth=True)
     with pytest.warns(BandLimitWarning, match="250 Hz"):
         res = analyze_bridge(rec, PROTOCOL)
     assert any("250 Hz" in n for n in res.notes)
