@@ -205,3 +205,13 @@ def test_no_import_cycles() -> None:
     unexpected = [sorted(c) for c in found if c not in KNOWN_CYCLES]
     assert unexpected == []
     assert [sorted(c) for c in KNOWN_CYCLES if c not in found] == []  # the list only shrinks
+
+
+def test_analysis_and_report_read_no_files() -> None:
+    """analysis/ takes Recordings and results, report/ presents them: neither imports io/."""
+    bad = [
+        f"{m}:{line} imports {t}"
+        for m, t, line in _all_edges()
+        if m.startswith(("emgkit.analysis", "emgkit.report")) and t.startswith("emgkit.io")
+    ]
+    assert bad == []
