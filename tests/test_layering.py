@@ -41,6 +41,10 @@ LAYERS: list[tuple[str, int, str]] = [
 KNOWN: dict[tuple[str, str], str] = {}
 
 
+#: Calls whose first argument, a string constant, names a module that gets imported.
+_STRING_IMPORTERS = {"import_module", "_lazy"}
+
+
 def _module_name(path: Path) -> str:
     rel = path.relative_to(SRC.parent).with_suffix("")
     parts = list(rel.parts)
@@ -62,6 +66,16 @@ def _imports(path: Path, module: str) -> list[tuple[str, int]]:
     is_pkg = path.name == "__init__.py"
     out: list[tuple[str, int]] = []
     for node in ast.walk(tree):
+        # a module named by a string constant (importlib.import_module("emgkit.x"), the format
+        # registry's _lazy("emgkit.io.edf", ...)) is an import too
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) in _STRING_IMPORTERS
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and str(node.args[0].value).split(".")[0] == "emgkit"
+        ):
+            out.append((str(node.args[0].value), node.lineno))
         if isinstance(node, ast.Import):
             out += [(a.name, node.lineno) for a in node.names if a.name.split(".")[0] == "emgkit"]
         elif isinstance(node, ast.ImportFrom):
@@ -139,6 +153,8 @@ def test_known_exceptions_are_still_needed() -> None:
             "emgkit.analysis.bridge",
         ),
         ("import emgkit.report.html\n", "emgkit.io.edf", "emgkit.report.html"),
+        ("importlib.import_module('emgkit.app.demo')\n", "emgkit.io.edf", "emgkit.app.demo"),
+        ("X = _lazy('emgkit.cli.record', 'f')\n", "emgkit.io._registry", "emgkit.cli.record"),
     ],
 )
 def test_the_checker_sees_deferred_and_relative_imports(
@@ -205,3 +221,13 @@ def test_no_import_cycles() -> None:
     unexpected = [sorted(c) for c in found if c not in KNOWN_CYCLES]
     assert unexpected == []
     assert [sorted(c) for c in KNOWN_CYCLES if c not in found] == []  # the list only shrinks
+
+
+def test_analysis_and_report_read_no_files() -> None:
+    """analysis/ takes Recordings and results, report/ presents them: neither imports io/."""
+    bad = [
+        f"{m}:{line} imports {t}"
+        for m, t, line in _all_edges()
+        if m.startswith(("emgkit.analysis", "emgkit.report")) and t.startswith("emgkit.io")
+    ]
+    assert bad == []

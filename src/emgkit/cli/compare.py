@@ -51,17 +51,22 @@ def _compare(args: argparse.Namespace) -> int:
 
     from emgkit.analysis.compare import compare_sessions
     from emgkit.errors import BandLimitWarning, ConfigError
+    from emgkit.io import read
 
     if len(args.sessions) < 2:
         raise ConfigError("give at least two session files to compare")
+    recordings = []
+    for item in args.sessions:
+        if not Path(item).exists():
+            raise ConfigError(f"session file not found: {item}")
+        recordings.append(read(item, montage=args.montage))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         res = compare_sessions(
-            args.sessions,
+            recordings,
             labels=args.labels,
             dates=args.dates,
             protocol=args.protocol,
-            montage=args.montage,
         )
     print(res.sessions.drop(columns=["order"]).to_string(index=False))
     if "warning" in res.sessions.attrs:

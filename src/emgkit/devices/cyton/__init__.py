@@ -9,16 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from emgkit.devices.base import DeviceDriver, DeviceModel, DeviceSpec, StreamParser
+from emgkit.devices.cyton.constants import (
+    CYTON_FS,
+    CYTON_HARDWARE_BANDWIDTH_HZ,
+    DAISY_FS,
+    DAISY_HARDWARE_BANDWIDTH_HZ,
+)
 
 __all__ = ["CYTON_FS", "CYTON_HARDWARE_BANDWIDTH_HZ", "DAISY_FS", "SPECS"]
-
-#: Sample rate over the RFduino dongle (fixed by the firmware); with the Daisy, half of it.
-CYTON_FS = 250.0
-DAISY_FS = 125.0
-#: -3 dB point of the ADS1299's sinc3 decimation filter at 250 SPS: 0.262 x fs (ADS1299
-#: datasheet, Table 1; clinical-anchors.md section 8). The one home of the "65 Hz band".
-CYTON_HARDWARE_BANDWIDTH_HZ = 65.0
-DAISY_HARDWARE_BANDWIDTH_HZ = 46.0
 
 
 def _parser(**kwargs: Any) -> StreamParser:
