@@ -24,6 +24,7 @@ DOMAIN_CLIS = (
     "emgkit.report.cli",
     "emgkit.io.cli",
     "emgkit.batch_cli",
+    "emgkit.app.ui.cli",
 )
 
 

@@ -1,0 +1,127 @@
+"""The live screen in a real headless Chromium, on the emulated MyoWare device.
+
+Each test waits for observable conditions (DOM state, files); none sleeps a fixed time.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+WAIT = 240.0  # upper bound for a condition (never a sleep: the wait ends when it holds)
+
+
+def _wait(drv: Any, js: str, timeout: float = WAIT) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(drv, timeout, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return " + js)
+    )
+
+
+def _start(drv: Any, url: str, pseudonym: str = "S01", auto: bool = False) -> None:
+    from selenium.webdriver.common.by import By
+
+    drv.get(url)
+    _wait(drv, "document.querySelectorAll('#device option').length > 0")
+    drv.find_element(By.ID, "pseudonym").send_keys(pseudonym)
+    drv.find_element(By.ID, "label").send_keys("baseline <b>x</b>")
+    if auto:
+        drv.find_element(By.ID, "auto").click()
+    drv.find_element(By.ID, "start").click()
+    _wait(drv, "document.body.dataset.view === 'check'")
+
+
+def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from emgkit.analysis.protocol import load_protocol
+    from emgkit.io import read
+
+    srv = ui_server("--demo", "--speed", "20", "--short")
+    drv = browser
+    _start(drv, srv.url)
+    # electrode check: every channel gets a quality light from the live feed
+    lights = "[...document.querySelectorAll('.ch-card .light')]"
+    _wait(drv, f"{lights}.length === 6 && {lights}.every(l => l.dataset.light)")
+    drv.find_element(By.ID, "begin").click()
+    _wait(drv, "document.body.dataset.view === 'protocol'")
+
+    pains: dict[str, int] = {}
+    reloaded = False
+    seen_cues: set[str] = set()
+    while True:
+        st = "window.__emgkit.state"
+        what = _wait(
+            drv,
+            f"({st} && {st}.screen === 'end') ? 'end' : (document.body.dataset.waiting || "
+            f"({st} && {st}.cue ? 'cue:' + {st}.cue : false))",
+        )
+        if what == "end":
+            break
+        if what.startswith("cue:"):
+            seen_cues.add(what[4:])
+            # a page reload in the middle of a trial: the page rejoins the running session
+            if not reloaded and what == "cue:HOLD":
+                reloaded = True
+                drv.refresh()
+                _wait(
+                    drv,
+                    "document.body.dataset.view === 'protocol' && "
+                    "document.getElementById('status').dataset.conn === 'open'",
+                )
+            continue
+        tid = drv.execute_script("return window.__emgkit.state.trial.id")
+        if what == "intro":
+            drv.find_element(By.TAG_NAME, "body").send_keys(Keys.SPACE)  # the shortcut
+            _wait(
+                drv,
+                f"document.body.dataset.waiting !== 'intro' || "
+                f"window.__emgkit.state.trial.id !== {tid!r}",
+            )
+        elif what == "pain":
+            value = 3 + len(pains)
+            pains[tid] = value
+            drv.find_element(By.CSS_SELECTOR, f'#pain-buttons button[data-pain="{value}"]').click()
+            _wait(drv, "document.body.dataset.waiting !== 'pain'")
+        elif what == "felt":
+            drv.find_element(By.CSS_SELECTOR, '#felt-box input[value="glute_max"]').click()
+            drv.find_element(By.ID, "felt-send").click()
+            _wait(drv, "document.body.dataset.waiting !== 'felt'")
+    assert reloaded and {"GET READY", "HOLD"} <= seen_cues
+
+    # the end screen links the report, which opens
+    _wait(drv, "!document.getElementById('report-link').hidden")
+    href = drv.find_element(By.ID, "report-link").get_attribute("href")
+    with urllib.request.urlopen(href) as r:
+        html = r.read().decode("utf-8")
+    assert r.status == 200 and "<html" in html.lower() and "S01" in html
+
+    # markers in the BDF+: each pain rating at the end of its trial, holds of exactly hold_s
+    folder = Path(drv.execute_script("return window.__emgkit.state.folder"))
+    rec = read(folder / "session.bdf")
+    proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.2, rest_scale=0.05)
+    trials = {t.id: t for t in proto.expanded()}
+    assert set(pains) == {t.id for t in trials.values() if t.ask_pain}
+    fs = rec.fs
+    for tid, value in pains.items():
+        (pain,) = [e for e in rec.events if e.label == "pain" and e.trial == tid]
+        (trial,) = [e for e in rec.events if e.label == "trial" and e.trial == tid]
+        assert pain.value == str(value)
+        assert round(pain.onset * fs) == round((trial.onset + trial.duration) * fs)
+    holds = [e for e in rec.events if e.label == "hold"]
+    assert holds
+    for h in holds:
+        assert round(h.duration * fs) == round(trials[h.trial].hold_s * fs)
+    felt = [e for e in rec.events if e.label == "felt"]
+    assert felt and all(e.value == "glute_max" for e in felt)
+    # the user's label was escaped: shown as text, never parsed as HTML
+    assert not drv.find_elements(By.CSS_SELECTOR, "main b")
+    assert rec.n_samples > 0 and np.isfinite(rec.data).any()
