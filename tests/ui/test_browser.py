@@ -125,3 +125,33 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
     # the user's label was escaped: shown as text, never parsed as HTML
     assert not drv.find_elements(By.CSS_SELECTOR, "main b")
     assert rec.n_samples > 0 and np.isfinite(rec.data).any()
+
+
+def test_biofeedback_tone_follows_the_subject_into_the_band(ui_server: Any, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    srv = ui_server("--demo", "--speed", "4", "--short")
+    drv = browser
+    _start(drv, srv.url, pseudonym="BF01")
+    drv.find_element(By.ID, "begin").click()
+    _wait(drv, "document.body.dataset.waiting === 'intro'")  # the runner waits; data flows
+    drv.find_element(By.CSS_SELECTOR, '#tabs button[data-view="bio"]').click()
+    _wait(drv, "document.querySelectorAll('#bio-ch option').length === 6")
+    drv.execute_script("document.getElementById('bio-ch').value = 'glute_max_L'")
+    for id_, value in (("bio-ref", "10"), ("bio-lo", "150"), ("bio-hi", "100000"),
+                       ("bio-hold-target", "0.5")):  # fmt: skip
+        box = drv.find_element(By.ID, id_)
+        box.clear()
+        box.send_keys(value)
+    drv.find_element(By.ID, "bio-sound").click()
+    tone = "document.getElementById('bio-tone').dataset.tone"
+    level = "Number(document.getElementById('bio-level').dataset.level)"
+    # the synthetic subject rests (a few uV) and then contracts: the tone must switch on only
+    # with the level inside the band, and off again when it leaves
+    for _ in range(2):
+        on = _wait(drv, f"{tone} === 'on' ? [{level}] : false")
+        assert on[0] >= 150.0
+        off = _wait(drv, f"{tone} === 'off' ? [{level}] : false")
+        assert off[0] < 150.0
+    _wait(drv, "Number(document.getElementById('bio-reps').textContent) >= 1")
+    assert drv.find_element(By.ID, "bio-meter").get_attribute("data-inband") in ("yes", "no")

@@ -186,6 +186,7 @@ class LiveFeed:
         self._ring: _F64 | None = None
         self._last_q = 0.0
         self._phase = _Phase()
+        self._upcoming: collections.deque[_Phase] = collections.deque()
         self._mvc_avg: collections.deque[_F64] = collections.deque()
         self._hold_sum: _F64 | None = None
         self._hold_n = 0
@@ -290,26 +291,33 @@ class LiveFeed:
 
     # ------------------------------------------------------------------ phases
     def set_phase(self, trial: Any, cue: str) -> None:
-        """The runner started a phase (cue) of ``trial`` (None between trials)."""
+        """The runner started a phase (cue) of ``trial`` (None between trials), now.
+
+        The phase is placed on the sample clock (the recorder's current sample) and applied
+        when the feed reaches that sample, however far behind the screen is.
+        """
+        ph = _Phase(
+            trial=getattr(trial, "id", ""),
+            task=getattr(trial, "task", ""),
+            muscle=getattr(trial, "muscle", None),
+            side=getattr(trial, "side", "both"),
+            cue=cue,
+            start=int(self.rec.n_samples),
+        )
         with self._lock:
-            start = int(self.rec.n_samples)
-            prev = self._phase
-            if prev.cue == "HOLD" and prev.task not in ("mvc", "rest", ""):
-                self.hold_mean = {}
-            self._finish_rep_if(cue)
-            self._phase = _Phase(
-                trial=getattr(trial, "id", ""),
-                task=getattr(trial, "task", ""),
-                muscle=getattr(trial, "muscle", None),
-                side=getattr(trial, "side", "both"),
-                cue=cue,
-                start=start,
-            )
-            self._mvc_avg.clear()
-            self._hold_sum = None
-            self._hold_n = 0
-            if cue == "LIFT":
-                self._start_rep(start)
+            self._upcoming.append(ph)
+
+    def _apply_phase(self, ph: _Phase) -> None:
+        prev = self._phase
+        if prev.cue == "HOLD" and ph.cue != "HOLD":
+            self.hold_mean = {}
+        self._finish_rep_if(ph.cue)
+        self._phase = ph
+        self._mvc_avg.clear()
+        self._hold_sum = None
+        self._hold_n = 0
+        if ph.cue == "LIFT":
+            self._start_rep(ph.start)
 
     def _channels(self, muscle: str | None, side: str) -> list[int]:
         return [
@@ -319,6 +327,8 @@ class LiveFeed:
         ]
 
     def _track(self, p: Point, sample: int) -> None:
+        while self._upcoming and self._upcoming[0].start < sample:
+            self._apply_phase(self._upcoming.popleft())
         ph = self._phase
         if sample <= ph.start or (ph.cue != "HOLD" and ph.cue != "LIFT"):
             return
