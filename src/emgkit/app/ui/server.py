@@ -122,15 +122,15 @@ def make_app(
             while not ws.closed:
                 if ctl.feed is not feed:  # a new segment: start from its kept window
                     feed, seq = ctl.feed, 0
-                # state on every change, and 4 times a second for the counters and quality
-                if ctl.version != version or loop.time() - sent_at >= 0.25:
-                    version, sent_at = ctl.version, loop.time()
-                    await ws.send_str(json.dumps({"type": "state", "state": ctl.public_state()}))
                 if feed is not None:
                     pts, last = feed.since(seq)
                     if pts:
                         await ws.send_str(_points_json(pts, last))
                     seq = last
+                # envelopes first (latency); the state on every change and 4x a second (counters)
+                if ctl.version != version or loop.time() - sent_at >= 0.25:
+                    version, sent_at = ctl.version, loop.time()
+                    await ws.send_str(json.dumps({"type": "state", "state": ctl.public_state()}))
                 await asyncio.sleep(period)
 
         task = asyncio.create_task(push())

@@ -345,6 +345,7 @@ class Controller:
         montage = str(form.get("montage") or opts.get("montage") or "bridge6")
         fs = form.get("fs") or opts.get("fs")
         fs = float(fs) if fs else None
+        n_channels = int(form["n_channels"]) if form.get("n_channels") else None
         speed = float(form.get("speed") or self.speed) if device.startswith("emulated-") else 1.0
         session_label = str(form.get("label", ""))[:80]
         ui = self.ui = WebUI(self)
@@ -366,6 +367,7 @@ class Controller:
                 montage=montage,
                 out=bdf,
                 fs=fs,
+                n_channels=n_channels,
                 subject=pseudonym,
                 session=session_label,
                 power_line_hz=self.power_line_hz,

@@ -35,6 +35,7 @@
   // ------------------------------------------------------------------ socket
   let ws = null;
   function send(obj) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(obj)); }
+  app.send = send;
   function connect() {
     ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
     ws.onopen = () => { $("status").dataset.conn = "open"; $("status").textContent = "connected"; };
@@ -177,7 +178,8 @@
     app.names.forEach((n, i) => { const m = (app.muscles[i] || [])[0] || n; if (!g.has(m)) g.set(m, []); g.get(m).push(i); });
     return [...g.entries()];
   }
-  function chartWidth(box) { return Math.max(300, box.clientWidth || 800); }
+  function chartWidth() { return Math.max(300, Math.min(1150, document.querySelector("main").clientWidth - 60)); }
+  window.addEventListener("resize", () => charts.live.forEach((c) => c.setSize({ width: chartWidth(), height: 150 })));
   function setupChannels(names, muscles) {
     app.names = names; app.muscles = muscles || [];
     app.t = []; app.env = names.map(() => []); app.raw = names.map(() => []);
@@ -197,7 +199,7 @@
     for (const [m, idx] of groups()) {
       const box = el("div", { class: "chart-card" }); lc.append(box);
       const colors = ["#0b63c5", "#d9480f", "#2b8a3e", "#862e9c"];
-      charts.live.push(Object.assign(new uPlot({ width: chartWidth(lc), height: 150, title: pretty(m),
+      charts.live.push(Object.assign(new uPlot({ width: chartWidth(), height: 150, title: pretty(m), legend: { live: false },
         scales: { x: { time: false } }, cursor: { show: false },
         series: [{ label: "s" }, ...idx.map((i, k) => ({ label: names[i], stroke: colors[k % 4], width: 1.5 }))],
         axes: [{ label: "s" }, { label: "µV", size: 55 }] }, [[], ...idx.map(() => [])], box), { idx }));
