@@ -228,6 +228,7 @@ class Recorder:
             faults = opts.pop("faults", ())
             realtime = bool(opts.pop("realtime", True))
             speed = float(opts.pop("speed", 1.0))
+            transport = opts.pop("transport", None)
             opts.setdefault("subject", "healthy")
             kind = self.device.removeprefix("emulated-")
             if kind == "arduino":
@@ -238,7 +239,9 @@ class Recorder:
                     if drv.n_channels is not None:
                         opts.setdefault("n_channels", drv.n_channels)
             model = make_model(kind, **opts)
-            self.emulator = Emulator(model, faults=faults, realtime=realtime, speed=speed).start()
+            self.emulator = Emulator(
+                model, faults=faults, realtime=realtime, speed=speed, transport=transport
+            ).start()
             port_name = self.emulator.port
         assert port_name is not None
         ser = open_port(port_name, baudrate=self.driver.baudrate, timeout=self.read_timeout)
