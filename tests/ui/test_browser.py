@@ -79,7 +79,10 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
                 )
             continue
         tid = drv.execute_script("return window.__emgkit.state.trial.id")
-        if what == "intro":
+        if what == "intro" and tid == "mvc_erector_spinae":
+            drv.find_element(By.TAG_NAME, "body").send_keys("s")  # skip, by its shortcut
+            _wait(drv, f"window.__emgkit.state.trial.id !== {tid!r}")
+        elif what == "intro":
             drv.find_element(By.TAG_NAME, "body").send_keys(Keys.SPACE)  # the shortcut
             _wait(
                 drv,
@@ -122,8 +125,14 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
         assert round(h.duration * fs) == round(trials[h.trial].hold_s * fs)
     felt = [e for e in rec.events if e.label == "felt"]
     assert felt and all(e.value == "glute_max" for e in felt)
-    # the user's label was escaped: shown as text, never parsed as HTML
-    assert not drv.find_elements(By.CSS_SELECTOR, "main b")
+    # the skipped trial left no events; the run says so
+    assert not [e for e in rec.events if e.trial == "mvc_erector_spinae"]
+    assert drv.execute_script("return window.__emgkit.state.result.skipped") == [
+        "mvc_erector_spinae"
+    ]
+    # the user's label is shown as text, never parsed as HTML
+    assert "baseline <b>x</b>" in drv.find_element(By.ID, "status").text
+    assert not drv.find_elements(By.CSS_SELECTOR, "#status b, main b")
     assert rec.n_samples > 0 and np.isfinite(rec.data).any()
 
 
@@ -155,3 +164,56 @@ def test_biofeedback_tone_follows_the_subject_into_the_band(ui_server: Any, brow
         assert off[0] < 150.0
     _wait(drv, "Number(document.getElementById('bio-reps').textContent) >= 1")
     assert drv.find_element(By.ID, "bio-meter").get_attribute("data-inband") in ("yes", "no")
+
+
+def test_stop_then_resume_from_the_setup_screen(ui_server: Any, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    from emgkit.io import read
+
+    srv = ui_server("--demo", "--speed", "20", "--short")
+    drv = browser
+    _start(drv, srv.url, pseudonym="R01")
+    drv.find_element(By.ID, "begin").click()
+    _wait(drv, "document.body.dataset.waiting === 'intro'")
+    drv.find_element(By.ID, "go").click()  # the rest trial
+    _wait(drv, "document.body.dataset.waiting === 'intro' && "
+               "window.__emgkit.state.trial.id !== 'rest'")  # fmt: skip
+    drv.find_element(By.ID, "stop").click()
+    drv.switch_to.alert.accept()
+    _wait(drv, "window.__emgkit.state.screen === 'end' && window.__emgkit.state.result")
+    assert drv.execute_script("return window.__emgkit.state.result.status") == "aborted"
+    folder = Path(drv.execute_script("return window.__emgkit.state.folder"))
+
+    drv.refresh()  # the setup screen lists the interrupted session
+    drv.find_element(By.CSS_SELECTOR, '#tabs button[data-view="setup"]').click()
+    button = _wait(drv, "document.querySelector('#resume-list button.resume')")
+    assert button.get_attribute("data-path") == f"R01/{folder.name}"
+    button.click()
+    _wait(drv, "window.__emgkit.state.screen === 'check'")
+    drv.find_element(By.ID, "begin").click()
+    drv.find_element(By.ID, "auto-toggle").click()  # auto-continue through the rest
+    while True:
+        st = "window.__emgkit.state"
+        what = _wait(
+            drv, f"{st}.screen === 'end' && {st}.result ? 'end' : document.body.dataset.waiting"
+        )
+        if what == "end":
+            break
+        if what == "intro":
+            drv.find_element(By.ID, "go").click()
+        elif what == "pain":
+            drv.find_element(By.CSS_SELECTOR, '#pain-buttons button[data-pain="1"]').click()
+        elif what == "felt":
+            drv.find_element(By.ID, "felt-send").click()
+        _wait(drv, f"document.body.dataset.waiting !== {what!r} || "
+                   "window.__emgkit.state.screen === 'end'")  # fmt: skip
+    result = drv.execute_script("return window.__emgkit.state.result")
+    assert result["status"] == "complete" and result["segments"] == [
+        "segment-01.bdf",
+        "segment-02.bdf",
+    ]
+    rec = read(folder / "session.bdf")
+    # the rest trial once (from segment 1), then a gap where the session resumed
+    assert len([e for e in rec.events if e.label == "trial" and e.trial == "rest"]) == 1
+    assert any(g.reason == "session resumed" for g in rec.gaps)

@@ -130,3 +130,40 @@ def test_lan_token_guards_every_request(ui_server: Any) -> None:
     token = srv.url.split("token=")[1]
     with urllib.request.urlopen(f"{local}/api/options?token={token}") as r:
         assert r.status == 200 and b"emulated-arduino" in r.read()
+
+
+def test_feed_says_which_muscle_switched_on_first(tmp_path: Path) -> None:
+    from emgkit.acquisition.recorder import Recorder
+
+    fs = 1000.0
+    n = round(6 * fs)
+    rng = np.random.default_rng(9)
+    x = rng.normal(0.0, 2.0, size=(n, 6))
+    t = np.arange(n) / fs
+    ham = (t >= 3.0) & (t < 5.0)  # hamstrings_L (column 2) from 3.0 s
+    glu = (t >= 3.2) & (t < 5.0)  # glute_max_L (column 0) 200 ms later
+    x[ham, 2] += 150.0 * np.sin(2 * np.pi * 83.0 * t[ham])
+    x[glu, 0] += 150.0 * np.sin(2 * np.pi * 97.0 * t[glu])
+    rec = Recorder(
+        "emulated-arduino",
+        out=tmp_path / "s.bdf",
+        fs=fs,
+        emulator={"samples_uv": x, "realtime": True, "speed": 2.0},
+    )
+    feed = LiveFeed(rec, rate=50.0)
+    rec.start()
+    feed.start()
+    trial = _Trial("slb_left", "single_leg_bridge", None, "left")
+    rec.wait(2.5, poll=0.005)  # the LIFT cue lands before the first burst (at 3.0 s)
+    assert rec.n_samples < 2.9 * fs
+    feed.set_phase(trial, "LIFT")
+    rec.wait(4.0, poll=0.005)
+    feed.set_phase(trial, "HOLD")
+    rec.wait(6.0)
+    rec.stop()
+    feed.stop()
+    (onset,) = feed.snapshot()["onsets"]
+    assert onset["side"] == "left" and onset["first"] == "hamstrings"
+    # 200 ms apart, found at the feed's 20 ms resolution (+ the 100 ms RMS window's rise)
+    assert 140 <= onset["lead_ms"] <= 260
+    assert 2.95 <= onset["hamstrings_s"] <= 3.15

@@ -382,6 +382,7 @@ class Controller:
 
         self.update(
             screen="check", folder=str(folder), pseudonym=pseudonym, device=device,
+            label=session_label,
             speed=speed, auto=self.ui.auto, report="", result=None, error="",
             message="starting the device...", trial=None, cue="", waiting="",
         )  # fmt: skip

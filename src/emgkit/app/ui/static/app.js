@@ -84,7 +84,7 @@
     app.state = st;
     const err = $("error"); err.hidden = !st.error; err.textContent = st.error || "";
     if (st.screen !== lastScreen) { lastScreen = st.screen; app.userView = false; show(st.screen === "setup" ? "setup" : st.screen); }
-    if (st.acq) $("status").textContent = `${st.pseudonym || ""} · ${st.device || ""} · ${st.acq.samples} samples · lost ${st.acq.lost}`;
+    if (st.acq) $("status").textContent = `${st.pseudonym || ""} ${st.label ? "(" + st.label + ") " : ""}· ${st.device || ""} · ${st.acq.samples} samples · lost ${st.acq.lost}`;
     const live = st.live;
     if (live && live.names && live.names.join() !== app.names.join()) setupChannels(live.names, live.muscles);
     if (live) { renderQuality(live.quality); renderMvc(live); renderOnsets(live.onsets); }
@@ -179,7 +179,7 @@
     return [...g.entries()];
   }
   function chartWidth() { return Math.max(300, Math.min(1150, document.querySelector("main").clientWidth - 60)); }
-  window.addEventListener("resize", () => charts.live.forEach((c) => c.setSize({ width: chartWidth(), height: 150 })));
+  window.addEventListener("resize", () => charts.live.forEach((c) => c.setSize({ width: chartWidth(), height: 190 })));
   function setupChannels(names, muscles) {
     app.names = names; app.muscles = muscles || [];
     app.t = []; app.env = names.map(() => []); app.raw = names.map(() => []);
@@ -199,10 +199,10 @@
     for (const [m, idx] of groups()) {
       const box = el("div", { class: "chart-card" }); lc.append(box);
       const colors = ["#0b63c5", "#d9480f", "#2b8a3e", "#862e9c"];
-      charts.live.push(Object.assign(new uPlot({ width: chartWidth(), height: 150, title: pretty(m), legend: { live: false },
+      charts.live.push(Object.assign(new uPlot({ width: chartWidth(), height: 190, title: pretty(m), legend: { live: false },
         scales: { x: { time: false } }, cursor: { show: false },
         series: [{ label: "s" }, ...idx.map((i, k) => ({ label: names[i], stroke: colors[k % 4], width: 1.5 }))],
-        axes: [{ label: "s" }, { label: "µV", size: 55 }] }, [[], ...idx.map(() => [])], box), { idx }));
+        axes: [{ label: "s" }, { label: "µV", size: 55, space: 20 }] }, [[], ...idx.map(() => [])], box), { idx }));
     }
     const mini = $("mini-live"); mini.replaceChildren();
     fillBioChannels();
