@@ -167,3 +167,31 @@ def test_feed_says_which_muscle_switched_on_first(tmp_path: Path) -> None:
     # 200 ms apart, found at the feed's 20 ms resolution (+ the 100 ms RMS window's rise)
     assert 140 <= onset["lead_ms"] <= 260
     assert 2.95 <= onset["hamstrings_s"] <= 3.15
+
+
+def _cli(*args: str) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(repo / "src"))
+    return subprocess.run(
+        [sys.executable, "-m", "emgkit.cli", "ui", "--no-browser", *args],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+
+
+def test_cli_errors_speak_flags_not_tracebacks() -> None:
+    import socket
+
+    bad = _cli("--http-port", "70000")
+    assert bad.returncode == 2 and "--http-port" in bad.stderr and "Traceback" not in bad.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        taken = _cli("--http-port", str(port))
+    assert taken.returncode == 2 and "--http-port" in taken.stderr
+    assert "Traceback" not in taken.stderr
+    assert _cli("--speed", "0").stderr.strip().endswith("--speed must be > 0")
