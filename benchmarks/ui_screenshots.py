@@ -64,6 +64,9 @@ def main() -> None:
         drv.find_element(By.CSS_SELECTOR, '#tabs button[data-view="live"]').click()
         wait(drv, "document.querySelectorAll('#mvc-bars .bar').length >= 4")
         shot("4-live")
+        drv.execute_script("document.getElementById('mvc-bars').scrollIntoView()")
+        shot("4b-live-mvc")
+        drv.execute_script("window.scrollTo(0, 0)")
         drv.find_element(By.CSS_SELECTOR, '#tabs button[data-view="bio"]').click()
         pick = "const s = document.getElementById('bio-ch'); s.value = 'glute_max_L';"
         drv.execute_script(pick + "s.dispatchEvent(new Event('change'))")

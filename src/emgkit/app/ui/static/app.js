@@ -171,7 +171,7 @@
   ["tones", "bio-sound"].forEach((id) => $(id).addEventListener("change", () => audio()));
 
   // ------------------------------------------------------------------ live data
-  const charts = { check: [], live: [] };
+  const charts = { check: [], live: [], mini: null };
   function groups() {
     // one chart per muscle, left against right (channels without a muscle get their own)
     const g = new Map();
@@ -205,6 +205,12 @@
         axes: [{ label: "s" }, { label: "µV", size: 55, space: 20 }] }, [[], ...idx.map(() => [])], box), { idx }));
     }
     const mini = $("mini-live"); mini.replaceChildren();
+    if (charts.mini) charts.mini.destroy();
+    const palette = ["#0b63c5", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#1098ad", "#5c940d", "#c2255c"];
+    charts.mini = new uPlot({ width: chartWidth(), height: 170, legend: { live: false }, cursor: { show: false },
+      scales: { x: { time: false } }, axes: [{}, { label: "µV", size: 55, space: 20 }],
+      series: [{ label: "s" }, ...names.map((n, i) => ({ label: n, stroke: palette[i % 8], width: 1.2 }))] },
+      [[], ...names.map(() => [])], mini);
     fillBioChannels();
   }
   function onEnv(m) {
@@ -227,8 +233,10 @@
         const n = Math.min(app.t.length, 100);
         const ts = app.t.slice(-n);
         charts.check.forEach((c, i) => c.setData([ts, app.raw[i].slice(-n)]));
-      } else if (app.view === "live" || app.view === "protocol") {
+      } else if (app.view === "live") {
         charts.live.forEach((c) => c.setData([app.t, ...c.idx.map((i) => app.env[i])]));
+      } else if (app.view === "protocol" && charts.mini) {
+        charts.mini.setData([app.t, ...app.env]);
       }
       if (app.pendingArrival) { app.lat.push(Date.now() / 1000 - app.pendingArrival); if (app.lat.length > 5000) app.lat.shift(); app.pendingArrival = null; }
     }
