@@ -103,13 +103,9 @@ NOISE_FLOOR_UV = 15.0
 
 def quality_advice(q: Any) -> tuple[str, list[str]]:
     """A quality light ("green", "amber", "red") and what to fix, for one ChannelQuality."""
-    problems = []
-    if q.flat:
-        problems.append("flat")
-    if q.clipping > 0.01:
-        problems.append("clipping")
-    if q.rms_uv > 0 and q.mains_uv > 0.5 * q.rms_uv:
-        problems.append("mains")
+    # flat / clipping / mains: the live view's own rules (ChannelQuality.flags), not a copy
+    names = {"FLAT": "flat", "CLIP": "clipping"}
+    problems = [names.get(f, "mains") for f in q.flags.split() if f != "ok"]
     if q.noise_floor_uv > NOISE_FLOOR_UV:
         problems.append("noise")
     light = "green"
