@@ -81,12 +81,11 @@ def _burst_recording(tmp_path: Path, fs: float = 1000.0) -> tuple[Any, np.ndarra
 def test_feed_envelope_and_live_mvc_reference(tmp_path: Path) -> None:
     rec, x = _burst_recording(tmp_path)
     feed = LiveFeed(rec, rate=50.0)
+    # phases placed on the sample clock before any sample arrives (as the runner's are)
+    feed.set_phase(_Trial("mvc_glute_max_prone_left", "mvc", "glute_max", "left"), "HOLD", 1900)
+    feed.set_phase(None, "", 5000)
     rec.start()
     feed.start()
-    rec.wait(1.9)
-    feed.set_phase(_Trial("mvc_glute_max_prone_left", "mvc", "glute_max", "left"), "HOLD")
-    rec.wait(5.0)
-    feed.set_phase(None, "")
     rec.wait(6.0)
     path = rec.stop()
     feed.stop()
@@ -148,17 +147,14 @@ def test_feed_says_which_muscle_switched_on_first(tmp_path: Path) -> None:
         "emulated-arduino",
         out=tmp_path / "s.bdf",
         fs=fs,
-        emulator={"samples_uv": x, "realtime": True, "speed": 2.0},
+        emulator={"samples_uv": x, "realtime": True, "speed": 4.0},
     )
     feed = LiveFeed(rec, rate=50.0)
+    trial = _Trial("slb_left", "single_leg_bridge", None, "left")
+    feed.set_phase(trial, "LIFT", 2700)  # the LIFT cue 0.3 s before the first burst
+    feed.set_phase(trial, "HOLD", 4000)
     rec.start()
     feed.start()
-    trial = _Trial("slb_left", "single_leg_bridge", None, "left")
-    rec.wait(2.5, poll=0.005)  # the LIFT cue lands before the first burst (at 3.0 s)
-    assert rec.n_samples < 2.9 * fs
-    feed.set_phase(trial, "LIFT")
-    rec.wait(4.0, poll=0.005)
-    feed.set_phase(trial, "HOLD")
     rec.wait(6.0)
     rec.stop()
     feed.stop()

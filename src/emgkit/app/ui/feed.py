@@ -286,11 +286,11 @@ class LiveFeed:
                 self.quality = out
 
     # ------------------------------------------------------------------ phases
-    def set_phase(self, trial: Any, cue: str) -> None:
-        """The runner started a phase (cue) of ``trial`` (None between trials), now.
+    def set_phase(self, trial: Any, cue: str, sample: int | None = None) -> None:
+        """A phase (cue) of ``trial`` (None between trials) starts at ``sample``.
 
-        The phase is placed on the sample clock (the recorder's current sample) and applied
-        when the feed reaches that sample, however far behind the screen is.
+        ``sample`` defaults to the recorder's current sample. The phase is applied when the
+        feed reaches that sample, however far behind the screen is.
         """
         ph = _Phase(
             trial=getattr(trial, "id", ""),
@@ -298,7 +298,7 @@ class LiveFeed:
             muscle=getattr(trial, "muscle", None),
             side=getattr(trial, "side", "both"),
             cue=cue,
-            start=int(self.rec.n_samples),
+            start=int(self.rec.n_samples if sample is None else sample),
         )
         with self._lock:
             self._upcoming.append(ph)
