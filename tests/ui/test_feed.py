@@ -191,3 +191,43 @@ def test_cli_errors_speak_flags_not_tracebacks() -> None:
     assert taken.returncode == 2 and "--http-port" in taken.stderr
     assert "Traceback" not in taken.stderr
     assert _cli("--speed", "0").stderr.strip().endswith("--speed must be > 0")
+
+
+def test_websocket_refuses_other_origins(ui_server: Any) -> None:
+    import base64
+    import http.client
+    import os
+
+    srv = ui_server("--demo")
+    host = srv.url.split("//", 1)[1].rstrip("/")
+
+    def handshake(origin: str) -> int:
+        conn = http.client.HTTPConnection(host, timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        conn.request(
+            "GET", "/ws",
+            headers={"Upgrade": "websocket", "Connection": "Upgrade", "Origin": origin,
+                     "Sec-WebSocket-Key": key, "Sec-WebSocket-Version": "13"},
+        )  # fmt: skip
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    assert handshake("http://evil.example") == 403
+    assert handshake(f"http://{host}") == 101
+
+
+def test_page_assets_ship_with_the_package() -> None:
+    import re
+
+    from emgkit.app.ui.server import STATIC
+
+    html = (STATIC / "index.html").read_text("utf-8")
+    refs = re.findall(r'(?:src|href)="/static/([^"]+)"', html)
+    assert {"app.js", "app.css", "vendor/uPlot.iife.min.js", "vendor/uPlot.min.css"} <= set(refs)
+    for ref in refs:
+        assert (STATIC / ref).is_file(), ref
+    assert "MIT" in (STATIC / "vendor" / "uPlot.LICENSE").read_text("utf-8")
+    # no CDN or remote resource anywhere in the page or its script
+    for name in ("index.html", "app.js", "app.css"):
+        assert not re.search(r"https?://(?!127\.0\.0\.1)", (STATIC / name).read_text("utf-8"))

@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, args.http_port))
+        sock.listen(128)  # connections queue from now on: the printed address works at once
     except OSError as exc:
         sock.close()
         raise ConfigError(

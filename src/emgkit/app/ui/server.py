@@ -108,6 +108,11 @@ def make_app(
         return web.FileResponse(path, headers={"Content-Type": ctype})
 
     async def ws_handler(request: web.Request) -> web.WebSocketResponse:
+        # WebSockets are not covered by the browser's same-origin policy: without this check any
+        # web page open in the same browser could drive the session on 127.0.0.1
+        origin = request.headers.get("Origin")
+        if origin is not None and origin != f"{request.scheme}://{request.host}":
+            raise web.HTTPForbidden(text="the live screen accepts connections from its own page")
         ws = web.WebSocketResponse(heartbeat=10.0, max_msg_size=1 << 16)
         await ws.prepare(request)
         seq = 0
