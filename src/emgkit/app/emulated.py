@@ -32,6 +32,7 @@ def start_emulator(
     faults: Sequence[Fault] = (),
     realtime: bool = True,
     speed: float = 1.0,
+    transport: str | None = None,
     **model_options: Any,
 ) -> Emulator:
     """Start the emulator of ``device`` on a pseudo-terminal; its path is ``.port``.
@@ -46,6 +47,9 @@ def start_emulator(
         Pace packets at the device rate (False: as fast as the reader drains them).
     speed : float
         Real-time multiplier when ``realtime`` (e.g. 20 for a demo).
+    transport : str, optional
+        ``"pty"`` (a pseudo-terminal) or ``"socket"`` (pyserial's ``socket://`` URL, also on
+        Windows); default: the emulator's platform default.
     **model_options
         For :func:`emgkit.simulate.emulators.make_model`: ``subject``, ``samples_uv``, ``fs``,
         ``n_channels``, ``duration``, ``seed`` and the model's own keywords.
@@ -57,7 +61,9 @@ def start_emulator(
     """
     spec = get_device(device)
     model = make_model(spec.name, **model_options)
-    return Emulator(model, faults=faults, realtime=realtime, speed=speed).start()
+    return Emulator(
+        model, faults=faults, realtime=realtime, speed=speed, transport=transport
+    ).start()
 
 
 def _factory(rec: _recorder.Recorder) -> Emulator:
@@ -65,13 +71,16 @@ def _factory(rec: _recorder.Recorder) -> Emulator:
     faults = opts.pop("faults", ())
     realtime = bool(opts.pop("realtime", True))
     speed = float(opts.pop("speed", 1.0))
+    transport = opts.pop("transport", None)
     opts.setdefault("subject", "healthy")
     # a configurable device's emulator streams what the driver will ask for
     for key in ("fs", "n_channels"):
         value = getattr(rec.driver, key, None)
         if value is not None:
             opts.setdefault(key, value)
-    return start_emulator(rec.device, faults=faults, realtime=realtime, speed=speed, **opts)
+    return start_emulator(
+        rec.device, faults=faults, realtime=realtime, speed=speed, transport=transport, **opts
+    )
 
 
 def recorder(device: str, port: str | None = None, **kwargs: Any) -> _recorder.Recorder:

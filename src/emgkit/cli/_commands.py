@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "emgkit.cli.report",
     "emgkit.cli.convert",
     "emgkit.cli.batch",
+    "emgkit.app.ui.cli",
 )
 
 

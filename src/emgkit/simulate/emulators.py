@@ -25,16 +25,14 @@ dongle brings back the same ``/dev/serial/by-id`` path.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import select
 import shutil
+import socket
 import struct
 import tempfile
-import termios
 import threading
 import time
-import tty
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +193,12 @@ class Emulator:
     drain_timeout : float
         Before a :class:`Disconnect`, wait up to this long for the host to read what is in
         flight (0 = cut immediately, losing the unread bytes as a real unplug does).
+    transport : {"pty", "socket"}, optional
+        ``pty`` (POSIX; tests of the real serial code) or ``socket``: a TCP listener on
+        127.0.0.1 that the host opens as the pyserial URL ``socket://127.0.0.1:<port>`` (works
+        on Windows). Default: ``socket`` on Windows, else ``pty``. Over a socket
+        :meth:`pending_bytes` is unknown (0), so a :class:`Disconnect` cannot wait for the host
+        to drain.
     """
 
     def __init__(
@@ -208,8 +212,14 @@ class Emulator:
         name: str = "emulator",
         drain_timeout: float = 1.0,
         speed: float = 1.0,
+        transport: str | None = None,
     ) -> None:
         self.model = model
+        self.transport = transport or ("socket" if os.name == "nt" else "pty")
+        if self.transport not in ("pty", "socket"):
+            raise ConfigError(f"emulator transport must be 'pty' or 'socket', got {transport!r}")
+        self._listener: socket.socket | None = None
+        self._conn: socket.socket | None = None
         self.realtime = realtime
         if not speed > 0:
             raise ConfigError(f"emulator speed must be > 0, got {speed}")
@@ -251,7 +261,10 @@ class Emulator:
     # ------------------------------------------------------------------ pty handling
     @property
     def port(self) -> str:
-        """Path the host opens (a symlink to the current ``/dev/pts/N``)."""
+        """What the host opens: a symlink to the current ``/dev/pts/N``, or a ``socket://`` URL."""
+        if self.transport == "socket":
+            assert self._listener is not None, "start() the emulator first"
+            return f"socket://127.0.0.1:{self._listener.getsockname()[1]}"
         return str(self._link)
 
     @property
@@ -259,7 +272,45 @@ class Emulator:
         """The current ``/dev/pts/N`` (None while disconnected)."""
         return os.ttyname(self._slave) if self._slave is not None else None
 
+    def _open_link(self) -> None:
+        """Make the device reachable: a new pty, or (socket) wait for the host to connect."""
+        if self.transport == "pty":
+            self._open_pty()
+            return
+        if self._listener is None:
+            self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self._listener.bind(("127.0.0.1", 0))
+            self._listener.listen(1)
+        self._reopen_at = None  # the thread accepts the next connection
+
+    def _accept(self, timeout: float) -> None:
+        assert self._listener is not None
+        r, _, _ = select.select([self._listener], [], [], timeout)
+        if not r:
+            return
+        conn, _ = self._listener.accept()
+        conn.setblocking(False)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._conn = conn
+        self._master = conn.fileno()
+        self._await_command = True
+        self.connected.set()
+
+    def _send(self, view: memoryview) -> int:
+        if self._conn is not None:
+            return self._conn.send(view)
+        assert self._master is not None
+        return os.write(self._master, view)
+
+    def _recv(self) -> bytes:
+        if self._conn is not None:
+            return self._conn.recv(4096)
+        assert self._master is not None
+        return os.read(self._master, 4096)
+
     def _open_pty(self) -> None:
+        import tty
+
         master, slave = os.openpty()
         tty.setraw(master)
         tty.setraw(slave)  # no echo, no CR/LF translation before the host opens it
@@ -275,6 +326,12 @@ class Emulator:
 
     def _close_pty(self) -> None:
         self.connected.clear()
+        if self._conn is not None:  # socket transport: drop the connection, keep listening
+            with contextlib.suppress(OSError):
+                self._conn.close()
+            self._conn = None
+            self._master = None
+            return
         for fd in (self._master, self._slave):
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -285,8 +342,8 @@ class Emulator:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> Emulator:
-        """Create the pty and start the emulator thread."""
-        self._open_pty()
+        """Create the pty (or the socket listener) and start the emulator thread."""
+        self._open_link()
         self._thread = threading.Thread(target=self._run, name=f"emgkit-{self.name}", daemon=True)
         self._thread.start()
         return self
@@ -297,6 +354,10 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout)
         self._close_pty()
+        if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.close()
+            self._listener = None
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> Emulator:
@@ -321,7 +382,7 @@ class Emulator:
                 self._poll_commands(0.0)
                 continue
             try:
-                n = os.write(self._master, view)
+                n = self._send(view)
             except BlockingIOError:
                 continue
             except OSError:
@@ -337,7 +398,7 @@ class Emulator:
         if not r:
             return
         try:
-            cmd = os.read(master, 4096)
+            cmd = self._recv()
         except (BlockingIOError, InterruptedError):
             return
         except OSError:  # EIO: no host has the slave open (we keep it open, so rare)
@@ -353,13 +414,16 @@ class Emulator:
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
+                if self._master is None and self.transport == "socket" and self._reopen_at is None:
+                    self._accept(0.05)
+                    continue
                 if self._master is None:
                     assert self._reopen_at is not None
                     wait = self._reopen_at - time.monotonic()
                     if wait > 0 and self._stop.wait(min(wait, 0.05)):
                         break
                     if time.monotonic() >= self._reopen_at:
-                        self._open_pty()
+                        self._open_link()
                     continue
                 streaming = (
                     not self._await_command and _model_streaming(self.model) and not self._exhausted
@@ -462,6 +526,9 @@ class Emulator:
         """Bytes written but not yet read by the host (FIONREAD on the slave side)."""
         if self._slave is None:
             return 0
+        import fcntl
+        import termios
+
         buf = fcntl.ioctl(self._slave, termios.FIONREAD, b"\0\0\0\0")
         return int(struct.unpack("i", buf)[0])
 
