@@ -56,6 +56,7 @@ def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> float:
 def make_session(out: Path) -> Path:
     """The demo's session (``emgkit demo --no-device`` defaults), written as BDF+."""
     from emgkit.analysis.protocol import load_protocol
+
     from emgkit.io.edf import write_bdf
     from emgkit.simulate import synthesize_session
 

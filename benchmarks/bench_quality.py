@@ -23,9 +23,9 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+from emgkit.analysis.protocol import load_protocol
 
 from emgkit.analysis.bridge import analyze_bridge
-from emgkit.analysis.protocol import load_protocol
 from emgkit.analysis.quality import assess_recording
 from emgkit.errors import EmgkitError
 from emgkit.simulate import ECG, Mains, synthesize_session

@@ -41,11 +41,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from emgkit.analysis.protocol import Protocol, load_protocol
 from scipy.signal import butter, sosfiltfilt
 
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
-from emgkit.analysis.protocol import Protocol, load_protocol
 from emgkit.montage import Montage, load_montage
 from emgkit.simulate import ECG, Mains, synthesize_session
 

@@ -56,7 +56,9 @@ def _drain(proc: subprocess.Popen[bytes], master: int, timeout: float) -> bytes:
     return buf
 
 
-def _wait_for_journal_bytes(proc: subprocess.Popen[bytes], stream: Path, n: int, timeout: float) -> int:
+def _wait_for_journal_bytes(
+    proc: subprocess.Popen[bytes], stream: Path, n: int, timeout: float
+) -> int:
     """Wait until the journal's raw stream holds more than ``n`` bytes (samples really flowed)."""
     end = time.monotonic() + timeout
     size = 0

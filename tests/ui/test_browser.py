@@ -42,8 +42,8 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from emgkit.protocol import load_protocol
     from emgkit.io import read
+    from emgkit.protocol import load_protocol
 
     srv = ui_server("--demo", "--speed", "20", "--short")
     drv = browser
