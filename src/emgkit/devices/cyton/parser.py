@@ -43,6 +43,9 @@ from emgkit.devices.cyton._kernels import (
     AUX_STOP,
     AUX_TIME,
     AUXF_SIZE,
+    ST_HELD_POS,
+    ST_LAST_EMIT,
+    ST_LAST_END,
     ST_LOCKED,
     ST_SIZE,
     scan_packets,
@@ -451,7 +454,9 @@ class CytonParser:
         self._decode_aux = bool(decode_aux)
         self._buf: bytes = b""
         self._state = np.zeros(ST_SIZE, dtype=np.int64)
-        self._state[ST_LOCKED] = 1  # a stream is expected to start with a packet
+        self._ring = np.zeros((257, PACKET_LEN), dtype=np.uint8)
+        self._ring_abs = np.full(256, -1, dtype=np.int64)
+        self._clear_state()
         self._origin: int | None = None  # absolute packet (or pair) number of index 0
         self._last_index = -1  # sample index of the last emitted row
         self._pending: _Half | None = None
@@ -510,10 +515,17 @@ class CytonParser:
         knows it should record it as a gap itself).
         """
         self._buf = b""
-        self._state[:] = 0
-        self._state[ST_LOCKED] = 1
+        self._clear_state()
         self._origin = None
         self._pending = None
+
+    def _clear_state(self) -> None:
+        self._state[:] = 0
+        self._state[ST_LOCKED] = 1  # a stream is expected to start with a packet
+        self._state[ST_LAST_EMIT] = -1
+        self._state[ST_LAST_END] = -1
+        self._state[ST_HELD_POS] = -1
+        self._ring_abs[:] = -1
 
     def feed(self, data: bytes) -> ParseResult:
         """Decode ``data`` appended to whatever earlier calls left over."""
@@ -545,6 +557,8 @@ class CytonParser:
             self._w_abs,
             self._w_auxf,
             self._w_raw,
+            self._ring,
+            self._ring_abs,
         )
         self._buf = buf[consumed:]
         counts = self._w_counts[:m]
