@@ -84,12 +84,12 @@ def test_recover_equals_one_shot_parse(tmp_path_factory: pytest.TempPathFactory,
     p = cyton.CytonParser()
     r1, r2 = p.feed(data), p.flush()
     idx = np.concatenate([r1.sample_index, r2.sample_index])
-    assert rec.n_samples == 300
-    # strict Cyton confirmation: the packet before the lost pair has no confirming successor
-    # and is counted lost with them
+    # strict Cyton confirmation: nothing confirms the last packet (not emitted), and the packet
+    # before the lost pair has no confirming successor and is counted lost with them
+    assert rec.n_samples == 299
     assert [(g.start, g.n_samples) for g in rec.gaps] == [(drop - 1, 3)]
     np.testing.assert_array_equal(rec.data[idx], np.concatenate([r1.samples, r2.samples]))
-    keep = np.r_[0 : drop - 1, drop + 2 : 300]
+    keep = np.r_[0 : drop - 1, drop + 2 : 299]
     np.testing.assert_allclose(rec.data[keep], exp[keep], atol=1e-9)
 
 
@@ -103,11 +103,13 @@ def test_reset_and_disconnect_gap_replay(tmp_path: Path) -> None:
         w.write(cyton.encode_stream(np.zeros((0, 8))) + data[100 * 33 :])
         w.add_event({"type": "marker", "label": "pain", "value": "4", "sample": 150})
     rec = journal.recover(d)
-    assert rec.n_samples == 207
-    assert [(g.start, g.n_samples, g.reason) for g in rec.gaps] == [(100, 7, "disconnect")]
-    np.testing.assert_allclose(rec.data[:100], exp[:100], atol=1e-9)
+    # the last packet before the reset and the last of the stream have nothing to confirm
+    # them (strict parsing never emits an unconfirmed packet, issue 11 R2)
+    assert rec.n_samples == 205
+    assert [(g.start, g.n_samples, g.reason) for g in rec.gaps] == [(99, 7, "disconnect")]
+    np.testing.assert_allclose(rec.data[:99], exp[:99], atol=1e-9)
     # the stream restarted (counter not continuous) and lands right after the gap
-    np.testing.assert_allclose(rec.data[107:], exp[100:], atol=1e-9)
+    np.testing.assert_allclose(rec.data[106:], exp[100:199], atol=1e-9)
     assert [(e.label, e.value, e.onset) for e in rec.events] == [("pain", "4", 150 / 250.0)]
 
 
@@ -143,7 +145,7 @@ def test_enospc_keeps_what_was_synced(tmp_path: Path, monkeypatch: pytest.Monkey
         w.write(b"more")
     monkeypatch.undo()
     rec = journal.recover(d)
-    assert rec.n_samples == 50  # the last packet waits for look-ahead until flush: released
-    np.testing.assert_allclose(rec.data, exp[:50], atol=1e-9)
+    assert rec.n_samples == 49  # nothing confirms the last synced packet: not emitted
+    np.testing.assert_allclose(rec.data, exp[:49], atol=1e-9)
     head = json.loads((d / "header.json").read_text())
     assert head["format"] == "emgkit-journal" and head["parser"] == SPEC

@@ -90,7 +90,7 @@ def _s16(w: int) -> float:
 
 @jit
 def _same_packet(buf: npt.NDArray[np.uint8], pos: int, ring: npt.NDArray[np.uint8], c: int) -> bool:
-    for k in range(PACKET_LEN):
+    for k in range(PACKET_LEN):  # noqa: SIM110 (numba: no generator in all())
         if buf[pos + k] != ring[c, k]:
             return False
     return True
