@@ -21,13 +21,19 @@ Acceptance rules (see :mod:`emgkit.devices.cyton.parser` for the why):
 * a packet found by scanning after garbage is an *anchor*: it fixes the counter but is not
   emitted, unless it sits on the 33-byte grid of the last recognised packet and its counter
   advanced at least by the number of grid slots in between (so no byte was inserted before
-  it). Junk inserted inside a packet (e.g. a run of 0xA0 inside the packet whose counter is
-  0xA0) can frame a perfect fake of that very packet right before its genuine successor;
-  such a fake is always off the grid or ahead of its counter, so it is never emitted.
+  it) and by at most :data:`MAX_GRID_DROPS` more. Junk inserted inside a packet (e.g. a run
+  of 0xA0 inside the packet whose counter is 0xA0) can frame a perfect fake of that very
+  packet right before its genuine successor; such a fake is always off the grid or ahead of
+  its counter, so it is never emitted. An anchor whose counter jumped by more than 128
+  holds emission for :data:`HOLD_AFTER_BACKWARD_JUMP` packets (a replay of packets that
+  were never recognised reveals itself as soon as it reaches one that was).
 * a packet whose counter did not advance by one and whose 33 bytes equal the last packet
   recognised with that counter is a *replay* (a duplicated chunk): it moves the counter back
   to that packet and is not emitted again. Packets are emitted in strictly increasing order:
   nothing is emitted twice, a replay of k packets never aliases to a loss of 256 - k.
+  While the counter rests on an anchor that implied a loss, packets in step are checked
+  for replays too (a replay whose first packets were never recognised); and a packet that
+  would land at or before the last emitted number counts on from that number instead.
 * a repeated counter in an aligned stream that is not a replay is dropped.
 * when a decision needs bytes that have not arrived yet the kernel stops and waits, unless
   ``final`` is set (end of stream): then the relaxed mode accepts the last packet
@@ -70,7 +76,9 @@ ST_LAST_EMIT = 3  # absolute packet number of the last emitted packet (-1: none 
 ST_STREAM_POS = 4  # stream offset of buf[0] (bytes consumed by earlier calls)
 ST_LAST_END = 5  # stream offset right after the last recognised packet (-1: none)
 ST_HELD_POS = 6  # stream offset of a frame rejected only for want of confirmation (-1: none)
-ST_SIZE = 7
+ST_SUSPECT = 7  # 1 while the counter rests on an anchor that implied a loss (until an emit)
+ST_HOLD = 8  # packets still to recognise without emitting after a backward-looking jump
+ST_SIZE = 9
 
 #: Columns of the decoded aux array.
 AUX_ACCEL = 0  # 3 columns, g
@@ -80,6 +88,14 @@ AUX_STOP = 7  # stop byte
 AUXF_SIZE = 8
 
 ACCEL_G_PER_COUNT = 0.002 / 16
+
+#: Whole packets a packet found on the 33-byte grid after damage may claim were lost (beyond
+#: the slots in between) and still be emitted; a larger jump only anchors the counter.
+MAX_GRID_DROPS = 8
+#: An anchor whose counter jumped by more than 128 (a step *back* by fewer than 128 as much
+#: as a loss of more than 127) holds emission for this many packets: a replay of packets that
+#: were never recognised shows itself when the replay reaches one that was.
+HOLD_AFTER_BACKWARD_JUMP = 4
 
 
 @jit
@@ -162,6 +178,8 @@ def scan_packets(
     base = state[ST_STREAM_POS]
     last_end = state[ST_LAST_END]
     held_pos = state[ST_HELD_POS]
+    suspect = state[ST_SUSPECT] != 0
+    hold = state[ST_HOLD]
     while pos < n:
         if not locked:
             # scan for a header byte
@@ -205,13 +223,11 @@ def scan_packets(
             pos += 1
             continue
         # a replay: counter out of step, bytes equal to the last packet with this counter
-        if (
-            have_last
-            and d != 1
-            and ring_abs[counter] >= 0
-            and _same_packet(buf, pos, ring, counter)
-        ):
+        behind = last_abs + 1 <= last_emit  # the counter rests inside a replay
+        replay = have_last and (d != 1 or suspect or behind) and ring_abs[counter] >= 0
+        if replay and _same_packet(buf, pos, ring, counter):
             if avail >= PACKET_LEN + 2 or final:
+                hold = 0
                 last_abs = ring_abs[counter]
                 last_end = base + pos + PACKET_LEN
                 locked = True
@@ -256,9 +272,21 @@ def scan_packets(
             this_abs = counter
         # emit, or only anchor the counter (see the module notes)
         emit = this_abs > last_emit
+        if not emit:
+            # new bytes at a number already emitted: the counter rests on a wrong anchor (a
+            # replay of packets never recognised); count on from the last emitted packet
+            d = int((counter - last_emit) % 256)
+            if d == 0:
+                d = 256
+            this_abs = last_emit + d
+            suspect = True
         if not locked and last_end >= 0:
             gap_bytes = base + pos - last_end
-            if gap_bytes % PACKET_LEN != 0 or d < gap_bytes // PACKET_LEN + 1:
+            slots = gap_bytes // PACKET_LEN
+            # on the grid, at most MAX_GRID_DROPS whole packets lost besides the slots in
+            # between (radio drops are short; a big jump right after damage is a replay as
+            # often as a loss, so it only anchors)
+            if gap_bytes % PACKET_LEN != 0 or not slots + 1 <= d <= slots + 1 + MAX_GRID_DROPS:
                 # off the grid or ahead of its counter: only a repeat of the frame that was
                 # waiting for confirmation right before (a duplicated packet) is emitted
                 emit = emit and (
@@ -268,6 +296,11 @@ def scan_packets(
                 )
         elif not locked:
             emit = False
+        if hold > 0:
+            hold -= 1
+            emit = False
+        elif not emit and d > 128:
+            hold = HOLD_AFTER_BACKWARD_JUMP
         for k in range(PACKET_LEN):
             ring[counter, k] = buf[pos + k]
         ring_abs[counter] = this_abs
@@ -276,9 +309,12 @@ def scan_packets(
         locked = True
         last_end = base + pos + PACKET_LEN
         if not emit:
+            if d >= 2:
+                suspect = True
             bad += PACKET_LEN
             pos += PACKET_LEN
             continue
+        suspect = False
         # decode
         for ch in range(8):
             o = pos + 2 + 3 * ch
@@ -322,4 +358,6 @@ def scan_packets(
     state[ST_STREAM_POS] = base + pos
     state[ST_LAST_END] = last_end
     state[ST_HELD_POS] = held_pos
+    state[ST_SUSPECT] = 1 if suspect else 0
+    state[ST_HOLD] = hold
     return m, pos, bad
