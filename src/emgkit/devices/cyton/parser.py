@@ -395,15 +395,21 @@ class CytonParser:
     Notes
     -----
     **Framing.** A packet is accepted when its header is 0xA0, its stop byte is 0xC0-0xC6,
-    the byte after it is the next header (0xA0) and (strict mode, and always while
-    resynchronising after garbage) the next packet's counter follows this one (+1 mod 256):
-    a 0xA0 inside data needs three coincidences to pass for a header. Decisions that need
-    bytes not yet received wait for them, so a packet is released when the first two bytes of
-    the next one have arrived (4 ms later at 250 Hz) or on :meth:`flush` at end of stream,
-    which accepts the last packet unconfirmed if it follows a confirmed packet in step.
-    Hence feeding the stream in any chunks gives the same rows as one feed. A packet
-    followed by garbage cannot be confirmed and is lost (counted); the packet right after
-    garbage is kept.
+    the byte after it is the next header (0xA0) and (strict mode; always for the first
+    packet of a stream and while resynchronising) the next packet's counter follows this one
+    (+1 mod 256): a 0xA0 inside data needs three coincidences to pass for a header. Decisions
+    that need bytes not yet received wait for them, so a packet is released when the first
+    two bytes of the next one have arrived (4 ms later at 250 Hz). Strict mode never emits
+    a packet unconfirmed, so :meth:`flush` drops the last packet of a stream (a well-framed
+    last packet can be half junk); relaxed mode releases it when it follows a recognised
+    packet in step. Feeding the stream in any chunks gives the same rows as one feed. A
+    packet followed by garbage cannot be confirmed and is lost (counted); the packet right
+    after garbage only anchors the counter (counted lost) unless it sits on the 33-byte grid
+    with its counter ahead by the slots in between, because junk inserted inside a packet
+    can frame a perfect fake of it. A packet out of step whose bytes equal the last packet
+    with its counter is a replay: it moves the counter back and is not emitted again, so a
+    replayed chunk never aliases to a loss of 256 - k. Rows come out in strictly increasing
+    sample order. See :mod:`emgkit.devices.cyton._kernels` for every rule.
 
     **Loss.** Counters (mod 256) give every gap an exact size; a packet whose counter byte is
     corrupt is not confirmed by its successor and counts as lost, never placed at a wrong
