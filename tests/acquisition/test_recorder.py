@@ -121,3 +121,11 @@ def test_live_view_log_lines_when_not_a_tty(tmp_path: Path) -> None:
     text = buf.getvalue()
     assert text.startswith("[live] cyton") and "lost 0 (0.00%)" in text
     assert "glute_max_L=" in text and "\x1b[" not in text
+
+
+def test_an_overlong_subject_fails_before_recording_starts(tmp_path: Path) -> None:
+    """Issue 11: a pseudonym longer than the BDF+ field used to fail only at finalise."""
+    with pytest.raises(ConfigError, match=r"--subject.*74"):
+        Recorder("emulated-cyton", out=tmp_path / "s.bdf", subject="P" * 81)
+    assert not (tmp_path / "s.bdf.journal").exists()
+    Recorder("emulated-cyton", out=tmp_path / "s.bdf", subject="P" * 74)  # fits

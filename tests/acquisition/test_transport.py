@@ -58,8 +58,9 @@ def test_reader_on_loop_journal_first_slow_consumer(tmp_path: Path) -> None:
     reader.stop()
     rows = fast.drain()
     idx = np.concatenate([r.sample_index for r in rows])
-    np.testing.assert_array_equal(idx, np.arange(400))
-    np.testing.assert_allclose(np.concatenate([r.samples for r in rows]), exp, atol=1e-9)
+    # every packet but the last, which nothing confirms (strict parsing, issue 11 R2)
+    np.testing.assert_array_equal(idx, np.arange(399))
+    np.testing.assert_allclose(np.concatenate([r.samples for r in rows]), exp[:399], atol=1e-9)
     assert slow.dropped > 0 and len(slow.drain()) == 2  # the slow one lost its oldest
     jc = journal.read_journal(tmp_path / "j")
     assert b"".join(p for _, p in jc.records) == data  # the journal lost nothing
@@ -113,4 +114,4 @@ def test_pty_close_is_reported_and_reader_stops_without_reconnect() -> None:
     assert not reader.running
     assert statuses[:1] == ["disconnected"] and statuses[-1] == "stopped"
     assert isinstance(reader.error, serial.SerialException)
-    assert reader.stats.rows == 50  # the look-ahead packet is released at the end
+    assert reader.stats.rows == 49  # the last packet: nothing confirms it, never emitted

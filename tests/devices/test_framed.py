@@ -50,8 +50,9 @@ from emgkit.errors import ConfigError, DeviceError, FormatError
 
 # --------------------------------------------------------------------------- helpers
 def make_stream(
-    n_frames: int, k: int, n: int, seed: int = 0, seq0: int = 0, t0: int = 0, period: int = 250
+    n_frames: int, k: int, n: int, seed: int = 0, seq0: int = 0, t0: int = 0, period: int = 1000
 ) -> tuple[np.ndarray, list[bytes]]:
+    """Frames of ``k`` samples; ``period`` is the device clock per sample (1 kHz default)."""
     counts = np.random.default_rng(seed).integers(0, 4096, (n_frames * k, n)).astype(np.uint16)
     frames = [
         encode_data_frame(seq0 + i * k, t0 + i * k * period, counts[i * k : (i + 1) * k])
@@ -161,7 +162,7 @@ def test_parser_is_a_stream_parser() -> None:
 
 
 def test_parser_decodes_rows_indices_timestamps() -> None:
-    counts, frames = make_stream(5, 8, 16, seq0=100, t0=10_000)
+    counts, frames = make_stream(5, 8, 16, seq0=100, t0=10_000, period=250)
     p = FramedParser(16, 4000.0)
     res = p.feed(b"".join(frames))
     np.testing.assert_array_equal(res.samples, counts)
@@ -307,6 +308,11 @@ def test_damage_never_fabricates_and_counts_every_loss(
     # never a fabricated sample: each row is the sent row at that index, indices increase
     assert np.all(np.diff(idx) > 0)
     np.testing.assert_array_equal(one.samples, counts[idx].astype(np.float64))
+    # a jump to the final frame with no earlier frame decoded cannot be verified (no device
+    # clock reference, no frame after it): it is held back, never believed blindly
+    if not np.any(idx < (n_frames - 1) * k):
+        assert idx.size == 0 and one.n_lost == 0
+        return
     # every lost sample is counted, as gaps that exactly cover the holes
     assert len(idx) + one.n_lost == n_frames * k
     holes = np.setdiff1d(np.arange(n_frames * k), idx)
@@ -416,3 +422,48 @@ def test_error_code_values_are_stable() -> None:
     )
     assert struct.calcsize("<BBIIBB") == 12
     assert isinstance(decode_payload(unframe(encode_data_frame(0, 0, [[1]])[:-1])), DataFrame)
+
+
+# --------------------------------------------------------------------------- issue 11
+def test_a_crc_passing_frame_far_ahead_is_not_believed() -> None:
+    """One corrupted frame that passes the CRC with seq + 2**28 (issue 11): no 2**28 gap, and
+    every genuine frame after it is still decoded at its own index."""
+    counts, frames = make_stream(10, 4, 2, period=1000)
+    bogus = encode_data_frame(16 + 2**28, 123_456_789, np.full((4, 2), 4095))
+    for first in (None, 0):
+        p = FramedParser(2, 1000.0, first_sequence=first)
+        res = merge([p.feed(f) for f in [*frames[:4], bogus, *frames[4:]]], 2)
+        np.testing.assert_array_equal(res.sample_index, np.arange(40))
+        np.testing.assert_array_equal(res.samples, counts)
+        assert res.gaps == [] and res.n_lost == 0 and p.n_stale == 0
+        assert res.n_bad_bytes == len(bogus)
+
+
+def test_a_far_ahead_first_frame_is_not_believed() -> None:
+    counts, frames = make_stream(6, 4, 2, period=1000)
+    bogus = encode_data_frame(2**28, 5, np.full((4, 2), 4095))
+    res = FramedParser(2, 1000.0, first_sequence=0).feed(bogus + b"".join(frames))
+    np.testing.assert_array_equal(res.sample_index, np.arange(24))
+    np.testing.assert_array_equal(res.samples, counts)
+    assert res.gaps == []
+
+
+def test_a_gap_consistent_with_the_device_clock_is_believed() -> None:
+    counts, frames = make_stream(10, 4, 2, period=1000)
+    res = FramedParser(2, 1000.0).feed(b"".join(frames[:3] + frames[7:]))
+    assert res.gaps == [(12, 16)] and res.n_lost == 16
+    np.testing.assert_array_equal(res.samples, counts[res.sample_index])
+    # the same jump with a device clock that did not advance: not a loss, the frame is bad
+    late = encode_data_frame(28, 3 * 4 * 1000, counts[28:32])
+    res = FramedParser(2, 1000.0).feed(b"".join(frames[:3]) + late)
+    assert res.gaps == [] and res.samples.shape == (12, 2)
+
+
+def test_an_unverifiable_jump_is_believed_once_the_next_frame_continues_it() -> None:
+    counts, frames = make_stream(10, 4, 2, period=1000)
+    # the first frame then a jump: no device period known yet, the frame after confirms it
+    p = FramedParser(2, 1000.0)
+    res = merge([p.feed(frames[0]), p.feed(frames[5]), p.feed(frames[6])], 2)
+    assert res.gaps == [(4, 16)]
+    np.testing.assert_array_equal(res.sample_index, [*range(4), *range(20, 28)])
+    np.testing.assert_array_equal(res.samples, counts[res.sample_index])

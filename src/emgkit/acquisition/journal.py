@@ -13,7 +13,10 @@ A journal is a directory written append-only while a session streams:
         (little-endian; the CRC-32 covers the 12 header bytes and the payload)
 
     A torn last record (the process died or the disk filled in the middle of a write) is
-    recognised by a short read or a CRC mismatch; it and anything after it are ignored.
+    recognised by a short read or a CRC mismatch and ignored. Damage *inside* the file (a
+    flipped bit, overwritten bytes) costs only the records it hits: reading resynchronises at
+    the next record whose header, time stamp and CRC check, and :func:`recover` counts what
+    it skipped, warns, and says so in the recovered session's notes.
 ``events.jsonl``
     One JSON object per line: markers and pain ratings (``{"type": "marker", "label": ...,
     "value": ..., "sample": i}``), parser resets after a reconnect (``{"type": "reset",
@@ -35,6 +38,7 @@ import os
 import struct
 import threading
 import time
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -47,7 +51,7 @@ import numpy.typing as npt
 
 from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.devices.registry import parser_from_spec
-from emgkit.errors import FormatError, RecordingError
+from emgkit.errors import EmgkitWarning, FormatError, RecordingError
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo
 
 __all__ = [
@@ -306,6 +310,10 @@ class JournalContents:
     events : list of dict
     torn_bytes : int
         Bytes at the end of ``stream.bin`` that did not form an intact record (ignored).
+    damaged : list of (int, int, int)
+        ``(record, offset, n_bytes)`` for each damaged stretch *inside* ``stream.bin`` that was
+        skipped: ``record`` is the index of the first intact record after it (the parser sees
+        a hole in the byte stream there), ``offset`` where the damage starts in the file.
     bad_event_lines : int
         Lines of ``events.jsonl`` that were not valid JSON (a torn last line).
     """
@@ -315,6 +323,7 @@ class JournalContents:
     events: list[dict[str, Any]] = field(default_factory=list)
     torn_bytes: int = 0
     bad_event_lines: int = 0
+    damaged: list[tuple[int, int, int]] = field(default_factory=list)
 
     @property
     def n_bytes(self) -> int:
@@ -322,21 +331,59 @@ class JournalContents:
         return sum(len(p) for _, p in self.records)
 
 
-def _iter_records(blob: bytes) -> Iterator[tuple[int, int, bytes]]:
-    """Yield ``(end_offset, t_ns, payload)`` for each intact record; stops at the first bad one."""
+def _record_at(blob: bytes, pos: int) -> tuple[int, int, bytes] | None:
+    """The intact record starting at ``pos`` as ``(end_offset, t_ns, payload)``, or None."""
+    hs, ts = _REC_HEAD.size, _REC_TAIL.size
+    if pos + hs > len(blob):
+        return None
+    t_ns, length = _REC_HEAD.unpack_from(blob, pos)
+    end = pos + hs + length + ts
+    if length > MAX_RECORD or end > len(blob):
+        return None
+    payload = blob[pos + hs : pos + hs + length]
+    (crc,) = _REC_TAIL.unpack_from(blob, pos + hs + length)
+    if zlib.crc32(payload, zlib.crc32(blob[pos : pos + hs])) != crc:
+        return None
+    return end, t_ns, payload
+
+
+#: While resynchronising, a candidate record must be stamped no earlier than the last intact
+#: record and at most this long after it (monotonic clock): a cheap filter in front of the CRC.
+_RESYNC_WINDOW_NS = 6 * 3600 * 10**9
+
+
+def _iter_records(blob: bytes) -> Iterator[tuple[int, int, int, bytes]]:
+    """Yield ``(start, end, t_ns, payload)`` for each intact record, resynchronising past damage.
+
+    After a bad record (flipped bit, overwritten or missing bytes) the scan moves on byte by
+    byte until a record header, its time stamp (not before the last intact record, within
+    :data:`_RESYNC_WINDOW_NS` after it) and its CRC-32 all check. The caller sees the skipped
+    bytes as the hole between one record's end and the next one's start.
+    """
     pos = 0
     n = len(blob)
-    hs, ts = _REC_HEAD.size, _REC_TAIL.size
+    hs = _REC_HEAD.size
+    last_t: int | None = None
     while pos + hs <= n:
-        t_ns, length = _REC_HEAD.unpack_from(blob, pos)
-        end = pos + hs + length + ts
-        if length > MAX_RECORD or end > n:
-            return
-        payload = blob[pos + hs : pos + hs + length]
-        (crc,) = _REC_TAIL.unpack_from(blob, pos + hs + length)
-        if zlib.crc32(payload, zlib.crc32(blob[pos : pos + hs])) != crc:
-            return
-        yield end, t_ns, payload
+        rec = _record_at(blob, pos)
+        if rec is None:
+            # resynchronise: the next offset whose header, stamp and CRC check
+            nxt = pos + 1
+            found = None
+            while nxt + hs <= n:
+                t_ns = _REC_HEAD.unpack_from(blob, nxt)[0]
+                if last_t is None or 0 <= t_ns - last_t <= _RESYNC_WINDOW_NS:
+                    found = _record_at(blob, nxt)
+                    if found is not None:
+                        break
+                nxt += 1
+            if found is None:
+                return
+            pos = nxt
+            rec = found
+        end, t_ns, payload = rec
+        last_t = t_ns
+        yield pos, end, t_ns, payload
         pos = end
 
 
@@ -364,7 +411,7 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
         raise FormatError(f"{d}: no such journal folder")
     try:
         header = json.loads(hp.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise FormatError(
             f"{d} is not an emgkit recording journal (no {HEADER_NAME}); give the journal "
             "directory that `emgkit record` printed"
@@ -386,7 +433,9 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     sp = d / STREAM_NAME
     blob = sp.read_bytes() if sp.exists() else b""
     end = 0
-    for end_, t_ns, payload in _iter_records(blob):
+    for start, end_, t_ns, payload in _iter_records(blob):
+        if start > end:
+            out.damaged.append((len(out.records), end, start - end))
         out.records.append((t_ns, payload))
         end = end_
     out.torn_bytes = len(blob) - end
@@ -509,6 +558,15 @@ def _channels_from_header(header: dict[str, Any], n_channels: int) -> list[Chann
     return chans
 
 
+#: Longest subject pseudonym the BDF+ patient field holds: 80 characters minus the " X X X"
+#: of the sex, birth date and name subfields that EDF+ requires after the code.
+MAX_SUBJECT = 74
+
+
+def _add_note(notes: str, note: str) -> str:
+    return f"{notes}; {note}" if notes else note
+
+
 def _info_from_header(header: dict[str, Any]) -> SessionInfo:
     s = dict(header.get("session", {}))
     date = None
@@ -517,8 +575,18 @@ def _info_from_header(header: dict[str, Any]) -> SessionInfo:
             date = datetime.fromisoformat(str(header["start_wall_time"]))
         except ValueError:
             date = None
+    subject = str(s.get("subject", "anonymous"))
+    notes = str(s.get("notes", ""))
+    if len(subject) > MAX_SUBJECT:
+        # a journal can always be finalised: keep what fits in the BDF+ patient field
+        notes = _add_note(
+            notes,
+            f"subject pseudonym truncated to {MAX_SUBJECT} characters for the BDF+ patient "
+            f"field (full: {subject!r})",
+        )
+        subject = subject[:MAX_SUBJECT]
     return SessionInfo(
-        subject=str(s.get("subject", "anonymous")),
+        subject=subject,
         session=str(s.get("session", "")),
         date=date,
         device=str(header.get("device", "")),
@@ -527,9 +595,18 @@ def _info_from_header(header: dict[str, Any]) -> SessionInfo:
         hardware_bandwidth_hz=s.get("hardware_bandwidth_hz"),
         power_line_hz=s.get("power_line_hz"),
         montage=str(header.get("montage", "")),
-        notes=str(s.get("notes", "")),
+        notes=notes,
         extra={"journal_version": header.get("version"), "port": header.get("port", "")},
     )
+
+
+def _plausible_samples(jc: JournalContents, fs: float) -> int:
+    """An upper bound on the samples a journal's reads can hold: twice their time span at
+    ``fs``, plus one second per read (generous for any device that keeps time)."""
+    if not jc.records:
+        return 0
+    span_s = max(jc.records[-1][0] - jc.records[0][0], 0) / 1e9
+    return int(2 * span_s * fs + fs * (len(jc.records) + 1)) + 1_000_000
 
 
 def rows_to_recording(
@@ -649,6 +726,13 @@ def recover(
     if tail is not None:
         bad += tail.n_bad_bytes
         keep(tail)
+    if clock.next_index > _plausible_samples(jc, fs):
+        raise FormatError(
+            f"{journal_dir}: the decoded sample clock reaches {clock.next_index} samples, far "
+            f"more than {len(jc.records)} reads over their time span can hold at {fs:g} Hz; "
+            "the stream is not what its header says (wrong parser or corrupt data), so nothing "
+            "is allocated for it"
+        )
     events: list[Event] = []
     for ev in jc.events:
         if ev.get("type") == "marker":
@@ -662,7 +746,24 @@ def recover(
                 )
             )
     info = _info_from_header(h)
-    info.extra.update({"torn_bytes": jc.torn_bytes, "bad_bytes": bad, "n_records": len(jc.records)})
+    damaged_bytes = sum(nb for _, _, nb in jc.damaged)
+    info.extra.update(
+        {
+            "torn_bytes": jc.torn_bytes,
+            "bad_bytes": bad,
+            "n_records": len(jc.records),
+            "damaged_bytes": damaged_bytes,
+            "damaged_spans": [[off, nb] for _, off, nb in jc.damaged],
+        }
+    )
+    if jc.damaged:
+        msg = (
+            f"{STREAM_NAME} of {journal_dir} is damaged: {damaged_bytes} bytes in "
+            f"{len(jc.damaged)} place(s) failed their checksum and were skipped; recovery "
+            "resumed at the next intact record (the samples they held are gaps)"
+        )
+        warnings.warn(msg, EmgkitWarning, stacklevel=2)
+        info.notes = _add_note(info.notes, msg)
     rec = rows_to_recording(
         samples,
         indices,

@@ -115,6 +115,12 @@ class Recorder:
             raise ConfigError(
                 f"give the serial port of the {device} (run `emgkit devices` to list ports)"
             )
+        if len(str(subject)) > _journal.MAX_SUBJECT:
+            # checked before anything is recorded: the BDF+ patient field holds 80 characters
+            raise ConfigError(
+                f"the subject pseudonym (--subject) is {len(str(subject))} characters; the BDF+ "
+                f"patient field holds {_journal.MAX_SUBJECT}: use a shorter code such as P007"
+            )
         self.device = device
         self.port = port
         self.montage = montage

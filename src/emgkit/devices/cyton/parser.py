@@ -43,6 +43,9 @@ from emgkit.devices.cyton._kernels import (
     AUX_STOP,
     AUX_TIME,
     AUXF_SIZE,
+    ST_HELD_POS,
+    ST_LAST_EMIT,
+    ST_LAST_END,
     ST_LOCKED,
     ST_SIZE,
     scan_packets,
@@ -389,15 +392,21 @@ class CytonParser:
     Notes
     -----
     **Framing.** A packet is accepted when its header is 0xA0, its stop byte is 0xC0-0xC6,
-    the byte after it is the next header (0xA0) and (strict mode, and always while
-    resynchronising after garbage) the next packet's counter follows this one (+1 mod 256):
-    a 0xA0 inside data needs three coincidences to pass for a header. Decisions that need
-    bytes not yet received wait for them, so a packet is released when the first two bytes of
-    the next one have arrived (4 ms later at 250 Hz) or on :meth:`flush` at end of stream,
-    which accepts the last packet unconfirmed if it follows a confirmed packet in step.
-    Hence feeding the stream in any chunks gives the same rows as one feed. A packet
-    followed by garbage cannot be confirmed and is lost (counted); the packet right after
-    garbage is kept.
+    the byte after it is the next header (0xA0) and (strict mode; always for the first
+    packet of a stream and while resynchronising) the next packet's counter follows this one
+    (+1 mod 256): a 0xA0 inside data needs three coincidences to pass for a header. Decisions
+    that need bytes not yet received wait for them, so a packet is released when the first
+    two bytes of the next one have arrived (4 ms later at 250 Hz). Strict mode never emits
+    a packet unconfirmed, so :meth:`flush` drops the last packet of a stream (a well-framed
+    last packet can be half junk); relaxed mode releases it when it follows a recognised
+    packet in step. Feeding the stream in any chunks gives the same rows as one feed. A
+    packet followed by garbage cannot be confirmed and is lost (counted); the packet right
+    after garbage only anchors the counter (counted lost) unless it sits on the 33-byte grid
+    with its counter ahead by the slots in between, because junk inserted inside a packet
+    can frame a perfect fake of it. A packet out of step whose bytes equal the last packet
+    with its counter is a replay: it moves the counter back and is not emitted again, so a
+    replayed chunk never aliases to a loss of 256 - k. Rows come out in strictly increasing
+    sample order. See :mod:`emgkit.devices.cyton._kernels` for every rule.
 
     **Loss.** Counters (mod 256) give every gap an exact size; a packet whose counter byte is
     corrupt is not confirmed by its successor and counts as lost, never placed at a wrong
@@ -448,7 +457,9 @@ class CytonParser:
         self._decode_aux = bool(decode_aux)
         self._buf: bytes = b""
         self._state = np.zeros(ST_SIZE, dtype=np.int64)
-        self._state[ST_LOCKED] = 1  # a stream is expected to start with a packet
+        self._ring = np.zeros((257, PACKET_LEN), dtype=np.uint8)
+        self._ring_abs = np.full(256, -1, dtype=np.int64)
+        self._clear_state()
         self._origin: int | None = None  # absolute packet (or pair) number of index 0
         self._last_index = -1  # sample index of the last emitted row
         self._pending: _Half | None = None
@@ -507,10 +518,17 @@ class CytonParser:
         knows it should record it as a gap itself).
         """
         self._buf = b""
-        self._state[:] = 0
-        self._state[ST_LOCKED] = 1
+        self._clear_state()
         self._origin = None
         self._pending = None
+
+    def _clear_state(self) -> None:
+        self._state[:] = 0
+        self._state[ST_LOCKED] = 1  # a stream is expected to start with a packet
+        self._state[ST_LAST_EMIT] = -1
+        self._state[ST_LAST_END] = -1
+        self._state[ST_HELD_POS] = -1
+        self._ring_abs[:] = -1
 
     def feed(self, data: bytes) -> ParseResult:
         """Decode ``data`` appended to whatever earlier calls left over."""
@@ -542,6 +560,8 @@ class CytonParser:
             self._w_abs,
             self._w_auxf,
             self._w_raw,
+            self._ring,
+            self._ring_abs,
         )
         self._buf = buf[consumed:]
         counts = self._w_counts[:m]
