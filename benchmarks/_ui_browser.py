@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,8 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
         proc.kill()
 
 
-def chromium(width: int = 1280, height: int = 900) -> Any:
-    """Headless Chromium (Debian's chromium + chromedriver) through Selenium."""
+def chromium(profile: Path, width: int = 1280, height: int = 900) -> Any:
+    """Headless Chromium (Debian's chromium + chromedriver via Selenium), profile in ``profile``."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -52,7 +51,7 @@ def chromium(width: int = 1280, height: int = 900) -> Any:
     for f in CHROMIUM_FLAGS:
         opts.add_argument(f)
     opts.add_argument(f"--window-size={width},{height}")
-    opts.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='emgkit-chromium-')}")
+    opts.add_argument(f"--user-data-dir={profile}")
     return webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
 
 

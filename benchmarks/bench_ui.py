@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
@@ -36,7 +37,8 @@ def baseline_cpu(fs: float, channels: int, seconds: float) -> float:
     """CPU % of one core of the same emulated recording without the screen (this process)."""
     from emgkit.acquisition.recorder import Recorder
 
-    out = Path(tempfile.mkdtemp()) / "b.bdf"
+    tmp = Path(tempfile.mkdtemp(prefix="emgkit-ui-baseline-"))
+    out = tmp / "b.bdf"
     rec = Recorder(
         "emulated-arduino", out=out, fs=fs, n_channels=channels,
         emulator={"subject": "healthy", "loop": True},
@@ -47,6 +49,7 @@ def baseline_cpu(fs: float, channels: int, seconds: float) -> float:
     rec.wait(seconds)
     c1, t1 = p.cpu_times(), time.monotonic()
     rec.stop(finalize_bdf=False)
+    shutil.rmtree(tmp, ignore_errors=True)
     return 100.0 * ((c1.user + c1.system) - (c0.user + c0.system)) / (t1 - t0)
 
 
@@ -61,7 +64,7 @@ def main() -> None:
     data = Path(tempfile.mkdtemp(prefix="emgkit-ui-bench-"))
     proc, url = start_server(data, "--demo")
     server = psutil.Process(proc.pid)
-    drv = chromium()
+    drv = chromium(data / "chromium")
     rows = []
     try:
         drv.get(url)
@@ -92,6 +95,7 @@ def main() -> None:
     finally:
         drv.quit()
         stop_server(proc)
+        shutil.rmtree(data, ignore_errors=True)
     lat_ms = sorted(1e3 * v for v in lat)
     q = statistics.quantiles(lat_ms, n=100)
     res = {

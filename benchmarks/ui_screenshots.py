@@ -8,6 +8,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def main() -> None:
 
     data = Path(tempfile.mkdtemp(prefix="emgkit-ui-shots-"))
     proc, url = start_server(data, "--demo", "--speed", "3", "--short")
-    drv = chromium()
+    drv = chromium(data / "chromium")
     shot = lambda name: drv.save_screenshot(str(out / f"{name}.png"))  # noqa: E731
     try:
         drv.get(url)
@@ -96,6 +97,7 @@ def main() -> None:
     finally:
         drv.quit()
         stop_server(proc)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
