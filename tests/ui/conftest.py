@@ -73,7 +73,7 @@ def _chromium_missing() -> str | None:
     if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
         return (
             f"Chromium ({CHROMIUM}) or chromedriver ({CHROMEDRIVER}) is not installed: "
-            "run .ci/ui-deps.sh"
+            "run .ci/run (it installs them with apt), or apt-get install chromium chromium-driver"
         )
     try:
         import selenium  # noqa: F401
