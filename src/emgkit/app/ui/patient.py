@@ -48,10 +48,11 @@ def patient_sessions(data_dir: Path, pseudonym: str) -> dict[str, Any]:
         return out
     try:
         from emgkit.analysis.compare import compare_sessions
+        from emgkit.io import read
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = compare_sessions(merged, labels=labels)
+            res = compare_sessions([read(p) for p in merged], labels=labels)
         tab = res.sessions.drop(columns=["order"], errors="ignore")
         out["trend"] = {
             "columns": [str(c) for c in tab.columns],
