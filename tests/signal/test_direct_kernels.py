@@ -1,10 +1,10 @@
 """The direct (no tile copy) zero-phase kernels: full 16-channel blocks of the fused pipeline.
 
 Blocks of exactly ``LANES`` channels are filtered straight from ``x`` into ``out`` rows
-(``_quad_rows*``); blocks whose lanes share one design use scalar coefficients
-(``_quad_rows_u``, ``_quad_rows_rms_u``). Partial blocks and single channels still go through the
-tile path, so comparing a channel computed alone with the same channel inside a full block checks
-one path against the other. Everything is also checked against a scipy composition.
+(the row shells ``_rows`` / ``_rows_rms``); blocks whose lanes share one design use scalar
+coefficients (``MODE_UNIFORM``, ``MODE_UNIT``). Partial blocks and single channels still go
+through the tile path, so comparing a channel computed alone with the same channel inside a
+full block checks one path against the other. Everything is also checked against scipy.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def stream_filter_tm(coef, state, x, out, buf):  # type: ignore[no-untyped-def]
     return True
 
 
-@jit
+@jit(fastmath={"contract"}, error_model="numpy", inline="always")
 def stream_envelope_tm(coef, state, ring, acc, pos, x, out, buf, ms, inv):  # type: ignore[no-untyped-def]
     """Causal filter, square and trailing moving RMS in one pass, carrying all state.
 
@@ -175,7 +175,7 @@ def tkeo_tm(x, out):  # type: ignore[no-untyped-def]
         out[n - 1, c] = out[n - 2, c]
 
 
-@jit
+@jit(fastmath={"contract"}, error_model="numpy")
 def stream_envelope_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
     """:func:`stream_envelope_tm` on one packed workspace: the live path's lean call.
 
@@ -183,8 +183,11 @@ def stream_envelope_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
     ``ws`` holds, flat and in this order, ``coef`` (nb, ns4, 5, LANES), ``state`` (nb, ns4, 2,
     LANES), ``ring`` (nb, n_win, LANES), ``acc`` (nb, LANES), ``buf`` and ``ms`` (TILE, LANES) and
     ``inv`` (TILE) (see :func:`envelope_workspace`). Four array arguments instead of ten: numba's
-    per-call cost is mostly unboxing arguments. Returns 0, 1 if ``x`` holds NaN/inf (nothing
-    changed), 2 if ``x`` / ``out`` do not have ``n_channels`` columns and the same shape.
+    per-call cost is mostly unboxing arguments, and :func:`stream_envelope_tm` is inlined here, as
+    every helper it calls but the finite check, because each array view passed across a compiled
+    call costs a reference-count pair (measured 0.55 us for ten). Returns 0, 1 if ``x`` holds
+    NaN/inf (nothing changed), 2 if ``x`` / ``out`` do not have ``n_channels`` columns and the
+    same shape.
     """
     nb = iw[0]
     ns4 = iw[1]

@@ -123,7 +123,7 @@ def zp_blocks(direct: int, rms: bool) -> Any:
     DIRECT = direct
     RMS = rms
 
-    @jit
+    @jit(fastmath={"contract"}, error_model="numpy")  # for the inlined _last_group
     def kernel(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ignore[no-untyped-def]
         n = x.shape[0]
         nc = x.shape[1]
