@@ -30,3 +30,17 @@ def test_public_api_names_resolve(name: str) -> None:
     assert mod.__all__
     for attr in mod.__all__:
         assert getattr(mod, attr) is not None, f"{name}.{attr}"
+
+
+def test_one_atomic_write_helper() -> None:
+    """io/_atomic.write_atomic is the only place that renames a temp file over a target."""
+    from pathlib import Path
+
+    src = Path(emgkit.__file__).parent
+    users = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "os.replace(" in p.read_text(encoding="utf-8")
+    )
+    # the emulator's port symlink is a rename of a link, not a file write
+    assert users == ["io/_atomic.py", "simulate/emulators.py"]
