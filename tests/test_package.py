@@ -44,3 +44,21 @@ def test_one_atomic_write_helper() -> None:
     )
     # the emulator's port symlink is a rename of a link, not a file write
     assert users == ["io/_atomic.py", "simulate/emulators.py"]
+
+
+def test_result_tables_come_from_the_result_fields() -> None:
+    """0.1's CLI listed seven tables by hand and missed epochs and pain."""
+    import dataclasses
+
+    import pandas as pd
+
+    from emgkit.analysis.bridge import BridgeResult
+    from emgkit.analysis.tables import result_tables
+
+    frames = [f.name for f in dataclasses.fields(BridgeResult) if "DataFrame" in str(f.type)]
+    one = pd.DataFrame({"x": [1.0]})
+    res = BridgeResult(**{n: one for n in frames})
+    assert list(result_tables(res)) == frames
+    assert {"epochs", "pain", "mvc", "symmetry"} <= set(frames)
+    res.pain = pd.DataFrame()
+    assert "pain" not in result_tables(res) and "pain" in result_tables(res, non_empty=False)

@@ -146,7 +146,7 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, (str, int, bool)) or obj is None:
         return obj
     if isinstance(obj, float):
-        return obj if np.isfinite(obj) else str(obj)
+        return obj if np.isfinite(obj) else None  # NaN/inf are written as null, as io writes them
     if isinstance(obj, np.generic):
         return _jsonable(obj.item())
     if isinstance(obj, Path):
