@@ -30,3 +30,35 @@ def test_public_api_names_resolve(name: str) -> None:
     assert mod.__all__
     for attr in mod.__all__:
         assert getattr(mod, attr) is not None, f"{name}.{attr}"
+
+
+def test_one_atomic_write_helper() -> None:
+    """io/_atomic.write_atomic is the only place that renames a temp file over a target."""
+    from pathlib import Path
+
+    src = Path(emgkit.__file__).parent
+    users = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "os.replace(" in p.read_text(encoding="utf-8")
+    )
+    # the emulator's port symlink is a rename of a link, not a file write
+    assert users == ["io/_atomic.py", "simulate/emulators.py"]
+
+
+def test_result_tables_come_from_the_result_fields() -> None:
+    """0.1's CLI listed seven tables by hand and missed epochs and pain."""
+    import dataclasses
+
+    import pandas as pd
+
+    from emgkit.analysis.bridge import BridgeResult
+    from emgkit.analysis.tables import result_tables
+
+    frames = [f.name for f in dataclasses.fields(BridgeResult) if "DataFrame" in str(f.type)]
+    one = pd.DataFrame({"x": [1.0]})
+    res = BridgeResult(**{n: one for n in frames})
+    assert list(result_tables(res)) == frames
+    assert {"epochs", "pain", "mvc", "symmetry"} <= set(frames)
+    res.pain = pd.DataFrame()
+    assert "pain" not in result_tables(res) and "pain" in result_tables(res, non_empty=False)

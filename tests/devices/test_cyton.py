@@ -11,6 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from emgkit.devices.base import ParseResult, StreamParser
+from emgkit.devices.cyton.commander import CytonCommander
 from emgkit.devices.cyton.model import CytonModel
 from emgkit.devices.cyton.parser import (
     CYTON_HARDWARE_BANDWIDTH_HZ,
@@ -18,7 +19,6 @@ from emgkit.devices.cyton.parser import (
     SEMG_BIPOLAR_SETTINGS,
     UNUSED_CHANNEL_SETTINGS,
     ChannelSettings,
-    CytonCommander,
     CytonParser,
     board_mode_command,
     channel_off_command,

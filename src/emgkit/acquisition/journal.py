@@ -52,6 +52,7 @@ import numpy.typing as npt
 from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.devices.registry import parser_from_spec
 from emgkit.errors import EmgkitWarning, FormatError, RecordingError
+from emgkit.io._atomic import write_atomic
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo
 
 __all__ = [
@@ -90,18 +91,6 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
 
 def _fsync(fd: int) -> None:
     os.fsync(fd)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        _write_all(fd, text.encode("utf-8"))
-        _fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -189,7 +178,7 @@ class JournalWriter:
             head.setdefault("version", JOURNAL_VERSION)
             head.setdefault("created_monotonic_ns", time.monotonic_ns())
             head.setdefault("sync_interval_s", self.sync_interval)
-            _atomic_write_text(self.directory / HEADER_NAME, json.dumps(head, indent=2))
+            write_atomic(self.directory / HEADER_NAME, json.dumps(head, indent=2).encode("utf-8"))
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
             self._fd_stream = os.open(self.directory / STREAM_NAME, flags, 0o644)
             self._fd_events = os.open(self.directory / EVENTS_NAME, flags, 0o644)

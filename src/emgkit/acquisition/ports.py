@@ -14,6 +14,7 @@ import serial
 from emgkit.acquisition.transport import open_port
 from emgkit.devices.arduino import framed
 from emgkit.devices.cyton import parser as cyton
+from emgkit.devices.cyton.commander import CytonCommander
 from emgkit.errors import DeviceError
 
 __all__ = [
@@ -72,7 +73,7 @@ def probe_port(port: str, *, timeout: float = 0.5, vid: int | None = None) -> tu
             pass
         if vid in (None, FTDI_VID):
             try:
-                cmd = cyton.CytonCommander(ser, timeout=timeout, settle=0.0)
+                cmd = CytonCommander(ser, timeout=timeout, settle=0.0)
                 ser.reset_input_buffer()
                 ser.write(cyton.CMD_STOP)
                 ser.write(cyton.CMD_SOFT_RESET)

@@ -26,6 +26,7 @@ __all__ = [
     "limb_symmetry_index",
     "mvc_amplitude",
     "ratio",
+    "result_tables",
     "segment",
     "symmetry_angle",
     "symmetry_index",
@@ -47,6 +48,7 @@ _HOME = {
     "symmetry_angle": "metrics",
     "symmetry_index": "metrics",
     "mvc_amplitude": "normalize",
+    "result_tables": "tables",
     "SegmentParams": "segment",
     "segment": "segment",
 }

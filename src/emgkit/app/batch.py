@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from emgkit.errors import ConfigError, RecordingError
+from emgkit.io._atomic import write_atomic
 from emgkit.io._registry import readable_suffixes
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, (str, int, bool)) or obj is None:
         return obj
     if isinstance(obj, float):
-        return obj if np.isfinite(obj) else str(obj)
+        return obj if np.isfinite(obj) else None  # NaN/inf are written as null, as io writes them
     if isinstance(obj, np.generic):
         return _jsonable(obj.item())
     if isinstance(obj, Path):
@@ -415,12 +416,9 @@ def _cache_store(
     ).encode()
     table = table.replace_schema_metadata(meta)
     final = _cache_path(cache_dir, key)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, final)  # atomic: a crash never leaves a half-written cache entry
+    try:  # atomic: a crash never leaves a half-written cache entry
+        write_atomic(final, lambda fh: pq.write_table(table, fh))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise RecordingError(
             f"cannot write the batch cache {final}: {exc}; free disk space or pass another "
             "cache_dir"

@@ -206,12 +206,11 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
+        from emgkit.analysis.tables import result_tables
         from emgkit.io import write_results
 
-        for name in ("mvc", "reps", "summary", "ratios", "symmetry", "variants", "fatigue"):
-            table = getattr(result, name, None)
-            if table is not None and not table.empty:
-                table.to_csv(out / f"{name}.csv", index=False)
+        for name, table in result_tables(result).items():
+            table.to_csv(out / f"{name}.csv", index=False)
         # tidy table with the emgkit version and every parameter in the file's metadata
         write_results(result, out / "results.parquet", session=rec)
         print(f"\nresults: {out.resolve()}", file=sys.stdout)

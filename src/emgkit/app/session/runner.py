@@ -131,15 +131,9 @@ def _protocol_to_dict(p: Protocol) -> dict[str, Any]:
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    data = json.dumps(state, indent=2).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    from emgkit.io._atomic import write_atomic
+
+    write_atomic(path, json.dumps(state, indent=2).encode("utf-8"))
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from emgkit.devices.base import DeviceDriver
 from emgkit.devices.cyton import parser as cyton
+from emgkit.devices.cyton.commander import CytonCommander
 
 __all__ = ["CytonDriver"]
 
@@ -25,7 +26,7 @@ class CytonDriver(DeviceDriver):
         self.name = "cyton-daisy" if self.daisy else "cyton"
 
     def prepare(self, port: Any) -> None:
-        cmd = cyton.CytonCommander(port, daisy=self.daisy, timeout=self.timeout)
+        cmd = CytonCommander(port, daisy=self.daisy, timeout=self.timeout)
         banner = cmd.connect()
         if self.gains is not None:
             gains = list(self.gains)
