@@ -516,6 +516,8 @@ def table_artefacts(df: pd.DataFrame) -> pd.DataFrame:
     for (gen, kind, fs), g in art.groupby(["generator", "kind", "fs"], sort=False):
         changes, false_flags, found, total = [], 0, 0, 0
         for r in g.itertuples():
+            if (gen, fs, r.seed) not in clean.index:
+                continue  # an interrupted run: no clean twin for this seed
             base = clean.loc[(gen, fs, r.seed)]
             common = set(r.pct_est) & set(base["pct_est"])
             ch = [
