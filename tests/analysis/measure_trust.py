@@ -69,13 +69,14 @@ def pct_mvc(seeds: int, gens: tuple[str, ...], rates: tuple[float, ...]) -> pd.D
     )
 
 
+CONDITIONS = ((0.08, 0.0), (0.08, 0.3), (0.0, 0.2), (0.0, 0.3), (0.08, 0.2), (0.08, 0.5))
+
+
 def decision(seeds: int, gen: str) -> pd.DataFrame:
     rows = []
-    for side_cv in (0.0, 0.08):
-        for inh in (0.0, 0.1, 0.2, 0.3, 0.5):
-            for inh_side in ("right", "left"):
-                if inh == 0.0 and inh_side == "left":
-                    continue
+    for side_cv, inh in CONDITIONS:
+        for inh_side in ("right",):
+            if True:
                 c: Counter[str] = Counter()
                 for seed in range(seeds):
                     rec, _ = synthesize_session(
@@ -112,6 +113,61 @@ def decision(seeds: int, gen: str) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def rule_model(seeds: int, n_dlb: int, thr: float = 6.5, combined: bool = False) -> pd.DataFrame:
+    """The left/right rule on a rep-level model (no signals): per side, single-leg level x
+    natural factor exp(side_cv z) x (1 - inhibition) x rep factor (6 % CV) x MVC estimation error
+    (2.5 % CV, plateau) x hold-mean noise (1.5 % CV); one single-leg hold per side; the
+    borrowed SD from ``n_dlb`` double-leg reps per side with the same rep and hold noise."""
+    from emgkit.analysis.metrics import asymmetry_outcome, combine_differences, side_difference
+
+    rows = []
+    for side_cv in (0.0, 0.08):
+        for inh in (0.0, 0.1, 0.2, 0.3, 0.5):
+            rng = np.random.default_rng(int(inh * 100) + int(side_cv * 1000))
+            det = wrong = inc = none = 0
+            for _ in range(seeds):
+                nat = np.exp(side_cv * np.clip(rng.standard_normal(2), -2, 2))
+                mvc_err = np.exp(0.025 * rng.standard_normal(2))
+                lev = 45.0 * nat / mvc_err * np.array([1.0, 1.0 - inh])  # right inhibited
+                hold = (
+                    lev * (1 + 0.06 * rng.standard_normal(2)) * (1 + 0.015 * rng.standard_normal(2))
+                )
+                d = np.log(
+                    1 + 0.06 * rng.standard_normal((n_dlb, 2))
+                ) + 0.015 * rng.standard_normal((n_dlb, 2))
+                sd = float(np.sqrt(((d - d.mean(0)) ** 2).sum() / (2 * (n_dlb - 1))))
+                iv = side_difference(
+                    [hold[0]], [hold[1]], paired=False, borrowed_sd=sd, borrowed_df=2 * (n_dlb - 1)
+                )
+                if combined:
+                    nat2 = np.exp(side_cv * np.clip(rng.standard_normal(2), -2, 2))
+                    lev2 = 25.0 * nat2 / mvc_err * np.array([1.0, 1.0 - inh])
+                    eff = 1 + 0.06 * rng.standard_normal((n_dlb, 1))
+                    reps = lev2 * eff * (1 + 0.03 * rng.standard_normal((n_dlb, 2)))
+                    iv = combine_differences(
+                        iv, side_difference(reps[:, 0], reps[:, 1], paired=True)
+                    )
+                o = asymmetry_outcome(iv.symmetry_angle, iv.ci_low, iv.ci_high, thr)
+                if o == "likely asymmetric":
+                    det += 1
+                    wrong += inh > 0 and iv.symmetry_angle > 0
+                elif o == "inconclusive":
+                    inc += 1
+                else:
+                    none += 1
+            rows.append(
+                {
+                    "side_cv": side_cv,
+                    "inhibition": inh,
+                    "likely asymmetric %": 100 * det / seeds,
+                    "wrong side %": 100 * wrong / seeds,
+                    "inconclusive %": 100 * inc / seeds,
+                    "no meaningful difference %": 100 * none / seeds,
+                }
+            )
+    return pd.DataFrame(rows).round(1)
 
 
 def hamstring_dominant(seeds: int, gen: str) -> int:
@@ -215,6 +271,14 @@ def main() -> None:
     w = a.what
     if w in ("all", "pct"):
         print(pct_mvc(a.seeds, (a.gen,), (1000.0, 250.0)), flush=True)
+    if w in ("all", "model"):
+        for comb in (False, True):
+            for n in (3, 40):
+                print(
+                    f"rule on the rep-level model, {n} double-leg reps, combined={comb}:",
+                    flush=True,
+                )
+                print(rule_model(4000, n, combined=comb).to_string(index=False), flush=True)
     if w in ("all", "decision"):
         print(decision(a.seeds, a.gen).to_string(index=False), flush=True)
         print(

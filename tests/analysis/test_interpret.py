@@ -53,9 +53,12 @@ def test_glute_asymmetry_flag_side(profile: str, side: str | None, seed: int) ->
     assert "likely asymmetric" in f.message
     # the interval excludes zero on the lower side's sign
     assert (f.evidence["ci_high"] < 0) if side == "right" else (f.evidence["ci_low"] > 0)
-    row = res.symmetry.set_index(["comparison", "muscle"]).loc[("single_leg_bridge", "glute_max")]
+    # the headline averages the single-leg bridges and the largest double-leg trial
+    row = res.symmetry.set_index(["comparison", "muscle"]).loc[
+        ("single_and_double_leg", "glute_max")
+    ]
     assert f.evidence["symmetry_angle"] == pytest.approx(row["symmetry_angle"])
-    assert abs(f.evidence["symmetry_angle"]) > f.evidence["threshold"] >= 7.0
+    assert abs(f.evidence["symmetry_angle"]) > f.evidence["threshold"] >= 6.5
     # the side that works less has the lower %MVC in the evidence
     lo = f.evidence["pct_right"] if side == "right" else f.evidence["pct_left"]
     hi = f.evidence["pct_left"] if side == "right" else f.evidence["pct_right"]

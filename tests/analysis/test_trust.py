@@ -14,7 +14,12 @@ import pytest
 from emgkit import BandLimitWarning
 from emgkit.analysis.bridge import BridgeResult, analyze_bridge
 from emgkit.analysis.interpret import REFS, interpret
-from emgkit.analysis.metrics import asymmetry_outcome, side_difference, symmetry_angle
+from emgkit.analysis.metrics import (
+    asymmetry_outcome,
+    combine_differences,
+    side_difference,
+    symmetry_angle,
+)
 from emgkit.analysis.normalize import (
     MVC_MIN_SNR,
     PCT_MVC_SUBMAXIMAL,
@@ -142,6 +147,30 @@ def test_interval_coverage_over_many_seeds(paired: bool) -> None:
             iv = side_difference(L, R, paired=False)
         hits += iv.ci_low <= true_sa <= iv.ci_high
     assert 0.92 <= hits / n_sessions <= 0.98
+
+
+def test_combined_single_and_double_leg_interval_covers() -> None:
+    true_sa = float(symmetry_angle(0.75, 1.0))
+    hits = 0
+    for seed in range(600):
+        rng = np.random.default_rng(seed)
+        slb = side_difference(
+            30 * 0.75 * np.exp(0.06 * rng.standard_normal(3)),
+            30 * np.exp(0.06 * rng.standard_normal(3)),
+            paired=False,
+        )
+        eff = np.exp(0.06 * rng.standard_normal(10))
+        dlb = side_difference(
+            20 * 0.75 * eff * np.exp(0.03 * rng.standard_normal(10)),
+            20 * eff * np.exp(0.03 * rng.standard_normal(10)),
+            paired=True,
+        )
+        iv = combine_differences(slb, dlb)
+        hits += iv.ci_low <= true_sa <= iv.ci_high
+        # the average lies between the two, its interval is narrower than the single-leg one
+        assert min(slb.symmetry_angle, dlb.symmetry_angle) <= iv.symmetry_angle + 1e-9
+        assert iv.symmetry_angle <= max(slb.symmetry_angle, dlb.symmetry_angle) + 1e-9
+    assert 0.92 <= hits / 600 <= 0.99
 
 
 def test_single_holds_borrow_the_rep_variability() -> None:

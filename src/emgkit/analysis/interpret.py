@@ -350,14 +350,21 @@ def _slb_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
 
 
 def _headline_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
-    """The single-leg comparison of ``muscle``, else the double-leg trial with most reps."""
-    r = _slb_sym(res, muscle)
-    if r is not None:
-        return r
+    """The single- and double-leg average of ``muscle``, else the single-leg comparison, else
+    the double-leg trial with most reps."""
+    from emgkit.analysis.bridge import COMBINED
+
     sym = res.symmetry
     if sym.empty:
         return None
+    row = sym[(sym["comparison"] == COMBINED) & (sym["muscle"] == muscle)]
+    if not row.empty:
+        return row.iloc[0]
+    r = _slb_sym(res, muscle)
+    if r is not None:
+        return r
     d = sym[(sym["muscle"] == muscle) & (sym["comparison"] != "single_leg_bridge")]
+    d = d[d["comparison"] != COMBINED]
     if d.empty:
         return None
     return d.iloc[int(np.argmax(d["n_epochs"].to_numpy(dtype=float)))]
@@ -380,7 +387,15 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
     lo_ci, hi_ci = _f(r.get("ci_low")), _f(r.get("ci_high"))
     thr = float(r["threshold"])
     comp = str(r["comparison"])
-    where = "single-leg bridges" if comp == "single_leg_bridge" else f"double-leg bridges ({comp})"
+    where = (
+        "single-leg bridges"
+        if comp == "single_leg_bridge"
+        else (
+            "single- and double-leg bridges (averaged)"
+            if comp == "single_and_double_leg"
+            else f"double-leg bridges ({comp})"
+        )
+    )
     if str(r.get("quality", "ok")) == "fail" or not np.isfinite(sa):
         return [
             Flag(
@@ -510,7 +525,7 @@ def _compensation(res: BridgeResult, asym: list[Flag]) -> list[Flag]:
     side = asym[0].side
     out = []
     for muscle in (*_HAM, *_TRUNK):
-        r = _slb_sym(res, muscle)
+        r = _headline_sym(res, muscle)
         if r is None or not bool(r["meaningful"]) or str(r.get("quality", "ok")) == "fail":
             continue
         L, R = float(r["pct_left"]), float(r["pct_right"])
@@ -522,7 +537,7 @@ def _compensation(res: BridgeResult, asym: list[Flag]) -> list[Flag]:
                 "compensation",
                 "notable",
                 f"On the {side} side, where glute max worked less, the {_nice(muscle)} worked "
-                f"more in the single-leg bridge: {mine:.0f} vs {other:.0f} %MVC (symmetry angle "
+                f"more in the bridges: {mine:.0f} vs {other:.0f} %MVC (symmetry angle "
                 f"{float(r['symmetry_angle']):+.1f} %, threshold {float(r['threshold']):.1f} %). "
                 "This may reflect the other hip extensors taking over part of the load; it "
                 "does not show why.",

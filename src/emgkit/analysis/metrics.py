@@ -25,6 +25,7 @@ from scipy import stats
 __all__ = [
     "SideDifference",
     "asymmetry_outcome",
+    "combine_differences",
     "limb_symmetry_index",
     "ratio",
     "side_difference",
@@ -94,6 +95,8 @@ class SideDifference:
         Reps (paired) or holds (unpaired, both sides) used.
     source : str
         Where the variability comes from, in words.
+    log_ratio, se, df : float
+        Mean log(L/R), its standard error and degrees of freedom (NaN when not estimable).
     """
 
     symmetry_angle: float
@@ -102,6 +105,9 @@ class SideDifference:
     mdc: float
     n: int
     source: str
+    log_ratio: float = float("nan")
+    se: float = float("nan")
+    df: float = float("nan")
 
 
 def side_difference(
@@ -137,7 +143,6 @@ def side_difference(
     """
     L = np.asarray(left, dtype=np.float64).ravel()
     R = np.asarray(right, dtype=np.float64).ravel()
-    q = 0.5 + level / 2.0
     nan = float("nan")
     if paired:
         if L.shape != R.shape:
@@ -149,9 +154,9 @@ def side_difference(
             return SideDifference(nan, nan, nan, nan, 0, "no reps with both sides")
         m = float(d.mean())
         if n < 2:
-            return SideDifference(_sa_of_log_ratio(m), nan, nan, nan, n, "a single rep")
+            return SideDifference(_sa_of_log_ratio(m), nan, nan, nan, n, "a single rep", m)
         se = float(d.std(ddof=1) / np.sqrt(n))
-        t = float(stats.t.ppf(q, n - 1))
+        dof = float(n - 1)
         src = f"rep-to-rep variability of {n} paired reps"
     else:
         lv = np.log(L[np.isfinite(L) & (L > 0)])
@@ -164,11 +169,10 @@ def side_difference(
             vl, vr = lv.var(ddof=1) / lv.size, rv.var(ddof=1) / rv.size
             se = float(np.sqrt(vl + vr))
             dof = (vl + vr) ** 2 / (vl**2 / (lv.size - 1) + vr**2 / (rv.size - 1)) if se > 0 else 1
-            t = float(stats.t.ppf(q, dof))
             src = f"hold-to-hold variability of {lv.size} + {rv.size} holds"
         elif np.isfinite(borrowed_sd) and borrowed_df >= 1:
             se = float(borrowed_sd * np.sqrt(1.0 / lv.size + 1.0 / rv.size))
-            t = float(stats.t.ppf(q, borrowed_df))
+            dof = float(borrowed_df)
             src = (
                 f"{lv.size} + {rv.size} hold(s): hold-to-hold variability borrowed from the "
                 f"rep-to-rep variability of the double-leg reps ({borrowed_df} df)"
@@ -182,11 +186,47 @@ def side_difference(
                 n,
                 "one hold per side and no reps to estimate the repeat variability",
             )
+    return _from_log(m, se, float(dof), n, src, level)
+
+
+def _from_log(m: float, se: float, dof: float, n: int, src: str, level: float) -> SideDifference:
+    t = float(stats.t.ppf(0.5 + level / 2.0, dof))
     sa = _sa_of_log_ratio(m)
     # SA decreases with log(L/R): the upper log bound gives the lower SA bound
     lo, hi = _sa_of_log_ratio(m + t * se), _sa_of_log_ratio(m - t * se)
     se_sa = se * 100.0 / np.pi  # dSA/dlog(L/R) at L = R is -100/pi points
-    return SideDifference(sa, lo, hi, float(1.96 * np.sqrt(2.0) * se_sa), n, src)
+    return SideDifference(sa, lo, hi, float(1.96 * np.sqrt(2.0) * se_sa), n, src, m, se, dof)
+
+
+def combine_differences(
+    a: SideDifference, b: SideDifference, level: float = 0.95
+) -> SideDifference:
+    """Average of two independent left/right comparisons (e.g. single- and double-leg bridges).
+
+    The mean of the two log(L/R) with ``SE = sqrt(SE_a^2 + SE_b^2) / 2`` and the smaller of the
+    two degrees of freedom (conservative). A side difference that is not shared by the two
+    tasks (e.g. a task-specific habit) is halved in variance; one shared by both (an
+    inhibition) is kept whole.
+
+    Parameters
+    ----------
+    a, b : SideDifference
+        From :func:`side_difference`, each with a finite ``se``.
+    level : float
+        Coverage of the interval.
+
+    Returns
+    -------
+    SideDifference
+        NaN interval when either input has none.
+    """
+    m = 0.5 * (a.log_ratio + b.log_ratio)
+    se = 0.5 * float(np.hypot(a.se, b.se))
+    src = f"mean of two comparisons ({a.source}; {b.source})"
+    if not (np.isfinite(m) and np.isfinite(se)):
+        sa = _sa_of_log_ratio(m) if np.isfinite(m) else float("nan")
+        return SideDifference(sa, float("nan"), float("nan"), float("nan"), a.n + b.n, src, m)
+    return _from_log(m, se, min(a.df, b.df), a.n + b.n, src, level)
 
 
 def asymmetry_outcome(sa: float, ci_low: float, ci_high: float, threshold: float) -> str:
