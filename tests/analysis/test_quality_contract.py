@@ -99,4 +99,4 @@ def test_noise_only_recording_fails_amplitude() -> None:
     ch = assess_recording(noise).channels
     assert (ch["status"] == "fail").all()
     assert ch["issues"].str.contains("noise_floor").all()
-    assert ch["detail"].str.contains("no contraction above the noise").all()
+    assert ch["detail"].str.contains("no contraction clearly above the noise").all()

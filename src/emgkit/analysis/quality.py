@@ -122,9 +122,9 @@ def _fmt_issue_detail(code: str, name: str, m: dict[str, float]) -> str:
     if code == "noise_floor":
         if m["peak_uv"] < sq.NOISE_FLOOR_FAIL_SNR * m["noise_floor_uv"]:
             return (
-                f"no contraction above the noise: the loudest 100 ms ({m['peak_uv']:.1f} µV) is "
-                f"less than {sq.NOISE_FLOOR_FAIL_SNR:g} x the noise floor "
-                f"({m['noise_floor_uv']:.1f} µV); amplitude metrics refused. Check electrode "
+                f"no contraction clearly above the noise: the loudest 100 ms "
+                f"({m['peak_uv']:.1f}) is less than {sq.NOISE_FLOOR_FAIL_SNR:g} x the noise "
+                f"floor ({m['noise_floor_uv']:.1f}); amplitude metrics refused. Check electrode "
                 "placement and contact."
             )
         return (
@@ -288,14 +288,16 @@ def assess_recording(
                 issues.append("mains")
             if ecg_found[c]:
                 issues.append("ecg")
+            in_uv = ch.units in ("uV", "µV")  # absolute µV rules only for channels in µV
             if np.isfinite(floor[c]) and (
-                floor[c] > sq.NOISE_FLOOR_WARN_UV or peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c]
+                (in_uv and floor[c] > sq.NOISE_FLOOR_WARN_UV)
+                or peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c]
             ):
                 issues.append("noise_floor")
                 fail = fail or bool(peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c])
             if np.isfinite(tonic[c]) and tonic[c] > sq.TONIC_FRACTION:
                 issues.append("tonic")
-            if np.isfinite(wander[c]) and wander[c] > sq.WANDER_UV:
+            if in_uv and np.isfinite(wander[c]) and wander[c] > sq.WANDER_UV:
                 issues.append("wander")
             if np.isfinite(motion[c]) and motion[c] > 0:
                 issues.append("motion")

@@ -12,10 +12,12 @@ is *detected* and the signal is otherwise untouched.
 Method (emgkit's, documented in docs/quality.md):
 
 1. Detection signal: 8-40 Hz band-pass (QRS band), its energy smoothed over 80 ms.
-2. Rate: the highest autocorrelation of that energy at lags of 0.33-1.7 s (35-180 bpm); ECG
-   is declared only when that peak exceeds :data:`ECG_ACF_MIN` (a heartbeat is periodic,
-   sEMG bursts and noise are not at those lags) **and** the beats found are alike
-   (:data:`ECG_COHERENCE_MIN`, mean correlation of each QRS with the median QRS).
+2. Rate: the most prominent autocorrelation peak of that energy at lags of 0.33-1.7 s
+   (35-180 bpm), measured above the lowest autocorrelation at shorter lags; ECG is declared
+   only when that peak exceeds :data:`ECG_ACF_MIN` (a heartbeat is periodic; a slowly varying
+   contraction envelope is not) **and** the beats found are alike (:data:`ECG_COHERENCE_MIN`,
+   mean correlation of each QRS with the median QRS; a gait rhythm is periodic but its sEMG
+   peaks are not alike).
 3. Beats: peaks of the QRS-band signal (polarity from the reference segment) at least 0.6 RR
    apart and above half the median R height of the reference segment.
 4. Subtraction: each beat's neighbourhood (-0.25 to +0.45 s around R, shortened to
@@ -44,13 +46,15 @@ __all__ = [
     "subtract_ecg",
 ]
 
-#: Autocorrelation of the QRS-band energy at the heart period needed to call it ECG
-#: (convention, measured false-positive rate in docs/quality.md).
-ECG_ACF_MIN = 0.3
+#: Height of the autocorrelation peak of the QRS-band energy at the heart period, above the
+#: lowest autocorrelation at shorter lags, needed to call it ECG (convention; measured
+#: false-positive rate in docs/quality.md).
+ECG_ACF_MIN = 0.5
 
-#: Mean correlation of single QRS complexes with their median needed to call it ECG
-#: (convention).
-ECG_COHERENCE_MIN = 0.6
+#: Mean correlation of single QRS complexes (+-60 ms) with their median needed to call it ECG
+#: (convention: sEMG peaks aligned on their maxima reach about 0.7-0.8, a gait rhythm too; an
+#: ECG 0.96-1.0).
+ECG_COHERENCE_MIN = 0.9
 
 _PRE_S, _POST_S = 0.25, 0.45
 _QRS_S = 0.06
@@ -66,7 +70,8 @@ class EcgDetection:
     rate_bpm : float
         Heart rate from the autocorrelation (NaN when no periodicity was found).
     acf : float
-        Autocorrelation of the QRS-band energy at the heart period.
+        Height of the autocorrelation peak of the QRS-band energy at the heart period, above
+        the lowest autocorrelation at shorter lags.
     coherence : float
         Mean correlation of the reference segment's QRS complexes with their median.
     r_amplitude_uv : float
@@ -93,7 +98,7 @@ def _qrs_band(v: npt.NDArray[np.float64], fs: float) -> npt.NDArray[np.float64]:
 
 
 def _period(y: npt.NDArray[np.float64], fs: float) -> tuple[float, float]:
-    """(RR in samples, autocorrelation there) of the smoothed QRS-band energy."""
+    """(RR in samples, autocorrelation peak height there) of the smoothed QRS-band energy."""
     w = max(1, round(0.08 * fs))
     e = np.convolve(y * y, np.ones(w) / w, mode="same")
     e = e - e.mean()
@@ -105,12 +110,16 @@ def _period(y: npt.NDArray[np.float64], fs: float) -> tuple[float, float]:
     spec = np.fft.rfft(e, nfft)
     acf = np.fft.irfft(spec * np.conj(spec), nfft)[: hi + 1]
     acf = acf / acf[0] * n / (n - np.arange(hi + 1))  # unbiased
-    k = lo + int(np.argmax(acf[lo : hi + 1]))
-    # a sub-multiple with almost the same height is the true period (skipped beats)
+    # a heartbeat gives a PEAK at its period: the height above the lowest autocorrelation at
+    # shorter lags (an envelope that merely varies slowly decays without such a peak)
+    trough = np.minimum.accumulate(acf)
+    prom = acf - trough
+    k = lo + int(np.argmax(prom[lo : hi + 1]))
+    # a sub-multiple with almost the same prominence is the true period (skipped beats)
     half = k // 2
-    if half >= lo and acf[max(lo, half - 3) : half + 4].max() > 0.8 * acf[k]:
-        k = max(lo, half - 3) + int(np.argmax(acf[max(lo, half - 3) : half + 4]))
-    return float(k), float(acf[k])
+    if half >= lo and prom[max(lo, half - 3) : half + 4].max() > 0.8 * prom[k]:
+        k = max(lo, half - 3) + int(np.argmax(prom[max(lo, half - 3) : half + 4]))
+    return float(k), float(prom[k])
 
 
 def _find_beats(
