@@ -119,9 +119,7 @@ def _fsync_dir(directory: Path) -> None:
 
 def _disk_error(directory: Path, exc: OSError, bytes_synced: int = 0) -> RecordingError:
     if bytes_synced > 0:
-        safe = (
-            f"the {bytes_synced} bytes synced before it are safe in the journal {directory}"
-        )
+        safe = f"the {bytes_synced} bytes synced before it are safe in the journal {directory}"
         then = f"then run `emgkit recover {directory}` to turn them into a BDF+ file"
     else:
         safe = f"nothing had reached the disk yet, so no samples were saved ({directory})"
