@@ -25,12 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from emgkit.acquisition import journal, transport
-from emgkit.acquisition.ports import ArduinoDriver
 from emgkit.acquisition.recorder import Recorder
+from emgkit.devices.arduino.driver import ArduinoDriver
 from emgkit.devices.arduino.framed import FramedParser
 from emgkit.devices.arduino.model import ArduinoModel
 from emgkit.devices.arduino.myoware import MyoWareConverter
 from emgkit.devices.base import ParseResult
+from emgkit.devices.registry import parser_for
 from emgkit.simulate.emulators import Emulator
 
 FS, NCH = 4000, 16
@@ -123,7 +124,7 @@ def latency(seconds: float) -> dict[str, float]:
         drv = ArduinoDriver(fs=FS, n_channels=NCH)
         port = transport.open_port(emu.port)
         drv.prepare(port)
-        parser = _Stamped(drv.make_parser())
+        parser = _Stamped(parser_for(drv))
         reader = transport.DeviceReader(
             emu.port, parser, port=port, on_open=drv.start, read_timeout=0.01
         )

@@ -29,8 +29,8 @@ import pandas as pd
 
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
-from emgkit.analysis.protocol import Protocol, load_protocol
 from emgkit.errors import BandLimitWarning
+from emgkit.protocol import Protocol, load_protocol
 from emgkit.recording import Channel, Recording
 from emgkit.simulate import synthesize_session
 

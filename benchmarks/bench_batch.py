@@ -3,7 +3,7 @@
     python3 benchmarks/bench_batch.py [--sessions 12] [--fs 1000]
 
 Synthetic bridge sessions (shortened protocol: 2 reps, holds x0.3, rests x0.2) are written as
-BDF+ to a temporary folder and analysed with :func:`emgkit.batch.analyze_many` without a cache:
+BDF+ to a temporary folder and analysed with :func:`emgkit.app.batch.analyze_many` without a cache:
 serially in this process (after one warm-up session, so numba is compiled), then with 1 and 2
 workers on a fresh ProcessPoolExecutor and on a fresh loopback LocalCluster. Pool and Dask
 times include their workers' first-task cost (imports, numba cache load); the LocalCluster
@@ -21,8 +21,8 @@ from pathlib import Path
 
 
 def _make_sessions(folder: Path, n: int, fs: float) -> list[Path]:
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.io import write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.simulate import synthesize_session
 
     proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
@@ -46,8 +46,8 @@ def main() -> None:
 
     import pandas as pd
 
-    from emgkit.analysis.protocol import load_protocol
-    from emgkit.batch import analyze_many
+    from emgkit.app.batch import analyze_many
+    from emgkit.protocol import load_protocol
 
     proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
     with tempfile.TemporaryDirectory() as tmp:

@@ -78,8 +78,8 @@ def test_demo_without_device(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_analyze_writes_tidy_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.io import read_results, write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.simulate import synthesize_session
 
     protocol = load_protocol("bridge").shortened(max_reps=2, rest_scale=0.3)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from emgkit import ConfigError, load_montage, load_protocol
-from emgkit.analysis.protocol import available_protocols
 from emgkit.montage import available_montages
+from emgkit.protocol import available_protocols
 
 
 def test_shipped_montages() -> None:

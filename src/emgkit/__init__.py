@@ -1,17 +1,24 @@
 """emgkit: surface EMG acquisition and analysis for the gluteal bridge test.
 
-Quick start (Jupyter)::
+Quick start: a synthetic subject whose right glute max is inhibited (no hardware, no files)
 
-    import emgkit
-    rec, truth = emgkit.simulate.synthesize_session(profile="right_inhibition", seed=1)
-    rec.to_dataframe().head()
+>>> from emgkit.simulate import synthesize_session
+>>> from emgkit.analysis import analyze_bridge
+>>> rec, truth = synthesize_session("right_inhibition", fs=1000, seed=1)
+>>> rec.n_channels, rec.fs
+(6, 1000.0)
+>>> result = analyze_bridge(rec)
+>>> {"symmetry_angle", "lower_side"} <= set(result.symmetry.columns)
+True
 
-See ``docs/quickstart.md``.
+A file goes through :func:`emgkit.io.read` (``emgkit.io.read("s01.bdf", montage="bridge6")``);
+a live recording through :func:`emgkit.app.record.record`. See ``docs/quickstart.md`` and
+``docs/architecture.md`` (where each concept lives).
 """
 
 from __future__ import annotations
 
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol
+from emgkit._version import __version__
 from emgkit.errors import (
     BandLimitWarning,
     ConfigError,
@@ -23,9 +30,8 @@ from emgkit.errors import (
     SignalError,
 )
 from emgkit.montage import Montage, load_montage
+from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo, SignalKind
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BandLimitWarning",

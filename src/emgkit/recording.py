@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.errors import ConfigError, SignalError
+from emgkit.muscles import MUSCLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,18 +38,6 @@ __all__ = [
     "SessionInfo",
     "SignalKind",
 ]
-
-#: Canonical muscle identifiers used across emgkit (montages, analysis, reports).
-MUSCLES: dict[str, str] = {
-    "glute_max": "gluteus maximus",
-    "hamstrings": "hamstrings (biceps femoris site)",
-    "biceps_femoris": "biceps femoris (lateral hamstrings)",
-    "semitendinosus": "semitendinosus (medial hamstrings)",
-    "erector_spinae": "lumbar erector spinae",
-    "multifidus": "lumbar paraspinal (multifidus site)",
-    "glute_med": "gluteus medius",
-    "other": "other / unassigned",
-}
 
 #: Sides of the body.
 SIDES: tuple[str, ...] = ("left", "right")

@@ -24,7 +24,7 @@ def test_device_is_identified(hardware: tuple[str, str]) -> None:
 
 
 def test_records_five_seconds_without_loss(hardware: tuple[str, str], tmp_path: Path) -> None:
-    from emgkit.acquisition.recorder import record
+    from emgkit.app.record import record
     from emgkit.io import read
 
     device, port = hardware

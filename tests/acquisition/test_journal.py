@@ -17,7 +17,7 @@ from emgkit.devices.base import ParseResult
 from emgkit.devices.cyton import parser as cyton
 from emgkit.errors import EmgkitWarning, FormatError, RecordingError
 
-SPEC = {"class": "emgkit.devices.cyton.parser:CytonParser", "kwargs": {"daisy": False}}
+SPEC = {"name": "cyton", "kwargs": {"daisy": False}}
 
 
 def _header() -> dict[str, object]:
@@ -230,7 +230,7 @@ def test_a_file_path_or_a_header_without_parser_is_a_named_error(tmp_path: Path)
     h = json.loads((d / "header.json").read_text())
     del h["parser"]
     (d / "header.json").write_text(json.dumps(h))
-    with pytest.raises(FormatError, match="names no parser"):
+    with pytest.raises(FormatError, match="no 'parser' entry"):
         journal.recover(d)
 
 

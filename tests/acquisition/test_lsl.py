@@ -40,13 +40,13 @@ def _worker(tmp: str, name: str) -> None:  # runs in the subprocess
 
     from emgkit.acquisition import journal as _journal
     from emgkit.acquisition.lsl import LslOutlet
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as make_recorder
     from emgkit.devices.cyton import parser as cyton
     from emgkit.simulate.emulators import DropPackets
 
     x = np.random.default_rng(3).normal(0, 40, (N, 8))
     out = Path(tmp) / "lsl.bdf"
-    rec = Recorder(
+    rec = make_recorder(
         "emulated-cyton",
         out=out,
         emulator={

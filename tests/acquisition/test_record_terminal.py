@@ -90,7 +90,13 @@ def test_ctrl_c_finishes_cleanly(tmp_path: Path) -> None:
         ["record", "emulated-cyton", "--out", str(out), "--no-live", "--duration", "60"]
     )
     try:
-        time.sleep(4.0)  # start-up, handshake and a couple of seconds of samples
+        # wait for an observable condition (a second of Cyton packets synced into the journal),
+        # not a fixed time: start-up takes 3-12 s on a loaded machine
+        stream = tmp_path / "c.bdf.journal" / "stream.bin"
+        deadline = time.monotonic() + 120
+        while not (stream.exists() and stream.stat().st_size >= 250 * 33):
+            assert proc.poll() is None and time.monotonic() < deadline, "no samples journalled"
+            time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         text = _drain(proc, master, 60)
     finally:

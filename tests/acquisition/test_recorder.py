@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from emgkit.acquisition.live import LiveView, channel_quality
-from emgkit.acquisition.recorder import Recorder, record
+from emgkit.acquisition.recorder import Recorder
+from emgkit.app.record import record
 from emgkit.devices.cyton import parser as cyton
 from emgkit.devices.cyton.model import CytonModel
 from emgkit.errors import ConfigError, DeviceError

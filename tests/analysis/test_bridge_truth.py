@@ -10,7 +10,7 @@ import pytest
 
 from emgkit import BandLimitWarning, ConfigError
 from emgkit.analysis.bridge import analyze_bridge
-from emgkit.analysis.protocol import load_protocol
+from emgkit.protocol import load_protocol
 from emgkit.simulate import synthesize_session
 
 PROTOCOL = load_protocol("bridge").shortened(max_reps=3)

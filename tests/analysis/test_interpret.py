@@ -11,7 +11,7 @@ import pytest
 from emgkit import BandLimitWarning
 from emgkit.analysis.bridge import BridgeResult, analyze_bridge
 from emgkit.analysis.interpret import LEVELS, Flag, interpret
-from emgkit.analysis.protocol import load_protocol
+from emgkit.protocol import load_protocol
 from emgkit.recording import Channel, SignalKind
 from emgkit.simulate import synthesize_session
 

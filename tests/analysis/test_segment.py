@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from emgkit.analysis.bridge import analyze_bridge
-from emgkit.analysis.protocol import load_protocol
 from emgkit.analysis.segment import activity_profile, find_reps, segment
+from emgkit.protocol import load_protocol
 from emgkit.recording import Channel, SignalKind
 from emgkit.simulate import synthesize_session
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emgkit.analysis.protocol import Protocol, load_protocol
+from emgkit.protocol import Protocol, load_protocol
 
 #: (file stem, profile, subject, session, day, seed): two subjects, two sessions each.
 SESSIONS = (

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emgkit.batch import analyze_many, read_results
+from emgkit.app.batch import analyze_many, read_results
 from emgkit.cli import main
 from emgkit.report.cohort import cohort_report, cohort_tables, session_metrics
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from emgkit.analysis.bridge import analyze_bridge
-from emgkit.batch import RESULT_COLUMNS, analyze_many, tidy_result
+from emgkit.app.batch import RESULT_COLUMNS, analyze_many, tidy_result
 from emgkit.io import read
 
 SORT = ["session", "subject", "date", "trial", "muscle", "side", "metric"]

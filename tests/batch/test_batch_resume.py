@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import emgkit.batch as batch
-from emgkit.batch import analyze_many, read_results, write_results
+import emgkit.app.batch as batch
+from emgkit.app.batch import analyze_many, read_results, write_results
 
 _REAL_ANALYZE = batch._analyze_path
 
@@ -165,8 +165,8 @@ def test_killed_run_resumes(study: Path, tmp_path: Path) -> None:
     script = tmp_path / "run.py"
     script.write_text(
         textwrap.dedent(f"""
-        from emgkit.analysis.protocol import load_protocol
-        from emgkit.batch import analyze_many
+        from emgkit.protocol import load_protocol
+        from emgkit.app.batch import analyze_many
         if __name__ == "__main__":
             proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
             analyze_many({[str(f) for f in files]!r}, engine="serial", protocol=proto,
@@ -196,7 +196,7 @@ def test_killed_run_resumes(study: Path, tmp_path: Path) -> None:
     assert 1 <= done <= 4
     assert not list(cache.glob(".*.tmp")) or done < 4  # a torn temp file is ignored anyway
 
-    from emgkit.analysis.protocol import load_protocol
+    from emgkit.protocol import load_protocol
 
     proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.3, rest_scale=0.2)
     res = analyze_many(files, engine="serial", protocol=proto, cache_dir=cache, progress=False)

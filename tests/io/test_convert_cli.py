@@ -11,8 +11,8 @@ import pytest
 from iohelpers import write_gui_v6
 
 from emgkit.cli import main
+from emgkit.cli.convert import out_format
 from emgkit.io import read
-from emgkit.io.cli import out_format
 
 
 def test_out_format_rules(tmp_path: Path) -> None:
@@ -47,7 +47,7 @@ def test_openbci_to_bdf_csv_and_bids(tmp_path: Path, capsys: pytest.CaptureFixtu
     # gap-free recordings read back through emgkit.io.read (rate from the time column)
     assert main(["convert", str(bdf), str(csv), "--overwrite"]) == 0
     whole = rec.crop(0, 1.2)
-    from emgkit.io.cli import write_samples_csv
+    from emgkit.cli.convert import write_samples_csv
 
     write_samples_csv(whole, tmp_path / "w.tsv")
     again = read(tmp_path / "w.tsv")

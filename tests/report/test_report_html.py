@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from emgkit.analysis.bridge import analyze_bridge
-from emgkit.analysis.protocol import load_protocol
+from emgkit.protocol import load_protocol
 from emgkit.recording import Event, Recording
 from emgkit.report.html import ReportPaths, write_report
 

@@ -188,9 +188,9 @@ def test_interpretation_groups_flags_by_level():
 
 
 def test_cli_report(tmp_path, capsys):
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.cli import main
     from emgkit.io.edf import write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.simulate import synthesize_session
 
     proto = load_protocol("bridge").shortened(max_reps=1)

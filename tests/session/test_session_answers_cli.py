@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from emgkit.app.session import load_answers, load_state
 from emgkit.cli import main
 from emgkit.errors import ConfigError
 from emgkit.io import read
-from emgkit.session import load_answers, load_state
 
 TOML = """
 [defaults]

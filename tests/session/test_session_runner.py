@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 
 from emgkit.acquisition.recorder import Recorder
-from emgkit.analysis.protocol import Protocol, load_protocol
-from emgkit.errors import ConfigError
-from emgkit.io import read
-from emgkit.recording import Event, Recording
-from emgkit.session import (
+from emgkit.app.emulated import recorder as make_recorder
+from emgkit.app.session import (
     ScriptedUI,
     TerminalUI,
     load_state,
@@ -21,7 +18,11 @@ from emgkit.session import (
     planned_duration,
     run_session,
 )
-from emgkit.session.runner import LIFT_S, LOWER_S, MVC_RAMP_S, MVC_RELEASE_S, TAIL_S
+from emgkit.app.session.runner import LIFT_S, LOWER_S, MVC_RAMP_S, MVC_RELEASE_S, TAIL_S
+from emgkit.errors import ConfigError
+from emgkit.io import read
+from emgkit.protocol import Protocol, load_protocol
+from emgkit.recording import Event, Recording
 
 SPEED = 25.0
 FS = 1000.0
@@ -217,7 +218,7 @@ def test_resume_after_a_crash_recovers_the_journal(tmp_path: Path, tiny: Protoco
 
     def factory(bdf: Path) -> Recorder:
         emu = {"realtime": False, "subject": None, "duration": 30.0, "loop": True}
-        return Recorder("emulated-arduino", out=bdf, fs=FS, keep_journal=True, emulator=emu)
+        return make_recorder("emulated-arduino", out=bdf, fs=FS, keep_journal=True, emulator=emu)
 
     aborting = parse_answers({**ANSWERS, "abort": {"trial": "slb_left"}})
     res1 = run_session(tiny, factory, answers=aborting, out=out)

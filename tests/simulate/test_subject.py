@@ -9,7 +9,7 @@ import pytest
 from scipy.signal import welch
 
 from emgkit import ConfigError, SignalError, load_protocol
-from emgkit.analysis.protocol import Protocol
+from emgkit.protocol import Protocol
 from emgkit.simulate import (
     PROFILES,
     Mains,

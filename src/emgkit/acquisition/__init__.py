@@ -1,18 +1,5 @@
-"""Live acquisition: byte parsers (pure), transports (ports, threads), recorder.
+"""Live acquisition, device-agnostic: transport (ports, threads), journal, recorder, LSL, live view.
 
-This package's ``__init__`` imports nothing heavy, so command-line modules can read
-:data:`DEVICES` without loading the acquisition stack.
+Everything about one board (codec, parser, driver, emulator model) lives in
+:mod:`emgkit.devices`; the list of devices is :mod:`emgkit.devices.registry`.
 """
-
-__all__ = ["DEVICES"]
-
-#: Device kinds emgkit records from; ``emulated-*`` run the real serial path against an emulator
-#: on a pseudo-terminal.
-DEVICES = (
-    "cyton",
-    "cyton-daisy",
-    "arduino",
-    "emulated-cyton",
-    "emulated-cyton-daisy",
-    "emulated-arduino",
-)

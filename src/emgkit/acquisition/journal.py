@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib
 import json
 import os
 import struct
@@ -51,7 +50,9 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.devices.base import ParseResult, StreamParser
+from emgkit.devices.registry import parser_from_spec
 from emgkit.errors import EmgkitWarning, FormatError, RecordingError
+from emgkit.io._atomic import write_atomic
 from emgkit.recording import Channel, Event, Gap, Recording, SessionInfo
 
 __all__ = [
@@ -90,18 +91,6 @@ def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
 
 def _fsync(fd: int) -> None:
     os.fsync(fd)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        _write_all(fd, text.encode("utf-8"))
-        _fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -188,7 +177,7 @@ class JournalWriter:
             head.setdefault("version", JOURNAL_VERSION)
             head.setdefault("created_monotonic_ns", time.monotonic_ns())
             head.setdefault("sync_interval_s", self.sync_interval)
-            _atomic_write_text(self.directory / HEADER_NAME, json.dumps(head, indent=2))
+            write_atomic(self.directory / HEADER_NAME, json.dumps(head, indent=2).encode("utf-8"))
             flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND
             self._fd_stream = os.open(self.directory / STREAM_NAME, flags, 0o644)
             self._fd_events = os.open(self.directory / EVENTS_NAME, flags, 0o644)
@@ -397,10 +386,17 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     d = Path(journal_dir)
     hp = d / HEADER_NAME
     if d.is_file():
-        raise FormatError(
-            f"{d} is a file, not a recording journal: give the journal directory "
-            f"(the folder holding {HEADER_NAME} and {STREAM_NAME}), e.g. {d.parent}"
+        hint = (
+            f"; give its folder {d.parent}"
+            if d.name in (HEADER_NAME, STREAM_NAME, EVENTS_NAME)
+            else ""
         )
+        raise FormatError(
+            f"{d} is a file, not a recording journal: give the journal folder (the "
+            f"<session>.bdf.journal folder holding {HEADER_NAME} and {STREAM_NAME}){hint}"
+        )
+    if not d.exists():
+        raise FormatError(f"{d}: no such journal folder")
     try:
         header = json.loads(hp.read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
@@ -411,10 +407,12 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FormatError(f"{hp}: unreadable journal header ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != JOURNAL_FORMAT:
-        if not isinstance(header, dict):
-            raise FormatError(f"{hp}: not an emgkit journal header (not a JSON object)")
-        raise FormatError(f"{hp}: not an emgkit journal header (format={header.get('format')!r})")
-    if int(header.get("version", 0)) > JOURNAL_VERSION:
+        fmt = header.get("format") if isinstance(header, dict) else None
+        raise FormatError(f"{hp}: not an emgkit journal header (format={fmt!r})")
+    version = header.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise FormatError(f"{hp}: journal version {version!r} is not an integer")
+    if version > JOURNAL_VERSION:
         raise FormatError(
             f"{hp}: journal version {header.get('version')} is newer than this emgkit understands "
             f"({JOURNAL_VERSION}); upgrade emgkit"
@@ -444,36 +442,19 @@ def read_journal(journal_dir: str | os.PathLike[str]) -> JournalContents:
     return out
 
 
-#: Where the parser classes named by emgkit 0.1 journals live now.
-_V01_PATHS = {
-    "emgkit.acquisition.cyton:CytonParser": "emgkit.devices.cyton.parser:CytonParser",
-    "emgkit.acquisition.framed:FramedParser": "emgkit.devices.arduino.framed:FramedParser",
-    "emgkit.acquisition.myoware:MyoWareConverter": (
-        "emgkit.devices.arduino.myoware:MyoWareConverter"
-    ),
-}
+def load_parser(spec: Any) -> StreamParser:
+    """Build the parser a journal header's ``parser`` entry names, through the device registry.
 
+    Only emgkit's own device parsers can be built
+    (:func:`emgkit.devices.registry.parser_from_spec`); journals written by 0.1, which named
+    Python import paths, are read through its alias table.
 
-def load_parser(spec: dict[str, Any]) -> Any:
-    """Build a parser from a header ``parser`` entry ``{"class": "module:Name", "kwargs": {}}``.
-
-    Keyword values that are themselves ``{"class": ..., "kwargs": ...}`` dicts (a converter)
-    are built the same way first.
+    Raises
+    ------
+    FormatError
+        For anything else; nothing the entry names is imported.
     """
-    try:
-        cls_path = _V01_PATHS.get(str(spec["class"]), str(spec["class"]))
-        mod_name, _, cls_name = cls_path.partition(":")
-        cls = getattr(importlib.import_module(mod_name), cls_name)
-    except (KeyError, ImportError, AttributeError) as exc:
-        raise FormatError(
-            f"journal names parser {spec.get('class')!r}, which cannot be imported ({exc}); "
-            "recover with the emgkit version that recorded it, or pass parser= explicitly"
-        ) from None
-    kwargs = {
-        k: load_parser(v) if isinstance(v, dict) and "class" in v else v
-        for k, v in dict(spec.get("kwargs", {})).items()
-    }
-    return cls(**kwargs)
+    return parser_from_spec(spec)
 
 
 # ---------------------------------------------------------------------- sample clock
@@ -680,12 +661,12 @@ def recover(
     jc = read_journal(journal_dir)
     h = jc.header
     if parser is None:
-        if not isinstance(h.get("parser"), dict):
+        if "parser" not in h:
             raise FormatError(
-                f"{journal_dir}: the journal header names no parser, so its bytes cannot be "
-                "decoded; recover it in Python with journal.recover(path, parser=...)"
+                f"{Path(journal_dir) / HEADER_NAME} has no 'parser' entry, so it does not say "
+                "which device recorded the stream; it was not written by emgkit's recorder"
             )
-        p = load_parser(h["parser"])
+        p = parser_from_spec(h["parser"], where=f"{Path(journal_dir) / HEADER_NAME}: 'parser'")
     elif isinstance(parser, StreamParser):
         p = parser
     else:

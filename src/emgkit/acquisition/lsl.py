@@ -288,7 +288,7 @@ class LslOutlet:
         acq.append_child_value("model", self.device or "unknown")
         if self._firmware:
             acq.append_child_value("firmware", self._firmware)
-        from emgkit import __version__
+        from emgkit._version import __version__
 
         emg = desc.append_child("emgkit")
         emg.append_child_value("version", str(__version__))

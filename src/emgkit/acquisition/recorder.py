@@ -28,19 +28,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from emgkit.acquisition import DEVICES
 from emgkit.acquisition import journal as _journal
-from emgkit.acquisition.ports import ArduinoDriver, DeviceDriver, make_driver
 from emgkit.acquisition.transport import DeviceReader, ReaderStats, Subscription, open_port
+from emgkit.devices.base import DeviceDriver
+from emgkit.devices.registry import EMULATED_PREFIX, get_device, make_driver, parser_for
 from emgkit.errors import ConfigError, EmgkitWarning, RecordingError
 from emgkit.recording import Recording
 
-__all__ = ["DEVICES", "Recorder", "finalize", "record", "recover"]
+__all__ = ["EmulatorFactory", "Recorder", "finalize", "recover"]
 
 log = logging.getLogger(__name__)
 
 
 MarkerSource = Callable[[], Iterable[tuple[str, str]]]
+#: Starts the emulator an ``emulated-*`` recorder reads from; returns an object with ``port``
+#: (the path to open) and ``stop()``. :mod:`emgkit.app.emulated` is the one implementation.
+EmulatorFactory = Callable[["Recorder"], Any]
 
 
 def _default_out(device: str) -> Path:
@@ -54,8 +57,9 @@ class Recorder:
     Parameters
     ----------
     device : str
-        One of :data:`DEVICES`. ``emulated-*`` starts an emulator on a pseudo-terminal and
-        records from it through the real serial path.
+        A name from :func:`emgkit.devices.registry.device_choices`. ``emulated-*`` records
+        through the real serial path from the emulator ``emulator_factory`` starts
+        (:func:`emgkit.app.emulated.recorder` passes it).
     port : str, optional
         Serial port path or pyserial URL (ignored for emulated devices unless given).
     montage : str
@@ -74,8 +78,11 @@ class Recorder:
     keep_journal : bool
         Keep the journal after the BDF+ is verified (default: remove it).
     emulator : dict, optional
-        Options for :func:`emgkit.simulate.emulators.emulate` (``subject``, ``faults``,
-        ``realtime`` (default True), ``samples_uv``...).
+        Options for the emulator (``subject``, ``faults``, ``realtime`` (default True),
+        ``samples_uv``...), handed to ``emulator_factory``.
+    emulator_factory : callable, optional
+        Starts the emulator of an ``emulated-*`` device when no port is given
+        (:data:`EmulatorFactory`).
     n_channels, kinds : optional
         Arduino channel count and MyoWare output kinds to configure.
     """
@@ -99,12 +106,12 @@ class Recorder:
         sync_interval: float = 1.0,
         keep_journal: bool = False,
         emulator: dict[str, Any] | None = None,
+        emulator_factory: EmulatorFactory | None = None,
         read_timeout: float = 0.05,
         reconnect: bool = True,
     ) -> None:
-        if device not in DEVICES:
-            raise ConfigError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
-        if port is None and not device.startswith("emulated-"):
+        get_device(device)  # a ConfigError naming the choices for an unknown device
+        if port is None and not device.startswith(EMULATED_PREFIX):
             raise ConfigError(
                 f"give the serial port of the {device} (run `emgkit devices` to list ports)"
             )
@@ -133,6 +140,7 @@ class Recorder:
         self.sync_interval = sync_interval
         self.keep_journal = keep_journal
         self.emulator_options = dict(emulator or {})
+        self.emulator_factory = emulator_factory
         #: Called with each marker's event dict (label, value, trial, sample, duration) after it
         #: is journalled, e.g. by the LSL outlet; an exception in a listener is logged, never
         #: raised into the recording.
@@ -191,13 +199,13 @@ class Recorder:
 
     # ------------------------------------------------------------------ lifecycle
     def _header(self, port_name: str) -> dict[str, Any]:
-        from emgkit import __version__
+        from emgkit._version import __version__
         from emgkit.montage import load_montage
 
         # an emulated recording says so in its file (device "emulated-arduino", not "arduino")
         label = self.driver.name
-        if self.device.startswith("emulated-") and not label.startswith("emulated-"):
-            label = f"emulated-{label}"
+        if self.device.startswith(EMULATED_PREFIX) and not label.startswith(EMULATED_PREFIX):
+            label = f"{EMULATED_PREFIX}{label}"
         mont = load_montage(self.montage).with_device(label)
         chans = [{**asdict(c), "kind": str(c.kind)} for c in mont.channels]
         return {
@@ -241,30 +249,19 @@ class Recorder:
     def start(self) -> Recorder:
         """Open the port, handshake, create the journal and start streaming."""
         port_name = self.port
-        if self.device.startswith("emulated-") and port_name is None:
-            from emgkit.simulate.emulators import Emulator, make_model
-
-            opts = dict(self.emulator_options)
-            faults = opts.pop("faults", ())
-            realtime = bool(opts.pop("realtime", True))
-            speed = float(opts.pop("speed", 1.0))
-            opts.setdefault("subject", "healthy")
-            kind = self.device.removeprefix("emulated-")
-            if kind == "arduino":
-                drv = self.driver
-                if isinstance(drv, ArduinoDriver):
-                    if drv.fs is not None:
-                        opts.setdefault("fs", drv.fs)
-                    if drv.n_channels is not None:
-                        opts.setdefault("n_channels", drv.n_channels)
-            model = make_model(kind, **opts)
-            self.emulator = Emulator(model, faults=faults, realtime=realtime, speed=speed).start()
-            port_name = self.emulator.port
+        if self.device.startswith(EMULATED_PREFIX) and port_name is None:
+            if self.emulator_factory is None:
+                raise ConfigError(
+                    f"{self.device} has no port and no emulator: create the recorder with "
+                    "emgkit.app.emulated.recorder(...) (or give port=)"
+                )
+            self.emulator = self.emulator_factory(self)
+            port_name = str(self.emulator.port)
         assert port_name is not None
         ser = open_port(port_name, baudrate=self.driver.baudrate, timeout=self.read_timeout)
         try:
             self.driver.prepare(ser)
-            parser = self.driver.make_parser()
+            parser = parser_for(self.driver)
             header = self._header(port_name)
             header["fs"] = float(parser.fs)
             header["n_channels"] = int(parser.n_channels)
@@ -542,71 +539,3 @@ def recover(
 ) -> Path:
     """CLI-facing recovery: a journal left by a crash -> BDF+ (the journal is kept by default)."""
     return finalize(journal_dir, out, keep_journal=keep_journal)
-
-
-def record(
-    device: str,
-    port: str | None = None,
-    *,
-    montage: str = "bridge6",
-    out: str | os.PathLike[str] | None = None,
-    duration: float | None = None,
-    live: bool = False,
-    marker_source: MarkerSource | None = None,
-    fs: float | None = None,
-    gains: list[int] | int | None = None,
-    lsl: str | None = None,
-    lsl_wait: float = 0.0,
-    **kwargs: Any,
-) -> Path:
-    """Record a session until ``duration`` seconds of samples, Ctrl-C, or a stop; return the BDF+.
-
-    Parameters
-    ----------
-    device, port, montage, out, fs, gains
-        See :class:`Recorder`.
-    duration : float, optional
-        Seconds of samples to record; None records until Ctrl-C (or ``q`` in the live view).
-    live : bool
-        Show the live terminal view (:class:`emgkit.acquisition.live.LiveView`).
-    marker_source : callable, optional
-        Polled every 100 ms; returns an iterable of ``(label, value)`` markers to add
-        (``("pain", "4")`` adds a pain rating).
-    lsl : str, optional
-        Also publish the stream (and markers) over Lab Streaming Layer under this name
-        (:class:`emgkit.acquisition.lsl.LslOutlet`; needs ``emgkit[lsl]``).
-    lsl_wait : float
-        Seconds to hold rows until an LSL consumer (e.g. LabRecorder) connects.
-    **kwargs
-        Passed to :class:`Recorder` (``subject``, ``emulator``, ``sync_interval``...).
-    """
-    rec = Recorder(device, port, montage=montage, out=out, fs=fs, gains=gains, **kwargs)
-    outlet = None
-    if lsl:
-        from emgkit.acquisition.lsl import LslOutlet
-
-        outlet = LslOutlet(rec, name=lsl, wait_for_consumer=lsl_wait)
-    rec.start()
-    if outlet is not None:
-        outlet.start()
-    view = None
-    try:
-        if live:
-            from emgkit.acquisition.live import LiveView
-
-            view = LiveView(rec)
-            rec.log_status = False
-            view.start()
-            rec.wait(duration, marker_source=marker_source, on_tick=view.tick)
-        else:
-            rec.wait(duration, marker_source=marker_source)
-    except KeyboardInterrupt:
-        log.info("interrupted: finalising the recording")
-    finally:
-        if view is not None:
-            view.close()
-    try:
-        return rec.stop()
-    finally:
-        if outlet is not None:
-            outlet.close()

@@ -26,15 +26,13 @@ import pandas as pd
 
 from emgkit.analysis.metrics import limb_symmetry_index, ratio, symmetry_angle, symmetry_index
 from emgkit.analysis.normalize import mvc_amplitude
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
+from emgkit.muscles import GLUTE, HAMSTRING_MUSCLES, TRUNK_MUSCLES
+from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Event, Recording, SignalKind
 
 __all__ = ["AnalysisParams", "BridgeResult", "analyze_bridge", "envelopes"]
 
-TRUNK_MUSCLES = ("erector_spinae", "multifidus")
-GLUTE = "glute_max"
-HAMSTRING_MUSCLES = ("hamstrings", "biceps_femoris", "semitendinosus")
 #: Which MVC trial normalises which muscle when the protocol has no trial of its own: the
 #: resisted Sorensen (erector spinae) also serves the lumbar multifidus site, the hamstring
 #: trial serves the medial/lateral hamstring sites (clinical-anchors.md section 3).

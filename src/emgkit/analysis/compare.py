@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +28,7 @@ from emgkit.errors import ConfigError
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
-    from emgkit.analysis.protocol import Protocol
+    from emgkit.protocol import Protocol
     from emgkit.recording import Recording
 
 #: Smallest change ever called meaningful, per metric (conventions: half the 7 % asymmetry
@@ -168,43 +167,37 @@ def trend_rows(result: BridgeResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["metric", "trial", "muscle", "side", "value", "se", "n"])
 
 
-def _load(
-    item: Any, protocol: Protocol | str | None, montage: str | None
-) -> tuple[BridgeResult, dict[str, Any]]:
+def _load(item: Any, protocol: Protocol | str | None) -> tuple[BridgeResult, dict[str, Any]]:
     from emgkit.analysis.bridge import BridgeResult, analyze_bridge
     from emgkit.recording import Recording
 
     if isinstance(item, BridgeResult):
         return item, {"subject": "", "date": None, "source": "result"}
-    if isinstance(item, Recording):
-        rec: Recording = item
-        src = "recording"
-    else:
-        from emgkit.io import read
-
-        path = Path(item)
-        if not path.exists():
-            raise ConfigError(f"session file not found: {path}")
-        rec = read(path, montage=montage)
-        src = str(path)
+    if not isinstance(item, Recording):
+        raise ConfigError(
+            f"compare_sessions takes BridgeResults or Recordings, got {type(item).__name__}; "
+            "read files first (emgkit.io.read), as `emgkit compare` does"
+        )
+    rec: Recording = item
+    src = str(rec.info.extra.get("source_file", "recording"))
     res = analyze_bridge(rec, protocol)
     return res, {"subject": rec.info.subject, "date": rec.info.date, "source": src}
 
 
 def compare_sessions(
-    sessions: Sequence[BridgeResult | Recording | str | Path],
+    sessions: Sequence[BridgeResult | Recording],
     *,
     labels: Sequence[str] | None = None,
     dates: Sequence[datetime | str | None] | None = None,
     protocol: Protocol | str | None = None,
-    montage: str | None = None,
 ) -> CompareResult:
     """Trends across sessions of one person.
 
     Parameters
     ----------
-    sessions : sequence of BridgeResult, Recording or path
-        Two or more sessions. Files are read with :func:`emgkit.io.read` and analysed.
+    sessions : sequence of BridgeResult or Recording
+        Two or more sessions; recordings are analysed with :func:`analyze_bridge`. This
+        function reads no files: read them first with :func:`emgkit.io.read`.
     labels : sequence of str, optional
         Session labels (default: the date, else ``S1``, ``S2``...).
     dates : sequence, optional
@@ -212,8 +205,6 @@ def compare_sessions(
         session has one, else kept in the given order.
     protocol : Protocol or str, optional
         Protocol for :func:`analyze_bridge` (default: the shipped bridge protocol).
-    montage : str, optional
-        Montage applied when reading files.
 
     Returns
     -------
@@ -229,7 +220,7 @@ def compare_sessions(
     for name, seq in (("labels", labels), ("dates", dates)):
         if seq is not None and len(seq) != len(sessions):
             raise ConfigError(f"{name} has {len(seq)} entries for {len(sessions)} sessions")
-    loaded = [_load(s, protocol, montage) for s in sessions]
+    loaded = [_load(s, protocol) for s in sessions]
     infos = []
     for i, (_, meta) in enumerate(loaded):
         d = dates[i] if dates is not None else meta["date"]

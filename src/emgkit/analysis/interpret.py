@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from emgkit.muscles import HAMSTRING_MUSCLES, TRUNK_MUSCLES, display_name
+
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
 
@@ -78,20 +80,12 @@ ONSET_FLOOR_S = 0.020
 #: reps per trial the rep-to-rep SD is itself uncertain, and trials differ by order/fatigue).
 CUE_FLOOR_PCT = 3.0
 
-_HAM = ("hamstrings", "biceps_femoris", "semitendinosus")
-_TRUNK = ("erector_spinae", "multifidus")
-_NICE = {
-    "glute_max": "glute max",
-    "hamstrings": "hamstrings",
-    "biceps_femoris": "biceps femoris",
-    "semitendinosus": "semitendinosus",
-    "erector_spinae": "lumbar erector spinae",
-    "multifidus": "multifidus",
-}
+_HAM = HAMSTRING_MUSCLES
+_TRUNK = TRUNK_MUSCLES
 
 
 def _nice(muscle: str) -> str:
-    return _NICE.get(muscle, muscle.replace("_", " "))
+    return display_name(muscle, "plain")
 
 
 def _f(x: Any) -> float:

@@ -7,11 +7,8 @@ Nothing half-read is ever returned as good.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import tempfile
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.errors import ConfigError, FormatError, RecordingError
+from emgkit.io._atomic import write_atomic
 from emgkit.recording import Channel, Recording
 
 __all__ = [
@@ -407,25 +405,8 @@ def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise RecordingError(f"cannot write {target}: the folder {folder} does not exist")
-    tmp_name: str | None = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
-        # mkstemp makes 0600 files; give the usual permissions (or keep the replaced file's)
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        with contextlib.suppress(OSError):
-            os.chmod(tmp_name, mode)
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, target)
-        tmp_name = None
-        with contextlib.suppress(OSError):  # durability of the rename; not fatal where unsupported
-            dfd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+        write_atomic(target, write)  # type: ignore[arg-type]
     except OSError as exc:
         hint = (
             "the disk is full: free some space (or write to another drive) and save again"
@@ -436,8 +417,4 @@ def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -
             f"could not write {target}: {exc.strerror or exc}; {hint}. "
             "No partial file was left behind; the recording is still in memory."
         ) from exc
-    finally:
-        if tmp_name is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
     return target

@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from emgkit.io._registry import format_title, read
 from emgkit.recording import Recording
 
 __all__ = ["describe"]
-
-_FORMAT_NAMES = {
-    "openbci-txt": "OpenBCI GUI text",
-    "brainflow-csv": "BrainFlow CSV",
-    "bdf+": "BDF+",
-    "edf+": "EDF+",
-    "csv": "delimited text (CSV/TSV)",
-}
 
 
 def _duration(seconds: float) -> str:
@@ -43,16 +36,14 @@ def describe(recording_or_path: Recording | str | Path) -> str:
         rec = recording_or_path
         source = str(rec.info.extra.get("source_file", "(in memory)"))
     else:
-        from emgkit.io import read
-
         rec = read(recording_or_path)
         source = str(recording_or_path)
     info = rec.info
     fmt = str(info.extra.get("format", "")) or "-"
     if "gui_generation" in info.extra:
-        fmt_text = f"{_FORMAT_NAMES.get(fmt, fmt)} ({info.extra['gui_generation']})"
+        fmt_text = f"{format_title(fmt)} ({info.extra['gui_generation']})"
     else:
-        fmt_text = _FORMAT_NAMES.get(fmt, fmt)
+        fmt_text = format_title(fmt)
     start = info.date.isoformat() if info.date else info.extra.get("start_time_of_day", "-")
     lines = [
         f"file:      {source}",

@@ -87,7 +87,7 @@ _CSV_PREFIX = "# "
 
 def _version() -> str:
     try:
-        from emgkit import __version__
+        from emgkit._version import __version__
 
         return str(__version__)
     except ImportError:  # pragma: no cover - partial installs

@@ -42,7 +42,7 @@ def session_metrics(results: pd.DataFrame, trial: str | None = None) -> pd.DataF
     Parameters
     ----------
     results : DataFrame
-        Tidy batch table (:attr:`emgkit.batch.BatchResult.results`).
+        Tidy batch table (:attr:`emgkit.app.batch.BatchResult.results`).
     trial : str, optional
         Restrict to one trial (e.g. ``"dlb_squeeze"``).
 

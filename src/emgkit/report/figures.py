@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.muscles import display_name
 from emgkit.recording import Recording
 
 if TYPE_CHECKING:
@@ -159,19 +160,8 @@ def plot_pct_mvc(result: BridgeResult, save: str | Path | None = None) -> Figure
 
 
 # ---------------------------------------------------------------------------- report figures
-_SHORT_MUSCLE = {
-    "glute_max": "glute max",
-    "hamstrings": "hamstrings",
-    "biceps_femoris": "biceps fem.",
-    "semitendinosus": "semitend.",
-    "erector_spinae": "erector",
-    "multifidus": "multifidus",
-    "glute_med": "glute med",
-}
-
-
 def _short(muscle: object) -> str:
-    return _SHORT_MUSCLE.get(str(muscle), str(muscle).replace("_", " "))
+    return display_name(muscle)
 
 
 def _grid(  # type: ignore[no-untyped-def]

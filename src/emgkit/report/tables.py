@@ -7,17 +7,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from emgkit.muscles import display_name
+
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
 
 __all__ = ["summary_table"]
-
-_SHORT = {
-    "glute_max": "glute max",
-    "hamstrings": "hamstrings",
-    "erector_spinae": "erector",
-    "multifidus": "multifidus",
-}
 
 
 def _fmt(v: float, spec: str = ".0f") -> str:
@@ -44,7 +39,7 @@ def summary_table(result: BridgeResult) -> pd.DataFrame:
         sa = float("nan") if single else float(symmetry_angle(L, R))
         row = {
             "trial": trial,
-            "muscle": _SHORT.get(str(muscle), str(muscle)),
+            "muscle": display_name(muscle),
             "%MVC L": _fmt(L),
             "%MVC R": _fmt(R),
             "SA %": _fmt(sa, "+.1f"),

@@ -16,10 +16,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import upfirdn
 
-__all__ = ["ADS1299_BANDWIDTH", "sinc3_decimate", "sinc3_kernel", "sinc3_response"]
+from emgkit.devices.cyton.constants import ADS1299_BANDWIDTH
 
-#: -3 dB bandwidth in Hz per data rate (ADS1299 datasheet, Table 1).
-ADS1299_BANDWIDTH: dict[float, float] = {250.0: 65.0, 500.0: 131.0, 1000.0: 262.0}
+__all__ = ["ADS1299_BANDWIDTH", "sinc3_decimate", "sinc3_kernel", "sinc3_response"]
 
 
 def sinc3_kernel(factor: int) -> npt.NDArray[np.float64]:

@@ -38,11 +38,13 @@ import tty
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.devices.base import DeviceModel
+from emgkit.devices.registry import get_device
 from emgkit.errors import ConfigError, DeviceError
 
 __all__ = [
@@ -57,18 +59,6 @@ __all__ = [
     "emulate",
     "make_model",
 ]
-
-
-class DeviceModel(Protocol):
-    """What an emulator needs from a pure device model (CytonModel, ArduinoModel)."""
-
-    def handle(self, cmd: bytes) -> bytes:
-        """Answer a command chunk from the host."""
-        ...
-
-    def next_bytes(self, n_packets: int) -> bytes:
-        """The next ``n_packets`` packets/frames of the stream (empty when exhausted)."""
-        ...
 
 
 # ---------------------------------------------------------------------- faults
@@ -545,38 +535,20 @@ def make_model(
     seed: int = 0,
     **model_kwargs: Any,
 ) -> DeviceModel:
-    """Build the pure model for ``kind`` in {"cyton", "cyton-daisy", "arduino"}.
+    """Build the pure model of a registered device (``"cyton"``, ``"cyton-daisy"``, ``"arduino"``).
 
     ``samples_uv`` (n, n_channels) microvolts wins; else a synthetic ``subject`` profile is
     synthesised at the device rate (noise when :mod:`emgkit.simulate.subject` is missing).
     """
-    if kind in ("cyton", "cyton-daisy"):
-        from emgkit.devices.cyton.model import CytonModel  # type: ignore[import-untyped,unused-ignore,import-not-found]
-
-        daisy = kind == "cyton-daisy"
-        rate = 125.0 if daisy else 250.0
-        nch = 16 if daisy else 8
-        data = (
-            np.asarray(samples_uv, dtype=np.float64)
-            if samples_uv is not None
-            else _subject_samples(subject, rate, nch, seed, duration)
-        )
-        model: DeviceModel = CytonModel(data, daisy=daisy, **model_kwargs)
-        return model
-    if kind == "arduino":
-        from emgkit.devices.arduino.model import ArduinoModel  # type: ignore[import-untyped,unused-ignore,import-not-found]
-
-        rate = float(fs or 1000.0)
-        nch = int(n_channels or 6)
-        data = (
-            np.asarray(samples_uv, dtype=np.float64)
-            if samples_uv is not None
-            else _subject_samples(subject, rate, nch, seed, duration)
-        )
-        kinds = model_kwargs.pop("kinds", ["RAW"] * data.shape[1])
-        model = ArduinoModel(data, rate, kinds, **model_kwargs)
-        return model
-    raise ConfigError(f"unknown emulated device {kind!r}; use 'cyton', 'cyton-daisy' or 'arduino'")
+    spec = get_device(kind)
+    rate = spec.fs_options[0] if spec.fs_options else float(fs or spec.default_fs)
+    nch = int(n_channels or spec.n_channels)
+    data = (
+        np.asarray(samples_uv, dtype=np.float64)
+        if samples_uv is not None
+        else _subject_samples(subject, rate, nch, seed, duration)
+    )
+    return spec.model(data, fs=rate, **model_kwargs)
 
 
 @contextlib.contextmanager

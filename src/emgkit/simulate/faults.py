@@ -31,6 +31,7 @@ import numpy.typing as npt
 from scipy.signal import fftconvolve
 
 from emgkit.errors import ConfigError
+from emgkit.muscles import TRUNK_MUSCLES
 from emgkit.recording import MUSCLES, SIDES, Channel
 
 __all__ = [
@@ -44,8 +45,6 @@ __all__ = [
     "Mains",
     "MotionSpikes",
 ]
-
-TRUNK_MUSCLES = ("erector_spinae", "multifidus")
 
 
 @dataclass(frozen=True, kw_only=True)

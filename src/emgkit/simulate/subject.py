@@ -34,9 +34,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol
 from emgkit.errors import ConfigError, SignalError
 from emgkit.montage import Montage, load_montage
+from emgkit.muscles import TRUNK_MUSCLES
+from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import MUSCLES, Channel, Event, Recording, SessionInfo
 from emgkit.simulate._adc import ADS1299_BANDWIDTH, sinc3_decimate, sinc3_response
 from emgkit.simulate._noise import local_normalise, shaped_noise, shwedyk_psd
@@ -85,7 +86,7 @@ MVC_SOURCE = {
     "semitendinosus": "hamstrings",
 }
 _HAMSTRINGS = ("hamstrings", "biceps_femoris", "semitendinosus")
-_TRUNK = ("erector_spinae", "multifidus")
+_TRUNK = TRUNK_MUSCLES
 _BRIDGES = ("single_leg_bridge", "double_leg_bridge")
 
 

@@ -50,6 +50,12 @@ from emgkit.devices.cyton._kernels import (
     ST_SIZE,
     scan_packets,
 )
+from emgkit.devices.cyton.constants import (
+    CYTON_FS,
+    CYTON_HARDWARE_BANDWIDTH_HZ,
+    DAISY_FS,
+    DAISY_HARDWARE_BANDWIDTH_HZ,
+)
 from emgkit.errors import ConfigError, DeviceError, FormatError
 from emgkit.recording import SessionInfo
 
@@ -119,15 +125,6 @@ STOP_RAW_AUX_TIME_SET = 0xC5
 STOP_RAW_AUX_TIME = 0xC6
 BAUD_RATE = 115200
 
-#: Sampling rate of the decoded rows: 250 Hz with 8 channels, 125 Hz with the Daisy.
-CYTON_FS = 250.0
-DAISY_FS = 125.0
-
-#: -3 dB bandwidth of the ADS1299 sinc3 decimation filter at 250 SPS (TI datasheet, Table 1).
-CYTON_HARDWARE_BANDWIDTH_HZ = 65.0
-#: Daisy rows also pass through the firmware's 2-sample average (|cos(pi f / 250)|): together
-#: with the sinc3 the -3 dB point falls to 46 Hz, below the 62.5 Hz Nyquist of 125 Hz rows.
-DAISY_HARDWARE_BANDWIDTH_HZ = 46.0
 
 #: Programmable gains of the ADS1299, in the order of the firmware's gain codes 0..6.
 GAINS: tuple[int, ...] = (1, 2, 4, 6, 8, 12, 24)

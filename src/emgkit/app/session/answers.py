@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emgkit.analysis.protocol import Protocol
 from emgkit.errors import ConfigError
+from emgkit.protocol import Protocol
 from emgkit.recording import MUSCLES, SIDES
 
 __all__ = ["Answers", "TrialAnswer", "load_answers", "parse_answers", "parse_felt"]

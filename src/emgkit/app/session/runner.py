@@ -59,11 +59,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from emgkit.acquisition import DEVICES as _SESSION_DEVICES
-from emgkit.analysis.protocol import Protocol, Trial, load_protocol, parse_protocol
+from emgkit.app.session.answers import Answers
+from emgkit.app.session.ui import ScriptedUI, SessionUI, TerminalUI
+from emgkit.devices.registry import device_choices
 from emgkit.errors import ConfigError, RecordingError
-from emgkit.session.answers import Answers
-from emgkit.session.ui import ScriptedUI, SessionUI, TerminalUI
+from emgkit.protocol import Protocol, Trial, load_protocol, parse_protocol
 
 __all__ = [
     "STATE_NAME",
@@ -131,15 +131,9 @@ def _protocol_to_dict(p: Protocol) -> dict[str, Any]:
 
 
 def _save_state(path: Path, state: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    data = json.dumps(state, indent=2).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    from emgkit.io._atomic import write_atomic
+
+    write_atomic(path, json.dumps(state, indent=2).encode("utf-8"))
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -191,7 +185,7 @@ def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
 
 def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any]:
     """A Recorder (not started) for one segment, and the emulator it reads from (or None)."""
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as make_recorder
 
     speed = float(opts.get("speed", 1.0))
     fs = opts.get("fs")
@@ -199,12 +193,12 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
     emu = None
     port = opts.get("port")
     if device.startswith("emulated-"):
-        from emgkit.simulate.emulators import Emulator, make_model
+        from emgkit.app.emulated import start_emulator
 
-        kind = device.removeprefix("emulated-")
         subject = opts.get("emulated_subject")
-        model = make_model(
-            kind,
+        emu = start_emulator(
+            device,
+            speed=speed,
             subject=subject,
             fs=fs,
             n_channels=n_channels,
@@ -212,12 +206,11 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
             seed=int(opts.get("seed", 0)),
             loop=True,
         )
-        emu = Emulator(model, realtime=True, speed=speed).start()
         port = emu.port
     elif speed != 1.0:
         raise ConfigError("--speed only applies to emulated devices; a real device runs at 1x")
     try:
-        rec = Recorder(
+        rec = make_recorder(
             device,
             port,
             montage=str(opts.get("montage", "bridge6")),
@@ -490,9 +483,9 @@ def run_session(
             "trials": {},
             "merged": None,
         }
-    if isinstance(recorder_or_device, str) and recorder_or_device not in _SESSION_DEVICES:
+    if isinstance(recorder_or_device, str) and recorder_or_device not in device_choices():
         raise ConfigError(
-            f"unknown device {recorder_or_device!r}; choose one of {', '.join(_SESSION_DEVICES)}"
+            f"unknown device {recorder_or_device!r}; choose one of {', '.join(device_choices())}"
         )
     if answers is not None:
         answers.validate(proto)

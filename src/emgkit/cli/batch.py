@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler, add_montage, add_protocol
 
 _EPILOG = """\
 examples:
@@ -55,8 +54,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         "--serial", action="store_true", help="analyse in this process, one after another"
     )
     p.add_argument("--workers", type=int, help="local pool size (default: CPUs available)")
-    p.add_argument("--montage", help="montage for files without one: bridge6, bridge8, .toml")
-    p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
+    add_montage(p)
+    add_protocol(p)
     p.add_argument(
         "--param",
         action="append",
@@ -92,7 +91,7 @@ def _parse_params(items: list[str]) -> dict[str, object]:
 def _batch(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from emgkit.batch import analyze_many, write_results
+    from emgkit.app.batch import analyze_many, write_results
     from emgkit.errors import ConfigError
 
     out = Path(args.out)

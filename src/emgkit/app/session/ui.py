@@ -1,6 +1,6 @@
 """How the guided session talks to the operator: a terminal UI and a scripted one for tests.
 
-The runner (:func:`emgkit.session.runner.run_session`) owns the timing; a UI only shows cues
+The runner (:func:`emgkit.app.session.runner.run_session`) owns the timing; a UI only shows cues
 and asks questions. Any object with the methods of :class:`SessionUI` works.
 """
 
@@ -10,10 +10,10 @@ import sys
 from typing import IO, ClassVar, Literal
 from typing import Protocol as _Protocol
 
-from emgkit.analysis.protocol import Trial
+from emgkit.app.session.answers import Answers, parse_felt
 from emgkit.errors import ConfigError
+from emgkit.protocol import Trial
 from emgkit.recording import MUSCLES
-from emgkit.session.answers import Answers, parse_felt
 
 __all__ = ["Decision", "ScriptedUI", "SessionUI", "TerminalUI"]
 

@@ -3,15 +3,15 @@
 See ``docs/session.md``. Heavy modules (acquisition, io) are imported when a session runs.
 """
 
-from emgkit.session.answers import Answers, TrialAnswer, load_answers, parse_answers
-from emgkit.session.runner import (
+from emgkit.app.session.answers import Answers, TrialAnswer, load_answers, parse_answers
+from emgkit.app.session.runner import (
     SessionResult,
     load_state,
     merge_segments,
     planned_duration,
     run_session,
 )
-from emgkit.session.ui import ScriptedUI, SessionUI, TerminalUI
+from emgkit.app.session.ui import ScriptedUI, SessionUI, TerminalUI
 
 __all__ = [
     "Answers",

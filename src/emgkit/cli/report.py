@@ -6,9 +6,8 @@ Only argparse is imported at module level; the handler imports the analysis and 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler, add_montage, add_protocol
 
 _EPILOG_REPORT = """\
 examples:
@@ -37,8 +36,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     )
     p.add_argument("file", help="session recording with trial markers (e.g. a .bdf from emgkit)")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
-    p.add_argument("--montage", help="montage when the file does not name muscles (bridge6, ...)")
-    p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
+    add_montage(p)
+    add_protocol(p)
     p.add_argument("--name", default="report", help="file name without extension (default report)")
     table["report"] = _report
 

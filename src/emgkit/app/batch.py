@@ -1,6 +1,6 @@
 """Analyse many sessions with the same settings: a local process pool or a Dask cluster.
 
->>> from emgkit.batch import analyze_many
+>>> from emgkit.app.batch import analyze_many
 >>> res = analyze_many(["data/*.bdf"], cache_dir="results.cache")  # doctest: +SKIP
 >>> res.results.head()  # doctest: +SKIP
 
@@ -29,10 +29,12 @@ import numpy as np
 import pandas as pd
 
 from emgkit.errors import ConfigError, RecordingError
+from emgkit.io._atomic import write_atomic
+from emgkit.io._registry import readable_suffixes
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import AnalysisParams, BridgeResult
-    from emgkit.analysis.protocol import Protocol
+    from emgkit.protocol import Protocol
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -129,7 +131,7 @@ class BatchResult:
 
 
 def _version() -> str:
-    from emgkit import __version__
+    from emgkit._version import __version__
 
     return str(__version__)
 
@@ -245,9 +247,7 @@ def expand_paths(patterns: str | Path | Iterable[str | Path]) -> list[Path]:
         p = Path(pat)
         if p.is_dir():
             found = sorted(
-                q
-                for q in p.iterdir()
-                if q.is_file() and q.suffix.lower() in {".bdf", ".edf", ".txt", ".csv", ".tsv"}
+                q for q in p.iterdir() if q.is_file() and q.suffix.lower() in readable_suffixes()
             )
         elif p.exists():
             found = [p]
@@ -416,12 +416,9 @@ def _cache_store(
     ).encode()
     table = table.replace_schema_metadata(meta)
     final = _cache_path(cache_dir, key)
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, final)  # atomic: a crash never leaves a half-written cache entry
+    try:  # atomic: a crash never leaves a half-written cache entry
+        write_atomic(final, lambda fh: pq.write_table(table, fh))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise RecordingError(
             f"cannot write the batch cache {final}: {exc}; free disk space or pass another "
             "cache_dir"
@@ -586,7 +583,7 @@ def analyze_many(
     if engine == "dask" and client is None and scheduler is None:
         raise ConfigError("engine='dask' needs client= or scheduler='tcp://HOST:PORT'")
     if isinstance(protocol, str):
-        from emgkit.analysis.protocol import load_protocol
+        from emgkit.protocol import load_protocol
 
         proto: Any = load_protocol(protocol)
     else:

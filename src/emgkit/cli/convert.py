@@ -1,18 +1,17 @@
 """``emgkit convert IN OUT``: any readable recording to BDF+, a BIDS EMG dataset, or CSV.
 
 Only argparse is imported at module level; the handler imports the readers and writers.
-(``emgkit info`` lives in :mod:`emgkit._cli_commands` and reads XDF too through
+(``emgkit info`` lives in :mod:`emgkit.cli._commands` and reads XDF too through
 :func:`emgkit.io.read`.)
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler, add_montage
 
 #: Output formats of ``emgkit convert``.
 OUT_FORMATS = ("bdf", "bids", "csv")
@@ -52,7 +51,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         "--in-format",
         help="input format when detection fails: openbci, brainflow, edf, bdf, xdf, csv",
     )
-    p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml")
+    add_montage(p)
     p.add_argument("--fs", type=float, help="sampling rate (Hz) of a CSV input without one")
     p.add_argument("--stream", help="XDF input: name or id of the EMG stream")
     p.add_argument("--subject", help="BIDS: subject pseudonym (letters and digits)")

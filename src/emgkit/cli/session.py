@@ -6,12 +6,9 @@ Only argparse is imported at module level; the handler imports the session stack
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
-from emgkit.acquisition import DEVICES as _DEVICES
-
-Handler = Callable[[argparse.Namespace], int]
-
+from emgkit.cli._args import Handler, add_montage
+from emgkit.devices.registry import device_choices
 
 _EPILOG = """\
 examples:
@@ -42,7 +39,9 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--device", choices=_DEVICES, help="device kind (not needed with --resume)")
+    p.add_argument(
+        "--device", choices=device_choices(), help="device kind (not needed with --resume)"
+    )
     p.add_argument("--port", help="serial port (not needed for emulated devices)")
     p.add_argument(
         "--protocol",
@@ -63,7 +62,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     )
     p.add_argument("--resume", metavar="STATE", help="continue the session in this session.json")
     p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
-    p.add_argument("--montage", default="bridge6", help="bridge6, bridge8 or a .toml path")
+    add_montage(p, default="bridge6")
     p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
     p.add_argument(
         "--short",
@@ -79,10 +78,10 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _session(args: argparse.Namespace) -> int:
-    from emgkit.analysis.protocol import load_protocol
+    from emgkit.app.session.answers import load_answers
+    from emgkit.app.session.runner import run_session
     from emgkit.errors import ConfigError
-    from emgkit.session.answers import load_answers
-    from emgkit.session.runner import run_session
+    from emgkit.protocol import load_protocol
 
     if args.resume is None:
         if args.device is None:

@@ -69,8 +69,8 @@ def run_demo(
         Where progress lines go.
     """
     from emgkit.analysis.bridge import analyze_bridge, envelopes
-    from emgkit.analysis.protocol import load_protocol
     from emgkit.io.edf import write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.report.figures import plot_envelopes, plot_pct_mvc
     from emgkit.simulate import synthesize_session
 
@@ -146,13 +146,13 @@ def _record_through(
     """
     import numpy as np
 
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as make_recorder
     from emgkit.errors import RecordingError
     from emgkit.io import read
 
     if device != "emulated-arduino":
         raise ValueError(f"the demo records through 'emulated-arduino' only, not {device!r}")
-    rec = Recorder(
+    rec = make_recorder(
         device,
         out=session_path,
         montage=synthetic.info.montage or "bridge6",

@@ -6,9 +6,8 @@ Only argparse is imported at module level; the handlers import the analysis stac
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler, add_montage, add_protocol
 
 _EPILOG_COMPARE = """\
 examples:
@@ -36,8 +35,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("sessions", nargs="+", metavar="SESSION", help="session files, 2 or more")
-    p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml")
-    p.add_argument("--protocol", help="protocol name or .toml path (default: bridge)")
+    add_montage(p)
+    add_protocol(p)
     p.add_argument("--dates", nargs="+", help="ISO dates, one per session (default: from files)")
     p.add_argument("--labels", nargs="+", help="session labels, one per session")
     p.add_argument("--out", help="folder for sessions.csv and trends.csv")
@@ -52,17 +51,22 @@ def _compare(args: argparse.Namespace) -> int:
 
     from emgkit.analysis.compare import compare_sessions
     from emgkit.errors import BandLimitWarning, ConfigError
+    from emgkit.io import read
 
     if len(args.sessions) < 2:
         raise ConfigError("give at least two session files to compare")
+    recordings = []
+    for item in args.sessions:
+        if not Path(item).exists():
+            raise ConfigError(f"session file not found: {item}")
+        recordings.append(read(item, montage=args.montage))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         res = compare_sessions(
-            args.sessions,
+            recordings,
             labels=args.labels,
             dates=args.dates,
             protocol=args.protocol,
-            montage=args.montage,
         )
     print(res.sessions.drop(columns=["order"]).to_string(index=False))
     if "warning" in res.sessions.attrs:

@@ -6,12 +6,9 @@ Only argparse is imported at module level; the handlers import the acquisition s
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
-from emgkit.acquisition import DEVICES as _DEVICES
-
-Handler = Callable[[argparse.Namespace], int]
-
+from emgkit.cli._args import Handler, add_montage
+from emgkit.devices.registry import device_choices
 
 _EPILOG_RECORD = """\
 examples:
@@ -39,10 +36,10 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         epilog=_EPILOG_RECORD,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("device", choices=_DEVICES, help="device kind")
+    p.add_argument("device", choices=device_choices(), help="device kind")
     p.add_argument("--port", help="serial port (not needed for emulated devices)")
     p.add_argument("--out", required=True, help="output session file (.bdf)")
-    p.add_argument("--montage", default="bridge6", help="bridge6, bridge8 or a .toml path")
+    add_montage(p, default="bridge6")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
     p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
     p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
@@ -84,7 +81,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _record(args: argparse.Namespace) -> int:
-    from emgkit.acquisition.recorder import record
+    from emgkit.app.record import record
     from emgkit.errors import ConfigError
 
     if not args.device.startswith("emulated") and not args.port:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler, add_montage, add_protocol
 
 _EPILOG_DEMO = """\
 examples:
@@ -17,13 +16,14 @@ examples:
 
 #: Modules that add subcommands: each has ``register(sub, table)`` and imports only argparse at
 #: module level (heavy imports go inside the handlers, so ``emgkit --help`` stays instant).
-DOMAIN_CLIS = (
-    "emgkit.acquisition.cli",
-    "emgkit.session.cli",
-    "emgkit.analysis.cli",
-    "emgkit.report.cli",
-    "emgkit.io.cli",
-    "emgkit.batch_cli",
+#: A module that fails to import is an error, never a silently missing command.
+COMMAND_MODULES = (
+    "emgkit.cli.record",
+    "emgkit.cli.session",
+    "emgkit.cli.compare",
+    "emgkit.cli.report",
+    "emgkit.cli.convert",
+    "emgkit.cli.batch",
 )
 
 
@@ -32,15 +32,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     import importlib
 
     _register_core(sub, table)
-    for name in DOMAIN_CLIS:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            # a domain not installed yet (module or its package missing) adds no commands
-            if exc.name is None or not name.startswith(exc.name):
-                raise
-            continue
-        mod.register(sub, table)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub, table)
 
 
 def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
@@ -84,7 +77,7 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         ),
     )
     p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, XDF, CSV)")
-    p.add_argument("--montage", help="assign channels to muscles: bridge6, bridge8 or a .toml path")
+    add_montage(p)
     p.add_argument("--stream", help="XDF only: the EMG stream's name or id when there are several")
     table["info"] = _info
 
@@ -97,8 +90,8 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         ),
     )
     p.add_argument("file", help="recording with trial markers (e.g. a session .bdf)")
-    p.add_argument("--montage", help="montage when the file does not name muscles")
-    p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
+    add_montage(p)
+    add_protocol(p)
     p.add_argument("--out", help="folder for results (CSV tables) and figures")
     table["analyze"] = _analyze
 
@@ -157,7 +150,7 @@ def _print_summary(result: object) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from emgkit.demo import run_demo
+    from emgkit.app.demo import run_demo
 
     out = run_demo(
         args.out,

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 
-Handler = Callable[[argparse.Namespace], int]
+from emgkit.cli._args import Handler
+
 _COMMANDS: dict[str, Handler] = {}
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from emgkit import __version__
+    from emgkit._version import __version__
 
     parser = argparse.ArgumentParser(
         prog="emgkit",
@@ -30,7 +31,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"emgkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from emgkit import _cli_commands
+    from emgkit.cli import _commands as _cli_commands
 
     _cli_commands.register(sub, _COMMANDS)
     return parser
@@ -71,7 +72,3 @@ def _plain_warnings(command: str) -> None:
         print(f"emgkit {command}: warning: {message}", file=sys.stderr)
 
     warnings.showwarning = show
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Argument helpers shared by every command: one definition, one help text each.
+
+Only argparse is imported here, so ``emgkit --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+__all__ = ["Handler", "add_montage", "add_protocol"]
+
+#: What a command's ``register`` puts in the dispatch table: parsed arguments -> exit code.
+Handler = Callable[[argparse.Namespace], int]
+
+_MONTAGE_HELP = (
+    "which muscle and side each channel is: a shipped montage (bridge6, bridge8) or a .toml "
+    "path{default}"
+)
+
+
+def add_montage(p: argparse.ArgumentParser, *, default: str | None = None) -> None:
+    """Add ``--montage`` (the same help text in every command).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    default : str, optional
+        Montage used when the option is absent (recording commands: ``bridge6``); without a
+        default, files keep the channel names and muscles they carry.
+    """
+    tail = f" (default {default})" if default else " (default: what the file says)"
+    p.add_argument("--montage", default=default, help=_MONTAGE_HELP.format(default=tail))
+
+
+def add_protocol(p: argparse.ArgumentParser, *, default: str | None = "bridge") -> None:
+    """Add ``--protocol`` (the same help text in every command).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    default : str or None
+        Protocol used when the option is absent.
+    """
+    tail = f" (default {default})" if default else ""
+    p.add_argument("--protocol", default=default, help=f"protocol name or .toml path{tail}")
