@@ -144,7 +144,7 @@ def test_recovered_equals_live(tmp_path: Path) -> None:
     assert sub.dropped == 0
 
 
-def test_disconnect_reconnect_records_gap(tmp_path: Path) -> None:
+def test_disconnect_reconnect_records_gap(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     n = 1500
     x = _signal(n, seed=5)
     faults = [Disconnect(600, duration_s=0.4, lose_packets=50)]
@@ -159,6 +159,9 @@ def test_disconnect_reconnect_records_gap(tmp_path: Path) -> None:
     finally:
         emu.stop()
     assert r.stats.disconnects == 1 and r.stats.reconnects == 1
+    # reported without the live view too (issue 11: `--no-live` said nothing)
+    said = [m.getMessage() for m in caplog.records if m.levelname == "WARNING"]
+    assert any("vanished" in m for m in said) and any("is back" in m for m in said)
     assert [w for _, w, _ in r.status_log if w in ("disconnected", "reconnected")] == [
         "disconnected",
         "reconnected",

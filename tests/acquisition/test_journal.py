@@ -230,5 +230,23 @@ def test_a_file_path_or_a_header_without_parser_is_a_named_error(tmp_path: Path)
     h = json.loads((d / "header.json").read_text())
     del h["parser"]
     (d / "header.json").write_text(json.dumps(h))
-    with pytest.raises(FormatError, match="names no parser"):
+    with pytest.raises(FormatError, match="no 'parser' entry"):
         journal.recover(d)
+
+
+def test_a_full_disk_before_the_first_sync_never_says_data_is_safe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = _stream(10)
+    w = journal.JournalWriter(tmp_path / "j", _header(), sync_interval=3600)
+    w.write(data)
+
+    def full(fd: int, buf: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(journal, "_write_all", full)
+    with pytest.raises(RecordingError, match="disk is full") as info:
+        w.sync()
+    msg = str(info.value)
+    assert "nothing had reached the disk" in msg and "safe" not in msg
+    assert "emgkit recover" not in msg

@@ -106,18 +106,17 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _disk_error(directory: Path, exc: OSError) -> RecordingError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        msg = (
-            f"the disk is full: recording stopped; everything up to the last flush is safe in the "
-            f"journal {directory}. Free some space, then run `emgkit recover {directory}` to "
-            "turn it into a BDF+ file"
-        )
+def _disk_error(directory: Path, exc: OSError, bytes_synced: int = 0) -> RecordingError:
+    if bytes_synced > 0:
+        safe = f"the {bytes_synced} bytes synced before it are safe in the journal {directory}"
+        then = f"then run `emgkit recover {directory}` to turn them into a BDF+ file"
     else:
-        msg = (
-            f"writing the recording journal {directory} failed ({exc}); recording stopped. "
-            f"What was flushed is safe: run `emgkit recover {directory}`"
-        )
+        safe = f"nothing had reached the disk yet, so no samples were saved ({directory})"
+        then = "then record again"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        msg = f"the disk is full: recording stopped; {safe}. Free some space, {then}"
+    else:
+        msg = f"writing the recording journal failed ({exc}); recording stopped; {safe}. {then}"
     # (errno/filename are left unset: OSError would then replace the message by "[Errno ..]")
     return RecordingError(msg)
 
@@ -253,7 +252,7 @@ class JournalWriter:
             if fsync:
                 _fsync(self._fd_events)
         except OSError as exc:
-            self.failed = _disk_error(self.directory, exc)
+            self.failed = _disk_error(self.directory, exc, self.bytes_synced)
             self._close_fds()
             raise self.failed from exc
         if fsync:

@@ -59,6 +59,9 @@ class LiveView:
         bar_width: int = 30,
     ) -> None:
         self.rec = recorder
+        # the view shows disconnects in its status line: no log lines across the screen
+        if hasattr(recorder, "log_status"):
+            recorder.log_status = False
         self.stream = stream if stream is not None else sys.stdout
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.refresh = refresh if self.tty else log_every

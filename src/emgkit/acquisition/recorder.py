@@ -131,6 +131,9 @@ class Recorder:
             else self.out.with_name(self.out.name + ".journal")
         )
         self.subject = subject
+        #: Log disconnects and reconnects as warnings (the live view turns this off: it shows
+        #: them in its status line).
+        self.log_status = True
         self.session = session
         self.notes = notes
         self.power_line_hz = power_line_hz
@@ -227,6 +230,17 @@ class Recorder:
 
     def _on_status(self, what: str, info: dict[str, Any]) -> None:
         self.status_log.append((time.monotonic(), what, info))
+        if self.log_status and what == "disconnected":
+            # reported with or without the live view (which shows it in its own status line)
+            log.warning(
+                "the %s on %s vanished (%s): recording goes on when it comes back; the "
+                "samples in between become a 'disconnect' gap",
+                self.device,
+                self.port or "its emulated port",
+                info.get("error", ""),
+            )
+        elif self.log_status and what == "reconnected":
+            log.warning("the %s is back (after %s attempts)", self.device, info.get("attempts"))
         if what == "journal_failed" and self.reader is not None:
             self.journal_error = self.reader.journal_error
             self.stop_requested.set()

@@ -178,6 +178,7 @@ def scan_packets(
     base = state[ST_STREAM_POS]
     last_end = state[ST_LAST_END]
     held_pos = state[ST_HELD_POS]
+    base_abs = last_abs
     suspect = state[ST_SUSPECT] != 0
     hold = state[ST_HOLD]
     while pos < n:
@@ -204,7 +205,10 @@ def scan_packets(
         counter = np.int64(buf[pos + 1])
         d = 1
         if have_last:
-            d = int((counter - last_abs) % 256)
+            # while the counter rests on an anchor nothing has vouched for yet, a packet found
+            # by scanning counts from the last emitted packet, not from that anchor
+            base_abs = last_emit if (suspect and not locked and last_emit >= 0) else last_abs
+            d = int((counter - base_abs) % 256)
         # relaxed mode only: at end of stream a packet that follows a recognised one in step
         # (aligned, counter + 1) may go unconfirmed; a candidate found by scanning never does
         unconfirmed_ok = final and (not strict) and locked and have_last and d == 1
@@ -267,7 +271,7 @@ def scan_packets(
         if have_last:
             if d == 0:
                 d = 256
-            this_abs = last_abs + d
+            this_abs = base_abs + d
         else:
             this_abs = counter
         # emit, or only anchor the counter (see the module notes)
