@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emgkit.devices.arduino.client import CommandClient
 from emgkit.devices.arduino.framed import (
     MAX_PAYLOAD,
     Ack,
     ChannelConfig,
     ChannelKindCode,
     Command,
-    CommandClient,
     DataFrame,
     ErrorCode,
     FramedParser,

@@ -13,6 +13,7 @@ import serial
 
 from emgkit.acquisition.transport import open_port
 from emgkit.devices.arduino import framed
+from emgkit.devices.arduino.client import CommandClient
 from emgkit.devices.cyton import parser as cyton
 from emgkit.devices.cyton.commander import CytonCommander
 from emgkit.errors import DeviceError
@@ -66,7 +67,7 @@ def probe_port(port: str, *, timeout: float = 0.5, vid: int | None = None) -> tu
         return "unknown", str(exc)
     try:
         try:
-            client = framed.CommandClient(ser, framed.FramedParser(1, 1000.0), timeout=timeout)
+            client = CommandClient(ser, framed.FramedParser(1, 1000.0), timeout=timeout)
             info = client.identify()
             return "emgkit-arduino", f"{info.board} fw {'.'.join(map(str, info.fw_version))}"
         except (DeviceError, serial.SerialException, OSError):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emgkit.devices.arduino import framed
+from emgkit.devices.arduino.client import CommandClient
 from emgkit.devices.base import DeviceDriver
 from emgkit.errors import ConfigError, DeviceError
 
@@ -69,7 +70,7 @@ class ArduinoDriver(DeviceDriver):
 
     def prepare(self, port: Any) -> None:
         tap = _TapPort(port)
-        client = framed.CommandClient(tap, framed.FramedParser(1, 1000.0), timeout=self.timeout)
+        client = CommandClient(tap, framed.FramedParser(1, 1000.0), timeout=self.timeout)
         with contextlib.suppress(DeviceError):
             client.stop()  # a board left streaming by a previous session
         port.reset_input_buffer()
@@ -100,7 +101,7 @@ class ArduinoDriver(DeviceDriver):
 
     def start(self, port: Any) -> bytes:
         tap = _TapPort(port)
-        client = framed.CommandClient(
+        client = CommandClient(
             tap,
             framed.FramedParser(int(self.parser_spec["kwargs"]["n_channels"]), 1000.0),
             timeout=self.timeout,

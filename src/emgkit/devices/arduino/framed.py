@@ -22,17 +22,15 @@ from __future__ import annotations
 import binascii
 import math
 import struct
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from emgkit.devices.base import ParseResult
-from emgkit.errors import ConfigError, DeviceError, FormatError
+from emgkit.errors import ConfigError, FormatError
 
 __all__ = [
     "DATA_HEADER_SIZE",
@@ -42,7 +40,6 @@ __all__ = [
     "ChannelConfig",
     "ChannelKindCode",
     "Command",
-    "CommandClient",
     "DataFrame",
     "ErrorCode",
     "FramedParser",
@@ -837,110 +834,3 @@ class FramedParser:
         else:
             samples = np.asarray(self.converter(counts), dtype=np.float64)
         return ParseResult(samples, index, lost, gaps, bad, {"timestamp_us": ts})
-
-
-# --------------------------------------------------------------------------- command layer
-class PortLike(Protocol):
-    """What :class:`CommandClient` needs from a port: blocking-with-timeout read, and write."""
-
-    def write(self, data: bytes, /) -> int | None: ...
-
-    def read(self, size: int = 1, /) -> bytes: ...
-
-
-class CommandClient:
-    """Run IDENTIFY / CONFIGURE / START / STOP / PING over a port-like object.
-
-    Parameters
-    ----------
-    port : object with ``write(bytes)`` and ``read(n) -> bytes``
-        ``read`` should return what is available (possibly ``b""``) within the port's own
-        timeout, as pyserial does with ``timeout`` set.
-    parser : FramedParser
-        Receives every byte read; DATA rows decoded while waiting are kept in
-        :attr:`pending` (a list of ParseResult) so no sample is lost during a command.
-    timeout : float
-        Seconds to wait for each reply.
-    clock : callable
-        Monotonic clock (injectable for tests).
-
-    Raises
-    ------
-    DeviceError
-        From every method when no reply arrives in time or the device NAKs.
-    """
-
-    def __init__(
-        self,
-        port: PortLike,
-        parser: FramedParser,
-        timeout: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.port = port
-        self.parser = parser
-        self.timeout = float(timeout)
-        self.clock = clock
-        self.pending: list[ParseResult] = []
-        self._tag = 0
-
-    def _next_tag(self) -> int:
-        self._tag = (self._tag % 255) + 1
-        return self._tag
-
-    def _exchange(self, msg_type: MsgType, body: bytes = b"") -> Reply:
-        tag = self._next_tag()
-        self.port.write(encode_command(msg_type, tag, body))
-        deadline = self.clock() + self.timeout
-        while True:
-            for i, rep in enumerate(self.parser.replies):
-                if isinstance(rep, Status):
-                    continue
-                if rep.tag != tag and not (isinstance(rep, Nak) and rep.tag == 0):
-                    continue
-                del self.parser.replies[i]
-                if isinstance(rep, Nak):
-                    raise DeviceError(
-                        f"device {rep.describe()} (tag {tag}); check the requested settings "
-                        "against IDENTIFY's limits"
-                    )
-                return rep
-            if self.clock() >= deadline:
-                raise DeviceError(
-                    f"no reply to {msg_type.name} within {self.timeout:g} s; check the port, the "
-                    "baud rate and that the emgkit_stream firmware (protocol v1) is flashed"
-                )
-            chunk = self.port.read(256)
-            if chunk:
-                res = self.parser.feed(chunk)
-                if res.samples.shape[0] or res.n_lost:
-                    self.pending.append(res)
-
-    def identify(self) -> Info:
-        """Send IDENTIFY and return the device's INFO."""
-        rep = self._exchange(MsgType.IDENTIFY)
-        if not isinstance(rep, Info):
-            raise DeviceError(f"IDENTIFY answered with {type(rep).__name__}, expected INFO")
-        return rep
-
-    def _expect_ack(self, msg_type: MsgType, body: bytes = b"") -> None:
-        rep = self._exchange(msg_type, body)
-        if not isinstance(rep, Ack) or rep.command != msg_type:
-            raise DeviceError(f"{msg_type.name} answered with {rep!r}, expected ACK")
-
-    def configure(self, config: StreamConfig) -> None:
-        """Send CONFIGURE; the parser's channel count must match afterwards."""
-        self._expect_ack(MsgType.CONFIGURE, _config_body(config))
-
-    def start(self) -> None:
-        """Reset the parser to expect sample 0, then send START."""
-        self.parser.reset(first_sequence=0)
-        self._expect_ack(MsgType.START)
-
-    def stop(self) -> None:
-        """Send STOP (DATA frames already in flight are still decoded into :attr:`pending`)."""
-        self._expect_ack(MsgType.STOP)
-
-    def ping(self) -> None:
-        """Send PING and wait for its ACK."""
-        self._expect_ack(MsgType.PING)
