@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, int, str]] = [
     ("emgkit.montage", 1, "core"),
     ("emgkit.protocol", 1, "core"),
     ("emgkit.muscles", 1, "core"),
+    ("emgkit.hardware", 1, "core"),
     ("emgkit.signal", 2, "signal"),
     ("emgkit.io", 3, "io"),
     ("emgkit.devices", 3, "devices"),

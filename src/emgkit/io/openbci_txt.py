@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.hardware import ADS1299_BANDWIDTH, ads1299_bandwidth_hz
 from emgkit.io._gaps import RowError, counter_modulus, find_counter_gaps, place_rows
 from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.recording import Channel, Event, Recording, SessionInfo, SignalKind
 
 __all__ = [
-    "ADS1299_BANDWIDTH_FRACTION",
     "ADS1299_BANDWIDTH_HZ",
     "BOARD_LAYOUTS",
     "ads1299_bandwidth_hz",
@@ -49,29 +49,8 @@ __all__ = [
     "session_date",
 ]
 
-#: -3 dB bandwidth of the ADS1299 at 250 SPS: its sinc3 decimation filter is -3 dB at
-#: 0.262 x the data rate, i.e. 65 Hz (TI ADS1299 datasheet, Table 1). The Cyton over the
-#: dongle always runs at 250 SPS; the Daisy's 125 Hz stream averages pairs of those 250 SPS
-#: samples, so its band is at most this (and aliases above 62.5 Hz).
-ADS1299_BANDWIDTH_HZ = 65.0
-
-#: The ADS1299's sinc3 -3 dB point as a fraction of its data rate (TI ADS1299 datasheet,
-#: Table 1: 65 Hz at 250 SPS, 131 Hz at 500, 262 Hz at 1 kSPS).
-ADS1299_BANDWIDTH_FRACTION = 0.262
-
-
-def ads1299_bandwidth_hz(fs: float, *, daisy: bool = False) -> float:
-    """-3 dB hardware bandwidth (Hz) of ADS1299 rows delivered at ``fs`` Hz.
-
-    ``0.262 x`` the ADC data rate: 65 Hz at 250 SPS, 131 Hz at 500, 262 Hz at 1000. Every Cyton
-    rate is band-limited (below the 400 Hz that spectral metrics need). Daisy rows (``daisy``)
-    come from an ADC at ``2 fs`` with pairs averaged, which lowers the band further; the value
-    of the ADC rate is kept as the upper bound.
-    """
-    rate = 2.0 * float(fs) if daisy else float(fs)
-    if rate == 250.0:
-        return ADS1299_BANDWIDTH_HZ
-    return round(ADS1299_BANDWIDTH_FRACTION * rate, 1)
+#: -3 dB bandwidth of the Cyton at 250 SPS (the one value in emgkit.hardware).
+ADS1299_BANDWIDTH_HZ = ADS1299_BANDWIDTH[250.0]
 
 
 #: BrainFlow row layouts (BF ``brainflow_boards.cpp``): board id -> rows and rate.

@@ -44,11 +44,12 @@ import pandas as pd
 from scipy.ndimage import gaussian_filter1d
 
 from emgkit.errors import ConfigError, SignalError
+from emgkit.hardware import ads1299_bandwidth_hz
 from emgkit.montage import Montage, load_montage
 from emgkit.muscles import TRUNK_MUSCLES
 from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import MUSCLES, Channel, Event, Recording, SessionInfo
-from emgkit.simulate._adc import ADS1299_BANDWIDTH, sinc3_decimate, sinc3_response
+from emgkit.simulate._adc import sinc3_decimate, sinc3_response
 from emgkit.simulate._noise import local_normalise, shaped_noise, shwedyk_psd
 from emgkit.simulate.coloured import coloured_carrier, coloured_response
 from emgkit.simulate.faults import Fatigue, Fault, Mains
@@ -1002,7 +1003,7 @@ def synthesize_session(
         subject=subject,
         device=device,
         hardware_bandwidth_hz=(
-            ADS1299_BANDWIDTH.get(fs, round(0.262 * fs, 1)) if factor > 1 else None
+            ads1299_bandwidth_hz(fs) if factor > 1 else None
         ),
         power_line_hz=next((float(f.freq_hz) for f in faults if isinstance(f, Mains)), None),
         montage=mont.name,
