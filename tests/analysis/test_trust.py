@@ -271,3 +271,19 @@ def test_every_work_cited_in_interpretation_is_in_the_reference_list() -> None:
         assert keys, f"{short!r} is cited but {name} is not in report.methods.REFERENCES"
         if year:
             assert any(year.group(0) in k for k in keys), short
+
+
+def test_normal_only_inside_the_quoted_range() -> None:
+    res = _analyze(_session())
+    ge = [f for f in interpret(res) if f.code.startswith("glute_erector")]
+    assert len(ge) == 1
+    # a glute:erector of about 0.2 with glute max at 6 %MVC: below 1, but not "normal"
+    s = res.summary.copy()
+    s.loc[(s.muscle == "glute_max") & (s.task == "double_leg_bridge"), "pct_mvc"] = 6.0
+    r = res.ratios.copy()
+    r.loc[r.task == "double_leg_bridge", "glute_erector"] = 0.2
+    flags = interpret(dataclasses.replace(res, summary=s, ratios=r))
+    ge = [f for f in flags if f.code.startswith("glute_erector")]
+    assert [f.code for f in ge] == ["glute_erector_ratio"]
+    assert "normal range" not in ge[0].message and "not called normal" in ge[0].message
+    assert "25 +- 14" in ge[0].message and "0.64" in ge[0].message

@@ -125,7 +125,7 @@ def test_methods_text_states_isek_items():
         "effective order 8",
         "band-pass 20-450 Hz",
         "100 ms",
-        "highest 500 ms mean",
+        "RMS over the plateau",
         "mvc_glute_max_standing_left",
         "No notch",
         "bipolar",

@@ -618,41 +618,31 @@ def _glute_erector(res: BridgeResult) -> list[Flag]:
         f"healthy adults average glute max {gm:g} +- {gsd:g} and lumbar erector spinae "
         f"{em:g} +- {esd:g} %MVC in this exercise (ratio of the means {gm / em:.2f})"
     )
+    head = (
+        f"In the double-leg bridges glute max worked less than the lumbar erector spinae "
+        f"(glute:erector ratio {ge:.2f} in %MVC; glute max {g:.0f}, erector {e:.0f} %MVC). "
+    )
     if inside:
-        return [
-            Flag(
-                "glute_erector_normal",
-                "info",
-                f"In the double-leg bridges glute max worked less than the lumbar erector spinae "
-                f"(glute:erector ratio {ge:.2f} in %MVC; glute max {g:.0f}, erector {e:.0f} "
-                f"%MVC). This is within the normal range: {quoted}. It is not a sign of a "
-                "'switched-off' glute.",
-                muscle="glute_max",
-                evidence={
-                    "glute_erector": ge,
-                    "n": float(d.notna().sum()),
-                    "glute_pct": g,
-                    "erector_pct": e,
-                },
-                references=(REFS["ekstrom"],),
-            )
-        ]
+        code = "glute_erector_normal"
+        text = (
+            f"This is within the normal range: {quoted}. It is not a sign of a 'switched-off' "
+            "glute."
+        )
+    else:
+        code = "glute_erector_ratio"
+        text = (
+            "A ratio below 1 is usual in this exercise, but these values lie outside the range "
+            f"quoted for healthy adults ({quoted}; mean +- 1 SD), so they are not called normal "
+            "here; set-up, effort and the MVCs can move them."
+        )
+    evidence = {"glute_erector": ge, "n": float(d.notna().sum()), "glute_pct": g, "erector_pct": e}
     return [
         Flag(
-            "glute_erector_ratio",
+            code,
             "info",
-            f"In the double-leg bridges glute max worked less than the lumbar erector spinae "
-            f"(glute:erector ratio {ge:.2f} in %MVC; glute max {g:.0f}, erector {e:.0f} %MVC). "
-            f"A ratio below 1 is usual in this exercise, but these values lie outside the "
-            f"range quoted for healthy adults ({quoted}; mean +- 1 SD), so they are not called "
-            "normal here; set-up, effort and the MVCs can move them.",
+            head + text,
             muscle="glute_max",
-            evidence={
-                "glute_erector": ge,
-                "n": float(d.notna().sum()),
-                "glute_pct": g,
-                "erector_pct": e,
-            },
+            evidence=evidence,
             references=(REFS["ekstrom"],),
         )
     ]

@@ -312,12 +312,14 @@ def methods_paragraphs(
             "trial with that of the right trial. 95 % interval of SA: t-interval of log(L/R) "
             "over the reps of a double-leg trial (paired) or the holds of the single-leg trials "
             "(Welch; with one hold per side the rep-to-rep SD of the double-leg reps is used). "
+            "The headline averages the single-leg and the largest double-leg comparison "
+            "(mean log(L/R), SE = sqrt(SE1^2 + SE2^2) / 2). "
             "Outcome: 'likely asymmetric' when |SA| exceeds "
             f"{p.asymmetry_floor:g} points and the interval excludes 0; 'no meaningful "
             "difference' when the whole interval lies within that threshold; otherwise "
-            "'inconclusive'. The threshold is a convention set at the healthy side-difference "
-            "spread (about 8 % per side), not a validated norm: no glute max side-difference "
-            "norm was found.",
+            "'inconclusive'. The threshold is a convention chosen so that people with natural "
+            "side differences of about 8 % are rarely called asymmetric, not a validated norm: "
+            "no glute max side-difference norm was found.",
             ("Zifchock 2008", "Norcross 2010"),
         )
     )
