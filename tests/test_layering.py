@@ -169,12 +169,7 @@ def test_the_checker_sees_deferred_and_relative_imports(
 
 
 #: Import cycles that remain (each a set of modules), with the reason. Target: empty.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"emgkit.analysis.bridge", "emgkit.analysis.segment"}): (
-        "segment() computes envelopes with bridge.envelopes(); moving envelopes() (with "
-        "AnalysisParams) to analysis/envelopes.py edits bridge.py, which the stats branch owns"
-    ),
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def _cycles() -> list[frozenset[str]]:

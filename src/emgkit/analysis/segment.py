@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.analysis.envelopes import envelopes
 from emgkit.errors import ConfigError, SignalError
 from emgkit.recording import Event, Recording, SignalKind
 
@@ -179,7 +180,7 @@ def segment(
     params : SegmentParams, optional
     envelope : ndarray, optional
         Precomputed RMS envelopes of the EMG channels (n_samples, n_emg_channels); computed with
-        :func:`emgkit.analysis.bridge.envelopes` when omitted.
+        :func:`emgkit.analysis.envelopes.envelopes` when omitted.
 
     Returns
     -------
@@ -211,7 +212,6 @@ def segment(
             "no EMG channel to segment (channels of kind raw, envelope or rectified in uV/mV)"
         )
     if envelope is None:
-        from emgkit.analysis.bridge import envelopes
 
         _, envelope = envelopes(rec.pick(names=emg))
     prof = activity_profile(envelope, rec.fs, p.smooth)
