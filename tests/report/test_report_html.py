@@ -244,3 +244,33 @@ def test_chromium_screenshot(reports, tmp_path):
     nonwhite = (im.min(axis=2) < 235).mean()
     assert nonwhite > 0.02  # text, tables and figures, not a blank page
     assert im.std() > 10
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_pdf_pages_name_subject_number_and_never_truncate(reports):
+    pdf = reports[0].pdf
+    n = _pdf_page_count(pdf.read_bytes())
+    for page in range(1, n + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        assert f"page {page} of {n}" in text
+        assert "subject P<script>" in text  # the pseudonym, verbatim, on every page
+        assert "..." not in text and "\u2026" not in text  # no cell or line cut short
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    # page one answers the questions before any detail section
+    assert "Is glute max under-working on one side" in first
+    assert "What limits these readings?" in first
+    data = pdf.read_bytes()
+    assert b"/Subtype /Image" not in data  # figures are vectors, not rasters
+    assert data.count(b"/Outlines") >= 1 and b"/Link" in data  # bookmarks and clickable contents
