@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "emgkit.cli.report",
     "emgkit.cli.convert",
     "emgkit.cli.batch",
+    "emgkit.cli.mark",
 )
 
 
