@@ -10,8 +10,9 @@ The same :class:`~emgkit.report._blocks.Section` list as the HTML is laid out wi
 * every page carries the subject pseudonym, the session date and "page n of N"; the contents on
   page one link to the sections, which are also PDF bookmarks.
 
-The creation date is a fixed date (never the time of writing) and the file identifier derives from the content, so the same input
-gives a byte-identical file. Fonts are DejaVu Sans (shipped with matplotlib).
+The creation date is a fixed date (never the time of writing) and the file identifier derives
+from the content, so the same input gives a byte-identical file. Fonts are DejaVu Sans
+(shipped with matplotlib).
 """
 
 from __future__ import annotations
