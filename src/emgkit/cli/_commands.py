@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "emgkit.cli.convert",
     "emgkit.cli.batch",
     "emgkit.cli.mark",
+    "emgkit.cli.progress",
 )
 
 
