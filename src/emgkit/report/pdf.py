@@ -62,11 +62,17 @@ def _col_widths(pdf: Any, frame: Any, total: float) -> tuple[float, ...]:
     broken), the remaining width shared in proportion to the column's longest text."""
     pad = 2.0
     mins, wants = [], []
+    style, size = pdf.font_style, pdf.font_size_pt
     for c in frame.columns:
-        texts = [str(c), *(str(v) for v in frame[c])]
+        texts = [str(v) for v in frame[c]]
         words = [w for t in texts for w in t.split()] or [""]
-        mins.append(max(pdf.get_string_width(w) for w in words) + pad)
-        wants.append(min(max(pdf.get_string_width(t) for t in texts) + pad, 70.0))
+        pdf.set_font(style="B")  # the heading row is bold
+        head = max((pdf.get_string_width(w) for w in str(c).split()), default=0.0)
+        head_all = pdf.get_string_width(str(c))
+        pdf.set_font(style=style, size=size)
+        mins.append(max(head, *(pdf.get_string_width(w) for w in words)) + pad)
+        body = max((pdf.get_string_width(t) for t in texts), default=0.0)
+        wants.append(min(max(head_all, body) + pad, 70.0))
     base = sum(mins)
     if base >= total:
         return tuple(m * total / base for m in mins)
