@@ -244,6 +244,10 @@ def test_chromium_screenshot(reports, tmp_path):
     nonwhite = (im.min(axis=2) < 235).mean()
     assert nonwhite > 0.02  # text, tables and figures, not a blank page
     assert im.std() > 10
+    # nothing overflows the 1100 px page column: the strip between it and the scrollbar is
+    # empty (a table or figure wider than the page would draw into it)
+    margin = im[:, 1155:1175, :]
+    assert (margin.min(axis=2) < 235).mean() < 0.002
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
