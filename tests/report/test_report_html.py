@@ -171,7 +171,9 @@ def test_deterministic(reports):
     a, b = reports
     assert a.html.read_bytes() == b.html.read_bytes()
     assert a.pdf.read_bytes() == b.pdf.read_bytes()
-    assert b"CreationDate" not in a.pdf.read_bytes()
+    # the creation date is a fixed date, never the time of writing
+    dates = re.findall(rb"/CreationDate \((D:\d{8})", a.pdf.read_bytes())
+    assert dates == [b"D:20000101"]
 
 
 def _pdf_page_count(data: bytes) -> int:
@@ -242,3 +244,37 @@ def test_chromium_screenshot(reports, tmp_path):
     nonwhite = (im.min(axis=2) < 235).mean()
     assert nonwhite > 0.02  # text, tables and figures, not a blank page
     assert im.std() > 10
+    # nothing overflows the 1100 px page column: the strip between it and the scrollbar is
+    # empty (a table or figure wider than the page would draw into it)
+    margin = im[:, 1155:1175, :]
+    assert (margin.min(axis=2) < 235).mean() < 0.002
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_pdf_pages_name_subject_number_and_never_truncate(reports):
+    pdf = reports[0].pdf
+    n = _pdf_page_count(pdf.read_bytes())
+    for page in range(1, n + 1):
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout
+        assert f"page {page} of {n}" in text
+        assert "subject P<script>" in text  # the pseudonym, verbatim, on every page
+        assert "..." not in text and "\u2026" not in text  # no cell or line cut short
+    first = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    # page one answers the questions before any detail section
+    assert "Is glute max under-working on one side" in first
+    assert "What limits these readings?" in first
+    data = pdf.read_bytes()
+    assert b"/Subtype /Image" not in data  # figures are vectors, not rasters
+    assert data.count(b"/Outlines") >= 1 and b"/Link" in data  # bookmarks and clickable contents

@@ -125,7 +125,7 @@ def test_methods_text_states_isek_items():
         "effective order 8",
         "band-pass 20-450 Hz",
         "100 ms",
-        "RMS over the plateau",
+        "RMS over the plateau of each MVC hold",
         "mvc_glute_max_standing_left",
         "No notch",
         "bipolar",
@@ -183,8 +183,9 @@ def test_interpretation_groups_flags_by_level():
     lists = [b for b in sec.blocks if isinstance(b, ItemList)]
     assert [lst.items[0][0] for lst in lists] == ["notable", "info"]
     notable = lists[0].items[0][1]
-    assert "glute_max, right" in notable and "symmetry_angle = -11.7" in notable
-    assert "References: Zifchock 2008." in notable
+    assert "[glute max, right]" in notable and "(Zifchock 2008)" in notable
+    # the raw evidence dictionary stays out of the clinical text
+    assert "symmetry_angle" not in notable and "-11.7" not in notable
 
 
 def test_cli_report(tmp_path, capsys):

@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "emgkit.cli.convert",
     "emgkit.cli.batch",
     "emgkit.app.ui.cli",
+    "emgkit.cli.mark",
+    "emgkit.cli.progress",
 )
 
 

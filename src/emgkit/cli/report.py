@@ -12,8 +12,11 @@ from emgkit.cli._args import Handler, add_montage, add_protocol
 _EPILOG_REPORT = """\
 examples:
   emgkit report sub-P007_bridge.bdf --out report/
-  emgkit report session.txt --montage bridge6 --out report/ --name P007_week4
-  emgkit report s01.bdf --out /tmp/r --protocol my_protocol.toml
+  emgkit report s01.bdf --out /tmp/r --protocol my_protocol.toml --name P007_week4
+  # a file without trial markers (OpenBCI GUI .txt, CSV from another system): mark it first
+  emgkit mark OpenBCI-RAW-P007.txt --montage bridge6 --auto --out review/
+  emgkit mark OpenBCI-RAW-P007.txt --montage bridge6 --table review/markers.csv --out P007.bdf
+  emgkit report P007.bdf --out report/
 
 Writes REPORT.html (self-contained: figures inline, no network, opens in any browser) and
 REPORT.pdf. The same file gives byte-identical reports. The report is not a diagnosis.

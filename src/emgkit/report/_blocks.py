@@ -6,6 +6,7 @@ Text in blocks is plain (never HTML): the HTML renderer escapes it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,35 @@ def _muscle(m: object) -> str:
 
 
 # ---------------------------------------------------------------------------- sections
+def _summary(rec: Recording, result: BridgeResult, flags: list[Flag] | None) -> Section:
+    from emgkit.report.summary import answers, plot_glute_sides
+
+    blocks: list[Block] = []
+    for a in answers(rec, result, flags):
+        status = f" [quality: {a.quality}]" if a.quality != "-" else ""
+        blocks.append(
+            Paragraph(f"{a.question} {a.text}{status}", "note" if a.key == "limits" else "text")
+        )
+    fig = plot_glute_sides(result)
+    if fig is not None:
+        blocks.append(
+            FigureBlock(
+                fig,
+                "Key figure: glute max left vs right (%MVC per hold and mean); right: the "
+                "symmetry angle with its 95 % interval against the meaningful-change band "
+                "(grey, a convention). An interval wholly outside the band reads 'likely "
+                "asymmetric', wholly inside 'no meaningful difference', else 'inconclusive'.",
+            )
+        )
+    blocks.append(
+        Paragraph(
+            "Not a diagnosis: these are patterns in one recording. Details, methods and "
+            "references follow."
+        )
+    )
+    return Section("summary", "Summary", blocks)
+
+
 def _session(rec: Recording, result: BridgeResult) -> Section:
     info = rec.info
     date = info.date.isoformat(sep=" ", timespec="minutes") if info.date else "not recorded"
@@ -506,10 +536,11 @@ def _interpretation(result: BridgeResult, flags: list[Flag] | None) -> Section:
             items = []
             for f in (f for f in flags if f.level == level):
                 what = ", ".join(x for x in (f.trial, f.muscle, f.side) if x)
-                ev = ", ".join(f"{k} = {_f(val, '.3g')}" for k, val in f.evidence.items())
-                text = f.message + (f" [{what}]" if what else "") + (f" ({ev})" if ev else "")
+                # the numbers are in the message; the raw evidence dictionary stays out of
+                # clinical text (it is in the flag for programs)
+                text = f.message + (f" [{what.replace('_', ' ')}]" if what else "")
                 if f.references:
-                    text += " References: " + "; ".join(f.references) + "."
+                    text += " (" + "; ".join(_short_cite(r) for r in f.references) + ")"
                 items.append((level, text))
             if items:
                 blocks.append(ItemList(tuple(items), titles.get(level, level)))
@@ -518,7 +549,55 @@ def _interpretation(result: BridgeResult, flags: list[Flag] | None) -> Section:
     return Section("interpretation", "Interpretation", blocks)
 
 
-def _methods(rec: Recording, result: BridgeResult, montage: Montage | None) -> Section:
+def _short_cite(ref: str) -> str:
+    """ "Lewis & Sahrmann 2009 (what it showed)" -> "Lewis 2009" (the reference-list key)."""
+    return reference_key(ref) or ref
+
+
+def reference_key(text: str) -> str | None:
+    """The :data:`~emgkit.report.methods.REFERENCES` key a short citation names, if any."""
+    from emgkit.report.methods import REFERENCES
+
+    for key in REFERENCES:
+        name, _, year = key.rpartition(" ")
+        if name and re.search(rf"\b{re.escape(name)}\b[^()]*?\b{year}\b", text):
+            return key
+        if not name and key in text:
+            return key
+    return None
+
+
+def cited_keys(sections: list[Section]) -> list[str]:
+    """Reference keys cited anywhere in the text of ``sections``, in first-cited order."""
+    from emgkit.report.methods import REFERENCES
+
+    texts: list[str] = []
+    for s in sections:
+        for b in s.blocks:
+            if isinstance(b, Paragraph):
+                texts.append(b.text)
+            elif isinstance(b, Table | FigureBlock):
+                texts.append(b.caption)
+            elif isinstance(b, ItemList):
+                texts.extend(t for _, t in b.items)
+    out: list[str] = []
+    for t in texts:
+        for key in REFERENCES:
+            name, _, year = key.rpartition(" ")
+            pat = (
+                rf"\b{re.escape(name)}\b(?: et al\.?| & [A-Z][a-z]+| and [A-Z][a-z]+|"
+                rf", [A-Z][a-z]+ & [A-Z][a-z]+)? {year}\b"
+                if name
+                else re.escape(key)
+            )
+            if key not in out and re.search(pat, t):
+                out.append(key)
+    return out
+
+
+def _methods(
+    rec: Recording, result: BridgeResult, montage: Montage | None, before: list[Section]
+) -> Section:
     from emgkit.report.methods import REFERENCES, methods_paragraphs
 
     secs = methods_paragraphs(rec, result, montage)
@@ -528,7 +607,8 @@ def _methods(rec: Recording, result: BridgeResult, montage: Montage | None) -> S
         cites = f" ({'; '.join(s.cites)})" if s.cites else ""
         blocks.append(Paragraph(f"{s.title}. {s.text}{cites}"))
         cited.extend(c for c in s.cites if c not in cited)
-    for extra in ("Lewis 2009", "Sakamoto 2009", "Ekstrom 2007"):
+    # every work cited anywhere in the report, not only in the methods
+    for extra in cited_keys([*before, Section("m", "", list(blocks))]):
         if extra not in cited:
             cited.append(extra)
     blocks.append(ItemList(tuple(("", REFERENCES[k]) for k in cited), "References"))
@@ -557,7 +637,8 @@ def build_sections(
         and result.envelope.shape[0] == rec.n_samples
         else None
     )
-    return [
+    body = [
+        _summary(rec, result, flags),
         _session(rec, result),
         _quality(rec, result),
         _mvc(result),
@@ -569,5 +650,5 @@ def build_sections(
         _pain_felt(rec, result),
         _variants(result),
         _interpretation(result, flags),
-        _methods(rec, result, montage),
     ]
+    return [*body, _methods(rec, result, montage, body)]

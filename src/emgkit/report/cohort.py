@@ -22,7 +22,13 @@ from emgkit.errors import ConfigError
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["cohort_figures", "cohort_report", "cohort_tables", "session_metrics"]
+__all__ = [
+    "cohort_figures",
+    "cohort_report",
+    "cohort_summary",
+    "cohort_tables",
+    "session_metrics",
+]
 
 #: (metric, label) of the per-session values the report shows.
 COHORT_METRICS = (
@@ -184,6 +190,76 @@ def _svg(fig: Figure) -> str:
     return text[start:] if start >= 0 else text
 
 
+def cohort_summary(results: pd.DataFrame, errors: pd.DataFrame | None = None) -> list[str]:
+    """The first-page sentences of the cohort report (plain text, one finding each).
+
+    Parameters
+    ----------
+    results : DataFrame
+        Tidy batch table.
+    errors : DataFrame, optional
+        Sessions that failed (the batch's errors table: path, error_type, message).
+
+    Returns
+    -------
+    list of str
+        Cohort size; sessions that failed; sessions without usable %MVC (refused MVC or
+        quality gates); the glute max single-leg left/right outcome counts with the lower side;
+        and what a cohort table of single sessions cannot tell.
+    """
+    out: list[str] = []
+    n_sessions = results["session"].nunique() if len(results) else 0
+    n_subjects = results["subject"].nunique() if len(results) else 0
+    n_err = 0 if errors is None else len(errors)
+    out.append(
+        f"{n_subjects} subjects, {n_sessions} sessions analysed"
+        + (f"; {n_err} session(s) failed and are not in any number below" if n_err else "")
+        + "."
+    )
+    if n_err and errors is not None:
+        col = next((c for c in ("message", "error", "reason") if c in errors.columns), None)
+        key = next((c for c in ("session", "path") if c in errors.columns), None)
+        names = [
+            f"{r[key]}" + (f" ({r[col]})" if col else "")
+            for _, r in errors.iterrows()
+            if key is not None
+        ]
+        if names:
+            out.append("Failed: " + "; ".join(names) + ".")
+    if len(results):
+        pct = results[(results["metric"] == "pct_mvc") & results["trial"].str.startswith("dlb")]
+        ok = pct.groupby("session")["value"].apply(lambda v: bool(np.isfinite(v).any()))
+        no_pct = sorted(set(results["session"]) - set(ok[ok].index))
+        if no_pct:
+            out.append(
+                f"No usable %MVC in {len(no_pct)} session(s) (MVC refused, missing, or the "
+                "quality gates failed; see each session's report): " + ", ".join(no_pct) + "."
+            )
+        sym = results[
+            (results["trial"] == "single_leg_bridge")
+            & (results["muscle"] == "glute_max")
+            & (results["metric"].isin(("symmetry_angle", "meaningful")))
+        ]
+        if len(sym):
+            w = sym.pivot_table(index="session", columns="metric", values="value")
+            n = int(w["symmetry_angle"].notna().sum()) if "symmetry_angle" in w else 0
+            if "meaningful" in w and n:
+                asym = w[w["meaningful"] == 1]
+                lower_l = int((asym["symmetry_angle"] > 0).sum())
+                lower_r = int((asym["symmetry_angle"] < 0).sum())
+                out.append(
+                    f"Glute max in the single-leg bridges: likely asymmetric in {len(asym)} of {n} "
+                    f"sessions (left side lower in {lower_l}, right side lower in {lower_r}); "
+                    "the others are inconclusive or show no meaningful difference."
+                )
+    out.append(
+        "Each session is one measurement: a side difference in one session cannot be told "
+        "from a natural electrode or anatomy difference of the same size; repeat sessions of "
+        "the same subject (trend section) narrow it. Not a diagnosis."
+    )
+    return out
+
+
 def cohort_report(
     results: pd.DataFrame,
     path: str | Path,
@@ -236,6 +312,8 @@ def cohort_report(
         + ". Ratios are %MVC ratios averaged over reps and double-leg bridge trials; the "
         "symmetry angle is in % (0 = symmetric; negative: the left side works more). "
         "Distributions use one value per subject (mean over sessions).</p>",
+        "<h2>Summary</h2>",
+        "<ul>" + "".join(f"<li>{esc(t)}</li>" for t in cohort_summary(results, errors)) + "</ul>",
         "<h2>Distributions across subjects</h2>",
         _svg(figs["distributions"]),
         dist.to_html(index=False, float_format=lambda v: f"{v:.3g}", na_rep=""),

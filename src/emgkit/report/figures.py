@@ -145,14 +145,14 @@ def plot_pct_mvc(result: BridgeResult, save: str | Path | None = None) -> Figure
                 x + off,
                 vals,
                 width,
-                color=colour if side == "right" else "white",
+                color=colour,
+                alpha=1.0 if side == "right" else 0.35,
                 edgecolor=colour,
-                hatch="" if side == "right" else "////",
                 label=f"{str(muscle).replace('_', ' ')} {side}",
             )
     ax.set_xticks(x, trials, rotation=20, ha="right", fontsize=8)
     ax.set_ylabel("%MVC (mean over reps)")
-    ax.set_title("Mean %MVC per trial: hatched = left, solid = right", fontsize=9)
+    ax.set_title("Mean %MVC per trial: pale = left, solid = right", fontsize=9)
     ax.legend(ncols=len(muscles), fontsize=7, frameon=False)
     if save is not None:
         fig.savefig(save, dpi=110, metadata=_metadata(save))
@@ -320,7 +320,7 @@ def plot_symmetry(result: BridgeResult) -> Figure:
     """Left/right symmetry angle per comparison and muscle, with the meaningful-change band.
 
     The grey band is +/- the threshold (max of the person's own MDC and the asymmetry floor);
-    bars outside it are drawn solid, bars inside it hatched. Positive = right larger.
+    bars outside it are drawn solid, bars inside it pale. Positive = right larger.
     """
     s = result.symmetry
     n = max(1, len(s))
@@ -336,9 +336,9 @@ def plot_symmetry(result: BridgeResult) -> Figure:
             yi,
             float(row["symmetry_angle"]),
             0.6,
-            color=colour if meaningful else "white",
+            color=colour,
+            alpha=1.0 if meaningful else 0.3,
             edgecolor=colour,
-            hatch="" if meaningful else "////",
         )
     ax.axvline(0, color="k", lw=0.8)
     labels = [f"{r.comparison}: {_short(r.muscle)}" for r in s.itertuples()]

@@ -84,6 +84,8 @@ REFERENCES: dict[str, str] = {
     "2008;18:997-1005.",
     "Hodges 2003": "Hodges PW, Moseley GL. Pain and motor control of the lumbopelvic region: "
     "effect and possible mechanisms. J Electromyogr Kinesiol 2003;13:361-370.",
+    "Humphrey 2005": "Humphrey AR, et al. Median-frequency slope and spectral measures of the "
+    "back muscles in chronic low back pain (title paraphrased). Eur Spine J 2005;14:175-184.",
     "Ekstrom 2007": "Ekstrom RA, Donatelli RA, Carp KC. Electromyographic analysis of core "
     "trunk, hip, and thigh muscles during 9 rehabilitation exercises. J Orthop Sports Phys Ther "
     "2007;37:754-762.",
