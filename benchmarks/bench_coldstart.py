@@ -55,9 +55,8 @@ def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> float:
 
 def make_session(out: Path) -> Path:
     """The demo's session (``emgkit demo --no-device`` defaults), written as BDF+."""
-    from emgkit.analysis.protocol import load_protocol
-
     from emgkit.io.edf import write_bdf
+    from emgkit.protocol import load_protocol
     from emgkit.simulate import synthesize_session
 
     proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)

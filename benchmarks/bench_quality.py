@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from emgkit.analysis.protocol import load_protocol
 
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.quality import assess_recording
 from emgkit.errors import EmgkitError
+from emgkit.protocol import load_protocol
 from emgkit.signal.ecg import detect_ecg
 from emgkit.simulate import ECG, Mains, synthesize_session
 

@@ -41,12 +41,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from emgkit.analysis.protocol import Protocol, load_protocol
 from scipy.signal import butter, sosfiltfilt
 
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
 from emgkit.montage import Montage, load_montage
+from emgkit.protocol import Protocol, load_protocol
 from emgkit.simulate import ECG, Mains, synthesize_session
 
 REPO = Path(__file__).resolve().parents[1]

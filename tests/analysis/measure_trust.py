@@ -20,10 +20,10 @@ from collections import Counter
 
 import numpy as np
 import pandas as pd
-from emgkit.analysis.protocol import Protocol, load_protocol
 
 from emgkit.analysis.bridge import AnalysisParams, analyze_bridge
 from emgkit.analysis.interpret import interpret
+from emgkit.protocol import Protocol, load_protocol
 from emgkit.simulate import synthesize_session
 
 BASE = load_protocol("bridge").shortened(max_reps=3)
