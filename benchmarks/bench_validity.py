@@ -497,7 +497,7 @@ def table_asym(df: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     if "surfaced" in out.columns:
         out["surfaced"] = out["surfaced"].map(lambda v: "" if pd.isna(v) else str(int(v)))
-    return out.fillna({"inhibition_%": "-"})
+    return out.astype({"inhibition_%": object}).fillna({"inhibition_%": "-"})
 
 
 def table_artefacts(df: pd.DataFrame) -> pd.DataFrame:
