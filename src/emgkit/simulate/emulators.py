@@ -47,6 +47,7 @@ from emgkit.errors import ConfigError, DeviceError
 
 __all__ = [
     "CorruptBytes",
+    "CuedSubject",
     "DeviceModel",
     "Disconnect",
     "DropPackets",
@@ -54,6 +55,7 @@ __all__ = [
     "EmulatorTruth",
     "InsertGarbage",
     "Stall",
+    "cued_subject",
     "emulate",
     "make_model",
 ]
@@ -193,6 +195,9 @@ class Emulator:
     drain_timeout : float
         Before a :class:`Disconnect`, wait up to this long for the host to read what is in
         flight (0 = cut immediately, losing the unread bytes as a real unplug does).
+    subject : CuedSubject, optional
+        A synthetic subject that acts out the protocol it is cued through (the model's
+        ``samples_uv`` must be ``subject.samples_uv``); see :class:`CuedSubject`.
     transport : {"pty", "socket"}, optional
         ``pty`` (POSIX; tests of the real serial code) or ``socket``: a TCP listener on
         127.0.0.1 that the host opens as the pyserial URL ``socket://127.0.0.1:<port>`` (works
@@ -213,8 +218,11 @@ class Emulator:
         drain_timeout: float = 1.0,
         speed: float = 1.0,
         transport: str | None = None,
+        subject: CuedSubject | None = None,
     ) -> None:
         self.model = model
+        #: A :class:`CuedSubject` that the guided session cues (None: the samples play in order).
+        self.subject = subject
         self.transport = transport or ("socket" if os.name == "nt" else "pty")
         if self.transport not in ("pty", "socket"):
             raise ConfigError(f"emulator transport must be 'pty' or 'socket', got {transport!r}")
@@ -489,7 +497,12 @@ class Emulator:
                     out.clear()
                     self._disconnect(f)
                     return
-            pkt = self._next_packet()
+            if self.subject is not None:
+                with self.subject.lock:
+                    self.subject.before_packet(self.model, self._frame_samples())
+                    pkt = self._next_packet()
+            else:
+                pkt = self._next_packet()
             if not pkt:
                 self._exhausted = True
                 break
@@ -549,7 +562,12 @@ class Emulator:
             lose = round(f.duration_s * self.packet_rate)
         k0 = self.truth.n_packets
         for _ in range(lose):
-            pkt = self._next_packet()
+            if self.subject is not None:
+                with self.subject.lock:
+                    self.subject.before_packet(self.model, self._frame_samples())
+                    pkt = self._next_packet()
+            else:
+                pkt = self._next_packet()
             if not pkt:
                 self._exhausted = True
                 break
@@ -561,6 +579,184 @@ class Emulator:
         if self.realtime and self._t0 is not None:
             # packets that became due while closed were just consumed above; keep the pace
             self._t0 = time.monotonic() + f.duration_s - self.truth.n_packets / self.packet_rate
+
+
+# ---------------------------------------------------------------------- the cued subject
+
+
+def _stream_sample(model: Any) -> int:
+    """Index of the next sample the model acquires, counted from its stream start."""
+    seq = getattr(model, "seq", None)  # framed (Arduino) models: samples since START
+    if seq is not None:
+        return int(seq)
+    packets = int(getattr(model, "_packet", 0))  # Cyton: packets since 'b'
+    return packets // 2 if getattr(model, "daisy_active", False) else packets
+
+
+def _model_row(model: Any) -> int:
+    return int(getattr(model, "_row", 0))
+
+
+class CuedSubject:
+    """A synthetic subject that acts out the trials a guided session cues, when cued.
+
+    The subject's whole protocol is rendered once by
+    :func:`emgkit.simulate.subject.synthesize_session` (its activation model, MVCs and
+    inhibition; :attr:`truth` is that rendering's ground truth). The emulator streams the
+    quiet baseline (the protocol's ``rest`` trial, looped) until the session runner calls
+    :meth:`cue` at the start of a trial; from the sample :meth:`cue` returns the subject
+    plays that trial's rendered rows (its lead-in, lift/hold/lower of every rep, with the
+    trial's side, cue and muscle), then returns to the baseline. Because the runner schedules
+    its cues with the same phase durations (:mod:`emgkit.app.session.runner`), the markers
+    the runner writes land on the rendered reps, and the session analyses to :attr:`truth`.
+
+    Sample indices are counted from the device's stream start, which is the recorder's sample
+    0 when no packet is lost before the first trial (packet loss shifts the alignment by the
+    lost samples; a real subject's reaction time shifts it too).
+
+    Parameters
+    ----------
+    samples_uv : ndarray, shape (n_samples, n_channels)
+        The rendered session (microvolts), what the device model is built from.
+    plans : dict
+        Trial id -> (first row, stop row, lead-in samples) of its rendering: the lead-in
+        rows before the first movement (0 for a rest trial) are part of it.
+    rest : (int, int)
+        Rows of the quiet baseline that loop between trials.
+    frame : int
+        Samples per packet (a cue starts on a packet boundary).
+    truth : GroundTruth, optional
+    """
+
+    def __init__(
+        self,
+        samples_uv: npt.NDArray[np.float64],
+        plans: dict[str, tuple[int, int, int]],
+        rest: tuple[int, int],
+        frame: int = 1,
+        truth: Any = None,
+    ) -> None:
+        self.samples_uv = samples_uv
+        self.plans = plans
+        r0, r1 = int(rest[0]), int(rest[1])
+        if r1 - r0 < 2 * max(1, frame):
+            raise ConfigError("the cued subject's rest rows are too short to loop")
+        self.rest = (r0, r1)
+        self.frame = max(1, int(frame))
+        self.truth = truth
+        self.lock = threading.Lock()
+        #: (stream sample, first row, stop row) of every trial cued so far, in order.
+        self.cues: list[tuple[int, int, int]] = []
+        self._playing: tuple[int, int, int] | None = None
+        self._next_cue = 0
+        self._next_sample = 0
+
+    def before_packet(self, model: Any, frame: int = 1) -> None:
+        """Point the model's next row at what the subject does now (emulator thread)."""
+        s = _stream_sample(model)
+        self._next_sample = s
+        self.frame = max(1, int(frame))
+        if self._next_cue < len(self.cues) and s >= self.cues[self._next_cue][0]:
+            self._playing = self.cues[self._next_cue]
+            self._next_cue += 1
+            at, row0, _ = self._playing
+            model._row = row0 + (s - at)
+            return
+        if self._playing is not None:
+            at, row0, row1 = self._playing
+            if s - at < row1 - row0:
+                return  # the trial plays on
+            self._playing = None
+            model._row = self.rest[0]
+            return
+        r0, r1 = self.rest
+        row = _model_row(model) % max(1, self.samples_uv.shape[0])
+        if not r0 <= row <= r1 - self.frame:
+            model._row = r0
+
+    def cue(self, trial_id: str, not_before: int, lead_in: int) -> int:
+        """The runner starts ``trial_id``; returns the stream sample its schedule starts at.
+
+        Parameters
+        ----------
+        trial_id : str
+            An expanded trial id of the rendered protocol.
+        not_before : int
+            The runner's schedule position (samples).
+        lead_in : int
+            Samples from the runner's trial start to its first movement cue (the countdown).
+
+        Returns
+        -------
+        int
+            Sample at which the runner starts the trial (its countdown); the rendered trial's
+            first rep starts ``lead_in`` samples later.
+        """
+        if trial_id not in self.plans:
+            raise ConfigError(f"the emulated subject has no trial {trial_id!r}")
+        row0, row1, own = self.plans[trial_id]
+        shift = lead_in - own  # runner start -> rendered trial start
+        with self.lock:
+            earliest = max(self._next_sample + 2 * self.frame, not_before + shift)
+            play = -(-earliest // self.frame) * self.frame
+            self.cues.append((play, row0, row1))
+        return play - shift
+
+
+def cued_subject(
+    kind: str,
+    profile: str,
+    protocol: Any,
+    *,
+    fs: float | None = None,
+    n_channels: int | None = None,
+    seed: int = 0,
+) -> CuedSubject:
+    """Render ``profile`` doing ``protocol`` at the device's rate, ready to be cued.
+
+    Parameters
+    ----------
+    kind : str
+        Device name (``"arduino"``, ``"cyton"``...), with or without ``emulated-``.
+    profile : str
+        Synthetic subject profile (:data:`emgkit.simulate.PROFILES`).
+    protocol : Protocol
+        The protocol the session guides the subject through (its trial ids are cued).
+    fs, n_channels : optional
+        As for :func:`make_model`.
+    seed : int
+
+    Returns
+    -------
+    CuedSubject
+    """
+    from emgkit.simulate import subject as _subject
+
+    spec = get_device(kind)
+    rate = spec.fs_options[0] if spec.fs_options else float(fs or spec.default_fs)
+    nch = int(n_channels or spec.n_channels)
+    rec, truth = _subject.synthesize_session(profile, fs=rate, protocol=protocol, seed=seed)
+    data = np.asarray(rec.filled().data, dtype=np.float64)
+    if data.shape[1] < nch:
+        data = np.tile(data, (1, -(-nch // data.shape[1])))
+    data = np.ascontiguousarray(data[:, :nch])
+    tasks = {t.id: t.task for t in protocol.expanded()}
+    lead = round(_subject.LEAD_IN_S * rate)
+    plans: dict[str, tuple[int, int, int]] = {}
+    rest: tuple[int, int] | None = None
+    for ev in rec.events:
+        if ev.label == "trial" and ev.trial:
+            a = round(ev.onset * rate)
+            b = round((ev.onset + ev.duration) * rate)
+            plans[ev.trial] = (a, b, 0 if tasks.get(ev.trial) == "rest" else lead)
+    for tid, (a, b, _) in plans.items():
+        if tasks.get(tid) == "rest" and b - a > rate * 0.5:
+            rest = (a, b)
+            break
+    if rest is None:  # no rest trial: the quiet pad before the first trial
+        first = min((p[0] for p in plans.values()), default=data.shape[0])
+        rest = (0, max(first, 2))
+    return CuedSubject(data, plans, rest, truth=truth)
 
 
 # ---------------------------------------------------------------------- factories

@@ -189,7 +189,9 @@ def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
 # ---------------------------------------------------------------------------- devices
 
 
-def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any]:
+def _open_device(
+    device: str, bdf: Path, opts: dict[str, Any], protocol: Protocol | None = None
+) -> tuple[Any, Any]:
     """A Recorder (not started) for one segment, and the emulator it reads from (or None)."""
     from emgkit.app.emulated import recorder as make_recorder
 
@@ -211,6 +213,7 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
             duration=None if subject else 30.0,
             seed=int(opts.get("seed", 0)),
             loop=True,
+            protocol=protocol if subject else None,
         )
         port = emu.port
     elif speed != 1.0:
@@ -256,6 +259,13 @@ class _Segment:
         self.stall_s = stall_s
         self.fs = float(rec.fs)
         self.t = int(rec.n_samples)
+        #: The emulated subject that acts out the cues (None with a real device).
+        self.subject: Any = None
+
+    def begin(self, trial: Trial, countdown_s: float) -> None:
+        """Before a trial: cue an emulated subject; the schedule starts where it acts."""
+        if self.subject is not None:
+            self.t = int(self.subject.cue(trial.id, self.t, self.ns(countdown_s)))
 
     def ns(self, seconds: float) -> int:
         return round(seconds * self.fs)
@@ -328,6 +338,13 @@ class _Segment:
         _, stop = self.phase("RELAX", TAIL_S)
         self.event("trial", start, stop, trial.id)
         return start, stop
+
+
+def _cue_emulator(rec: Any, proto: Protocol) -> None:
+    """An emulated recorder with a synthetic subject: the subject follows this protocol."""
+    opts = getattr(rec, "emulator_options", None)
+    if isinstance(opts, dict) and opts.get("subject") and "samples_uv" not in opts:
+        opts.setdefault("protocol", proto)
 
 
 def _segment_name(k: int) -> str:
@@ -555,9 +572,10 @@ def _record_segment(
     bdf = outdir / _segment_name(k)
     emu = None
     if isinstance(recorder_or_device, str):
-        rec, emu = _open_device(recorder_or_device, bdf, opts)
+        rec, emu = _open_device(recorder_or_device, bdf, opts, proto)
     elif callable(recorder_or_device) and not hasattr(recorder_or_device, "start"):
         rec = recorder_or_device(bdf)
+        _cue_emulator(rec, proto)
     else:
         rec = recorder_or_device
         if any(s["status"] != "empty" for s in state["segments"]):
@@ -591,6 +609,9 @@ def _record_segment(
                 + ")"
             )
             run = _Segment(rec, ui, clock, poll, stall_s)
+            run.subject = getattr(
+                emu if emu is not None else getattr(rec, "emulator", None), "subject", None
+            )
             for j, trial in enumerate(todo):
                 decision = ui.trial_intro(trial, index[trial.id], total)
                 run.sync()
@@ -602,6 +623,7 @@ def _record_segment(
                     continue
                 current = trial.id
                 seg["partial"] = trial.id
+                run.begin(trial, countdown_s)
                 _, stop = run.run_trial(trial, countdown_s)
                 if trial.ask_pain:
                     pain = int(ui.ask_pain(trial))
