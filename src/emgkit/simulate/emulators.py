@@ -266,6 +266,20 @@ class Emulator:
         self._exhausted = False
         self.error: BaseException | None = None
 
+    def set_speed(self, speed: float) -> None:
+        """Change the real-time multiplier from now on (the samples sent so far stay).
+
+        A guided session streams at 1x while the operator reads or answers, so operator time
+        is not multiplied into recording time, and at ``speed`` while cues run.
+        """
+        if not speed > 0:
+            raise ConfigError(f"emulator speed must be > 0, got {speed}")
+        if float(speed) == self.speed:
+            return
+        self.packet_rate = self.packet_rate / self.speed * float(speed)
+        self.speed = float(speed)
+        self._t0 = None  # re-based on the packets sent so far at the next pacing step
+
     # ------------------------------------------------------------------ pty handling
     @property
     def port(self) -> str:

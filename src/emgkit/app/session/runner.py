@@ -340,6 +340,22 @@ class _Segment:
         return start, stop
 
 
+class _OperatorTime:
+    """While the operator reads or answers, an emulator streams at 1x, not at ``speed``."""
+
+    def __init__(self, emulator: Any, speed: float) -> None:
+        self.emulator = emulator if hasattr(emulator, "set_speed") else None
+        self.speed = float(getattr(self.emulator, "speed", speed))  # the factory's, if any
+
+    def __enter__(self) -> None:
+        if self.emulator is not None and self.speed != 1.0:
+            self.emulator.set_speed(1.0)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.emulator is not None and self.speed != 1.0:
+            self.emulator.set_speed(self.speed)
+
+
 def _cue_emulator(rec: Any, proto: Protocol) -> None:
     """An emulated recorder with a synthetic subject: the subject follows this protocol."""
     opts = getattr(rec, "emulator_options", None)
@@ -389,7 +405,7 @@ def run_session(
     resume_from: str | os.PathLike[str] | None = None,
     clock: Callable[[], float] = time.monotonic,
     subject: str = "anonymous",
-    speed: float = 1.0,
+    speed: float | None = None,
     device_options: dict[str, Any] | None = None,
     countdown_s: float = 3.0,
     merge: bool = True,
@@ -420,9 +436,11 @@ def run_session(
         Wall clock in seconds (only used to detect a device that stopped sending).
     subject : str
         Subject pseudonym.
-    speed : float
+    speed : float, optional
         Emulated devices only: stream ``speed`` times faster than real time (a 10 s hold
-        still has 10 s of samples). 1 for real devices.
+        still has 10 s of samples) while cues run; the operator's time (instructions,
+        questions) is streamed at 1x, so it is not multiplied into the recording. 1 for real
+        devices. Default: 1, or when resuming the speed the session was started with.
     device_options : dict, optional
         ``port``, ``montage``, ``fs``, ``n_channels``, ``power_line_hz``, ``notes``,
         ``emulated_subject`` (a synthetic profile such as ``"healthy"``; default: noise),
@@ -446,7 +464,7 @@ def run_session(
         The device stopped or the journal failed; the state is saved first, so the session
         can be resumed.
     """
-    if not speed > 0:
+    if speed is not None and not speed > 0:
         raise ConfigError(f"speed must be > 0, got {speed}")
     state: dict[str, Any]
     if resume_from is not None:
@@ -472,7 +490,10 @@ def run_session(
                 raise ConfigError("give the device or a recorder factory to resume this session")
         opts = dict(state.get("device_options", {}))
         opts.update(device_options or {})
+        if speed is None:  # a resumed session keeps the speed it was started with
+            speed = float(state.get("speed", 1.0))
         opts["speed"] = speed
+        state["speed"] = speed
         state["device_options"] = {k: v for k, v in opts.items() if k != "speed"}
     else:
         if protocol is None:
@@ -492,6 +513,7 @@ def run_session(
             raise ConfigError("give a device name, a Recorder or a recorder factory")
         opts = dict(device_options or {})
         opts.setdefault("subject", subject)
+        speed = 1.0 if speed is None else float(speed)
         opts["speed"] = speed
         state = {
             "format": STATE_FORMAT,
@@ -500,6 +522,7 @@ def run_session(
             "protocol": _protocol_to_dict(proto),
             "device": recorder_or_device if isinstance(recorder_or_device, str) else None,
             "device_options": {k: v for k, v in opts.items() if k != "speed"},
+            "speed": speed,
             "subject": opts["subject"],
             "status": "running",
             "segments": [],
@@ -609,11 +632,12 @@ def _record_segment(
                 + ")"
             )
             run = _Segment(rec, ui, clock, poll, stall_s)
-            run.subject = getattr(
-                emu if emu is not None else getattr(rec, "emulator", None), "subject", None
-            )
+            emulator = emu if emu is not None else getattr(rec, "emulator", None)
+            run.subject = getattr(emulator, "subject", None)
+            operator = _OperatorTime(emulator, float(opts.get("speed", 1.0)))
             for j, trial in enumerate(todo):
-                decision = ui.trial_intro(trial, index[trial.id], total)
+                with operator:
+                    decision = ui.trial_intro(trial, index[trial.id], total)
                 run.sync()
                 if decision == "abort":
                     raise _Abort(trial.id)
@@ -626,12 +650,14 @@ def _record_segment(
                 run.begin(trial, countdown_s)
                 _, stop = run.run_trial(trial, countdown_s)
                 if trial.ask_pain:
-                    pain = int(ui.ask_pain(trial))
+                    with operator:
+                        pain = int(ui.ask_pain(trial))
                     if not 0 <= pain <= 10:
                         raise ConfigError(f"pain rating must be 0-10, got {pain}")
                     run.event("pain", stop, stop, trial.id, str(pain))
                 if trial.ask_felt:
-                    felt = ui.ask_felt(trial)
+                    with operator:
+                        felt = ui.ask_felt(trial)
                     run.event("felt", stop, stop, trial.id, ",".join(felt))
                 run.sync()
                 with contextlib.suppress(Exception):
