@@ -33,6 +33,7 @@ import struct
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ from emgkit.devices.registry import get_device
 from emgkit.errors import ConfigError, DeviceError
 
 __all__ = [
+    "TRUTH_LIMIT",
     "CorruptBytes",
     "CuedSubject",
     "DeviceModel",
@@ -114,14 +116,21 @@ class Disconnect:
 Fault = DropPackets | CorruptBytes | InsertGarbage | Stall | Disconnect
 
 
+#: Packets of per-packet ground truth an emulator (and a device model) keeps: the most recent
+#: ones, so that a long emulated run's memory stays flat (0.1 grew ~0.05 MiB/s); counters
+#: cover the whole run. Fault records (drops, corruption, disconnects) are kept in full.
+TRUTH_LIMIT = 100_000
+
+
 @dataclass(slots=True)
 class EmulatorTruth:
     """Exactly what the emulator did, packet by packet (packet numbers from 0 at stream start).
 
     Attributes
     ----------
-    delivered : list of int
-        Packets written intact.
+    delivered : deque of int
+        Packets written intact: the last :data:`TRUTH_LIMIT` (a long run's bookkeeping stays
+        bounded; :attr:`n_delivered` counts them all).
     dropped : list of int
         Packets removed by :class:`DropPackets`.
     corrupted : list of int
@@ -137,11 +146,14 @@ class EmulatorTruth:
         Bytes still unread by the host when each disconnect closed the pty (lost with it).
     bytes_written : int
         Stream bytes written to the master (commands' replies excluded).
-    packet_sizes : list of int
-        Size of every packet generated, in order.
+    packet_sizes : deque of int
+        Size of the last :data:`TRUTH_LIMIT` packets generated, in order
+        (:attr:`n_packets` counts them all).
+    n_delivered : int
+        Packets written intact since the start.
     """
 
-    delivered: list[int] = field(default_factory=list)
+    delivered: deque[int] = field(default_factory=lambda: deque(maxlen=TRUTH_LIMIT))
     dropped: list[int] = field(default_factory=list)
     corrupted: list[int] = field(default_factory=list)
     lost_in_disconnect: list[int] = field(default_factory=list)
@@ -149,14 +161,21 @@ class EmulatorTruth:
     disconnects: list[tuple[int, int]] = field(default_factory=list)
     stalls: list[tuple[int, float]] = field(default_factory=list)
     bytes_written: int = 0
-    packet_sizes: list[int] = field(default_factory=list)
+    packet_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=TRUTH_LIMIT))
+    n_generated: int = 0
+    n_delivered: int = 0
     commands: list[bytes] = field(default_factory=list)
     unread_at_disconnect: list[int] = field(default_factory=list)
 
     @property
     def n_packets(self) -> int:
         """Packets generated so far."""
-        return len(self.packet_sizes)
+        return self.n_generated
+
+    def add_packet(self, size: int) -> None:
+        """Count one generated packet of ``size`` bytes."""
+        self.packet_sizes.append(size)
+        self.n_generated += 1
 
     def missing_packets(self) -> list[int]:
         """Packets the host can never receive intact (dropped, corrupted, lost), sorted."""
@@ -520,7 +539,7 @@ class Emulator:
             if not pkt:
                 self._exhausted = True
                 break
-            self.truth.packet_sizes.append(len(pkt))
+            self.truth.add_packet(len(pkt))
             for f in faults:
                 if isinstance(f, InsertGarbage):
                     out += f.data
@@ -545,6 +564,7 @@ class Emulator:
                 self.truth.corrupted.append(k)
             else:
                 self.truth.delivered.append(k)
+                self.truth.n_delivered += 1
             out += pkt
         if out and self._write_all(bytes(out)):
             self.truth.bytes_written += len(out)
@@ -586,7 +606,7 @@ class Emulator:
                 self._exhausted = True
                 break
             self.truth.lost_in_disconnect.append(self.truth.n_packets)
-            self.truth.packet_sizes.append(len(pkt))
+            self.truth.add_packet(len(pkt))
         self.truth.disconnects.append((k0, self.truth.n_packets - k0))
         # the fault fired: remove it so the reconnect does not disconnect again
         self._faults[k0] = [x for x in self._faults.get(k0, []) if x is not f]
