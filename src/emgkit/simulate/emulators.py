@@ -770,10 +770,7 @@ def cued_subject(
     rate = spec.fs_options[0] if spec.fs_options else float(fs or spec.default_fs)
     nch = int(n_channels or spec.n_channels)
     rec, truth = _subject.synthesize_session(profile, fs=rate, protocol=protocol, seed=seed)
-    data = np.asarray(rec.filled().data, dtype=np.float64)
-    if data.shape[1] < nch:
-        data = np.tile(data, (1, -(-nch // data.shape[1])))
-    data = np.ascontiguousarray(data[:, :nch])
+    data = _fit_channels(np.asarray(rec.filled().data, dtype=np.float64), nch, seed)
     tasks = {t.id: t.task for t in protocol.expanded()}
     lead = round(_subject.LEAD_IN_S * rate)
     plans: dict[str, tuple[int, int, int]] = {}
@@ -796,6 +793,23 @@ def cued_subject(
 # ---------------------------------------------------------------------- factories
 
 
+#: RMS (uV) of the noise on device inputs the synthetic montage does not use (e.g. Cyton
+#: channels 7-8 with the 6-channel bridge montage): an electrode-floor level, a convention.
+UNUSED_INPUT_UV = 2.0
+
+
+def _fit_channels(data: npt.NDArray[np.float64], n: int, seed: int) -> npt.NDArray[np.float64]:
+    """``n`` columns: the subject's channels, then independent noise on the unused inputs.
+
+    Copies of the subject's channels would show up as duplicated channels in the live view.
+    """
+    if data.shape[1] >= n:
+        return np.ascontiguousarray(data[:, :n])
+    rng = np.random.default_rng([int(seed), 7])
+    extra = rng.normal(0.0, UNUSED_INPUT_UV, size=(data.shape[0], n - data.shape[1]))
+    return np.ascontiguousarray(np.hstack([data, extra]))
+
+
 def _subject_samples(
     subject: str | None, fs: float, n_channels: int, seed: int, duration: float | None
 ) -> npt.NDArray[np.float64]:
@@ -815,10 +829,7 @@ def _subject_samples(
         rng = np.random.default_rng(seed)
         n = round((duration if duration is not None else 10.0) * fs)
         data = rng.normal(0.0, 20.0, size=(n, n_channels))
-    if data.shape[1] < n_channels:
-        reps = -(-n_channels // data.shape[1])
-        data = np.tile(data, (1, reps))
-    return np.ascontiguousarray(data[:, :n_channels])
+    return _fit_channels(data, n_channels, seed)
 
 
 def make_model(
