@@ -75,3 +75,10 @@ def test_record_refuses_a_rate_the_device_cannot_stream(
     err = capsys.readouterr().err
     assert says in err and "--fs" in err
     assert not out.exists() and not (tmp_path / "s.bdf.journal").exists()
+
+
+def test_session_checks_fs_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["session", "--device", "emulated-cyton", "--out", str(tmp_path / "s"), "--fs", "1000"]
+    assert main(argv) == 2
+    assert "250 Hz only" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

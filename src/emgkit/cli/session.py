@@ -93,6 +93,10 @@ def _session(args: argparse.Namespace) -> int:
             raise ConfigError("give --out FOLDER for the new session")
         if not args.device.startswith("emulated") and not args.port:
             raise ConfigError(f"--port is required for {args.device}; run `emgkit devices`")
+    if args.fs is not None and args.device:
+        from emgkit.cli.record import check_fs
+
+        check_fs(args.device, args.fs)
     if args.speed is not None and not args.speed > 0:
         raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
     if args.speed not in (None, 1.0) and args.device and not args.device.startswith("emulated"):
