@@ -687,6 +687,8 @@ class CuedSubject:
 
     def before_packet(self, model: Any, frame: int = 1) -> None:
         """Point the model's next row at what the subject does now (emulator thread)."""
+        if getattr(model, "daisy_active", False) and int(getattr(model, "_packet", 0)) % 2 == 0:
+            return  # a Cyton+Daisy row spans two packets: switch rows only between rows
         s = _stream_sample(model)
         self._next_sample = s
         self.frame = max(1, int(frame))
