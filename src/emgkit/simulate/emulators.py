@@ -499,6 +499,14 @@ class Emulator:
                 break
         return out
 
+    def _produce(self) -> bytes:
+        """The next packet, with a cued subject pointing the model at what it does now."""
+        if self.subject is None:
+            return self._next_packet()
+        with self.subject.lock:
+            self.subject.before_packet(self.model, self._frame_samples())
+            return self._next_packet()
+
     def _due(self) -> int:
         if not self.realtime:
             return self.batch
@@ -530,12 +538,7 @@ class Emulator:
                     out.clear()
                     self._disconnect(f)
                     return
-            if self.subject is not None:
-                with self.subject.lock:
-                    self.subject.before_packet(self.model, self._frame_samples())
-                    pkt = self._next_packet()
-            else:
-                pkt = self._next_packet()
+            pkt = self._produce()
             if not pkt:
                 self._exhausted = True
                 break
@@ -596,12 +599,7 @@ class Emulator:
             lose = round(f.duration_s * self.packet_rate)
         k0 = self.truth.n_packets
         for _ in range(lose):
-            if self.subject is not None:
-                with self.subject.lock:
-                    self.subject.before_packet(self.model, self._frame_samples())
-                    pkt = self._next_packet()
-            else:
-                pkt = self._next_packet()
+            pkt = self._produce()
             if not pkt:
                 self._exhausted = True
                 break
