@@ -635,8 +635,10 @@ class CuedSubject:
     The subject's whole protocol is rendered once by
     :func:`emgkit.simulate.subject.synthesize_session` (its activation model, MVCs and
     inhibition; :attr:`truth` is that rendering's ground truth). The emulator streams the
-    quiet baseline (the protocol's ``rest`` trial, looped) until the session runner calls
-    :meth:`cue` at the start of a trial; from the sample :meth:`cue` returns the subject
+    rendered session in order until the session runner first calls :meth:`cue` (free
+    movement, e.g. for biofeedback practice), then the quiet baseline (the protocol's ``rest``
+    trial, looped) whenever no cued trial is playing. When :meth:`cue` is called at the start
+    of a trial, from the sample :meth:`cue` returns the subject
     plays that trial's rendered rows (its lead-in, lift/hold/lower of every rep, with the
     trial's side, cue and muscle), then returns to the baseline. Because the runner schedules
     its cues with the same phase durations (:mod:`emgkit.app.session.runner`), the markers
@@ -682,6 +684,10 @@ class CuedSubject:
         self._playing: tuple[int, int, int] | None = None
         self._next_cue = 0
         self._next_sample = 0
+        #: Until the first cue the subject moves freely (the rendered session plays in order,
+        #: as before issue 14), so a live view or biofeedback screen shows activity while the
+        #: runner waits for the operator; from the first cue on it rests between trials.
+        self.free = True
 
     def before_packet(self, model: Any, frame: int = 1) -> None:
         """Point the model's next row at what the subject does now (emulator thread)."""
@@ -702,6 +708,8 @@ class CuedSubject:
                 return  # the trial plays on
             self._playing = None
             model._row = self.rest[0]
+            return
+        if self.free:
             return
         r0, r1 = self.rest
         row = _model_row(model) % max(1, self.samples_uv.shape[0])
@@ -731,6 +739,7 @@ class CuedSubject:
         row0, row1, own = self.plans[trial_id]
         shift = lead_in - own  # runner start -> rendered trial start
         with self.lock:
+            self.free = False
             earliest = max(self._next_sample + 2 * self.frame, not_before + shift)
             play = -(-earliest // self.frame) * self.frame
             self.cues.append((play, row0, row1))
