@@ -179,7 +179,7 @@ def test_disconnect_reconnect_records_gap(tmp_path: Path, caplog: pytest.LogCapt
     # after the gap: exactly the packets sent after the reconnect, in order, none lost (the
     # reconnect handshake soft-resets the board with 'v', so the model restarts at row 0)
     rows = model.ground_truth()["row"]
-    assert emu.truth.delivered == list(range(600)) + list(range(650, len(rows)))
+    assert list(emu.truth.delivered) == list(range(600)) + list(range(650, len(rows)))
     after = back.data[g.stop :]
     assert len(after) == len(rows) - 650 - 1  # the very last packet: nothing confirms it
     np.testing.assert_allclose(after, exp[rows[650:-1]], atol=_quantum(back.data))

@@ -87,7 +87,7 @@ def test_data_matches_ground_truth_and_microvolts() -> None:
     # 141 samples: 70 full frames of 2, then a 1-sample frame flushed by STOP
     assert m.samples_sent == 141 == got.shape[0] and m.frames_sent == 71
     np.testing.assert_array_equal(idx, np.arange(141))
-    assert m.frame_seqs[:3] == [0, 2, 4]
+    assert list(m.frame_seqs)[:3] == [0, 2, 4]
     # counts are the ADC's: the conversion is within half an LSB of the input
     lsb = 3.3e6 / 4095
     tol = 0.5 * lsb / np.array([200 * 51, 200, 200]) + 1e-9

@@ -173,11 +173,12 @@ class LiveView:
             return f"[live] {head}  env uV {levels}  {' '.join(bad)}\n"
         top = max(100.0, float(np.max(self._level)) * 1.2)
         lines = ["\x1b[H\x1b[J" + head, "m marker, 0-9 pain rating, q stop", ""]
+        width = max(14, *(len(n) for n in names))  # long names must not shift the bars
         for n, v, c in zip(names, self._level, q, strict=False):
             fill = round(self.bar_width * min(float(v) / top, 1.0))
             bar = "#" * fill + "." * (self.bar_width - fill)
             lines.append(
-                f"{n:>14} |{bar}| {v:7.1f} uV  floor {c.noise_floor_uv:5.1f}  "
+                f"{n:>{width}} |{bar}| {v:7.1f} uV  floor {c.noise_floor_uv:5.1f}  "
                 f"mains {c.mains_uv:5.1f}  {c.flags}"
             )
         return "\n".join(lines) + "\n"

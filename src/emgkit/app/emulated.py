@@ -21,7 +21,7 @@ from typing import Any
 
 from emgkit.acquisition import recorder as _recorder
 from emgkit.devices.registry import EMULATED_PREFIX, get_device
-from emgkit.simulate.emulators import Emulator, Fault, make_model
+from emgkit.simulate.emulators import Emulator, Fault, cued_subject, make_model
 
 __all__ = ["recorder", "start_emulator"]
 
@@ -33,6 +33,7 @@ def start_emulator(
     realtime: bool = True,
     speed: float = 1.0,
     transport: str | None = None,
+    protocol: Any = None,
     **model_options: Any,
 ) -> Emulator:
     """Start the emulator of ``device`` on a pseudo-terminal; its path is ``.port``.
@@ -50,6 +51,11 @@ def start_emulator(
     transport : str, optional
         ``"pty"`` (a pseudo-terminal) or ``"socket"`` (pyserial's ``socket://`` URL, also on
         Windows); default: the emulator's platform default.
+    protocol : Protocol, optional
+        With a synthetic ``subject`` profile: the protocol a guided session cues. The subject
+        then acts out each trial when the session cues it
+        (:class:`emgkit.simulate.emulators.CuedSubject`, reachable as ``.subject``) instead of
+        playing a pre-rendered session regardless of the cues.
     **model_options
         For :func:`emgkit.simulate.emulators.make_model`: ``subject``, ``samples_uv``, ``fs``,
         ``n_channels``, ``duration``, ``seed`` and the model's own keywords.
@@ -60,9 +66,23 @@ def start_emulator(
         Started; stop it with ``stop()``.
     """
     spec = get_device(device)
+    cued = None
+    subject = model_options.get("subject")
+    if protocol is not None and subject:
+        cued = cued_subject(
+            spec.name,
+            str(subject),
+            protocol,
+            fs=model_options.get("fs"),
+            n_channels=model_options.get("n_channels"),
+            seed=int(model_options.get("seed", 0)),
+        )
+        model_options = {k: v for k, v in model_options.items() if k not in ("subject",)}
+        model_options["samples_uv"] = cued.samples_uv
+        model_options.pop("duration", None)
     model = make_model(spec.name, **model_options)
     return Emulator(
-        model, faults=faults, realtime=realtime, speed=speed, transport=transport
+        model, faults=faults, realtime=realtime, speed=speed, transport=transport, subject=cued
     ).start()
 
 
@@ -72,6 +92,7 @@ def _factory(rec: _recorder.Recorder) -> Emulator:
     realtime = bool(opts.pop("realtime", True))
     speed = float(opts.pop("speed", 1.0))
     transport = opts.pop("transport", None)
+    protocol = opts.pop("protocol", None)
     opts.setdefault("subject", "healthy")
     # a configurable device's emulator streams what the driver will ask for
     for key in ("fs", "n_channels"):
@@ -79,7 +100,13 @@ def _factory(rec: _recorder.Recorder) -> Emulator:
         if value is not None:
             opts.setdefault(key, value)
     return start_emulator(
-        rec.device, faults=faults, realtime=realtime, speed=speed, transport=transport, **opts
+        rec.device,
+        faults=faults,
+        realtime=realtime,
+        speed=speed,
+        transport=transport,
+        protocol=protocol,
+        **opts,
     )
 
 

@@ -46,3 +46,43 @@ def add_protocol(p: argparse.ArgumentParser, *, default: str | None = "bridge") 
     """
     tail = f" (default {default})" if default else ""
     p.add_argument("--protocol", default=default, help=f"protocol name or .toml path{tail}")
+
+
+def plain_file_name(value: str, flag: str) -> str:
+    """A CLI output name must be a plain file name: no folder part, no ``..``.
+
+    Parameters
+    ----------
+    value : str
+        What the user gave (e.g. ``--name P007_week4``).
+    flag : str
+        The flag, for the message (``"--name"``).
+
+    Returns
+    -------
+    str
+        ``value`` unchanged.
+
+    Raises
+    ------
+    ConfigError
+        ``value`` is empty, ``.``/``..``, contains a path separator or a NUL, or is absolute:
+        it would write outside the output folder (``--out``).
+    """
+    import os
+
+    from emgkit.errors import ConfigError
+
+    seps = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
+    if (
+        not value
+        or value in (".", "..")
+        or any(s in value for s in seps)
+        or "\0" in value
+        or os.path.isabs(value)
+    ):
+        raise ConfigError(
+            f"{flag} {value!r} must be a plain file name (no folders, no '..'); "
+            "choose the folder with --out"
+        )
+    return value

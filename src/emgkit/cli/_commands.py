@@ -7,6 +7,22 @@ import sys
 
 from emgkit.cli._args import Handler, add_montage, add_protocol
 
+_EPILOG_INFO = """\
+examples:
+  emgkit info session.bdf
+  emgkit info OpenBCI-RAW-2024-05-01.txt --montage bridge6
+  emgkit info recording.csv --fs 1000          (a CSV without a time column)
+  emgkit info study.xdf --stream EMG
+"""
+
+_EPILOG_ANALYZE = """\
+examples:
+  emgkit analyze session.bdf
+  emgkit analyze session.bdf --out results/
+  emgkit analyze OpenBCI-RAW-2024-05-01.txt --montage bridge6 --protocol bridge
+  emgkit analyze export.csv --fs 1000 --montage my_montage.toml --protocol my_protocol.toml
+"""
+
 _EPILOG_DEMO = """\
 examples:
   emgkit demo                       right-side inhibition, 2 kHz, results in ./emgkit-demo
@@ -47,7 +63,7 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         description=(
             "Synthesise a gluteal-bridge session of a subject (default: right-side gluteal "
             "inhibition), record it through an emulated MyoWare/Arduino device on a "
-            "pseudo-terminal with the real serial path, save it as BDF+, analyse it (%%MVC, "
+            "pseudo-terminal with the real serial path, save it as BDF+, analyse it (%MVC, "
             "glute:hamstring and glute:erector ratios, onsets, left/right symmetry) and save "
             "figures."
         ),
@@ -78,6 +94,8 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         description=(
             "Describe a recording: format, duration, sampling rate, channels, gaps, events."
         ),
+        epilog=_EPILOG_INFO,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="recording (OpenBCI GUI .txt, BrainFlow .csv, EDF/BDF, XDF, CSV)")
     add_montage(p)
@@ -89,9 +107,11 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
         "analyze",
         help="analyse a bridge-test recording and print/save the results",
         description=(
-            "Analyse a bridge-test recording with trial/hold markers: %%MVC per side's own MVC, "
+            "Analyse a bridge-test recording with trial/hold markers: %MVC per side's own MVC, "
             "ratios, onsets and symmetry. Writes tidy results as CSV when --out is given."
         ),
+        epilog=_EPILOG_ANALYZE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("file", help="recording with trial markers (e.g. a session .bdf)")
     add_montage(p)

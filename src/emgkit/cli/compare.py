@@ -6,6 +6,7 @@ Only argparse is imported at module level; the handlers import the analysis stac
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from emgkit.cli._args import Handler, add_montage, add_protocol
 
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         help="trends across sessions of one person (symmetry, %%MVC, ratios, hold time)",
         description=(
             "Analyse two or more bridge sessions of the same person and show how the "
-            "single-leg-bridge symmetry angle, %%MVC, glute:hamstring and glute:erector ratios "
+            "single-leg-bridge symmetry angle, %MVC, glute:hamstring and glute:erector ratios "
             "and hold time changed, marking changes beyond the person's own variability."
         ),
         epilog=_EPILOG_COMPARE,
@@ -38,10 +39,55 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     add_montage(p)
     add_protocol(p)
     p.add_argument("--dates", nargs="+", help="ISO dates, one per session (default: from files)")
-    p.add_argument("--labels", nargs="+", help="session labels, one per session")
+    p.add_argument(
+        "--labels",
+        nargs="+",
+        help="session labels, one per session (default: date-time and session id)",
+    )
     p.add_argument("--out", help="folder for sessions.csv and trends.csv")
     p.add_argument("--figure", help="write the trend figure here (.png, .svg, .pdf)")
     table["compare"] = _compare
+
+
+def session_labels(
+    recordings: list[Any], paths: list[str], dates: list[str] | None = None
+) -> list[str]:
+    """One unique label per session: its date-time and session id (file stem if none).
+
+    Two sessions on one day stay two sessions (``2024-05-01 09:30 ses-1`` and
+    ``2024-05-01 15:00 ses-2``); a label still shared gets `` #2``, `` #3``...
+
+    Parameters
+    ----------
+    recordings : list of Recording
+    paths : list of str
+        The session files, in the same order.
+    dates : list of str, optional
+        The ``--dates`` given (they override the recordings' dates).
+
+    Returns
+    -------
+    list of str
+    """
+    import contextlib
+    from datetime import datetime
+    from pathlib import Path
+
+    out: list[str] = []
+    for i, (rec, path) in enumerate(zip(recordings, paths, strict=True)):
+        d: Any = dates[i] if dates is not None and i < len(dates) else rec.info.date
+        if isinstance(d, str):
+            with contextlib.suppress(ValueError):
+                d = datetime.fromisoformat(d)
+        stamp = d.strftime("%Y-%m-%d %H:%M") if isinstance(d, datetime) else str(d or "")
+        sid = str(rec.info.session or "") or Path(path).stem
+        out.append(f"{stamp} {sid}".strip())
+    seen: dict[str, int] = {}
+    for i, label in enumerate(out):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            out[i] = f"{label} #{seen[label]}"
+    return out
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -64,7 +110,7 @@ def _compare(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore", BandLimitWarning)
         res = compare_sessions(
             recordings,
-            labels=args.labels,
+            labels=args.labels or session_labels(recordings, args.sessions, args.dates),
             dates=args.dates,
             protocol=args.protocol,
         )

@@ -66,6 +66,13 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
             "parser as the live recorder and write the session as BDF+. A torn last record is "
             "skipped; everything flushed before the crash is kept."
         ),
+        epilog=(
+            "examples:\n"
+            "  emgkit recover s01.bdf.journal\n"
+            "  emgkit recover s01.bdf.journal recovered.bdf\n"
+            "  emgkit recover session/segment-02.bdf.journal   (a guided session: or --resume it)\n"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("journal", help="journal folder (e.g. s01.bdf.journal)")
     p.add_argument("out", nargs="?", help="output .bdf (default: next to the journal)")
@@ -75,9 +82,64 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         "devices",
         help="list serial ports and identify a Cyton dongle or our sketch on them",
         description="List serial ports; probe each (with timeouts) for a Cyton or emgkit sketch.",
+        epilog=(
+            "examples:\n"
+            "  emgkit devices\n"
+            "  emgkit devices --no-probe      (list only; opens no port)\n"
+            "then: emgkit record cyton --port /dev/ttyUSB0 --out s01.bdf\n"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--no-probe", action="store_true", help="list ports without probing them")
     table["devices"] = _devices
+
+
+def check_fs(device: str, fs: float, n_channels: int | None = None) -> None:
+    """Refuse a ``--fs`` the device cannot stream at, before anything is started.
+
+    Parameters
+    ----------
+    device : str
+        Device name (``emulated-`` prefix allowed).
+    fs : float
+        The rate asked for with ``--fs``, Hz.
+    n_channels : int, optional
+        Channels to stream (default: the device's).
+
+    Raises
+    ------
+    ConfigError
+        ``fs`` not positive, not one of a fixed-rate device's rates, not a whole number of
+        Hz for the Arduino sketch, or (emulated sketch) above its aggregate conversion rate.
+        A real sketch reports its own limit on connection and refuses a rate above it.
+    """
+    import math
+
+    from emgkit.devices.registry import get_device
+    from emgkit.errors import ConfigError
+
+    spec = get_device(device)
+    if not (math.isfinite(fs) and fs > 0):
+        raise ConfigError(f"--fs must be a positive rate in Hz, got {fs:g}")
+    if spec.fs_options:
+        if not any(abs(fs - o) < 1e-9 for o in spec.fs_options):
+            rates = ", ".join(f"{o:g}" for o in spec.fs_options)
+            raise ConfigError(
+                f"--fs {fs:g}: {spec.name} streams at {rates} Hz only; leave --fs out"
+            )
+        return
+    if not float(fs).is_integer():
+        raise ConfigError(f"--fs must be a whole number of Hz for {spec.name}, got {fs:g}")
+    nch = int(n_channels or spec.n_channels)
+    if device.startswith("emulated-"):
+        import numpy as np
+
+        max_rate = getattr(spec.model(np.zeros((2, nch)), fs=1000.0), "max_rate_hz", None)
+        if isinstance(max_rate, int) and fs * nch > max_rate:
+            raise ConfigError(
+                f"--fs {fs:g}: {nch} channels x {fs:g} Hz exceeds the emulated sketch's "
+                f"{max_rate} conversions per second; use --fs {max_rate // nch} or less"
+            )
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -86,6 +148,8 @@ def _record(args: argparse.Namespace) -> int:
 
     if not args.device.startswith("emulated") and not args.port:
         raise ConfigError(f"--port is required for {args.device}; run `emgkit devices` to find it")
+    if args.fs is not None:
+        check_fs(args.device, args.fs)
     path = record(
         args.device,
         args.port,

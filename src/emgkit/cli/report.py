@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgkit.cli._args import Handler, add_montage, add_protocol
+from emgkit.cli._args import Handler, add_montage, add_protocol, plain_file_name
 
 _EPILOG_REPORT = """\
 examples:
@@ -52,6 +52,7 @@ def _report(args: argparse.Namespace) -> int:
     from emgkit.io import read
     from emgkit.report.html import write_report
 
+    plain_file_name(args.name, "--name")  # before the (slow) analysis
     rec = read(args.file, montage=args.montage)
     with warnings.catch_warnings():
         # limitations (e.g. band-limited recordings) are written into the report itself

@@ -57,8 +57,11 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     p.add_argument(
         "--speed",
         type=float,
-        default=1.0,
-        help="emulated devices: stream N times faster than real time (e.g. 20 for a demo)",
+        default=None,
+        help=(
+            "emulated devices: run the cues N times faster than real time (e.g. 20 for a "
+            "demo; the operator's time stays 1x; --resume keeps the session's speed)"
+        ),
     )
     p.add_argument("--resume", metavar="STATE", help="continue the session in this session.json")
     p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
@@ -90,7 +93,13 @@ def _session(args: argparse.Namespace) -> int:
             raise ConfigError("give --out FOLDER for the new session")
         if not args.device.startswith("emulated") and not args.port:
             raise ConfigError(f"--port is required for {args.device}; run `emgkit devices`")
-    if args.speed != 1.0 and args.device and not args.device.startswith("emulated"):
+    if args.fs is not None and args.device:
+        from emgkit.cli.record import check_fs
+
+        check_fs(args.device, args.fs)
+    if args.speed is not None and not args.speed > 0:
+        raise ConfigError(f"--speed must be > 0, got {args.speed:g}")
+    if args.speed not in (None, 1.0) and args.device and not args.device.startswith("emulated"):
         raise ConfigError("--speed only applies to emulated devices")
     protocol = None
     if args.protocol is not None or args.resume is None:
@@ -109,9 +118,17 @@ def _session(args: argparse.Namespace) -> int:
             opts["emulated_subject"] = args.emulated_subject
     if args.port:
         opts["port"] = args.port
+    ui = None
+    if answers is not None:  # unattended: still say where it records and how to resume
+        import sys
+
+        from emgkit.app.session.ui import ScriptedUI
+
+        ui = ScriptedUI(answers, messages=sys.stdout)
     result = run_session(
         protocol,
         args.device,
+        ui=ui,
         answers=answers,
         out=args.out,
         resume_from=args.resume,

@@ -212,7 +212,8 @@ def detect_format(path: str | Path) -> str:
             return f.name
     raise FormatError(
         f"{p}: unknown format (extension {p.suffix!r}, content not recognised); "
-        f"give format= one of {format_names()}"
+        f"name the format: --in-format {{{','.join(format_names())}}} (emgkit convert), "
+        "format=... (Python), or rename the file with its format's extension"
     )
 
 

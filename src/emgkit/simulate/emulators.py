@@ -33,6 +33,7 @@ import struct
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,9 @@ from emgkit.devices.registry import get_device
 from emgkit.errors import ConfigError, DeviceError
 
 __all__ = [
+    "TRUTH_LIMIT",
     "CorruptBytes",
+    "CuedSubject",
     "DeviceModel",
     "Disconnect",
     "DropPackets",
@@ -54,6 +57,7 @@ __all__ = [
     "EmulatorTruth",
     "InsertGarbage",
     "Stall",
+    "cued_subject",
     "emulate",
     "make_model",
 ]
@@ -112,14 +116,21 @@ class Disconnect:
 Fault = DropPackets | CorruptBytes | InsertGarbage | Stall | Disconnect
 
 
+#: Packets of per-packet ground truth an emulator (and a device model) keeps: the most recent
+#: ones, so that a long emulated run's memory stays flat (0.1 grew ~0.05 MiB/s); counters
+#: cover the whole run. Fault records (drops, corruption, disconnects) are kept in full.
+TRUTH_LIMIT = 100_000
+
+
 @dataclass(slots=True)
 class EmulatorTruth:
     """Exactly what the emulator did, packet by packet (packet numbers from 0 at stream start).
 
     Attributes
     ----------
-    delivered : list of int
-        Packets written intact.
+    delivered : deque of int
+        Packets written intact: the last :data:`TRUTH_LIMIT` (a long run's bookkeeping stays
+        bounded; :attr:`n_delivered` counts them all).
     dropped : list of int
         Packets removed by :class:`DropPackets`.
     corrupted : list of int
@@ -135,11 +146,14 @@ class EmulatorTruth:
         Bytes still unread by the host when each disconnect closed the pty (lost with it).
     bytes_written : int
         Stream bytes written to the master (commands' replies excluded).
-    packet_sizes : list of int
-        Size of every packet generated, in order.
+    packet_sizes : deque of int
+        Size of the last :data:`TRUTH_LIMIT` packets generated, in order
+        (:attr:`n_packets` counts them all).
+    n_delivered : int
+        Packets written intact since the start.
     """
 
-    delivered: list[int] = field(default_factory=list)
+    delivered: deque[int] = field(default_factory=lambda: deque(maxlen=TRUTH_LIMIT))
     dropped: list[int] = field(default_factory=list)
     corrupted: list[int] = field(default_factory=list)
     lost_in_disconnect: list[int] = field(default_factory=list)
@@ -147,14 +161,21 @@ class EmulatorTruth:
     disconnects: list[tuple[int, int]] = field(default_factory=list)
     stalls: list[tuple[int, float]] = field(default_factory=list)
     bytes_written: int = 0
-    packet_sizes: list[int] = field(default_factory=list)
+    packet_sizes: deque[int] = field(default_factory=lambda: deque(maxlen=TRUTH_LIMIT))
+    n_generated: int = 0
+    n_delivered: int = 0
     commands: list[bytes] = field(default_factory=list)
     unread_at_disconnect: list[int] = field(default_factory=list)
 
     @property
     def n_packets(self) -> int:
         """Packets generated so far."""
-        return len(self.packet_sizes)
+        return self.n_generated
+
+    def add_packet(self, size: int) -> None:
+        """Count one generated packet of ``size`` bytes."""
+        self.packet_sizes.append(size)
+        self.n_generated += 1
 
     def missing_packets(self) -> list[int]:
         """Packets the host can never receive intact (dropped, corrupted, lost), sorted."""
@@ -193,6 +214,9 @@ class Emulator:
     drain_timeout : float
         Before a :class:`Disconnect`, wait up to this long for the host to read what is in
         flight (0 = cut immediately, losing the unread bytes as a real unplug does).
+    subject : CuedSubject, optional
+        A synthetic subject that acts out the protocol it is cued through (the model's
+        ``samples_uv`` must be ``subject.samples_uv``); see :class:`CuedSubject`.
     transport : {"pty", "socket"}, optional
         ``pty`` (POSIX; tests of the real serial code) or ``socket``: a TCP listener on
         127.0.0.1 that the host opens as the pyserial URL ``socket://127.0.0.1:<port>`` (works
@@ -213,8 +237,11 @@ class Emulator:
         drain_timeout: float = 1.0,
         speed: float = 1.0,
         transport: str | None = None,
+        subject: CuedSubject | None = None,
     ) -> None:
         self.model = model
+        #: A :class:`CuedSubject` that the guided session cues (None: the samples play in order).
+        self.subject = subject
         self.transport = transport or ("socket" if os.name == "nt" else "pty")
         if self.transport not in ("pty", "socket"):
             raise ConfigError(f"emulator transport must be 'pty' or 'socket', got {transport!r}")
@@ -257,6 +284,20 @@ class Emulator:
         self._reopen_at: float | None = None
         self._exhausted = False
         self.error: BaseException | None = None
+
+    def set_speed(self, speed: float) -> None:
+        """Change the real-time multiplier from now on (the samples sent so far stay).
+
+        A guided session streams at 1x while the operator reads or answers, so operator time
+        is not multiplied into recording time, and at ``speed`` while cues run.
+        """
+        if not speed > 0:
+            raise ConfigError(f"emulator speed must be > 0, got {speed}")
+        if float(speed) == self.speed:
+            return
+        self.packet_rate = self.packet_rate / self.speed * float(speed)
+        self.speed = float(speed)
+        self._t0 = None  # re-based on the packets sent so far at the next pacing step
 
     # ------------------------------------------------------------------ pty handling
     @property
@@ -458,6 +499,14 @@ class Emulator:
                 break
         return out
 
+    def _produce(self) -> bytes:
+        """The next packet, with a cued subject pointing the model at what it does now."""
+        if self.subject is None:
+            return self._next_packet()
+        with self.subject.lock:
+            self.subject.before_packet(self.model, self._frame_samples())
+            return self._next_packet()
+
     def _due(self) -> int:
         if not self.realtime:
             return self.batch
@@ -489,11 +538,11 @@ class Emulator:
                     out.clear()
                     self._disconnect(f)
                     return
-            pkt = self._next_packet()
+            pkt = self._produce()
             if not pkt:
                 self._exhausted = True
                 break
-            self.truth.packet_sizes.append(len(pkt))
+            self.truth.add_packet(len(pkt))
             for f in faults:
                 if isinstance(f, InsertGarbage):
                     out += f.data
@@ -518,6 +567,7 @@ class Emulator:
                 self.truth.corrupted.append(k)
             else:
                 self.truth.delivered.append(k)
+                self.truth.n_delivered += 1
             out += pkt
         if out and self._write_all(bytes(out)):
             self.truth.bytes_written += len(out)
@@ -549,12 +599,12 @@ class Emulator:
             lose = round(f.duration_s * self.packet_rate)
         k0 = self.truth.n_packets
         for _ in range(lose):
-            pkt = self._next_packet()
+            pkt = self._produce()
             if not pkt:
                 self._exhausted = True
                 break
             self.truth.lost_in_disconnect.append(self.truth.n_packets)
-            self.truth.packet_sizes.append(len(pkt))
+            self.truth.add_packet(len(pkt))
         self.truth.disconnects.append((k0, self.truth.n_packets - k0))
         # the fault fired: remove it so the reconnect does not disconnect again
         self._faults[k0] = [x for x in self._faults.get(k0, []) if x is not f]
@@ -563,7 +613,210 @@ class Emulator:
             self._t0 = time.monotonic() + f.duration_s - self.truth.n_packets / self.packet_rate
 
 
+# ---------------------------------------------------------------------- the cued subject
+
+
+def _stream_sample(model: Any) -> int:
+    """Index of the next sample the model acquires, counted from its stream start."""
+    seq = getattr(model, "seq", None)  # framed (Arduino) models: samples since START
+    if seq is not None:
+        return int(seq)
+    packets = int(getattr(model, "_packet", 0))  # Cyton: packets since 'b'
+    return packets // 2 if getattr(model, "daisy_active", False) else packets
+
+
+def _model_row(model: Any) -> int:
+    return int(getattr(model, "_row", 0))
+
+
+class CuedSubject:
+    """A synthetic subject that acts out the trials a guided session cues, when cued.
+
+    The subject's whole protocol is rendered once by
+    :func:`emgkit.simulate.subject.synthesize_session` (its activation model, MVCs and
+    inhibition; :attr:`truth` is that rendering's ground truth). The emulator streams the
+    rendered session in order until the session runner first calls :meth:`cue` (free
+    movement, e.g. for biofeedback practice), then the quiet baseline (the protocol's ``rest``
+    trial, looped) whenever no cued trial is playing. When :meth:`cue` is called at the start
+    of a trial, from the sample :meth:`cue` returns the subject
+    plays that trial's rendered rows (its lead-in, lift/hold/lower of every rep, with the
+    trial's side, cue and muscle), then returns to the baseline. Because the runner schedules
+    its cues with the same phase durations (:mod:`emgkit.app.session.runner`), the markers
+    the runner writes land on the rendered reps, and the session analyses to :attr:`truth`.
+
+    Sample indices are counted from the device's stream start, which is the recorder's sample
+    0 when no packet is lost before the first trial (packet loss shifts the alignment by the
+    lost samples; a real subject's reaction time shifts it too).
+
+    Parameters
+    ----------
+    samples_uv : ndarray, shape (n_samples, n_channels)
+        The rendered session (microvolts), what the device model is built from.
+    plans : dict
+        Trial id -> (first row, stop row, lead-in samples) of its rendering: the lead-in
+        rows before the first movement (0 for a rest trial) are part of it.
+    rest : (int, int)
+        Rows of the quiet baseline that loop between trials.
+    frame : int
+        Samples per packet (a cue starts on a packet boundary).
+    truth : GroundTruth, optional
+    """
+
+    def __init__(
+        self,
+        samples_uv: npt.NDArray[np.float64],
+        plans: dict[str, tuple[int, int, int]],
+        rest: tuple[int, int],
+        frame: int = 1,
+        truth: Any = None,
+    ) -> None:
+        self.samples_uv = samples_uv
+        self.plans = plans
+        r0, r1 = int(rest[0]), int(rest[1])
+        if r1 - r0 < 2 * max(1, frame):
+            raise ConfigError("the cued subject's rest rows are too short to loop")
+        self.rest = (r0, r1)
+        self.frame = max(1, int(frame))
+        self.truth = truth
+        self.lock = threading.Lock()
+        #: (stream sample, first row, stop row) of every trial cued so far, in order.
+        self.cues: list[tuple[int, int, int]] = []
+        self._playing: tuple[int, int, int] | None = None
+        self._next_cue = 0
+        self._next_sample = 0
+        #: Until the first cue the subject moves freely (the rendered session plays in order,
+        #: as before issue 14), so a live view or biofeedback screen shows activity while the
+        #: runner waits for the operator; from the first cue on it rests between trials.
+        self.free = True
+
+    def before_packet(self, model: Any, frame: int = 1) -> None:
+        """Point the model's next row at what the subject does now (emulator thread)."""
+        if getattr(model, "daisy_active", False) and int(getattr(model, "_packet", 0)) % 2 == 0:
+            return  # a Cyton+Daisy row spans two packets: switch rows only between rows
+        s = _stream_sample(model)
+        self._next_sample = s
+        self.frame = max(1, int(frame))
+        if self._next_cue < len(self.cues) and s >= self.cues[self._next_cue][0]:
+            self._playing = self.cues[self._next_cue]
+            self._next_cue += 1
+            at, row0, _ = self._playing
+            model._row = row0 + (s - at)
+            return
+        if self._playing is not None:
+            at, row0, row1 = self._playing
+            if s - at < row1 - row0:
+                return  # the trial plays on
+            self._playing = None
+            model._row = self.rest[0]
+            return
+        if self.free:
+            return
+        r0, r1 = self.rest
+        row = _model_row(model) % max(1, self.samples_uv.shape[0])
+        if not r0 <= row <= r1 - self.frame:
+            model._row = r0
+
+    def cue(self, trial_id: str, not_before: int, lead_in: int) -> int:
+        """The runner starts ``trial_id``; returns the stream sample its schedule starts at.
+
+        Parameters
+        ----------
+        trial_id : str
+            An expanded trial id of the rendered protocol.
+        not_before : int
+            The runner's schedule position (samples).
+        lead_in : int
+            Samples from the runner's trial start to its first movement cue (the countdown).
+
+        Returns
+        -------
+        int
+            Sample at which the runner starts the trial (its countdown); the rendered trial's
+            first rep starts ``lead_in`` samples later.
+        """
+        if trial_id not in self.plans:
+            raise ConfigError(f"the emulated subject has no trial {trial_id!r}")
+        row0, row1, own = self.plans[trial_id]
+        shift = lead_in - own  # runner start -> rendered trial start
+        with self.lock:
+            self.free = False
+            earliest = max(self._next_sample + 2 * self.frame, not_before + shift)
+            play = -(-earliest // self.frame) * self.frame
+            self.cues.append((play, row0, row1))
+        return play - shift
+
+
+def cued_subject(
+    kind: str,
+    profile: str,
+    protocol: Any,
+    *,
+    fs: float | None = None,
+    n_channels: int | None = None,
+    seed: int = 0,
+) -> CuedSubject:
+    """Render ``profile`` doing ``protocol`` at the device's rate, ready to be cued.
+
+    Parameters
+    ----------
+    kind : str
+        Device name (``"arduino"``, ``"cyton"``...), with or without ``emulated-``.
+    profile : str
+        Synthetic subject profile (:data:`emgkit.simulate.PROFILES`).
+    protocol : Protocol
+        The protocol the session guides the subject through (its trial ids are cued).
+    fs, n_channels : optional
+        As for :func:`make_model`.
+    seed : int
+
+    Returns
+    -------
+    CuedSubject
+    """
+    from emgkit.simulate import subject as _subject
+
+    spec = get_device(kind)
+    rate = spec.fs_options[0] if spec.fs_options else float(fs or spec.default_fs)
+    nch = int(n_channels or spec.n_channels)
+    rec, truth = _subject.synthesize_session(profile, fs=rate, protocol=protocol, seed=seed)
+    data = _fit_channels(np.asarray(rec.filled().data, dtype=np.float64), nch, seed)
+    tasks = {t.id: t.task for t in protocol.expanded()}
+    lead = round(_subject.LEAD_IN_S * rate)
+    plans: dict[str, tuple[int, int, int]] = {}
+    rest: tuple[int, int] | None = None
+    for ev in rec.events:
+        if ev.label == "trial" and ev.trial:
+            a = round(ev.onset * rate)
+            b = round((ev.onset + ev.duration) * rate)
+            plans[ev.trial] = (a, b, 0 if tasks.get(ev.trial) == "rest" else lead)
+    for tid, (a, b, _) in plans.items():
+        if tasks.get(tid) == "rest" and b - a > rate * 0.5:
+            rest = (a, b)
+            break
+    if rest is None:  # no rest trial: the quiet pad before the first trial
+        first = min((p[0] for p in plans.values()), default=data.shape[0])
+        rest = (0, max(first, 2))
+    return CuedSubject(data, plans, rest, truth=truth)
+
+
 # ---------------------------------------------------------------------- factories
+
+
+#: RMS (uV) of the noise on device inputs the synthetic montage does not use (e.g. Cyton
+#: channels 7-8 with the 6-channel bridge montage): an electrode-floor level, a convention.
+UNUSED_INPUT_UV = 2.0
+
+
+def _fit_channels(data: npt.NDArray[np.float64], n: int, seed: int) -> npt.NDArray[np.float64]:
+    """``n`` columns: the subject's channels, then independent noise on the unused inputs.
+
+    Copies of the subject's channels would show up as duplicated channels in the live view.
+    """
+    if data.shape[1] >= n:
+        return np.ascontiguousarray(data[:, :n])
+    rng = np.random.default_rng([int(seed), 7])
+    extra = rng.normal(0.0, UNUSED_INPUT_UV, size=(data.shape[0], n - data.shape[1]))
+    return np.ascontiguousarray(np.hstack([data, extra]))
 
 
 def _subject_samples(
@@ -585,10 +838,7 @@ def _subject_samples(
         rng = np.random.default_rng(seed)
         n = round((duration if duration is not None else 10.0) * fs)
         data = rng.normal(0.0, 20.0, size=(n, n_channels))
-    if data.shape[1] < n_channels:
-        reps = -(-n_channels // data.shape[1])
-        data = np.tile(data, (1, reps))
-    return np.ascontiguousarray(data[:, :n_channels])
+    return _fit_channels(data, n_channels, seed)
 
 
 def make_model(

@@ -183,7 +183,9 @@ def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
 # ---------------------------------------------------------------------------- devices
 
 
-def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any]:
+def _open_device(
+    device: str, bdf: Path, opts: dict[str, Any], protocol: Protocol | None = None
+) -> tuple[Any, Any]:
     """A Recorder (not started) for one segment, and the emulator it reads from (or None)."""
     from emgkit.app.emulated import recorder as make_recorder
 
@@ -205,6 +207,7 @@ def _open_device(device: str, bdf: Path, opts: dict[str, Any]) -> tuple[Any, Any
             duration=None if subject else 30.0,
             seed=int(opts.get("seed", 0)),
             loop=True,
+            protocol=protocol if subject else None,
         )
         port = emu.port
     elif speed != 1.0:
@@ -250,6 +253,13 @@ class _Segment:
         self.stall_s = stall_s
         self.fs = float(rec.fs)
         self.t = int(rec.n_samples)
+        #: The emulated subject that acts out the cues (None with a real device).
+        self.subject: Any = None
+
+    def begin(self, trial: Trial, countdown_s: float) -> None:
+        """Before a trial: cue an emulated subject; the schedule starts where it acts."""
+        if self.subject is not None:
+            self.t = int(self.subject.cue(trial.id, self.t, self.ns(countdown_s)))
 
     def ns(self, seconds: float) -> int:
         return round(seconds * self.fs)
@@ -324,6 +334,29 @@ class _Segment:
         return start, stop
 
 
+class _OperatorTime:
+    """While the operator reads or answers, an emulator streams at 1x, not at ``speed``."""
+
+    def __init__(self, emulator: Any, speed: float) -> None:
+        self.emulator = emulator if hasattr(emulator, "set_speed") else None
+        self.speed = float(getattr(self.emulator, "speed", speed))  # the factory's, if any
+
+    def __enter__(self) -> None:
+        if self.emulator is not None and self.speed != 1.0:
+            self.emulator.set_speed(1.0)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.emulator is not None and self.speed != 1.0:
+            self.emulator.set_speed(self.speed)
+
+
+def _cue_emulator(rec: Any, proto: Protocol) -> None:
+    """An emulated recorder with a synthetic subject: the subject follows this protocol."""
+    opts = getattr(rec, "emulator_options", None)
+    if isinstance(opts, dict) and opts.get("subject") and "samples_uv" not in opts:
+        opts.setdefault("protocol", proto)
+
+
 def _segment_name(k: int) -> str:
     return f"segment-{k:02d}.bdf"
 
@@ -366,7 +399,7 @@ def run_session(
     resume_from: str | os.PathLike[str] | None = None,
     clock: Callable[[], float] = time.monotonic,
     subject: str = "anonymous",
-    speed: float = 1.0,
+    speed: float | None = None,
     device_options: dict[str, Any] | None = None,
     countdown_s: float = 3.0,
     merge: bool = True,
@@ -397,9 +430,11 @@ def run_session(
         Wall clock in seconds (only used to detect a device that stopped sending).
     subject : str
         Subject pseudonym.
-    speed : float
+    speed : float, optional
         Emulated devices only: stream ``speed`` times faster than real time (a 10 s hold
-        still has 10 s of samples). 1 for real devices.
+        still has 10 s of samples) while cues run; the operator's time (instructions,
+        questions) is streamed at 1x, so it is not multiplied into the recording. 1 for real
+        devices. Default: 1, or when resuming the speed the session was started with.
     device_options : dict, optional
         ``port``, ``montage``, ``fs``, ``n_channels``, ``power_line_hz``, ``notes``,
         ``emulated_subject`` (a synthetic profile such as ``"healthy"``; default: noise),
@@ -423,7 +458,7 @@ def run_session(
         The device stopped or the journal failed; the state is saved first, so the session
         can be resumed.
     """
-    if not speed > 0:
+    if speed is not None and not speed > 0:
         raise ConfigError(f"speed must be > 0, got {speed}")
     state: dict[str, Any]
     if resume_from is not None:
@@ -449,7 +484,10 @@ def run_session(
                 raise ConfigError("give the device or a recorder factory to resume this session")
         opts = dict(state.get("device_options", {}))
         opts.update(device_options or {})
+        if speed is None:  # a resumed session keeps the speed it was started with
+            speed = float(state.get("speed", 1.0))
         opts["speed"] = speed
+        state["speed"] = speed
         state["device_options"] = {k: v for k, v in opts.items() if k != "speed"}
     else:
         if protocol is None:
@@ -469,6 +507,7 @@ def run_session(
             raise ConfigError("give a device name, a Recorder or a recorder factory")
         opts = dict(device_options or {})
         opts.setdefault("subject", subject)
+        speed = 1.0 if speed is None else float(speed)
         opts["speed"] = speed
         state = {
             "format": STATE_FORMAT,
@@ -477,6 +516,7 @@ def run_session(
             "protocol": _protocol_to_dict(proto),
             "device": recorder_or_device if isinstance(recorder_or_device, str) else None,
             "device_options": {k: v for k, v in opts.items() if k != "speed"},
+            "speed": speed,
             "subject": opts["subject"],
             "status": "running",
             "segments": [],
@@ -549,9 +589,10 @@ def _record_segment(
     bdf = outdir / _segment_name(k)
     emu = None
     if isinstance(recorder_or_device, str):
-        rec, emu = _open_device(recorder_or_device, bdf, opts)
+        rec, emu = _open_device(recorder_or_device, bdf, opts, proto)
     elif callable(recorder_or_device) and not hasattr(recorder_or_device, "start"):
         rec = recorder_or_device(bdf)
+        _cue_emulator(rec, proto)
     else:
         rec = recorder_or_device
         if any(s["status"] != "empty" for s in state["segments"]):
@@ -585,8 +626,12 @@ def _record_segment(
                 + ")"
             )
             run = _Segment(rec, ui, clock, poll, stall_s)
+            emulator = emu if emu is not None else getattr(rec, "emulator", None)
+            run.subject = getattr(emulator, "subject", None)
+            operator = _OperatorTime(emulator, float(opts.get("speed", 1.0)))
             for j, trial in enumerate(todo):
-                decision = ui.trial_intro(trial, index[trial.id], total)
+                with operator:
+                    decision = ui.trial_intro(trial, index[trial.id], total)
                 run.sync()
                 if decision == "abort":
                     raise _Abort(trial.id)
@@ -596,14 +641,17 @@ def _record_segment(
                     continue
                 current = trial.id
                 seg["partial"] = trial.id
+                run.begin(trial, countdown_s)
                 _, stop = run.run_trial(trial, countdown_s)
                 if trial.ask_pain:
-                    pain = int(ui.ask_pain(trial))
+                    with operator:
+                        pain = int(ui.ask_pain(trial))
                     if not 0 <= pain <= 10:
                         raise ConfigError(f"pain rating must be 0-10, got {pain}")
                     run.event("pain", stop, stop, trial.id, str(pain))
                 if trial.ask_felt:
-                    felt = ui.ask_felt(trial)
+                    with operator:
+                        felt = ui.ask_felt(trial)
                     run.event("felt", stop, stop, trial.id, ",".join(felt))
                 run.sync()
                 with contextlib.suppress(Exception):

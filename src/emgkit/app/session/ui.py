@@ -6,6 +6,7 @@ and asks questions. Any object with the methods of :class:`SessionUI` works.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import IO, ClassVar, Literal
 from typing import Protocol as _Protocol
@@ -15,7 +16,7 @@ from emgkit.errors import ConfigError
 from emgkit.protocol import Trial
 from emgkit.recording import MUSCLES
 
-__all__ = ["Decision", "ScriptedUI", "SessionUI", "TerminalUI"]
+__all__ = ["Decision", "ScriptedUI", "SessionUI", "TerminalUI", "instructions_for"]
 
 Decision = Literal["go", "skip", "abort"]
 
@@ -46,6 +47,31 @@ class SessionUI(_Protocol):
 
     def close(self) -> None:
         """Restore the terminal."""
+
+
+_HOLD_SECONDS = re.compile(
+    r"(\bhold(?:\s+(?:it|for))?\s+)(\d+(?:\.\d+)?)(\s*(?:s\b|sec|seconds?\b))", re.I
+)
+
+
+def instructions_for(trial: Trial) -> str:
+    """The trial's instructions with any spoken hold time set to the trial's own ``hold_s``.
+
+    A shortened protocol (``--short``, holds x0.2) keeps the shipped text "Hold 5 s"; the
+    operator must not announce 5 s for a 1 s hold.
+
+    Parameters
+    ----------
+    trial : Trial
+
+    Returns
+    -------
+    str
+    """
+    text = trial.instructions or ""
+    if trial.task == "rest":
+        return text
+    return _HOLD_SECONDS.sub(lambda m: f"{m.group(1)}{trial.hold_s:g}{m.group(3)}", text)
 
 
 def _describe(trial: Trial) -> str:
@@ -126,7 +152,7 @@ class TerminalUI:
         if trial.position:
             self._print(f"  Position: {trial.position}")
         if trial.instructions:
-            self._print(f"  Say: {trial.instructions}")
+            self._print(f"  Say: {instructions_for(trial)}")
         while True:
             ans = self._input("  Enter = start, s = skip this trial, q = stop the session: ")
             ans = ans.lower()
@@ -200,11 +226,20 @@ class ScriptedUI:
     answers : Answers
     echo : file object, optional
         Also print the cues there (e.g. ``sys.stdout`` for a demo).
+    messages : file object, optional
+        Print the runner's messages there (where it records, how to resume): what an
+        unattended ``emgkit session --answers`` shows.
     """
 
-    def __init__(self, answers: Answers | None = None, echo: IO[str] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Answers | None = None,
+        echo: IO[str] | None = None,
+        messages: IO[str] | None = None,
+    ) -> None:
         self.answers = answers if answers is not None else Answers()
         self.echo = echo
+        self.messages = messages
         self.log: list[tuple[str, str]] = []
 
     def _say(self, kind: str, detail: str) -> None:
@@ -215,6 +250,9 @@ class ScriptedUI:
 
     def message(self, text: str) -> None:
         self._say("message", text)
+        if self.messages is not None and self.messages is not self.echo:
+            self.messages.write(text + "\n")
+            self.messages.flush()
 
     def trial_intro(self, trial: Trial, index: int, total: int) -> Decision:
         a = self.answers

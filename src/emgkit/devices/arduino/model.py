@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -66,6 +67,8 @@ __all__ = ["FIRMWARE_VERSION", "ArduinoModel"]
 #: Firmware version the model (and emgkit_stream.ino) reports.
 FIRMWARE_VERSION = (1, 0, 0)
 _U32 = 1 << 32
+#: Frames of per-frame ground truth kept (:attr:`ArduinoModel.frame_seqs`): the most recent.
+TRUTH_LIMIT = 100_000
 _NO_BODY = (MsgType.IDENTIFY, MsgType.START, MsgType.STOP, MsgType.PING)
 
 
@@ -163,8 +166,9 @@ class ArduinoModel:
         self.seq = 0
         self.samples_sent = 0
         self.frames_sent = 0
-        #: Sequence number of the first sample of every DATA frame sent, in order.
-        self.frame_seqs: list[int] = []
+        #: Sequence number of the first sample of each DATA frame sent, in order: the last
+        #: :data:`TRUTH_LIMIT` frames (bounded for long runs; :attr:`frames_sent` counts all).
+        self.frame_seqs: deque[int] = deque(maxlen=TRUTH_LIMIT)
 
     # ------------------------------------------------------------------ helpers
     def _default_k(self, rate: int, nch: int) -> int:

@@ -42,6 +42,7 @@ board's uint32 ms clock, 4 ms per packet); ``/2`` analog mode sends 0xC1 with ``
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
@@ -72,6 +73,10 @@ _OFF_CHARS = "12345678qwertyui"
 _ON_CHARS = "!@#$%^&*QWERTYUI"
 _BOARD_MODE_NAMES = ("default", "debug", "analog", "digital", "marker")
 _SAMPLE_RATES = (16000, 8000, 4000, 2000, 1000, 500, 250)
+
+
+#: Packets of per-packet ground truth kept (:meth:`CytonModel.ground_truth`): the most recent.
+TRUTH_LIMIT = 100_000
 
 
 class CytonModel:
@@ -135,9 +140,11 @@ class CytonModel:
             raise ConfigError(f"gains must be {n_ch} values from {GAINS}, got {gains!r}")
         self._initial_gains = g0
         self._pending = ""
-        self._sent_counter: list[int] = []
-        self._sent_row: list[int] = []
-        self._sent_half: list[int] = []
+        # per-packet ground truth: the last TRUTH_LIMIT packets (bounded for long runs)
+        self._sent_counter: deque[int] = deque(maxlen=TRUTH_LIMIT)
+        self._sent_row: deque[int] = deque(maxlen=TRUTH_LIMIT)
+        self._sent_half: deque[int] = deque(maxlen=TRUTH_LIMIT)
+        self._n_sent = 0
         self._power_on_reset()
         self.gains = list(g0)
         self._counts_cache: npt.NDArray[np.int32] | None = None
@@ -165,10 +172,10 @@ class CytonModel:
     @property
     def packets_sent(self) -> int:
         """Packets produced since construction."""
-        return len(self._sent_counter)
+        return self._n_sent
 
     def ground_truth(self) -> dict[str, npt.NDArray[np.int64]]:
-        """What was sent, one entry per packet, in order.
+        """What was sent, one entry per packet, in order: the last :data:`TRUTH_LIMIT` packets.
 
         Returns
         -------
@@ -404,6 +411,7 @@ class CytonModel:
             self._sent_counter.append(counter)
             self._sent_row.append(r)
             self._sent_half.append(half)
+            self._n_sent += 1
             self._packet += 1
             if half != 0 and row >= 0:  # a row is complete (8 ch, or its Daisy half)
                 self._row += 1
