@@ -509,8 +509,9 @@ def refine_onset(
     window, and the refinement never moves an onset later. Without a usable rise (flat
     envelope, no positive slope) the detected onset is returned unchanged.
 
-    Refining a threshold onset by a change-point (maximum-likelihood) fit follows Staude
-    et al. 2001 (approximated generalised likelihood ratio); the envelope model (constant,
+    Refining a threshold onset by a statistical change-point fit follows the (approximated)
+    GLR family (Micera, Sabatini & Dario 1998; Staude et al. 2001, EURASIP J Appl Signal
+    Process 2001(2):67-81); the envelope model (constant,
     then a power-law rise: linear for a linearly ramped amplitude, concave (``p = 0.75``)
     when the first recruited motor units make the amplitude jump) and every numeric default here
     are this package's conventions, chosen on the synthetic generators; docs/onset.md has
