@@ -597,7 +597,7 @@ def refine_onset(
     reached = np.flatnonzero(big[i_on:i_end] >= frac * top)
     i_fit = min(n, max(i_on + int(reached[0]), i_on + 5))
     # a fast rise leaves little lag to undo: the walk back is at most _BACK_PER_RISE times
-    # the time the rise takes from the crossing to fit_to of its top
+    # the time the 100 ms envelope takes from 10 % to 60 % of the top
     i_top = i_on + int(np.argmax(big[i_on:i_end]))
     hi_idx = np.flatnonzero(big[: i_top + 1] < 0.6 * top)
     i_60 = int(hi_idx[-1]) + 1 if hi_idx.size else i_top
