@@ -103,7 +103,7 @@ def test_hamstring_dominant_profile_flagged_with_set_up_caveat() -> None:
 
 
 def test_glute_onset_later_on_the_right_beyond_the_detection_floor() -> None:
-    # the shipped profile delays right glute max by 30 ms: below the 35 ms floor, not reported
+    # the shipped profile delays right glute max by 30 ms: below the 40 ms floor, not reported
     flags = interpret(_result("right_inhibition", 1))
     assert _codes(flags, "onset_asymmetry") == []
     prof = dataclasses.replace(

@@ -409,3 +409,39 @@ def test_real_ganglion_myoware_200hz(real_data: Path, method: str) -> None:
     path = real_data / "openbci-ganglion-myoware" / "OpenBCI-RAW-S05_S1R0.txt"
     x = np.loadtxt(path, comments="%", delimiter=",", usecols=(1, 2))
     _check_real("ganglion", bandpass(x, 200.0, 20.0, 90.0), 200.0, GANGLION, method)
+
+
+# ---------------------------------------------------------------------------------------------
+# refine_onset
+# ---------------------------------------------------------------------------------------------
+
+
+def test_refine_onset_argument_errors() -> None:
+    from emgkit.signal.onset import refine_onset
+
+    fs = 1000.0
+    x = np.random.default_rng(3).standard_normal(3000)
+    assert np.isnan(refine_onset(x, fs, float("nan"), (0.1, 1.0)))
+    with pytest.raises(SignalError, match="one channel"):
+        refine_onset(np.column_stack([x, x]), fs, 2.0, (0.1, 1.0))
+    with pytest.raises(SignalError, match="outside the signal"):
+        refine_onset(x, fs, 5.0, (0.1, 1.0))
+    with pytest.raises(SignalError, match="fit_to"):
+        refine_onset(x, fs, 2.0, (0.1, 1.0), fit_to=1.5)
+    with pytest.raises(SignalError, match="shapes"):
+        refine_onset(x, fs, 2.0, (0.1, 1.0), shapes=())
+    with pytest.raises(SignalError, match="baseline"):
+        refine_onset(x, fs, 2.0, (0.1, 0.12))
+
+
+def test_refine_onset_on_noise_stays_inside_its_bounds() -> None:
+    """On noise alone (no rise) the result is never later than the onset nor out of bounds."""
+    from emgkit.signal.onset import refine_onset
+
+    fs = 1000.0
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        x = 4.0 * rng.standard_normal(4000)
+        on = float(rng.uniform(1.5, 3.0))
+        r = refine_onset(x, fs, on, (0.2, 1.2), earliest=1.3)
+        assert max(on - 0.3, 1.3) - 1e-9 <= r <= on

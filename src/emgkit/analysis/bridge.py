@@ -667,7 +667,7 @@ def _rep_onsets(
     noise floor) sets that rep's threshold, so a tonic erector spinae no longer hides the rep's
     onset as it does with a rest-trial threshold. NaN where no burst starts in the window.
     """
-    from emgkit.signal.onset import MIN_BASELINE_S, detect_onsets
+    from emgkit.signal.onset import MIN_BASELINE_S, detect_onsets, refine_onset
 
     out = np.full(len(chans), np.nan)
     if not np.isfinite(t_move):
@@ -695,9 +695,15 @@ def _rep_onsets(
             found = detect_onsets(x[i0:i1, cols], fs, method=method, baseline=base)
         except SignalError:
             continue
-        for ci, iv in zip(cols, found, strict=True):
+        for j, (ci, iv) in enumerate(zip(cols, found, strict=True)):
             ivs = np.asarray(iv, dtype=np.float64).reshape(-1, 2) + seg_t0
-            out[ci] = _rep_onset(ivs, t0, t1)
+            on = _rep_onset(ivs, t0, t1)
+            if np.isfinite(on) and ci in raw:
+                # the threshold crosses late on a slow rise: back-extrapolate the rising edge
+                on = seg_t0 + refine_onset(
+                    x[i0:i1, cols[j]], fs, on - seg_t0, base, earliest=t0 - seg_t0
+                )
+            out[ci] = on
     return out
 
 

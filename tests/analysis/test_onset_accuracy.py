@@ -1,0 +1,149 @@
+"""Onset accuracy of the bridge analysis on the realistic generators (issue 10 targets).
+
+Truth onset = the start of the activation's linear rise (``GroundTruth.onsets``; ramps of
+60-700 ms). Targets at 1 kHz: p95 |error| <= 30 ms for muscle-reps at >= 20 %MVC, <= 60 ms
+at about 10 %MVC (7.5-15 %), and the muscles' firing order right in every bridge trial.
+A few seeds here (fast); ``PYTHONPATH=src python3 tests/analysis/test_onset_accuracy.py 8``
+prints the table of docs/onset.md, ``benchmarks/bench_validity.py`` the full tables.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.protocol import load_protocol
+from emgkit.simulate import synthesize_session
+
+PROTOCOL = load_protocol("bridge").shortened(max_reps=3)
+KEY = ["trial", "rep", "muscle", "side"]
+SEEDS = (1, 2, 3)
+BRIDGES = ("single_leg_bridge", "double_leg_bridge")
+
+
+@cache
+def _session(generator: str, seed: int) -> pd.DataFrame:
+    """Per muscle-rep: estimated and true onset, true %MVC, task and task side."""
+    rec, truth = synthesize_session(
+        "healthy", fs=1000.0, protocol=PROTOCOL, seed=seed, generator=generator
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze_bridge(rec, PROTOCOL)
+    lv = truth.levels[[*KEY, "pct_mvc"]].rename(columns={"pct_mvc": "pct_true"})
+    tr = truth.onsets[[*KEY, "onset_s"]].rename(columns={"onset_s": "onset_true"})
+    m = res.reps[[*KEY, "task", "side_task", "onset_s"]].merge(lv, on=KEY).merge(tr, on=KEY)
+    return m[m["task"].isin(BRIDGES)].reset_index(drop=True)
+
+
+def _errors_ms(generator: str) -> pd.DataFrame:
+    m = pd.concat([_session(generator, s) for s in SEEDS], ignore_index=True)
+    m["err_ms"] = (m["onset_s"] - m["onset_true"]) * 1000.0
+    return m
+
+
+def _order_right(m: pd.DataFrame) -> bool:
+    """Mean onset order of the working muscles matches the truth in every bridge trial/side."""
+    work = m[(m["task"] == "double_leg_bridge") | (m["side"] == m["side_task"])]
+    for _, g in work.groupby(["trial", "side"]):
+        est = g.groupby("muscle")["onset_s"].mean()
+        true = g.groupby("muscle")["onset_true"].mean()
+        if est.isna().any() or list(est.sort_values().index) != list(true.sort_values().index):
+            return False
+    return True
+
+
+# at 7.5-15 %MVC the p95 stays well above the issue-10 target of 60 ms (8 seeds: 142 ms
+# coloured, 238 ms motor_unit; docs/onset.md)
+_WEAK_SHORT = "~10 %MVC onsets: p95 target of 60 ms not met yet, see docs/onset.md"
+
+
+@pytest.mark.parametrize("generator", ["coloured", "motor_unit"])
+def test_working_muscles_p95_within_30_ms(generator: str) -> None:
+    m = _errors_ms(generator)
+    e = m.loc[m["pct_true"] >= 20.0, "err_ms"].to_numpy()
+    assert e.size > 150
+    assert np.isfinite(e).all(), "an onset of a working muscle (>= 20 %MVC) is missing"
+    # the threshold crossing alone: median +10-27 ms late, p95 70-90 ms on these seeds
+    assert abs(np.median(e)) < 20.0
+    assert np.quantile(np.abs(e), 0.95) <= 30.0
+
+
+@pytest.mark.xfail(strict=True, reason=_WEAK_SHORT)
+@pytest.mark.parametrize("generator", ["coloured", "motor_unit"])
+def test_weak_contractions_p95_within_60_ms(generator: str) -> None:
+    m = _errors_ms(generator)
+    e = m.loc[(m["pct_true"] >= 7.5) & (m["pct_true"] < 15.0), "err_ms"].to_numpy()
+    assert e.size >= 5
+    assert np.isfinite(e).all()
+    assert np.quantile(np.abs(e), 0.95) <= 60.0
+
+
+@pytest.mark.parametrize("generator", ["coloured", "motor_unit"])
+def test_firing_order_right(generator: str) -> None:
+    right = [_order_right(_session(generator, s)) for s in SEEDS]
+    assert all(right), right
+
+
+def test_refinement_never_later_and_bounded() -> None:
+    """Refined onsets stay in [crossing - 300 ms, crossing] and find a linear ramp's start."""
+    from emgkit.signal.filters import bandpass
+    from emgkit.signal.onset import detect_onsets, refine_onset
+
+    fs = 1000.0
+    rng = np.random.default_rng(7)
+    t = np.arange(6000) / fs
+    for ramp in (0.06, 0.3, 0.7):
+        lag, err = [], []
+        for _ in range(8):
+            amp = 3.0 + 40.0 * np.clip((t - 3.0) / ramp, 0.0, 1.0)
+            x = bandpass(amp * rng.standard_normal(t.size), fs)
+            det = float(np.asarray(detect_onsets(x, fs, baseline=(1.0, 2.5)))[0, 0])
+            ref = refine_onset(x, fs, det, (1.0, 2.5), earliest=2.6)
+            assert det - 0.3 - 1e-9 <= ref <= det
+            assert ref >= 2.6
+            lag.append(det - 3.0)
+            err.append(ref - 3.0)
+        # the change point is back near the true start (3.0 s), closer than the crossing
+        assert np.median(np.abs(err)) < 0.02, (ramp, err)
+        if ramp >= 0.3:
+            assert np.median(np.abs(err)) < np.median(lag), (ramp, lag, err)
+
+
+def _table(seeds: range, gens: tuple[str, ...] = ("coloured", "motor_unit")) -> pd.DataFrame:
+    """p95 |error| (ms) at >= 20 and 7.5-15 %MVC, median error, firing order per generator."""
+    rows = []
+    for gen in gens:
+        ms = [_session(gen, s) for s in seeds]
+        m = pd.concat(ms, ignore_index=True)
+        e = (m["onset_s"] - m["onset_true"]).to_numpy() * 1000.0
+        w, k = m["pct_true"].to_numpy() >= 20.0, m["pct_true"].between(7.5, 15.0).to_numpy()
+        rows.append(
+            {
+                "generator": gen,
+                "sessions": len(ms),
+                "n_>=20%": int(w.sum()),
+                "missed_>=20%": int(np.isnan(e[w]).sum()),
+                "median_ms_>=20%": float(np.nanmedian(e[w])),
+                "p95_abs_ms_>=20%": float(np.nanquantile(np.abs(e[w]), 0.95)),
+                "n_~10%": int(k.sum()),
+                "median_ms_~10%": float(np.nanmedian(e[k])),
+                "p95_abs_ms_~10%": float(np.nanquantile(np.abs(e[k]), 0.95)),
+                "order_right_%": 100.0 * float(np.mean([_order_right(x) for x in ms])),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+if __name__ == "__main__":  # the figures of docs/onset.md
+    import sys
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    gens = tuple(sys.argv[2].split(",")) if len(sys.argv) > 2 else ("coloured", "motor_unit")
+    pd.set_option("display.width", 200)
+    print(_table(range(1, n + 1), gens).round(1).to_string(index=False))
