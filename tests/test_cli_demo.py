@@ -88,6 +88,13 @@ def test_analyze_writes_tidy_results(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = tmp_path / "res"
     assert main(["analyze", str(bdf), "--out", str(out)]) == 0
     assert "single_leg_bridge" in capsys.readouterr().out
+    # what --out promises: tables, the interpretation and the figures
+    assert {p.name for p in out.iterdir()} >= {
+        "summary.csv", "results.parquet", "interpretation.txt", "envelopes.png", "pct_mvc.png"
+    }
+    text = (out / "interpretation.txt").read_text(encoding="utf-8")
+    assert "right" in text and "glute max" in text.lower().replace("_", " ")
+    assert (out / "envelopes.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     df, meta = read_results(out / "results.parquet")
     from emgkit import __version__
 

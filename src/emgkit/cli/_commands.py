@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from emgkit.cli._args import Handler, add_montage, add_protocol
 
@@ -235,5 +236,40 @@ def _analyze(args: argparse.Namespace) -> int:
             table.to_csv(out / f"{name}.csv", index=False)
         # tidy table with the emgkit version and every parameter in the file's metadata
         write_results(result, out / "results.parquet", session=rec)
-        print(f"\nresults: {out.resolve()}", file=sys.stdout)
+        written = _write_analysis_extras(rec, result, out)
+        print(f"\nresults: {out.resolve()} (CSV tables, results.parquet, {', '.join(written)})")
     return 0
+
+
+def _write_analysis_extras(rec: Any, result: Any, out: Any) -> list[str]:
+    """The interpretation as text and the two overview figures, beside the tables."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from emgkit.analysis.interpret import interpret
+    from emgkit.report.figures import plot_envelopes, plot_pct_mvc
+
+    lines = [f"[{f.level}] {f.message}" for f in interpret(result)]
+    lines += [f"note: {n}" for n in result.notes]
+    (out / "interpretation.txt").write_text(
+        "Interpretation (literature-grounded; not a diagnosis)\n\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
+    written = ["interpretation.txt"]
+    if result.envelope is not None and result.envelope_channels:
+        mvc = dict(zip(result.mvc["channel"], result.mvc["mvc_uv"], strict=True))
+        plt.close(
+            plot_envelopes(
+                rec.pick(names=result.envelope_channels),
+                result.envelope,
+                mvc,
+                save=out / "envelopes.png",
+            )
+        )
+        written.append("envelopes.png")
+    if not result.summary.empty:
+        plt.close(plot_pct_mvc(result, save=out / "pct_mvc.png"))
+        written.append("pct_mvc.png")
+    return written
