@@ -9,7 +9,7 @@ from __future__ import annotations
 from emgkit.acquisition.ports import list_devices
 from emgkit.app.emulated import recorder as Recorder
 from emgkit.app.session.runner import STATE_NAME, SessionResult, load_state, run_session
-from emgkit.app.session.ui import Decision
+from emgkit.app.session.ui import Decision, instructions_for
 from emgkit.devices.registry import DEVICES
 from emgkit.montage import available_montages, load_montage
 from emgkit.protocol import (
@@ -34,6 +34,7 @@ __all__ = [
     "available_montages",
     "available_protocols",
     "channel_quality",
+    "instructions_for",
     "list_devices",
     "load_montage",
     "load_protocol",

@@ -134,7 +134,8 @@ def _trial_dict(t: Any) -> dict[str, Any]:
         "reps": t.reps,
         "sets": t.sets,
         "position": t.position,
-        "instructions": t.instructions,
+        # the spoken hold time follows the trial (a --short protocol holds 1 s, not "5 s")
+        "instructions": _deps.instructions_for(t),
         "ask_pain": t.ask_pain,
         "ask_felt": t.ask_felt,
     }
