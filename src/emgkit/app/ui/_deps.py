@@ -10,7 +10,7 @@ from emgkit.acquisition.ports import list_devices
 from emgkit.app.emulated import recorder as Recorder
 from emgkit.app.session.runner import STATE_NAME, SessionResult, load_state, run_session
 from emgkit.app.session.ui import Decision, instructions_for
-from emgkit.devices.registry import DEVICES
+from emgkit.devices.registry import device_choices
 from emgkit.montage import available_montages, load_montage
 from emgkit.protocol import (
     Protocol,
@@ -21,6 +21,9 @@ from emgkit.protocol import (
 )
 from emgkit.signal.quality import channel_quality
 from emgkit.signal.stream import StreamingEnvelope
+
+#: Device names the page offers and accepts, emulated ones included (the registry's choices).
+DEVICES: tuple[str, ...] = device_choices(emulated=True)
 
 __all__ = [
     "DEVICES",
