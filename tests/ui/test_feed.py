@@ -40,7 +40,12 @@ def test_quality_advice_names_the_problem() -> None:
     ok = ChannelQuality(5.0, False, 0.0, 0.2, 50.0, 3.0)
     assert quality_advice(ok) == ("green", [])
     assert quality_advice(dataclasses.replace(ok, flat=True)) == ("red", [ADVICE["flat"]])
-    assert quality_advice(dataclasses.replace(ok, mains_uv=4.0)) == ("amber", [ADVICE["mains"]])
+    # the mains rule of signal.quality: the line stands out of its neighbourhood by > 6 dB
+    from emgkit.signal.quality import MAINS_DETECT_DB
+
+    hum = dataclasses.replace(ok, mains_uv=4.0, mains_db=MAINS_DETECT_DB + 3.0)
+    assert quality_advice(hum) == ("amber", [ADVICE["mains"]])
+    assert quality_advice(dataclasses.replace(ok, mains_uv=4.0, mains_db=1.0)) == ("green", [])
     noisy = dataclasses.replace(ok, noise_floor_uv=30.0)
     assert quality_advice(noisy) == ("amber", [ADVICE["noise"]])
 
@@ -61,7 +66,7 @@ class _Trial:
 
 
 def _burst_recording(tmp_path: Path, fs: float = 1000.0) -> tuple[Any, np.ndarray]:
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as Recorder
 
     n = round(6 * fs)
     rng = np.random.default_rng(3)
@@ -132,7 +137,7 @@ def test_lan_token_guards_every_request(ui_server: Any) -> None:
 
 
 def test_feed_says_which_muscle_switched_on_first(tmp_path: Path) -> None:
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder as Recorder
 
     fs = 1000.0
     n = round(6 * fs)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from emgkit.acquisition.recorder import Recorder
+from emgkit.app.emulated import recorder as Recorder
 from emgkit.errors import ConfigError
 from emgkit.io import read
 from emgkit.simulate.emulators import Emulator, make_model
