@@ -21,7 +21,7 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
 def test_every_command_is_registered() -> None:
     names = set(_subparsers())
     expected = {"demo", "info", "analyze", "record", "recover", "devices", "session"}
-    expected |= {"compare", "report", "convert", "batch", "ui"}
+    expected |= {"compare", "report", "convert", "batch", "ui", "mark", "progress"}
     assert names == expected
 
 

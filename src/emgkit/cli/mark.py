@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from emgkit.cli._args import add_montage
+
 Handler = Callable[[argparse.Namespace], int]
 
 _EPILOG = """\
@@ -53,7 +55,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         required=True,
         help="with --table: the session file to write (.bdf); with --auto: a folder",
     )
-    p.add_argument("--montage", help="montage when the file does not name muscles (bridge6, ...)")
+    add_montage(p)
     p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
     p.add_argument(
         "--replace", action="store_true", help="overwrite trial markers already in the file"

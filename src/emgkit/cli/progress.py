@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from emgkit.cli._args import add_montage
+
 Handler = Callable[[argparse.Namespace], int]
 
 _EPILOG = """\
@@ -32,7 +34,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     )
     p.add_argument("files", nargs="+", help="session files of one subject (with trial markers)")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
-    p.add_argument("--montage", help="montage when the files do not name muscles (bridge6, ...)")
+    add_montage(p)
     p.add_argument("--protocol", default="bridge", help="protocol name or .toml (default bridge)")
     p.add_argument("--name", default="progress", help="file name without extension")
     table["progress"] = _progress

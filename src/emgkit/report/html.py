@@ -8,16 +8,14 @@ input. Every piece of user text (subject, notes, channel names, event values) is
 from __future__ import annotations
 
 import html
-import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emgkit.report._blocks import FigureBlock, ItemList, Paragraph, Section, Table, build_sections
+from emgkit.report._svg import figure_svg, figure_svgs
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
     from emgkit.analysis.bridge import BridgeResult
     from emgkit.analysis.interpret import Flag
@@ -61,19 +59,6 @@ def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def figure_svg(fig: Figure, salt: str) -> str:
-    """``fig`` as an inline ``<svg>`` element: text as text, fixed ids, no metadata or date."""
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None})
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
-    return svg.strip()
-
-
 def _table(t: Table) -> str:
     df = t.frame
     out = ["<table>"]
@@ -85,22 +70,6 @@ def _table(t: Table) -> str:
         out.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in row) + "</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
-
-
-def figure_svgs(sections: list[Section]) -> dict[int, str]:
-    """Every figure of ``sections`` drawn once as SVG, keyed by ``id(figure)``.
-
-    The salt of each figure is its block number, so the same sections give the same SVG; HTML
-    and PDF both use these strings (figures are never drawn twice).
-    """
-    out: dict[int, str] = {}
-    k = 0
-    for s in sections:
-        for b in s.blocks:
-            k += 1
-            if isinstance(b, FigureBlock):
-                out[id(b.figure)] = figure_svg(b.figure, f"emgkit-report-{k}")
-    return out
 
 
 def _block(b: object, salt: str, svgs: dict[int, str] | None = None) -> str:

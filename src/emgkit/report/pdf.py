@@ -165,7 +165,7 @@ class _Writer:
         self.keep(h + 10)
         svg = self.svgs.get(id(fig))
         if svg is None:
-            from emgkit.report.html import figure_svg
+            from emgkit.report._svg import figure_svg
 
             svg = figure_svg(fig, f"emgkit-pdf-{id(fig)}")
         self.pdf.set_fill_color(0, 0, 0)  # SVG text without a fill colour is black
