@@ -127,6 +127,11 @@ def test_mixed_rates_keep_every_signal(tmp_path: Path) -> None:
     assert np.isnan(rec.data[-1, j])
     assert rec.info.extra["resampled_signals"] == {"Force": 100.0, "Acc": 500.0}
     assert "Force (100 Hz)" in rec.info.notes
+    # `emgkit info` names them too
+    from emgkit.io.info import describe
+
+    assert "resampled: onto 2000 Hz" in describe(rec)
+    assert "Force (100 Hz), Acc (500 Hz)" in describe(rec)
 
 
 def test_mixed_rate_emg_is_not_analysed_as_emg(tmp_path: Path) -> None:
@@ -163,3 +168,13 @@ def test_converting_a_mixed_rate_file_names_the_unfilled_tail(tmp_path: Path) ->
         rec = read(f)
     with pytest.warns(UserWarning, match=r"Force.*19 missing samples outside the gaps.*0"):
         write_bdf(rec, tmp_path / "out.bdf")
+
+
+def test_info_names_what_a_reader_did_not_keep() -> None:
+    from emgkit.io.info import describe
+    from emgkit.recording import Channel, Recording
+
+    rec = Recording(np.zeros((10, 1)), 250.0, [Channel("ch1")])
+    assert "not kept" not in describe(rec)
+    rec.info.extra["not_kept"] = ["column 'Other'", "column 'Analog Channel 0'"]
+    assert "not kept:  2: column 'Other', column 'Analog Channel 0'" in describe(rec)

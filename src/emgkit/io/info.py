@@ -95,6 +95,17 @@ def describe(recording_or_path: Recording | str | Path) -> str:
             f"counter:   0..{int(info.extra['counter_modulus']) - 1}, "
             f"{info.extra['counter_wraps']} wraps (not gaps)"
         )
+    # whatever the file holds and emgkit did not keep as it was, named (issue 11)
+    not_kept = info.extra.get("not_kept") or []
+    if not_kept:
+        shown = ", ".join(str(x) for x in list(not_kept)[:8])
+        more = f" and {len(not_kept) - 8} more" if len(not_kept) > 8 else ""
+        lines.append(f"not kept:  {len(not_kept)}: {shown}{more}")
+    resampled = dict(info.extra.get("resampled_signals") or {})
+    if resampled:
+        named = ", ".join(f"{k} ({v:g} Hz)" for k, v in resampled.items())
+        lines.append(f"resampled: onto {rec.fs:g} Hz (linear; no content above half their rate): ")
+        lines[-1] += named
     if rec.band_limited:
         bw = info.hardware_bandwidth_hz
         why = f"hardware band ends at {bw:g} Hz" if bw else f"fs {rec.fs:g} Hz < 1000 Hz"
