@@ -87,7 +87,12 @@ def test_analyze_writes_tidy_results(tmp_path: Path, capsys: pytest.CaptureFixtu
     bdf = write_bdf(rec, tmp_path / "s.bdf")
     out = tmp_path / "res"
     assert main(["analyze", str(bdf), "--out", str(out)]) == 0
-    assert "single_leg_bridge" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "single_leg_bridge" in printed
+    # the left/right table says the interval and the three-way outcome, not a bare yes/no
+    assert "95 % interval" in printed and "outcome" in printed
+    assert any(o in printed for o in ("likely asymmetric", "inconclusive", "no meaningful difference"))
+    assert "MDC95" not in printed and "7 % floor" not in printed
     # what --out promises: tables, the interpretation and the figures
     assert {p.name for p in out.iterdir()} >= {
         "summary.csv", "results.parquet", "interpretation.txt", "envelopes.png", "pct_mvc.png"

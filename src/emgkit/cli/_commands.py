@@ -123,6 +123,9 @@ def _register_core(sub: argparse._SubParsersAction, table: dict[str, Handler]) -
 
 
 def _print_summary(result: object) -> None:
+    import numpy as np
+    import pandas as pd
+
     from emgkit.analysis.bridge import BridgeResult
     from emgkit.report.tables import summary_table
 
@@ -143,26 +146,30 @@ def _print_summary(result: object) -> None:
     print(summary_table(result).to_string(index=False))
     sym = result.symmetry
     if not sym.empty:
+        thr = float(sym["threshold"].dropna().iloc[0]) if sym["threshold"].notna().any() else 6.5
         print(
-            "\nLeft vs right (symmetry angle, + = right larger). A difference counts when it"
-            "\nexceeds both the person's own rep-to-rep variability (MDC95) and a 7 % floor for"
-            "\nnormal side differences:\n"
+            "\nLeft vs right (symmetry angle SA, + = right larger) with its 95 % interval from the"
+            "\nrep-to-rep / hold-to-hold variability; 'likely asymmetric' needs |SA| beyond"
+            f"\n{thr:g} points (a convention) and an interval that excludes 0:\n"
         )
-        table = sym.assign(
-            beyond=["yes" if m else "no" for m in sym["meaningful"]],
-        )[
-            [
-                "comparison",
-                "muscle",
-                "pct_left",
-                "pct_right",
-                "symmetry_angle",
-                "threshold",
-                "beyond",
-            ]
-        ]
-        table.columns = ["comparison", "muscle", "%MVC L", "%MVC R", "SA %", "threshold", "beyond"]
-        print(table.round(1).to_string(index=False))
+
+        def _ci(lo: float, hi: float) -> str:
+            return "-" if not (np.isfinite(lo) and np.isfinite(hi)) else f"{lo:.1f} to {hi:.1f}"
+
+        table = pd.DataFrame(
+            {
+                "comparison": sym["comparison"],
+                "muscle": sym["muscle"],
+                "%MVC L": sym["pct_left"].round(1),
+                "%MVC R": sym["pct_right"].round(1),
+                "SA": sym["symmetry_angle"].round(1),
+                "95 % interval": [
+                    _ci(lo, hi) for lo, hi in zip(sym["ci_low"], sym["ci_high"], strict=True)
+                ],
+                "outcome": sym["outcome"],
+            }
+        )
+        print(table.to_string(index=False))
     from emgkit.analysis.interpret import interpret
 
     flags = interpret(result)
