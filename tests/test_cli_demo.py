@@ -91,7 +91,8 @@ def test_analyze_writes_tidy_results(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "single_leg_bridge" in printed
     # the left/right table says the interval and the three-way outcome, not a bare yes/no
     assert "95 % interval" in printed and "outcome" in printed
-    assert any(o in printed for o in ("likely asymmetric", "inconclusive", "no meaningful difference"))
+    outcomes = ("likely asymmetric", "inconclusive", "no meaningful difference")
+    assert any(o in printed for o in outcomes)
     assert "MDC95" not in printed and "7 % floor" not in printed
     # what --out promises: tables, the interpretation and the figures
     assert {p.name for p in out.iterdir()} >= {
