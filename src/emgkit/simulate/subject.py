@@ -34,7 +34,7 @@ and is scaled to its 2-4 uV RMS after it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -315,6 +315,34 @@ def _best_window_mean_env(
     return best
 
 
+def _rep_fall(
+    a: npt.NDArray[np.float64],
+    fg: float,
+    amp: float,
+    t_on: float,
+    rise: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]],
+    t_hold_off: float,
+    t_end: float,
+) -> None:
+    """Write one rep's activation into ``a`` (a 1-D view of one channel at rate ``fg``).
+
+    ``amp x rise(t - t_on)`` from ``t_on``, then a cosine fall from ``t_hold_off`` to ``t_end``.
+    """
+    if amp <= 0:
+        return
+    i0 = max(0, math.ceil(t_on * fg - 1e-9))
+    i2 = min(a.shape[0], round(t_end * fg))
+    if i2 <= i0:
+        return
+    t = np.arange(i0, i2) / fg
+    seg = amp * rise(t - t_on)
+    falling = t >= t_hold_off
+    if falling.any():
+        u = (t[falling] - t_hold_off) / max(t_end - t_hold_off, 1e-9)
+        seg[falling] *= 0.5 * (1.0 + np.cos(np.pi * np.clip(u, 0.0, 1.0)))
+    a[i0:i2] = seg
+
+
 def _rise_fall(
     a: npt.NDArray[np.float64],
     fg: float,
@@ -324,21 +352,8 @@ def _rise_fall(
     t_hold_off: float,
     t_end: float,
 ) -> None:
-    """Write one rep's activation into ``a`` (a 1-D view of one channel at rate ``fg``)."""
-    if amp <= 0:
-        return
-    i0 = max(0, math.ceil(t_on * fg - 1e-9))
-    i2 = min(a.shape[0], round(t_end * fg))
-    if i2 <= i0:
-        return
-    t = np.arange(i0, i2) / fg
-    seg = amp * (1.0 - np.exp(-(t - t_on) / tau))
-    falling = t >= t_hold_off
-    if falling.any():
-        u = (t[falling] - t_hold_off) / max(t_end - t_hold_off, 1e-9)
-        seg[falling] *= 0.5 * (1.0 + np.cos(np.pi * np.clip(u, 0.0, 1.0)))
-    a[i0:i2] = seg
-
+    """One rep with a first-order rise of time constant ``tau`` s (see :func:`_rep_fall`)."""
+    _rep_fall(a, fg, amp, t_on, lambda x: 1.0 - np.exp(-x / tau), t_hold_off, t_end)
 
 # ----------------------------------------------------------------------------- options
 #: Signal generators accepted by :func:`synthesize_session`.
@@ -417,20 +432,8 @@ def _ramp_fall(
     t_hold_off: float,
     t_end: float,
 ) -> None:
-    """Write one rep's activation into ``a``: linear rise over ``ramp`` s, plateau, cosine fall."""
-    if amp <= 0:
-        return
-    i0 = max(0, math.ceil(t_on * fg - 1e-9))
-    i2 = min(a.shape[0], round(t_end * fg))
-    if i2 <= i0:
-        return
-    t = np.arange(i0, i2) / fg
-    seg = amp * np.clip((t - t_on) / ramp, 0.0, 1.0)
-    falling = t >= t_hold_off
-    if falling.any():
-        u = (t[falling] - t_hold_off) / max(t_end - t_hold_off, 1e-9)
-        seg[falling] *= 0.5 * (1.0 + np.cos(np.pi * np.clip(u, 0.0, 1.0)))
-    a[i0:i2] = seg
+    """One rep with a linear rise over ``ramp`` s, plateau, cosine fall (see :func:`_rep_fall`)."""
+    _rep_fall(a, fg, amp, t_on, lambda x: np.clip(x / ramp, 0.0, 1.0), t_hold_off, t_end)
 
 
 def _wander(n: int, fs: float, cv: float, rng: np.random.Generator) -> npt.NDArray[np.float64]:
