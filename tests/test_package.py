@@ -62,3 +62,15 @@ def test_result_tables_come_from_the_result_fields() -> None:
     assert {"epochs", "pain", "mvc", "symmetry"} <= set(frames)
     res.pain = pd.DataFrame()
     assert "pain" not in result_tables(res) and "pain" in result_tables(res, non_empty=False)
+
+
+def test_lazy_exports_are_the_functions_not_same_named_modules() -> None:
+    """``emgkit.analysis.envelopes`` stays the function once the analysis modules are loaded."""
+    import emgkit.analysis
+    import emgkit.analysis.bridge
+    import emgkit.io
+
+    assert callable(emgkit.analysis.envelopes)
+    assert emgkit.analysis.envelopes.__module__ == "emgkit.analysis.params"
+    assert emgkit.io.describe.__module__ == "emgkit.io.info"
+    assert "analyze_bridge" in dir(emgkit.analysis)

@@ -10,8 +10,7 @@ The names below are imported on first use (scipy and pandas load only when neede
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from emgkit._lazy import lazy_exports
 
 __all__ = [
     "AnalysisParams",
@@ -34,10 +33,10 @@ __all__ = [
 ]
 
 _HOME = {
-    "AnalysisParams": "bridge",
+    "AnalysisParams": "params",
     "BridgeResult": "bridge",
     "analyze_bridge": "bridge",
-    "envelopes": "bridge",
+    "envelopes": "params",
     "CompareResult": "compare",
     "compare_sessions": "compare",
     "trend_rows": "compare",
@@ -54,12 +53,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'emgkit.analysis' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"emgkit.analysis.{home}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, __all__)

@@ -24,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from emgkit.analysis.envelopes import AnalysisParams, envelopes
 from emgkit.analysis.metrics import (
     SideDifference,
     asymmetry_outcome,
@@ -39,6 +38,7 @@ from emgkit.analysis.normalize import (
     PCT_MVC_SUBMAXIMAL,
     mvc_amplitude,
 )
+from emgkit.analysis.params import AnalysisParams, envelopes
 from emgkit.analysis.quality import assess_recording
 from emgkit.analysis.segment import segment
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError

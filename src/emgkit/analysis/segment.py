@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.analysis.envelopes import envelopes
+from emgkit.analysis.params import envelopes
 from emgkit.errors import ConfigError, SignalError
 from emgkit.recording import Event, Recording, SignalKind
 
@@ -180,7 +180,7 @@ def segment(
     params : SegmentParams, optional
     envelope : ndarray, optional
         Precomputed RMS envelopes of the EMG channels (n_samples, n_emg_channels); computed with
-        :func:`emgkit.analysis.envelopes.envelopes` when omitted.
+        :func:`emgkit.analysis.params.envelopes` when omitted.
 
     Returns
     -------

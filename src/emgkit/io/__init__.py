@@ -13,8 +13,7 @@ tidy results (Parquet/CSV). See ``docs/formats.md``.
 
 from __future__ import annotations
 
-from typing import Any
-
+from emgkit._lazy import lazy_exports
 from emgkit.io._registry import FormatSpec, detect_format, read
 from emgkit.io._registry import format_names as _format_names
 from emgkit.io.base import apply_montage
@@ -45,26 +44,15 @@ __all__ = [
 FORMATS = _format_names()
 
 
-def __getattr__(name: str) -> Any:
-    # EDF/BIDS/describe are imported lazily (edfio is only needed when used)
-    if name in ("read_edf", "write_bdf"):
-        from emgkit.io import edf
+#: Exports imported on first use (edfio, pyarrow, pyxdf are only needed when used).
+_HOME = {
+    "read_edf": "edf",
+    "write_bdf": "edf",
+    "write_bids": "bids",
+    "read_xdf": "xdf",
+    "read_results": "results",
+    "write_results": "results",
+    "describe": "info",
+}
 
-        return getattr(edf, name)
-    if name == "write_bids":
-        from emgkit.io.bids import write_bids
-
-        return write_bids
-    if name == "read_xdf":
-        from emgkit.io.xdf import read_xdf
-
-        return read_xdf
-    if name in ("read_results", "write_results"):
-        from emgkit.io import results
-
-        return getattr(results, name)
-    if name == "describe":
-        from emgkit.io.info import describe
-
-        return describe
-    raise AttributeError(f"module 'emgkit.io' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOME, __all__)[0]

@@ -9,8 +9,7 @@ The names below are imported on first use (matplotlib loads only when needed).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from emgkit._lazy import lazy_exports
 
 __all__ = [
     "ReportPaths",
@@ -33,12 +32,4 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'emgkit.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"emgkit.report.{home}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, __all__)
