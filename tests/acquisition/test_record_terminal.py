@@ -70,6 +70,16 @@ def _wait_for_journal_bytes(
     raise AssertionError(f"journal {stream} did not grow past {n} bytes (has {size})")
 
 
+def _wait_for_event(proc: subprocess.Popen[bytes], events: Path, needle: str, timeout: float) -> None:
+    """Wait until the journal's ``events.jsonl`` holds ``needle`` (the key was handled)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        if events.exists() and needle in events.read_text(errors="replace"):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{needle!r} never reached {events}")
+
+
 def test_keys_add_markers_and_q_stops(tmp_path: Path) -> None:
     out = tmp_path / "s.bdf"
     proc, master = _spawn(["record", "emulated-arduino", "--out", str(out), "--fs", "1000"])
@@ -80,11 +90,17 @@ def test_keys_add_markers_and_q_stops(tmp_path: Path) -> None:
         stream = tmp_path / "s.bdf.journal" / "stream.bin"
         # each key only after more samples have reached the journal (>= 0.5 s at 1 kHz, with
         # the 1 s sync interval): the marker and pain rating then land at distinct, later times
+        events = stream.parent / "events.jsonl"
         size = _wait_for_journal_bytes(proc, stream, 0, 30)
         os.write(master, b"m")
+        # the marker was handled (it is in the journal), then samples flowed past it: two more
+        # journal syncs, so the pain rating is stamped at a later sample than the marker
+        _wait_for_event(proc, events, '"marker"', 30)
+        size = _wait_for_journal_bytes(proc, stream, stream.stat().st_size, 30)
         size = _wait_for_journal_bytes(proc, stream, size, 30)
         os.write(master, b"4")
-        _wait_for_journal_bytes(proc, stream, size, 30)
+        _wait_for_event(proc, events, '"pain"', 30)
+        _wait_for_journal_bytes(proc, stream, stream.stat().st_size, 30)
         os.write(master, b"q")
         text = _drain(proc, master, 60)
     finally:
