@@ -14,10 +14,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import emgkit.app.batch as batch
+import emgkit.app.batch.job as batch_job
+import emgkit.app.batch.keys as batch_keys
 from emgkit.app.batch import analyze_many, read_results, write_results
 
-_REAL_ANALYZE = batch._analyze_path
+_REAL_ANALYZE = batch_job._analyze_path
 
 
 class _Crash(BaseException):
@@ -34,7 +35,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, crash_after: int | None = None) -
         calls.append(Path(path).name)
         return real(path, *args)
 
-    monkeypatch.setattr(batch, "_analyze_path", wrapper)
+    monkeypatch.setattr(batch_job, "_analyze_path", wrapper)
     return calls
 
 
@@ -152,7 +153,7 @@ def test_changes_invalidate_only_what_they_touch(
 
     # another emgkit version: nothing is reused
     calls.clear()
-    monkeypatch.setattr(batch, "_version", lambda: "999.0")
+    monkeypatch.setattr(batch_keys, "_version", lambda: "999.0")
     analyze_many(files, engine="serial", protocol=short_protocol, cache_dir=cache, progress=False)
     assert len(calls) == 4
 
