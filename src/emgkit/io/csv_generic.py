@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -144,129 +145,271 @@ def read_csv(
         A requested channel does not exist, or ``units`` is unknown.
     """
     p = Path(path)
-    head = read_head(p)
-    lines = head.splitlines()
-    if len(lines) > 1 and len(head.encode("utf-8", "replace")) >= 64 * 1024:
-        lines = lines[:-1]  # the last line of the window may be cut
-    hdr: dict[str, str] = {}
-    uci: list[tuple[str, str, str | None, str]] = []  # (name, label, muscle, units)
-    uci_counts: list[int] = []
-    # --- find the first data line -------------------------------------------------------
+    lines = _head_lines(p)
     start = 0 if skip_rows is None else skip_rows
-    first_data = None
-    for i in range(start, len(lines)):
-        s = lines[i]
-        if comment and s.lstrip().startswith(comment):
-            body = s.lstrip()[len(comment) :].strip()
-            m = re.match(r"(.+?):?=\s*(.*)$", body)
-            if m:
-                hdr[m.group(1).strip().lower().rstrip(":")] = m.group(2).strip()
-            else:
-                hdr.setdefault("title", body)
-            continue
-        m = re.match(r"\s*Channel\s+\d+:\s*'([^']*)'(.*)units:\s*([^,\s]+)", s)
-        if m:
-            label = m.group(1).strip()
-            short, muscle = _UCI_LABELS.get(label.lower(), (re.sub(r"\W+", "_", label), None))
-            uci.append((short, label, muscle, m.group(3)))
-            mv = re.search(r"(\d+)\s+values", m.group(2))
-            if mv:
-                uci_counts.append(int(mv.group(1)))
-            continue
-        d = delimiter or sniff_delimiter(s)
-        if s.strip(" \t,;") and _numeric(_decimal_point(_cells(s, d), d)):
-            first_data = i
-            break
-    if first_data is None:
-        raise format_error(
-            p, "no row of numbers found in the first 64 KiB; expected a table of samples"
-        )
-    dline = lines[first_data]
+    head = _sniff_header(p, lines, start, delimiter, comment)
+    dline = lines[head.first_data]
     delim = delimiter or sniff_delimiter(dline)
     ncols = len(_cells(dline, delim))
     # a decimal comma ("1,5") is only possible when the comma is not the separator
     decimal = (
         ","
-        if delim != "," and any(re.fullmatch(r"[-+]?\d*,\d+", c) for c in _cells(dline, delim))
+        if delim != "," and any(_DECIMAL_COMMA.fullmatch(c) for c in _cells(dline, delim))
         else "."
     )
-    names: list[str] | None = None
-    # a column-name line directly before the data
-    prev = first_data - 1
-    while prev >= start and not lines[prev].strip():
-        prev -= 1
-    if prev >= start and not (comment and lines[prev].lstrip().startswith(comment)):
-        cand = _cells(lines[prev], delim)
-        if len(cand) == ncols and not _numeric(cand):
-            names = [c.strip().strip('"') for c in cand]
-    if names is None and uci and len(uci) == ncols:
-        names = [u[0] for u in uci]
-    if names is None and "labels" in hdr:
-        lab = [x.strip() for x in re.split(r"[,\t;]", hdr["labels"]) if x.strip()]
-        if len(lab) == ncols:
-            names = lab
-    if names is None:
-        names = [f"ch{k + 1}" for k in range(ncols)]
-    if len(set(names)) != len(names):
-        raise format_error(p, f"duplicate column names {names}", line=prev + 1)
-    # --- parse ----------------------------------------------------------------------------
+    names = _column_names(p, lines, head, start, delim, ncols, comment)
     arr = read_numeric_table(
         p,
-        skip_lines=first_data,
+        skip_lines=head.first_data,
         delimiter=delim,
         ncols=ncols,
         comment=comment,
         column_names=names,
         decimal=decimal,
     )
-    if uci_counts and len(set(uci_counts)) == 1 and uci_counts[0] != arr.shape[0]:
+    counts = head.uci_counts
+    if counts and len(set(counts)) == 1 and counts[0] != arr.shape[0]:
         raise format_error(
             p,
-            f"the header announces {uci_counts[0]} values per channel but {arr.shape[0]} rows "
+            f"the header announces {counts[0]} values per channel but {arr.shape[0]} rows "
             "were read (truncated or padded file)",
         )
-    # --- time column and rate -------------------------------------------------------------
-    tcol: int | None = None
-    if time_column is not None:
-        if isinstance(time_column, int):
-            tcol = time_column
-        elif time_column in names:
-            tcol = names.index(time_column)
-        else:
-            raise ConfigError(f"{p}: no time column {time_column!r}; columns are {names}")
-        if not (0 <= tcol < ncols):
-            raise ConfigError(f"{p}: time column index {tcol} out of range (0..{ncols - 1})")
+    tcol = _time_column(p, names, time_column)
+    extra: dict[str, Any] = {"format": "csv", "source_file": p.name}
+    time_fs = _time_column_rate(p, arr, names, tcol, extra) if tcol is not None else None
+    rate = _sampling_rate(p, arr, names, head, fs, time_fs, tcol, extra)
+    data_cols = _data_columns(p, names, tcol, channels)
+    assign: dict[str, tuple[str | None, str | None]] = {}
+    if isinstance(channels, Mapping):
+        assign = {str(k): tuple(v) for k, v in channels.items()}  # type: ignore[misc]
+    is_bio = "simple text format" in head.hdr.get("title", "").lower() or "resolution" in head.hdr
+    default_units = ("counts" if is_bio else "uV") if units is None else units
+    if default_units not in (*UNIT_SCALE, "counts"):
+        raise ConfigError(f"units must be one of uV, mV, V, counts; got {units!r}")
+    uci_by_name = {u[0]: u for u in head.uci}
+    out = np.empty((arr.shape[0], len(data_cols)))
+    chans: list[Channel] = []
+    for j, k in enumerate(data_cols):
+        nm = names[k]
+        u = default_units
+        cmuscle: str | None = None
+        if nm in uci_by_name:
+            _, _, cmuscle, u_hdr = uci_by_name[nm]
+            if units is None:
+                u = u_hdr
+        elif units is None and scale is None and (u_name := unit_from_name(nm)) is not None:
+            u = u_name  # the column says its unit: read it in that unit
+        muscle, side = assign.get(nm, (cmuscle, None))
+        out[:, j], chan = _scaled_channel(arr[:, k], nm, u, scale, muscle, side)
+        chans.append(chan)
+    if head.hdr.get("resolution"):
+        extra["adc_resolution_bits"] = head.hdr["resolution"]
+    if head.uci:
+        extra["labels"] = {u[0]: u[1] for u in head.uci}
+        first = lines[0].strip() if lines else ""
+        if first.lower().startswith("file name"):
+            extra["original_name"] = first.split(":", 1)[-1].strip()
+    info = SessionInfo(extra=extra)
+    return Recording(out, rate, chans, info=info)
+
+
+#: A cell with a decimal comma: ``1,5``, ``-,25``.
+_DECIMAL_COMMA = re.compile(r"[-+]?\d*,\d+")
+#: One UCI channel header line: ``Channel 1: 'Recto femoral', 1234 values, ... units: mV``.
+_UCI_CHANNEL = re.compile(r"\s*Channel\s+\d+:\s*'([^']*)'(.*)units:\s*([^,\s]+)")
+
+
+@dataclass(slots=True)
+class _Header:
+    """What the lines before the data say.
+
+    Attributes
+    ----------
+    first_data : int
+        Index of the first line of numbers.
+    hdr : dict of str to str
+        ``key := value`` / ``key = value`` comment lines, keys lower-case (``title``: the first
+        comment line without one).
+    uci : list of (name, label, muscle, units)
+        UCI ``Channel N:`` lines, in order.
+    uci_counts : list of int
+        The ``M values`` each UCI channel line announces.
+    """
+
+    first_data: int
+    hdr: dict[str, str] = field(default_factory=dict)
+    uci: list[tuple[str, str, str | None, str]] = field(default_factory=list)
+    uci_counts: list[int] = field(default_factory=list)
+
+
+def _head_lines(p: Path) -> list[str]:
+    """The lines of the file's first 64 KiB, without a last line the window may have cut."""
+    head = read_head(p)
+    lines = head.splitlines()
+    if len(lines) > 1 and len(head.encode("utf-8", "replace")) >= 64 * 1024:
+        lines = lines[:-1]
+    return lines
+
+
+def _sniff_header(
+    p: Path, lines: list[str], start: int, delimiter: str | None, comment: str | None
+) -> _Header:
+    """Read comment and UCI channel lines from ``start`` up to the first line of numbers.
+
+    Raises
+    ------
+    FormatError
+        No line of numbers in the window.
+    """
+    head = _Header(first_data=-1)
+    for i in range(start, len(lines)):
+        s = lines[i]
+        if comment and s.lstrip().startswith(comment):
+            body = s.lstrip()[len(comment) :].strip()
+            m = re.match(r"(.+?):?=\s*(.*)$", body)
+            if m:
+                head.hdr[m.group(1).strip().lower().rstrip(":")] = m.group(2).strip()
+            else:
+                head.hdr.setdefault("title", body)
+            continue
+        m = _UCI_CHANNEL.match(s)
+        if m:
+            label = m.group(1).strip()
+            short, muscle = _UCI_LABELS.get(label.lower(), (re.sub(r"\W+", "_", label), None))
+            head.uci.append((short, label, muscle, m.group(3)))
+            mv = re.search(r"(\d+)\s+values", m.group(2))
+            if mv:
+                head.uci_counts.append(int(mv.group(1)))
+            continue
+        d = delimiter or sniff_delimiter(s)
+        if s.strip(" \t,;") and _numeric(_decimal_point(_cells(s, d), d)):
+            head.first_data = i
+            return head
+    raise format_error(
+        p, "no row of numbers found in the first 64 KiB; expected a table of samples"
+    )
+
+
+def _column_names(
+    p: Path,
+    lines: list[str],
+    head: _Header,
+    start: int,
+    delim: str,
+    ncols: int,
+    comment: str | None,
+) -> list[str]:
+    """Column names: a name line before the data, else UCI labels, else ``Labels:=``, else chN.
+
+    Raises
+    ------
+    FormatError
+        Two columns share a name.
+    """
+    names: list[str] | None = None
+    prev = head.first_data - 1
+    while prev >= start and not lines[prev].strip():
+        prev -= 1
+    if prev >= start and not (comment and lines[prev].lstrip().startswith(comment)):
+        cand = _cells(lines[prev], delim)
+        if len(cand) == ncols and not _numeric(cand):
+            names = [c.strip().strip('"') for c in cand]
+    if names is None and head.uci and len(head.uci) == ncols:
+        names = [u[0] for u in head.uci]
+    if names is None and "labels" in head.hdr:
+        lab = [x.strip() for x in re.split(r"[,\t;]", head.hdr["labels"]) if x.strip()]
+        if len(lab) == ncols:
+            names = lab
+    if names is None:
+        names = [f"ch{k + 1}" for k in range(ncols)]
+    if len(set(names)) != len(names):
+        raise format_error(p, f"duplicate column names {names}", line=prev + 1)
+    return names
+
+
+def _time_column(p: Path, names: list[str], time_column: str | int | None) -> int | None:
+    """Index of the time column: the one asked for, else the first with a time-like name.
+
+    Raises
+    ------
+    ConfigError
+        ``time_column`` names no column or is out of range.
+    """
+    if time_column is None:
+        return next((k for k, nm in enumerate(names) if _is_time_name(nm)), None)
+    if isinstance(time_column, int):
+        tcol = time_column
+    elif time_column in names:
+        tcol = names.index(time_column)
     else:
-        for k, nm in enumerate(names):
-            if _is_time_name(nm):
-                tcol = k
-                break
-    header_fs = None
+        raise ConfigError(f"{p}: no time column {time_column!r}; columns are {names}")
+    if not (0 <= tcol < len(names)):
+        raise ConfigError(f"{p}: time column index {tcol} out of range (0..{len(names) - 1})")
+    return tcol
+
+
+def _header_rate(hdr: Mapping[str, str]) -> float | None:
+    """The sampling rate a header states (``Sampling Rate (Hz):= 1000``, ``fs = 500``)."""
+    rate = None
     for key, val in hdr.items():
         if "sampling rate" in key or "sample rate" in key or key in ("fs", "sampling_rate"):
             m = re.match(r"\s*([0-9.]+)", val)
             if m:
-                header_fs = float(m.group(1))
-    extra: dict[str, Any] = {"format": "csv", "source_file": p.name}
-    time_fs = None
-    if tcol is not None:
-        t = arr[:, tcol]
-        if "ms" in names[tcol].lower():
-            t = t / 1000.0
-        dt = np.diff(t)
-        if dt.size == 0 or not np.all(dt > 0):
-            bad = int(np.flatnonzero(~(dt > 0))[0]) + 1 if dt.size else 0
-            raise format_error(
-                p,
-                f"the time column {names[tcol]!r} does not increase (row {bad + 1}); "
-                "expected time stamps in seconds",
-            )
-        time_fs = float(dt.size / (t[-1] - t[0]))
-        extra["first_time_s"] = float(t[0])
-        jitter = float(np.max(np.abs(dt - 1.0 / time_fs))) * time_fs
-        if jitter > 0.5:
-            extra["time_irregular"] = True
-    stated = fs if fs is not None else header_fs
+                rate = float(m.group(1))
+    return rate
+
+
+def _time_column_rate(
+    p: Path, arr: np.ndarray[Any, Any], names: list[str], tcol: int, extra: dict[str, Any]
+) -> float:
+    """The rate the time column gives (``ms`` in its name: milliseconds).
+
+    Sets ``first_time_s`` in ``extra``, and ``time_irregular`` when a step strays from the
+    mean step by more than half a sample.
+
+    Raises
+    ------
+    FormatError
+        The time column does not increase strictly.
+    """
+    t = arr[:, tcol]
+    if "ms" in names[tcol].lower():
+        t = t / 1000.0
+    dt = np.diff(t)
+    if dt.size == 0 or not np.all(dt > 0):
+        bad = int(np.flatnonzero(~(dt > 0))[0]) + 1 if dt.size else 0
+        raise format_error(
+            p,
+            f"the time column {names[tcol]!r} does not increase (row {bad + 1}); "
+            "expected time stamps in seconds",
+        )
+    time_fs = float(dt.size / (t[-1] - t[0]))
+    extra["first_time_s"] = float(t[0])
+    jitter = float(np.max(np.abs(dt - 1.0 / time_fs))) * time_fs
+    if jitter > 0.5:
+        extra["time_irregular"] = True
+    return time_fs
+
+
+def _sampling_rate(
+    p: Path,
+    arr: np.ndarray[Any, Any],
+    names: list[str],
+    head: _Header,
+    fs: float | None,
+    time_fs: float | None,
+    tcol: int | None,
+    extra: dict[str, Any],
+) -> float:
+    """The rate: ``fs``, else the header's, else the time column's, else UCI's 1000 Hz.
+
+    Raises
+    ------
+    FormatError
+        A stated rate disagrees with the time column by more than 1 %, or there is no rate
+        (with a hint when the first column looks like unnamed time), or it is not positive.
+    """
+    stated = fs if fs is not None else _header_rate(head.hdr)
     if stated is not None and time_fs is not None and abs(stated - time_fs) > 0.01 * time_fs:
         src = "fs=" if fs is not None else "the header"
         raise format_error(
@@ -275,14 +418,13 @@ def read_csv(
             f"{time_fs:.3f} Hz (differs by more than 1 %); fix the header or pass the right fs",
         )
     rate = stated if stated is not None else time_fs
-    if rate is None and uci:
+    if rate is None and head.uci:
         # UCI "EMG dataset in Lower Limb": Biometrics Datalog at 1000 Hz (dataset description;
         # the files themselves do not state it)
         rate = 1000.0
         extra["fs_source"] = "UCI lower-limb dataset description (1000 Hz)"
     if rate is None:
-        col0 = arr[:, 0]
-        steps = np.diff(col0)
+        steps = np.diff(arr[:, 0])
         if (
             names[0] != "ch1"
             and steps.size >= 9
@@ -304,58 +446,46 @@ def read_csv(
         raise format_error(p, f"invalid sampling rate {rate}")
     if time_fs is not None:
         rate = float(round(rate, 6))
-    # --- channels -------------------------------------------------------------------------
-    data_cols = [k for k in range(ncols) if k != tcol]
-    assign: dict[str, tuple[str | None, str | None]] = {}
-    if channels is not None:
-        if isinstance(channels, Mapping):
-            assign = {str(k): tuple(v) for k, v in channels.items()}  # type: ignore[misc]
-            wanted = list(assign)
-        else:
-            wanted = [str(c) for c in channels]
-        missing = [w for w in wanted if w not in names]
-        if missing:
-            raise ConfigError(f"{p}: no column(s) {missing}; columns are {names}")
-        data_cols = [names.index(w) for w in wanted]
-    is_bio = "simple text format" in hdr.get("title", "").lower() or "resolution" in hdr
-    default_units = ("counts" if is_bio else "uV") if units is None else units
-    if default_units not in (*UNIT_SCALE, "counts"):
-        raise ConfigError(f"units must be one of uV, mV, V, counts; got {units!r}")
-    uci_by_name = {u[0]: u for u in uci}
-    out = np.empty((arr.shape[0], len(data_cols)))
-    chans: list[Channel] = []
-    for j, k in enumerate(data_cols):
-        nm = names[k]
-        u = default_units
-        cmuscle: str | None = None
-        side: str | None = None
-        kind = SignalKind.RAW
-        if nm in uci_by_name:
-            _, _, cmuscle, u_hdr = uci_by_name[nm]
-            if units is None:
-                u = u_hdr
-        elif units is None and scale is None and (u_name := unit_from_name(nm)) is not None:
-            u = u_name  # the column says its unit: read it in that unit
-        if u not in (*UNIT_SCALE, "counts"):
-            kind = SignalKind.OTHER  # degrees, g, ...: not EMG
-        if nm in assign:
-            cmuscle, side = assign[nm]
-        col = arr[:, k]
-        if kind == SignalKind.RAW:
-            if scale is not None:
-                col = col * float(scale)
-                u = "uV"
-            elif u in UNIT_SCALE:
-                col = col * UNIT_SCALE[u]
-                u = "uV"
-        out[:, j] = col
-        chans.append(Channel(nm, cmuscle, side, kind, u, ""))
-    if hdr.get("resolution"):
-        extra["adc_resolution_bits"] = hdr["resolution"]
-    if uci:
-        extra["labels"] = {u[0]: u[1] for u in uci}
-        first = lines[0].strip() if lines else ""
-        if first.lower().startswith("file name"):
-            extra["original_name"] = first.split(":", 1)[-1].strip()
-    info = SessionInfo(extra=extra)
-    return Recording(out, rate, chans, info=info)
+    return rate
+
+
+def _data_columns(
+    p: Path,
+    names: list[str],
+    tcol: int | None,
+    channels: Sequence[str] | Mapping[str, tuple[str | None, str | None]] | None,
+) -> list[int]:
+    """Indices of the columns to keep: those named in ``channels``, else all but time.
+
+    Raises
+    ------
+    ConfigError
+        ``channels`` names a column that does not exist.
+    """
+    if channels is None:
+        return [k for k in range(len(names)) if k != tcol]
+    wanted = [str(c) for c in channels]  # a mapping iterates over its column names
+    missing = [w for w in wanted if w not in names]
+    if missing:
+        raise ConfigError(f"{p}: no column(s) {missing}; columns are {names}")
+    return [names.index(w) for w in wanted]
+
+
+def _scaled_channel(
+    col: np.ndarray[Any, Any],
+    name: str,
+    unit: str,
+    scale: float | None,
+    muscle: str | None,
+    side: str | None,
+) -> tuple[np.ndarray[Any, Any], Channel]:
+    """One column in uV (EMG units and ``scale``) or as read (other units), and its channel."""
+    kind = SignalKind.RAW if unit in (*UNIT_SCALE, "counts") else SignalKind.OTHER
+    if kind == SignalKind.RAW:
+        if scale is not None:
+            col = col * float(scale)
+            unit = "uV"
+        elif unit in UNIT_SCALE:
+            col = col * UNIT_SCALE[unit]
+            unit = "uV"
+    return col, Channel(name, muscle, side, kind, unit, "")
