@@ -10,10 +10,13 @@ column exists the time jump is used to add the missing whole cycles.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.io.base import format_error
 from emgkit.recording import Gap
 
 __all__ = [
@@ -136,3 +139,63 @@ def place_rows(
     out = np.full((n_out, values.shape[1]), np.nan)
     out[positions] = values
     return out
+
+
+def row_positions(
+    path: str | Path,
+    device: str,
+    counter: npt.NDArray[np.float64] | None,
+    fs: float,
+    timestamps_s: npt.NDArray[np.float64] | None,
+    n_rows: int,
+    *,
+    first_line: int,
+    extra: dict[str, Any],
+) -> tuple[npt.NDArray[np.int64], int, list[Gap]]:
+    """Where each data row goes on the sample clock: from the board's counter, else in order.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file, for error messages.
+    device : str
+        Board name (chooses the counter's modulus, see :func:`counter_modulus`).
+    counter : ndarray, optional
+        The sample-counter column; None: the file has none, rows are taken as contiguous.
+    fs : float
+        Sampling rate in Hz.
+    timestamps_s : ndarray, optional
+        Host timestamps in seconds (resolve counter laps across long losses).
+    n_rows : int
+        Data rows read.
+    first_line : int
+        Lines before the first data row (error messages name the file's line).
+    extra : dict
+        Receives ``counter_wraps``, ``counter_modulus`` and ``counter_step`` when there is a
+        counter.
+
+    Returns
+    -------
+    positions : ndarray of int64
+        Output row of each input row.
+    n_out : int
+        Rows of the output (input rows plus missing samples).
+    gaps : list of Gap
+        The runs of missing samples.
+
+    Raises
+    ------
+    FormatError
+        The counter contradicts itself (naming the file and line).
+    """
+    if counter is None:
+        return np.arange(n_rows, dtype=np.int64), n_rows, []
+    mod = counter_modulus(device, counter)
+    try:
+        cg = find_counter_gaps(counter, fs, mod, timestamps_s)
+    except RowError as exc:
+        raise format_error(
+            path, f"data row {exc.row + 1}: {exc.what}", line=first_line + exc.row + 1
+        ) from None
+    extra.update(counter_wraps=cg.n_wraps, counter_modulus=mod, counter_step=cg.step)
+    return cg.positions, cg.n_out, cg.gaps

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from emgkit.errors import ConfigError
-from emgkit.io._gaps import RowError, counter_modulus, find_counter_gaps, place_rows
+from emgkit.io._gaps import place_rows, row_positions
 from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.io.openbci_txt import (
     BOARD_LAYOUTS,
@@ -180,19 +180,9 @@ def read_brainflow_csv(path: str | Path, *, board: str | int | None = None) -> R
     }
     kept = set(cols)
     extra["not_kept"] = [f"board row {k}" for k in range(ncols) if k not in kept]
-    if counter is not None:
-        mod = counter_modulus(device, counter)
-        try:
-            cg = find_counter_gaps(counter, fs, mod, ts_s)
-        except RowError as exc:
-            raise format_error(
-                p, f"data row {exc.row + 1}: {exc.what}", line=0 + exc.row + 1
-            ) from None
-        positions, n_out, gaps = cg.positions, cg.n_out, cg.gaps
-        extra.update(counter_wraps=cg.n_wraps, counter_modulus=mod, counter_step=cg.step)
-    else:
-        positions = np.arange(arr.shape[0], dtype=np.int64)
-        n_out, gaps = arr.shape[0], []
+    positions, n_out, gaps = row_positions(
+        p, device, counter, fs, ts_s, arr.shape[0], first_line=0, extra=extra
+    )
     exg = arr[:, [pos[c] for c in lay["exg"]]]
     acc = arr[:, [pos[c] for c in lay["accel"]]] if lay["accel"] else np.empty((arr.shape[0], 0))
     data = place_rows(np.hstack([exg, acc]), positions, n_out)

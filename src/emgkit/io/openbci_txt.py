@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from emgkit.hardware import ADS1299_BANDWIDTH, ads1299_bandwidth_hz
-from emgkit.io._gaps import RowError, counter_modulus, find_counter_gaps, place_rows
+from emgkit.io._gaps import place_rows, row_positions
 from emgkit.io.base import format_error, read_head, read_numeric_table
 from emgkit.recording import Channel, Event, Recording, SessionInfo, SignalKind
 
@@ -153,7 +153,17 @@ def session_date(ts: npt.NDArray[np.float64]) -> tuple[datetime | None, npt.NDAr
 def markers_to_events(
     marker: npt.NDArray[np.float64], positions: npt.NDArray[np.int64], fs: float
 ) -> list[Event]:
-    """Non-zero marker values -> instantaneous ``marker`` events (value = the marker code)."""
+    """Non-zero marker values -> instantaneous ``marker`` events (value = the marker code).
+
+    Parameters
+    ----------
+    marker : ndarray
+        The GUI's marker column (0: no marker).
+    positions : ndarray of int
+        Sample index of each row.
+    fs : float
+        Sampling rate, Hz.
+    """
     events = []
     for i in np.flatnonzero(np.isfinite(marker) & (marker != 0)):
         v = float(marker[i])
@@ -359,20 +369,10 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     not_kept += [names[j].strip() for j in ts_cols[1:] + mk_cols[1:] + index_cols[1:]]
     if not_kept:
         extra["not_kept"] = not_kept
-    if index_cols:
-        counter = arr[:, col[index_cols[0]]]
-        mod = counter_modulus(device, counter)
-        try:
-            cg = find_counter_gaps(counter, fs, mod, ts_s)
-        except RowError as exc:
-            raise format_error(
-                p, f"data row {exc.row + 1}: {exc.what}", line=skip + exc.row + 1
-            ) from None
-        positions, n_out, gaps = cg.positions, cg.n_out, cg.gaps
-        extra.update(counter_wraps=cg.n_wraps, counter_modulus=mod, counter_step=cg.step)
-    else:
-        positions = np.arange(arr.shape[0], dtype=np.int64)
-        n_out, gaps = arr.shape[0], []
+    counter = arr[:, col[index_cols[0]]] if index_cols else None
+    positions, n_out, gaps = row_positions(
+        p, device, counter, fs, ts_s, arr.shape[0], first_line=skip, extra=extra
+    )
     if ts_s is not None:
         span = float(ts_s[-1] - ts_s[0])
         if span >= 2.0:  # GUI timestamps are per USB batch: too jittery over shorter spans
