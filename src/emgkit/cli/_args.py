@@ -8,7 +8,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-__all__ = ["Handler", "add_montage", "add_protocol"]
+__all__ = [
+    "Handler",
+    "add_csv_fs",
+    "add_device_fs",
+    "add_montage",
+    "add_port",
+    "add_protocol",
+    "add_subject",
+]
 
 #: What a command's ``register`` puts in the dispatch table: parsed arguments -> exit code.
 Handler = Callable[[argparse.Namespace], int]
@@ -46,6 +54,50 @@ def add_protocol(p: argparse.ArgumentParser, *, default: str | None = "bridge") 
     """
     tail = f" (default {default})" if default else ""
     p.add_argument("--protocol", default=default, help=f"protocol name or .toml path{tail}")
+
+
+def add_port(p: argparse.ArgumentParser) -> None:
+    """Add ``--port`` of the recording commands (``record``, ``session``).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    """
+    p.add_argument("--port", help="serial port (not needed for emulated devices)")
+
+
+def add_subject(p: argparse.ArgumentParser) -> None:
+    """Add ``--subject`` of the recording commands: a pseudonym, ``anonymous`` by default.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    """
+    p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
+
+
+def add_device_fs(p: argparse.ArgumentParser) -> None:
+    """Add ``--fs`` of the recording commands (the Arduino sketch's rate; the Cyton's is fixed).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    """
+    p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
+
+
+def add_csv_fs(p: argparse.ArgumentParser) -> None:
+    """Add ``--fs`` of the commands that read a file: the rate of a CSV that states none.
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    """
+    p.add_argument("--fs", type=float, help="sampling rate (Hz) of a CSV without a time column")
 
 
 def plain_file_name(value: str, flag: str) -> str:

@@ -1,7 +1,7 @@
 """``emgkit convert IN OUT``: any readable recording to BDF+, a BIDS EMG dataset, or CSV.
 
 Only argparse is imported at module level; the handler imports the readers and writers.
-(``emgkit info`` lives in :mod:`emgkit.cli._commands` and reads XDF too through
+(``emgkit info`` lives in :mod:`emgkit.cli.info` and reads XDF too through
 :func:`emgkit.io.read`.)
 """
 
@@ -33,7 +33,15 @@ Input formats: OpenBCI GUI .txt, BrainFlow .csv, EDF/EDF+/BDF/BDF+, XDF (pip ins
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``convert``."""
+    """Add ``convert``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``emgkit`` parser's subcommands.
+    table : dict of str to Handler
+        The dispatch table; each command's handler is added under its name.
+    """
     p = sub.add_parser(
         "convert",
         help="convert a recording to BDF+, a BIDS EMG dataset, or CSV",
@@ -64,7 +72,15 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def out_format(out: str | Path, given: str | None = None) -> str:
-    """The output format of ``emgkit convert`` for ``out`` (see the command's help)."""
+    """The output format of ``emgkit convert`` for ``out`` (see the command's help).
+
+    Parameters
+    ----------
+    out : str or Path
+        Output name (its extension chooses the format).
+    given : str, optional
+        The ``--format`` value, which wins over the extension.
+    """
     from emgkit.errors import ConfigError
 
     if given:
@@ -86,7 +102,15 @@ def out_format(out: str | Path, given: str | None = None) -> str:
 
 
 def sibling(path: str | Path, part: str) -> Path:
-    """``s.csv`` -> ``s.<part>.csv`` (same folder, same extension)."""
+    """``s.csv`` -> ``s.<part>.csv`` (same folder, same extension).
+
+    Parameters
+    ----------
+    path : str or Path
+        The samples file.
+    part : str
+        What the sibling holds (``events``, ``channels``, ``gaps``).
+    """
     p = Path(path)
     return p.with_name(f"{p.stem}.{part}{p.suffix}")
 
@@ -104,6 +128,13 @@ def write_samples_csv(rec: Any, path: str | Path) -> Path:
       of each sample column);
     * ``<name>.gaps.<ext>``: ``start_s, duration_s, n_samples, reason`` (only when samples
       are missing).
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording to write.
+    path : str or Path
+        The samples file (``.tsv``: tab-separated, else comma-separated).
 
     Returns
     -------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgkit.cli._args import Handler, add_montage
+from emgkit.cli._args import Handler, add_device_fs, add_montage, add_port, add_subject
 from emgkit.devices.registry import device_choices
 
 _EPILOG_RECORD = """\
@@ -24,7 +24,15 @@ run `emgkit recover JOURNAL_DIR`.
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``record``, ``recover`` and ``devices``."""
+    """Add ``record``, ``recover`` and ``devices``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``emgkit`` parser's subcommands.
+    table : dict of str to Handler
+        The dispatch table; each command's handler is added under its name.
+    """
     p = sub.add_parser(
         "record",
         help="record a session from a Cyton or our Arduino sketch (or an emulator)",
@@ -37,12 +45,12 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("device", choices=device_choices(), help="device kind")
-    p.add_argument("--port", help="serial port (not needed for emulated devices)")
+    add_port(p)
     p.add_argument("--out", required=True, help="output session file (.bdf)")
     add_montage(p, default="bridge6")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
-    p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
-    p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
+    add_device_fs(p)
+    add_subject(p)
     p.add_argument("--no-live", action="store_true", help="no live terminal view")
     p.add_argument(
         "--lsl",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgkit.cli._args import Handler, add_montage
+from emgkit.cli._args import Handler, add_device_fs, add_montage, add_port, add_subject
 from emgkit.devices.registry import device_choices
 
 _EPILOG = """\
@@ -26,7 +26,15 @@ is done, session.bdf (the segments merged, for `emgkit analyze`). See docs/sessi
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``session``."""
+    """Add ``session``.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``emgkit`` parser's subcommands.
+    table : dict of str to Handler
+        The dispatch table; each command's handler is added under its name.
+    """
     p = sub.add_parser(
         "session",
         help="guided bridge test: instructions, lift/hold/down cues, markers, pain questions",
@@ -42,7 +50,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     p.add_argument(
         "--device", choices=device_choices(), help="device kind (not needed with --resume)"
     )
-    p.add_argument("--port", help="serial port (not needed for emulated devices)")
+    add_port(p)
     p.add_argument(
         "--protocol",
         help="shipped protocol name or a .toml path (default: bridge; --resume: the saved one)",
@@ -64,9 +72,9 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
         ),
     )
     p.add_argument("--resume", metavar="STATE", help="continue the session in this session.json")
-    p.add_argument("--subject", default="anonymous", help="subject pseudonym (never a name)")
+    add_subject(p)
     add_montage(p, default="bridge6")
-    p.add_argument("--fs", type=float, help="sampling rate for the Arduino sketch (Hz)")
+    add_device_fs(p)
     p.add_argument(
         "--short",
         action="store_true",
