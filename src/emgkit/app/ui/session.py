@@ -16,6 +16,7 @@ import re
 import threading
 import traceback
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -184,12 +185,30 @@ class Controller:
         self.thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self._last_tick = 0.0
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` (non-blocking, from any thread) whenever the state changes."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def remove_listener(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake`` (unknown callables are ignored)."""
+        with self._lock:
+            if wake in self._listeners:
+                self._listeners.remove(wake)
+
+    def _bump(self) -> None:
+        # with self._lock held: a new state version, and wake the pushers
+        self.version += 1
+        for wake in self._listeners:
+            wake()
 
     # ------------------------------------------------------------------ state
     def update(self, **kw: Any) -> None:
         with self._lock:
             self.state.update(kw)
-            self.version += 1
+            self._bump()
         with self.changed:
             self.changed.notify_all()
 
@@ -198,7 +217,7 @@ class Controller:
         with self._lock:
             if abs(self.state.get("remaining", 0.0) - remaining_s) >= 0.05:
                 self.state["remaining"] = round(remaining_s, 2)
-                self.version += 1
+                self._bump()
 
     def feed_phase(self, trial: Any, cue: str) -> None:
         if trial is not None:
@@ -311,7 +330,7 @@ class Controller:
     def _log_marker(self, ev: dict[str, Any]) -> None:
         with self._lock:
             self.markers.append({k: ev.get(k) for k in ("label", "value", "trial", "sample")})
-            self.version += 1
+            self._bump()
 
     # ------------------------------------------------------------------ the session
     def start(self, form: dict[str, Any]) -> None:
