@@ -38,6 +38,15 @@ first finalises a segment left as a bare journal by a crash, then records the ne
 into a new segment. A trial interrupted half-way is redone in full in the new segment; its
 partial events stay in the old segment file but are left out of the merged session.
 
+Repeat
+------
+At a trial's instructions the operator may **repeat** the trial done just before it (in this
+segment), and a UI whose ``repeat_now`` answers True abandons the running attempt (the page's
+"Restart this trial"). The attempt is not erased: its markers stay, and a ``discarded`` span
+(trial = its id, value = ``"attempt N"``) covers it; the analysis drops the events of a trial
+inside a ``discarded`` span of that trial (:func:`emgkit.analysis.attempts.drop_discarded`), so
+the last attempt is the one analysed. ``session.json`` counts them under ``"discarded"``.
+
 When every trial is done or skipped, the segments are **merged** into ``<out>/session.bdf``:
 segment data back to back, separated by a 1 s run of missing samples (a ``Gap`` with reason
 ``"session resumed"``, since the real pause is not on any sample clock), with each segment's
@@ -46,6 +55,7 @@ events kept only for the trials completed in it. The segment files are kept too.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import time
@@ -55,6 +65,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from emgkit.analysis.attempts import DISCARDED
 from emgkit.app.session.answers import Answers
 from emgkit.app.session.devices import RecorderFactory, _cue_emulator, _open_device, _OperatorTime
 from emgkit.app.session.merge import RESUME_GAP_S, merge_segments
@@ -65,6 +76,7 @@ from emgkit.app.session.schedule import (
     MVC_RELEASE_S,
     TAIL_S,
     _Abort,
+    _Repeat,
     _Segment,
     planned_duration,
 )
@@ -310,6 +322,19 @@ def run_session(
     )
 
 
+def _discard(run: _Segment, state: dict[str, Any], trial: Trial, start: int, end: int) -> None:
+    """Journal a ``discarded`` span over an abandoned or repeated attempt of ``trial``.
+
+    The attempt's own markers stay in the file; the analysis ignores the markers of ``trial``
+    that fall inside a ``discarded`` span of the same trial
+    (:func:`emgkit.analysis.attempts.drop_discarded`), so the last good attempt is analysed.
+    """
+    counts = state.setdefault("discarded", {})
+    n = int(counts.get(trial.id, 0)) + 1
+    counts[trial.id] = n
+    run.event(DISCARDED, start, max(end, start + 1), trial.id, f"attempt {n}")
+
+
 def _record_segment(
     proto: Protocol,
     trials: list[Trial],
@@ -369,12 +394,29 @@ def _record_segment(
             emulator = emu if emu is not None else getattr(rec, "emulator", None)
             run.subject = getattr(emulator, "subject", None)
             operator = _OperatorTime(emulator, float(opts.get("speed", 1.0)))
-            for j, trial in enumerate(todo):
+            queue = collections.deque(todo)
+            last: tuple[Trial, int, int] | None = None  # the trial just done: start, end
+            while queue:
+                trial = queue.popleft()
                 with operator:
                     decision = ui.trial_intro(trial, index[trial.id], total)
                 run.sync()
                 if decision == "abort":
                     raise _Abort(trial.id)
+                if decision == "repeat":
+                    queue.appendleft(trial)
+                    if last is None:
+                        ui.message("no trial of this recording segment to repeat")
+                        continue
+                    prev, p_start, p_end = last
+                    _discard(run, state, prev, p_start, p_end)
+                    state["trials"].pop(prev.id, None)
+                    seg["trials"].remove(prev.id)
+                    _save_state(state_path, state)
+                    ui.message(f"repeating {prev.id}: its first attempt stays, labelled discarded")
+                    queue.appendleft(prev)
+                    last = None
+                    continue
                 if decision == "skip":
                     state["trials"][trial.id] = {"status": "skipped", "segment": k}
                     _save_state(state_path, state)
@@ -382,7 +424,16 @@ def _record_segment(
                 current = trial.id
                 seg["partial"] = trial.id
                 run.begin(trial, countdown_s)
-                _, stop = run.run_trial(trial, countdown_s)
+                start = run.t
+                try:
+                    _, stop = run.run_trial(trial, countdown_s)
+                except _Repeat:
+                    _discard(run, state, trial, start, run.t)
+                    _save_state(state_path, state)
+                    ui.message(f"{trial.id} abandoned: it starts again")
+                    queue.appendleft(trial)
+                    last = None
+                    continue
                 if trial.ask_pain:
                     with operator:
                         pain = int(ui.ask_pain(trial))
@@ -400,7 +451,8 @@ def _record_segment(
                 seg["trials"].append(trial.id)
                 seg["partial"] = current = None
                 _save_state(state_path, state)
-                if j < len(todo) - 1:
+                last = (trial, start, stop + 1)  # + 1: the pain/felt answers at ``stop``
+                if queue:
                     rest_end = stop + run.ns(trial.rest_s)
                     if rest_end > run.t:
                         run.phase("REST", (rest_end - run.t) / run.fs)

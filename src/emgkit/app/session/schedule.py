@@ -28,6 +28,10 @@ class _Abort(Exception):
     """The operator stopped the session."""
 
 
+class _Repeat(Exception):
+    """The operator abandoned the running attempt of a trial: it starts again."""
+
+
 def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
     """Seconds of recording the protocol needs without operator pauses."""
     total = 0.0
@@ -66,6 +70,10 @@ class _Segment:
         self.t = int(rec.n_samples)
         #: The emulated subject that acts out the cues (None with a real device).
         self.subject: Any = None
+        #: The trial whose phases run now (None between trials) and its reps completed.
+        self.trial: Trial | None = None
+        self.reps_done = 0
+        self._repeat_now: Callable[[Trial, int], bool] | None = getattr(ui, "repeat_now", None)
 
     def begin(self, trial: Trial, countdown_s: float) -> None:
         """Before a trial: cue an emulated subject; the schedule starts where it acts."""
@@ -94,6 +102,13 @@ class _Segment:
                     f"the device sent no samples for {self.stall_s:g} s (at sample {n}); "
                     "check the cable and power, then resume the session with --resume"
                 )
+            if (
+                self.trial is not None
+                and self._repeat_now is not None
+                and self._repeat_now(self.trial, self.reps_done)
+            ):
+                self.t = max(self.t, n)  # the schedule goes on from now
+                raise _Repeat(self.trial.id)
             self.ui.tick((target - n) / self.fs)
             time.sleep(self.poll)
 
@@ -116,7 +131,18 @@ class _Segment:
         )
 
     def run_trial(self, trial: Trial, countdown_s: float) -> tuple[int, int]:
-        """Cue one trial; returns its (start, stop) samples. Raises _Abort mid-trial."""
+        """Cue one trial; returns its (start, stop) samples.
+
+        Raises _Abort (the operator stopped) or _Repeat (the operator abandoned this attempt;
+        :attr:`t` is then the sample where it was abandoned).
+        """
+        self.trial, self.reps_done = trial, 0
+        try:
+            return self._run_trial(trial, countdown_s)
+        finally:
+            self.trial = None
+
+    def _run_trial(self, trial: Trial, countdown_s: float) -> tuple[int, int]:
         ui = self.ui
         if trial.task == "rest":
             self.phase("GET READY", countdown_s)
@@ -134,6 +160,7 @@ class _Segment:
                 _, end = self.phase("RELAX" if mvc else "DOWN", MVC_RELEASE_S if mvc else LOWER_S)
                 self.event("rep", move, end, trial.id, str(number))
                 self.event("hold", hold_on, hold_off, trial.id, str(number))
+                self.reps_done = number
                 if ui.abort_now(trial, number):
                     raise _Abort(trial.id)
                 if r < trial.reps - 1:

@@ -64,6 +64,7 @@ class WebUI:
         self.ctl = ctl
         self.answers: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.abort = threading.Event()
+        self.repeat = threading.Event()  # "repeat" pressed while a trial or its rest ran
         self.auto = False  # continue to the next trial without waiting for "go"
 
     def _wait(self, kinds: tuple[str, ...]) -> tuple[str, Any]:
@@ -86,12 +87,18 @@ class WebUI:
             trial=_trial_dict(trial), index=index, total=total, cue="", remaining=0.0,
             waiting="intro",
         )  # fmt: skip
+        if self.repeat.is_set():  # pressed during the rest after the previous trial
+            self.repeat.clear()
+            self.ctl.update(waiting="")
+            return "repeat"
         if self.auto and not self.abort.is_set():
             self.ctl.update(waiting="")
             return "go"
-        kind, _ = self._wait(("go", "skip"))
+        kind, _ = self._wait(("go", "skip", "repeat"))
         self.ctl.update(waiting="")
-        decision: Decision = "go" if kind == "go" else ("skip" if kind == "skip" else "abort")
+        decision: Decision = "abort"
+        if kind in ("go", "skip", "repeat"):
+            decision = kind  # type: ignore[assignment]
         return decision
 
     def cue(self, text: str, seconds: float) -> None:
@@ -119,6 +126,12 @@ class WebUI:
 
     def abort_now(self, trial: Any, reps_done: int) -> bool:
         return self.abort.is_set()
+
+    def repeat_now(self, trial: Any, reps_done: int) -> bool:
+        if self.repeat.is_set():
+            self.repeat.clear()
+            return True
+        return False
 
     def close(self) -> None:
         pass
@@ -290,6 +303,15 @@ class Controller:
                 self.start(msg)
             elif cmd in ("go", "skip"):
                 self._answer(cmd, None)
+            elif cmd == "repeat":
+                # at a trial's instructions: redo the previous trial; while a trial (or the
+                # rest after it) runs: abandon that attempt and start the trial again
+                if self.ui is None:
+                    raise ConfigError("no session is running")
+                if self.state.get("waiting") == "intro":
+                    self._answer("repeat", None)
+                elif not self.state.get("waiting"):
+                    self.ui.repeat.set()
             elif cmd == "pain":
                 v = int(msg.get("value", -1))
                 if not 0 <= v <= 10:

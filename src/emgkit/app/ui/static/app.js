@@ -107,6 +107,9 @@
     $("cue-text").textContent = cue;
     $("remaining").textContent = st.cue && st.remaining > 0 ? Math.ceil(st.remaining) + " s" : "";
     $("go").disabled = waiting !== "intro"; $("skip").disabled = waiting !== "intro";
+    // repeat: at the instructions the previous trial, during a trial (or its rest) this one
+    $("repeat").disabled = !(st.screen === "protocol" && (waiting === "intro" || waiting === ""));
+    $("repeat-text").textContent = waiting === "intro" ? "Repeat previous trial" : "Restart this trial";
     $("pain-box").hidden = waiting !== "pain";
     $("felt-box").hidden = waiting !== "felt";
     $("auto-toggle").checked = !!st.auto;
@@ -137,6 +140,7 @@
   // ------------------------------------------------------------------ protocol controls
   $("go").addEventListener("click", () => send({ cmd: "go" }));
   $("skip").addEventListener("click", () => send({ cmd: "skip" }));
+  $("repeat").addEventListener("click", () => send({ cmd: "repeat" }));
   $("stop").addEventListener("click", () => { if (confirm("Stop the session? It can be resumed later.")) send({ cmd: "stop" }); });
   $("mark").addEventListener("click", () => send({ cmd: "mark" }));
   $("auto-toggle").addEventListener("change", (e) => send({ cmd: "pause", value: !e.target.checked }));
@@ -156,6 +160,7 @@
     else if (w === "felt" && e.key === "Enter") sendFelt();
     else if (w === "intro" && (e.key === " " || e.key === "Enter")) { e.preventDefault(); send({ cmd: "go" }); }
     else if (w === "intro" && e.key.toLowerCase() === "s") send({ cmd: "skip" });
+    else if ((w === "intro" || !w) && e.key.toLowerCase() === "r") $("repeat").click();
     else if (e.key.toLowerCase() === "p") send({ cmd: "pause", value: !!(app.state && app.state.auto) });
     else if (e.key.toLowerCase() === "m") send({ cmd: "mark" });
     else if (e.key.toLowerCase() === "q") $("stop").click();
