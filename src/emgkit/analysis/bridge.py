@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from emgkit.analysis.attempts import drop_discarded
 from emgkit.analysis.metrics import (
     SideDifference,
     asymmetry_outcome,
@@ -298,6 +299,8 @@ def analyze_bridge(
             "no EMG channel has a muscle and side; assign a montage when reading the file "
             "(e.g. emgkit.io.read(path, montage='bridge6'))"
         )
+    # a repeated trial: only its last attempt (emgkit session / ui "repeat")
+    rec = drop_discarded(rec)
     holds = rec.events_for(label="hold")
     notes: list[str] = []
     if not holds and auto_segment:

@@ -38,6 +38,15 @@ first finalises a segment left as a bare journal by a crash, then records the ne
 into a new segment. A trial interrupted half-way is redone in full in the new segment; its
 partial events stay in the old segment file but are left out of the merged session.
 
+Repeat
+------
+At a trial's instructions the operator may **repeat** the trial done just before it (in this
+segment), and a UI whose ``repeat_now`` answers True abandons the running attempt (the page's
+"Restart this trial"). The attempt is not erased: its markers stay, and a ``discarded`` span
+(trial = its id, value = ``"attempt N"``) covers it; the analysis drops the events of a trial
+inside a ``discarded`` span of that trial (:func:`emgkit.analysis.attempts.drop_discarded`), so
+the last attempt is the one analysed. ``session.json`` counts them under ``"discarded"``.
+
 When every trial is done or skipped, the segments are **merged** into ``<out>/session.bdf``:
 segment data back to back, separated by a 1 s run of missing samples (a ``Gap`` with reason
 ``"session resumed"``, since the real pause is not on any sample clock), with each segment's
@@ -46,9 +55,8 @@ events kept only for the trials completed in it. The segment files are kept too.
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import dataclasses
-import json
 import os
 import time
 from collections.abc import Callable
@@ -57,38 +65,53 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
+from emgkit.analysis.attempts import DISCARDED
 from emgkit.app.session.answers import Answers
+from emgkit.app.session.devices import RecorderFactory, _cue_emulator, _open_device, _OperatorTime
+from emgkit.app.session.merge import RESUME_GAP_S, merge_segments
+from emgkit.app.session.schedule import (
+    LIFT_S,
+    LOWER_S,
+    MVC_RAMP_S,
+    MVC_RELEASE_S,
+    TAIL_S,
+    _Abort,
+    _Repeat,
+    _Segment,
+    planned_duration,
+)
+from emgkit.app.session.state import (
+    MERGED_NAME,
+    STATE_FORMAT,
+    STATE_NAME,
+    STATE_VERSION,
+    _finalize_leftover,
+    _protocol_to_dict,
+    _save_state,
+    _segment_name,
+    load_state,
+)
 from emgkit.app.session.ui import ScriptedUI, SessionUI, TerminalUI
 from emgkit.devices.registry import device_choices
 from emgkit.errors import ConfigError, RecordingError
 from emgkit.protocol import Protocol, Trial, load_protocol, parse_protocol
 
 __all__ = [
+    "LIFT_S",
+    "LOWER_S",
+    "MERGED_NAME",
+    "MVC_RAMP_S",
+    "MVC_RELEASE_S",
+    "RESUME_GAP_S",
     "STATE_NAME",
+    "TAIL_S",
+    "RecorderFactory",
     "SessionResult",
     "load_state",
     "merge_segments",
     "planned_duration",
     "run_session",
 ]
-
-STATE_NAME = "session.json"
-MERGED_NAME = "session.bdf"
-STATE_FORMAT = "emgkit-session"
-STATE_VERSION = 1
-
-#: Phase durations in seconds (the same as the synthetic subject's, simulate/subject.py).
-LIFT_S = 1.0  # "lift" cue -> "hold" cue in a bridge
-LOWER_S = 1.5  # "down" cue -> end of lowering
-MVC_RAMP_S = 1.0  # "push" cue -> "hold" cue in an MVC
-MVC_RELEASE_S = 0.5
-TAIL_S = 1.0  # after the last rep, still inside the trial
-RESUME_GAP_S = 1.0  # missing samples between merged segments
-
-
-RecorderFactory = Callable[[Path], Any]
 
 
 @dataclass(slots=True)
@@ -116,277 +139,6 @@ class SessionResult:
     done: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     remaining: list[str] = field(default_factory=list)
-
-
-class _Abort(Exception):
-    """The operator stopped the session."""
-
-
-# ---------------------------------------------------------------------------- state file
-
-
-def _protocol_to_dict(p: Protocol) -> dict[str, Any]:
-    trials = [{k: v for k, v in dataclasses.asdict(t).items() if v is not None} for t in p.trials]
-    return {"name": p.name, "version": p.version, "description": p.description, "trials": trials}
-
-
-def _save_state(path: Path, state: dict[str, Any]) -> None:
-    from emgkit.io._atomic import write_atomic
-
-    write_atomic(path, json.dumps(state, indent=2).encode("utf-8"))
-
-
-def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a session state file (``session.json``).
-
-    Raises
-    ------
-    ConfigError
-        Missing file, invalid JSON or not an emgkit session state.
-    """
-    p = Path(path)
-    if p.is_dir():
-        p = p / STATE_NAME
-    try:
-        state = json.loads(p.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            f"session state {p} does not exist (give the session.json in the session folder)"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"session state {p} is not valid JSON: {exc}") from None
-    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-        raise ConfigError(f"{p} is not an emgkit session state file")
-    if state.get("version") != STATE_VERSION:
-        raise ConfigError(f"{p}: unsupported session state version {state.get('version')!r}")
-    return state
-
-
-def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
-    """Seconds of recording the protocol needs without operator pauses."""
-    total = 0.0
-    trials = protocol.expanded()
-    for i, t in enumerate(trials):
-        total += countdown_s
-        if t.task == "rest":
-            total += t.hold_s
-        else:
-            mvc = t.task == "mvc"
-            rep = (MVC_RAMP_S if mvc else LIFT_S) + t.hold_s + (MVC_RELEASE_S if mvc else LOWER_S)
-            total += t.total_reps * rep + t.sets * (t.reps - 1) * t.rep_rest_s
-            total += (t.sets - 1) * t.rest_s + TAIL_S
-        if i < len(trials) - 1:
-            total += t.rest_s
-    return total
-
-
-# ---------------------------------------------------------------------------- devices
-
-
-def _open_device(
-    device: str, bdf: Path, opts: dict[str, Any], protocol: Protocol | None = None
-) -> tuple[Any, Any]:
-    """A Recorder (not started) for one segment, and the emulator it reads from (or None)."""
-    from emgkit.app.emulated import recorder as make_recorder
-
-    speed = float(opts.get("speed", 1.0))
-    fs = opts.get("fs")
-    n_channels = opts.get("n_channels")
-    emu = None
-    port = opts.get("port")
-    if device.startswith("emulated-"):
-        from emgkit.app.emulated import start_emulator
-
-        subject = opts.get("emulated_subject")
-        emu = start_emulator(
-            device,
-            speed=speed,
-            subject=subject,
-            fs=fs,
-            n_channels=n_channels,
-            duration=None if subject else 30.0,
-            seed=int(opts.get("seed", 0)),
-            loop=True,
-            protocol=protocol if subject else None,
-        )
-        port = emu.port
-    elif speed != 1.0:
-        raise ConfigError("--speed only applies to emulated devices; a real device runs at 1x")
-    try:
-        rec = make_recorder(
-            device,
-            port,
-            montage=str(opts.get("montage", "bridge6")),
-            out=bdf,
-            fs=fs,
-            n_channels=n_channels,
-            subject=str(opts.get("subject", "anonymous")),
-            session=str(opts.get("session", "")),
-            notes=str(opts.get("notes", "")),
-            power_line_hz=opts.get("power_line_hz"),
-        )
-    except BaseException:
-        if emu is not None:
-            emu.stop()
-        raise
-    return rec, emu
-
-
-# ---------------------------------------------------------------------------- the runner
-
-
-class _Segment:
-    """One recording segment: runs trials, journals events on the sample clock."""
-
-    def __init__(
-        self,
-        rec: Any,
-        ui: SessionUI,
-        clock: Callable[[], float],
-        poll: float,
-        stall_s: float,
-    ) -> None:
-        self.rec = rec
-        self.ui = ui
-        self.clock = clock
-        self.poll = poll
-        self.stall_s = stall_s
-        self.fs = float(rec.fs)
-        self.t = int(rec.n_samples)
-        #: The emulated subject that acts out the cues (None with a real device).
-        self.subject: Any = None
-
-    def begin(self, trial: Trial, countdown_s: float) -> None:
-        """Before a trial: cue an emulated subject; the schedule starts where it acts."""
-        if self.subject is not None:
-            self.t = int(self.subject.cue(trial.id, self.t, self.ns(countdown_s)))
-
-    def ns(self, seconds: float) -> int:
-        return round(seconds * self.fs)
-
-    def wait_until(self, target: int) -> None:
-        rec = self.rec
-        last_n = -1
-        last_change = self.clock()
-        while True:
-            n = int(rec.n_samples)
-            if n >= target:
-                return
-            err = getattr(rec, "journal_error", None)
-            if err is not None:
-                raise err
-            now = self.clock()
-            if n != last_n:
-                last_n, last_change = n, now
-            elif now - last_change > self.stall_s:
-                raise RecordingError(
-                    f"the device sent no samples for {self.stall_s:g} s (at sample {n}); "
-                    "check the cable and power, then resume the session with --resume"
-                )
-            self.ui.tick((target - n) / self.fs)
-            time.sleep(self.poll)
-
-    def sync(self) -> None:
-        """After a blocking step: the schedule continues from now if now is later."""
-        self.t = max(self.t, int(self.rec.n_samples))
-
-    def phase(self, text: str, seconds: float) -> tuple[int, int]:
-        start = self.t
-        end = start + self.ns(seconds)
-        if end > start:
-            self.ui.cue(text, seconds)
-            self.wait_until(end)
-        self.t = end
-        return start, end
-
-    def event(self, label: str, start: int, stop: int, trial: str, value: str = "") -> None:
-        self.rec.add_marker(
-            label, str(value), trial, sample=int(start), duration=(stop - start) / self.fs
-        )
-
-    def run_trial(self, trial: Trial, countdown_s: float) -> tuple[int, int]:
-        """Cue one trial; returns its (start, stop) samples. Raises _Abort mid-trial."""
-        ui = self.ui
-        if trial.task == "rest":
-            self.phase("GET READY", countdown_s)
-            start, stop = self.phase("RELAX", trial.hold_s)
-            self.event("trial", start, stop, trial.id)
-            return start, stop
-        mvc = trial.task == "mvc"
-        start, _ = self.phase("GET READY", countdown_s)
-        number = 0
-        for s in range(trial.sets):
-            for r in range(trial.reps):
-                number += 1
-                move, _ = self.phase("PUSH" if mvc else "LIFT", MVC_RAMP_S if mvc else LIFT_S)
-                hold_on, hold_off = self.phase("HOLD", trial.hold_s)
-                _, end = self.phase("RELAX" if mvc else "DOWN", MVC_RELEASE_S if mvc else LOWER_S)
-                self.event("rep", move, end, trial.id, str(number))
-                self.event("hold", hold_on, hold_off, trial.id, str(number))
-                if ui.abort_now(trial, number):
-                    raise _Abort(trial.id)
-                if r < trial.reps - 1:
-                    self.phase("REST", trial.rep_rest_s)
-            if s < trial.sets - 1:
-                self.phase("SET REST", trial.rest_s)
-        _, stop = self.phase("RELAX", TAIL_S)
-        self.event("trial", start, stop, trial.id)
-        return start, stop
-
-
-class _OperatorTime:
-    """While the operator reads or answers, an emulator streams at 1x, not at ``speed``."""
-
-    def __init__(self, emulator: Any, speed: float) -> None:
-        self.emulator = emulator if hasattr(emulator, "set_speed") else None
-        self.speed = float(getattr(self.emulator, "speed", speed))  # the factory's, if any
-
-    def __enter__(self) -> None:
-        if self.emulator is not None and self.speed != 1.0:
-            self.emulator.set_speed(1.0)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.emulator is not None and self.speed != 1.0:
-            self.emulator.set_speed(self.speed)
-
-
-def _cue_emulator(rec: Any, proto: Protocol) -> None:
-    """An emulated recorder with a synthetic subject: the subject follows this protocol."""
-    opts = getattr(rec, "emulator_options", None)
-    if isinstance(opts, dict) and opts.get("subject") and "samples_uv" not in opts:
-        opts.setdefault("protocol", proto)
-
-
-def _segment_name(k: int) -> str:
-    return f"segment-{k:02d}.bdf"
-
-
-def _finalize_leftover(out: Path, state: dict[str, Any], state_path: Path) -> None:
-    """A segment still 'recording' (the process died): finalise its journal to BDF+."""
-    from emgkit.acquisition.recorder import finalize
-
-    for seg in state["segments"]:
-        if seg["status"] != "recording":
-            continue
-        bdf = out / seg["bdf"]
-        jdir = out / seg["journal"]
-        if bdf.is_file() and not jdir.exists():
-            seg["status"] = "finalized"
-        elif jdir.is_dir():
-            try:
-                finalize(jdir, bdf, keep_journal=False)
-                seg["status"] = "finalized"
-            except RecordingError as exc:
-                if "no samples" not in str(exc):
-                    raise
-                seg["status"] = "empty"
-        else:
-            seg["status"] = "empty"
-        if seg["status"] == "empty":
-            for tid in seg["trials"]:  # nothing recorded: those trials must be redone
-                state["trials"].pop(tid, None)
-            seg["trials"] = []
-        _save_state(state_path, state)
 
 
 def run_session(
@@ -570,6 +322,19 @@ def run_session(
     )
 
 
+def _discard(run: _Segment, state: dict[str, Any], trial: Trial, start: int, end: int) -> None:
+    """Journal a ``discarded`` span over an abandoned or repeated attempt of ``trial``.
+
+    The attempt's own markers stay in the file; the analysis ignores the markers of ``trial``
+    that fall inside a ``discarded`` span of the same trial
+    (:func:`emgkit.analysis.attempts.drop_discarded`), so the last good attempt is analysed.
+    """
+    counts = state.setdefault("discarded", {})
+    n = int(counts.get(trial.id, 0)) + 1
+    counts[trial.id] = n
+    run.event(DISCARDED, start, max(end, start + 1), trial.id, f"attempt {n}")
+
+
 def _record_segment(
     proto: Protocol,
     trials: list[Trial],
@@ -629,12 +394,29 @@ def _record_segment(
             emulator = emu if emu is not None else getattr(rec, "emulator", None)
             run.subject = getattr(emulator, "subject", None)
             operator = _OperatorTime(emulator, float(opts.get("speed", 1.0)))
-            for j, trial in enumerate(todo):
+            queue = collections.deque(todo)
+            last: tuple[Trial, int, int] | None = None  # the trial just done: start, end
+            while queue:
+                trial = queue.popleft()
                 with operator:
                     decision = ui.trial_intro(trial, index[trial.id], total)
                 run.sync()
                 if decision == "abort":
                     raise _Abort(trial.id)
+                if decision == "repeat":
+                    queue.appendleft(trial)
+                    if last is None:
+                        ui.message("no trial of this recording segment to repeat")
+                        continue
+                    prev, p_start, p_end = last
+                    _discard(run, state, prev, p_start, p_end)
+                    state["trials"].pop(prev.id, None)
+                    seg["trials"].remove(prev.id)
+                    _save_state(state_path, state)
+                    ui.message(f"repeating {prev.id}: its first attempt stays, labelled discarded")
+                    queue.appendleft(prev)
+                    last = None
+                    continue
                 if decision == "skip":
                     state["trials"][trial.id] = {"status": "skipped", "segment": k}
                     _save_state(state_path, state)
@@ -642,7 +424,16 @@ def _record_segment(
                 current = trial.id
                 seg["partial"] = trial.id
                 run.begin(trial, countdown_s)
-                _, stop = run.run_trial(trial, countdown_s)
+                start = run.t
+                try:
+                    _, stop = run.run_trial(trial, countdown_s)
+                except _Repeat:
+                    _discard(run, state, trial, start, run.t)
+                    _save_state(state_path, state)
+                    ui.message(f"{trial.id} abandoned: it starts again")
+                    queue.appendleft(trial)
+                    last = None
+                    continue
                 if trial.ask_pain:
                     with operator:
                         pain = int(ui.ask_pain(trial))
@@ -660,7 +451,8 @@ def _record_segment(
                 seg["trials"].append(trial.id)
                 seg["partial"] = current = None
                 _save_state(state_path, state)
-                if j < len(todo) - 1:
+                last = (trial, start, stop + 1)  # + 1: the pain/felt answers at ``stop``
+                if queue:
                     rest_end = stop + run.ns(trial.rest_s)
                     if rest_end > run.t:
                         run.phase("REST", (rest_end - run.t) / run.fs)
@@ -695,70 +487,3 @@ def _record_segment(
             state["status"] = status if status != "complete" else "running"
             _save_state(state_path, state)
     return status
-
-
-# ---------------------------------------------------------------------------- merging
-
-
-def merge_segments(
-    state_path: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
-) -> Path:
-    """Merge a session's segments into one BDF+ (default ``<folder>/session.bdf``).
-
-    Segment data are placed back to back with a 1 s gap (NaN rows, reason
-    ``"session resumed"``) between them; each segment keeps only the events of the trials
-    completed in it (a trial interrupted half-way and redone later appears once).
-
-    Raises
-    ------
-    ConfigError
-        The segments have different channels or sampling rates (then analyse them one by
-        one: they are listed in ``session.json``).
-    """
-    from emgkit.io import read
-    from emgkit.io.edf import write_bdf
-    from emgkit.recording import Event, Gap, Recording
-
-    sp = Path(state_path)
-    if sp.is_dir():
-        sp = sp / STATE_NAME
-    state = load_state(sp)
-    outdir = sp.parent
-    segs = [s for s in state["segments"] if s["status"] == "finalized"]
-    if not segs:
-        raise ConfigError(f"{sp}: no finalised segment to merge")
-    recs = [read(outdir / s["bdf"]) for s in segs]
-    first = recs[0]
-    for s, r in zip(segs, recs, strict=True):
-        if r.fs != first.fs or r.channel_names != first.channel_names:
-            raise ConfigError(
-                f"segment {s['bdf']} has {r.n_channels} channels at {r.fs:g} Hz, unlike "
-                f"{segs[0]['bdf']} ({first.n_channels} at {first.fs:g} Hz): analyse the "
-                "segments separately"
-            )
-    fs = first.fs
-    n_gap = round(RESUME_GAP_S * fs)
-    blocks = []
-    events: list[Event] = []
-    gaps: list[Gap] = []
-    offset = 0
-    for i, (s, r) in enumerate(zip(segs, recs, strict=True)):
-        if i > 0:
-            blocks.append(np.full((n_gap, r.n_channels), np.nan))
-            gaps.append(Gap(offset, n_gap, "session resumed"))
-            offset += n_gap
-        keep = set(s["trials"])
-        t0 = offset / fs
-        for e in r.events:
-            if e.trial and e.trial not in keep:
-                continue
-            events.append(dataclasses.replace(e, onset=e.onset + t0))
-        for g in r.gaps:
-            gaps.append(Gap(g.start + offset, g.n_samples, g.reason))
-        blocks.append(r.data)
-        offset += r.n_samples
-    info = dataclasses.replace(first.info, extra=dict(first.info.extra))
-    info.extra["segments"] = [s["bdf"] for s in segs]
-    merged = Recording(np.concatenate(blocks, axis=0), fs, first.channels, events, gaps, info)
-    target = Path(out) if out is not None else outdir / MERGED_NAME
-    return write_bdf(merged, target)

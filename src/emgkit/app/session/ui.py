@@ -18,7 +18,9 @@ from emgkit.recording import MUSCLES
 
 __all__ = ["Decision", "ScriptedUI", "SessionUI", "TerminalUI", "instructions_for"]
 
-Decision = Literal["go", "skip", "abort"]
+#: What the operator decides at a trial's instructions: start it, skip it, stop the session,
+#: or "repeat" the trial just done (its attempt stays in the file, labelled discarded).
+Decision = Literal["go", "skip", "abort", "repeat"]
 
 
 class SessionUI(_Protocol):
@@ -28,7 +30,10 @@ class SessionUI(_Protocol):
         """Show an informational line."""
 
     def trial_intro(self, trial: Trial, index: int, total: int) -> Decision:
-        """Show a trial's instructions; return "go", "skip" or "abort"."""
+        """Show a trial's instructions; return "go", "skip", "abort" or "repeat".
+
+        "repeat" redoes the trial done just before this one (in this recording segment).
+        """
 
     def cue(self, text: str, seconds: float) -> None:
         """A new phase starts (``LIFT``, ``HOLD``, ``DOWN``, ``REST``...) lasting ``seconds``."""
@@ -44,6 +49,13 @@ class SessionUI(_Protocol):
 
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
         """True to abort the session here (after ``reps_done`` reps of ``trial``)."""
+
+    def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+        """True to abandon the running attempt of ``trial`` and start the trial again.
+
+        Polled while the trial's phases run (``reps_done`` reps completed so far). The
+        abandoned attempt's markers stay in the file inside a ``discarded`` span.
+        """
 
     def close(self) -> None:
         """Restore the terminal."""
@@ -154,15 +166,20 @@ class TerminalUI:
         if trial.instructions:
             self._print(f"  Say: {instructions_for(trial)}")
         while True:
-            ans = self._input("  Enter = start, s = skip this trial, q = stop the session: ")
+            ans = self._input(
+                "  Enter = start, s = skip this trial, r = repeat the previous trial, "
+                "q = stop the session: "
+            )
             ans = ans.lower()
             if ans in ("", "y", "go"):
                 return "go"
             if ans in ("s", "skip"):
                 return "skip"
+            if ans in ("r", "repeat"):
+                return "repeat"
             if ans in ("q", "quit", "abort"):
                 return "abort"
-            self._print("  please type Enter, s or q")
+            self._print("  please type Enter, s, r or q")
 
     def cue(self, text: str, seconds: float) -> None:
         self._end_line()
@@ -209,6 +226,9 @@ class TerminalUI:
 
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
         return False
+
+    def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+        return False  # a terminal repeats at the next trial's prompt ("r")
 
     def close(self) -> None:
         self._end_line()
@@ -291,6 +311,9 @@ class ScriptedUI:
         if hit:
             self._say("abort", f"{trial.id} after rep {reps_done}")
         return hit
+
+    def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+        return False
 
     def close(self) -> None:
         pass

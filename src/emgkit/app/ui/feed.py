@@ -15,6 +15,7 @@ import collections
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,8 +188,24 @@ class LiveFeed:
         self._hold_sum: _F64 | None = None
         self._hold_n = 0
         self._rep: _Rep | None = None
+        self._listeners: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ lifecycle
+    def add_listener(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` (from the feed's thread; it must not block) when new points are kept.
+
+        The server's push loop waits on this instead of polling, so a point leaves for the
+        page as soon as its chunk is processed (no push period added to the latency).
+        """
+        with self._lock:
+            self._listeners.append(wake)
+
+    def remove_listener(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake`` (unknown callables are ignored)."""
+        with self._lock:
+            if wake in self._listeners:
+                self._listeners.remove(wake)
+
     def start(self) -> LiveFeed:
         """Start the consumer thread."""
         self._thread = threading.Thread(target=self._run, name="emgkit-ui-feed", daemon=True)
@@ -265,6 +282,9 @@ class LiveFeed:
                 p = Point(self.seq, t, tuple(e[k].tolist()), tuple(r[k].tolist()), now)
                 self.points.append(p)
                 self._track(p, int((bins[k] + 1) * self.step))
+            listeners = list(self._listeners) if bins.shape[0] else []
+        for wake in listeners:
+            wake()
         if now - self._last_q >= 0.5 and self._ring.shape[0] >= 8:
             self._last_q = now
             qs = _deps.channel_quality(self._ring, self.fs, power_line_hz=self.power_line_hz)

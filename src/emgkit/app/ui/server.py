@@ -1,7 +1,8 @@
 """The screen's HTTP + WebSocket server (aiohttp), bound to 127.0.0.1 unless ``--lan``.
 
 Routes: ``/`` the page, ``/static/*`` its assets (shipped in the wheel, no CDN), ``/ws`` the
-WebSocket (state + decimated envelopes pushed at ``push_hz``; commands from the page),
+WebSocket (decimated envelopes pushed as soon as the live feed has them, the state on change
+and 4x a second; commands from the page),
 ``/api/options``, ``/api/patient/<pseudonym>``, ``/files/<pseudonym>/<session>/<file>`` the
 session's report and files. With a token (``--lan``) every request needs ``?token=`` or the
 cookie the first page load sets.
@@ -15,6 +16,7 @@ import hmac
 import json
 import mimetypes
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ __all__ = ["STATIC", "make_app", "new_token"]
 
 STATIC = Path(__file__).with_name("static")
 _COOKIE = "emgkit_token"
+_STATE_GAP = 1.0 / 30  # seconds between state messages at most
 
 
 def new_token() -> str:
@@ -35,6 +38,9 @@ def new_token() -> str:
 
 
 def _points_json(pts: list[Any], seq: int) -> str:
+    # arrival: when the feed received the chunk of the message's *oldest* point (the worst
+    # case of the message); sent: when the message left (both time.time(), for the latency
+    # breakdown the page keeps in window.__emgkit.lat)
     return json.dumps(
         {
             "type": "env",
@@ -42,14 +48,15 @@ def _points_json(pts: list[Any], seq: int) -> str:
             "t": [round(p.t, 4) for p in pts],
             "env": [[round(v, 2) for v in p.env] for p in pts],
             "raw": [[round(v, 1) for v in p.raw] for p in pts],
-            "arrival": pts[-1].arrival if pts else None,
+            "arrival": pts[0].arrival if pts else None,
+            "sent": time.time(),
         },
         separators=(",", ":"),
     )
 
 
 def make_app(
-    ctl: Controller, *, token: str | None = None, push_hz: float = 40.0
+    ctl: Controller, *, token: str | None = None, push_hz: float = 120.0
 ) -> web.Application:
     """The aiohttp application around one :class:`Controller`.
 
@@ -59,7 +66,10 @@ def make_app(
     token : str, optional
         Required on every request when given (the ``--lan`` mode).
     push_hz : float
-        WebSocket pushes per second (30-60).
+        At most this many envelope pushes per second. A push goes out as soon as the live
+        feed has new points (the feed wakes the push loop), so the points are not held for a
+        push period; the cap only coalesces bursts (a faster-than-real-time emulator). The
+        feed itself keeps 50 points per second of samples.
     """
 
     @web.middleware
@@ -121,22 +131,53 @@ def make_app(
 
         async def push() -> None:
             nonlocal seq, version, feed
-            period = 1.0 / push_hz
+            min_gap = 1.0 / push_hz
             loop = asyncio.get_running_loop()
+            wake = asyncio.Event()
+
+            def notify() -> None:  # called in the feed's thread
+                with contextlib.suppress(RuntimeError):  # the loop is closing
+                    loop.call_soon_threadsafe(wake.set)
+
             sent_at = 0.0
-            while not ws.closed:
-                if ctl.feed is not feed:  # a new segment: start from its kept window
-                    feed, seq = ctl.feed, 0
+            last_env = 0.0
+            ctl.add_listener(notify)
+            try:
+                while not ws.closed:
+                    if ctl.feed is not feed:  # a new segment: start from its kept window
+                        if feed is not None:
+                            feed.remove_listener(notify)
+                        feed, seq = ctl.feed, 0
+                        if feed is not None:
+                            feed.add_listener(notify)
+                    wake.clear()
+                    if feed is not None:
+                        pts, last = feed.since(seq)
+                        if pts:
+                            await ws.send_str(_points_json(pts, last))
+                            last_env = loop.time()
+                        seq = last
+                    # envelopes first (latency); the state on a change (at most 30 times a
+                    # second: the countdown ticks) and 4 times a second (the counters)
+                    now = loop.time()
+                    changed = ctl.version != version
+                    if (changed and now - sent_at >= _STATE_GAP) or now - sent_at >= 0.25:
+                        version, sent_at = ctl.version, now
+                        state = json.dumps({"type": "state", "state": ctl.public_state()})
+                        await ws.send_str(state)
+                        changed = False
+                    # wait for new points or a state change; a change held back by the 30/s cap
+                    # is sent when the cap allows
+                    timeout = max(0.0, sent_at + _STATE_GAP - now) if changed else 0.25
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), timeout)
+                    gap = last_env + min_gap - loop.time()
+                    if gap > 0:
+                        await asyncio.sleep(gap)
+            finally:
+                ctl.remove_listener(notify)
                 if feed is not None:
-                    pts, last = feed.since(seq)
-                    if pts:
-                        await ws.send_str(_points_json(pts, last))
-                    seq = last
-                # envelopes first (latency); the state on every change and 4x a second (counters)
-                if ctl.version != version or loop.time() - sent_at >= 0.25:
-                    version, sent_at = ctl.version, loop.time()
-                    await ws.send_str(json.dumps({"type": "state", "state": ctl.public_state()}))
-                await asyncio.sleep(period)
+                    feed.remove_listener(notify)
 
         task = asyncio.create_task(push())
         try:

@@ -16,6 +16,7 @@ import re
 import threading
 import traceback
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ class WebUI:
         self.ctl = ctl
         self.answers: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.abort = threading.Event()
+        self.repeat = threading.Event()  # "repeat" pressed while a trial or its rest ran
         self.auto = False  # continue to the next trial without waiting for "go"
 
     def _wait(self, kinds: tuple[str, ...]) -> tuple[str, Any]:
@@ -85,12 +87,18 @@ class WebUI:
             trial=_trial_dict(trial), index=index, total=total, cue="", remaining=0.0,
             waiting="intro",
         )  # fmt: skip
+        if self.repeat.is_set():  # pressed during the rest after the previous trial
+            self.repeat.clear()
+            self.ctl.update(waiting="")
+            return "repeat"
         if self.auto and not self.abort.is_set():
             self.ctl.update(waiting="")
             return "go"
-        kind, _ = self._wait(("go", "skip"))
+        kind, _ = self._wait(("go", "skip", "repeat"))
         self.ctl.update(waiting="")
-        decision: Decision = "go" if kind == "go" else ("skip" if kind == "skip" else "abort")
+        decision: Decision = "abort"
+        if kind in ("go", "skip", "repeat"):
+            decision = kind  # type: ignore[assignment]
         return decision
 
     def cue(self, text: str, seconds: float) -> None:
@@ -118,6 +126,12 @@ class WebUI:
 
     def abort_now(self, trial: Any, reps_done: int) -> bool:
         return self.abort.is_set()
+
+    def repeat_now(self, trial: Any, reps_done: int) -> bool:
+        if self.repeat.is_set():
+            self.repeat.clear()
+            return True
+        return False
 
     def close(self) -> None:
         pass
@@ -184,12 +198,30 @@ class Controller:
         self.thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self._last_tick = 0.0
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` (non-blocking, from any thread) whenever the state changes."""
+        with self._lock:
+            self._listeners.append(wake)
+
+    def remove_listener(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake`` (unknown callables are ignored)."""
+        with self._lock:
+            if wake in self._listeners:
+                self._listeners.remove(wake)
+
+    def _bump(self) -> None:
+        # with self._lock held: a new state version, and wake the pushers
+        self.version += 1
+        for wake in self._listeners:
+            wake()
 
     # ------------------------------------------------------------------ state
     def update(self, **kw: Any) -> None:
         with self._lock:
             self.state.update(kw)
-            self.version += 1
+            self._bump()
         with self.changed:
             self.changed.notify_all()
 
@@ -198,7 +230,7 @@ class Controller:
         with self._lock:
             if abs(self.state.get("remaining", 0.0) - remaining_s) >= 0.05:
                 self.state["remaining"] = round(remaining_s, 2)
-                self.version += 1
+                self._bump()
 
     def feed_phase(self, trial: Any, cue: str) -> None:
         if trial is not None:
@@ -271,6 +303,15 @@ class Controller:
                 self.start(msg)
             elif cmd in ("go", "skip"):
                 self._answer(cmd, None)
+            elif cmd == "repeat":
+                # at a trial's instructions: redo the previous trial; while a trial (or the
+                # rest after it) runs: abandon that attempt and start the trial again
+                if self.ui is None:
+                    raise ConfigError("no session is running")
+                if self.state.get("waiting") == "intro":
+                    self._answer("repeat", None)
+                elif not self.state.get("waiting"):
+                    self.ui.repeat.set()
             elif cmd == "pain":
                 v = int(msg.get("value", -1))
                 if not 0 <= v <= 10:
@@ -311,7 +352,7 @@ class Controller:
     def _log_marker(self, ev: dict[str, Any]) -> None:
         with self._lock:
             self.markers.append({k: ev.get(k) for k in ("label", "value", "trial", "sample")})
-            self.version += 1
+            self._bump()
 
     # ------------------------------------------------------------------ the session
     def start(self, form: dict[str, Any]) -> None:

@@ -3,10 +3,12 @@
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
+  // wall clock in seconds since the epoch with sub-ms resolution (the server stamps time.time())
+  const wallNow = () => (performance.timeOrigin + performance.now()) / 1000;
   const WINDOW_S = 10;
   const app = (window.__emgkit = {
     state: null, names: [], muscles: [], t: [], env: [], raw: [],
-    lat: [], frames: 0, msgs: 0, view: "setup", userView: false, dirty: false,
+    lat: [], latParts: [], pending: [], frames: 0, msgs: 0, view: "setup", userView: false, dirty: false,
   });
 
   function el(tag, attrs, ...kids) {
@@ -41,7 +43,7 @@
     ws.onopen = () => { $("status").dataset.conn = "open"; $("status").textContent = "connected"; };
     ws.onclose = () => { $("status").dataset.conn = "closed"; $("status").textContent = "reconnecting…"; setTimeout(connect, 500); };
     ws.onmessage = (ev) => {
-      const m = JSON.parse(ev.data); app.msgs++;
+      const recv = wallNow(); const m = JSON.parse(ev.data); app.msgs++; m.recv = recv;
       if (m.type === "state") onState(m.state); else if (m.type === "env") onEnv(m);
     };
   }
@@ -105,6 +107,9 @@
     $("cue-text").textContent = cue;
     $("remaining").textContent = st.cue && st.remaining > 0 ? Math.ceil(st.remaining) + " s" : "";
     $("go").disabled = waiting !== "intro"; $("skip").disabled = waiting !== "intro";
+    // repeat: at the instructions the previous trial, during a trial (or its rest) this one
+    $("repeat").disabled = !(st.screen === "protocol" && (waiting === "intro" || waiting === ""));
+    $("repeat-text").textContent = waiting === "intro" ? "Repeat previous trial" : "Restart this trial";
     $("pain-box").hidden = waiting !== "pain";
     $("felt-box").hidden = waiting !== "felt";
     $("auto-toggle").checked = !!st.auto;
@@ -135,6 +140,7 @@
   // ------------------------------------------------------------------ protocol controls
   $("go").addEventListener("click", () => send({ cmd: "go" }));
   $("skip").addEventListener("click", () => send({ cmd: "skip" }));
+  $("repeat").addEventListener("click", () => send({ cmd: "repeat" }));
   $("stop").addEventListener("click", () => { if (confirm("Stop the session? It can be resumed later.")) send({ cmd: "stop" }); });
   $("mark").addEventListener("click", () => send({ cmd: "mark" }));
   $("auto-toggle").addEventListener("change", (e) => send({ cmd: "pause", value: !e.target.checked }));
@@ -154,6 +160,7 @@
     else if (w === "felt" && e.key === "Enter") sendFelt();
     else if (w === "intro" && (e.key === " " || e.key === "Enter")) { e.preventDefault(); send({ cmd: "go" }); }
     else if (w === "intro" && e.key.toLowerCase() === "s") send({ cmd: "skip" });
+    else if ((w === "intro" || !w) && e.key.toLowerCase() === "r") $("repeat").click();
     else if (e.key.toLowerCase() === "p") send({ cmd: "pause", value: !!(app.state && app.state.auto) });
     else if (e.key.toLowerCase() === "m") send({ cmd: "mark" });
     else if (e.key.toLowerCase() === "q") $("stop").click();
@@ -222,11 +229,16 @@
     const tmax = app.t[app.t.length - 1]; let cut = 0;
     while (cut < app.t.length && app.t[cut] < tmax - WINDOW_S) cut++;
     if (cut) { app.t.splice(0, cut); app.env.forEach((a) => a.splice(0, cut)); app.raw.forEach((a) => a.splice(0, cut)); }
-    app.pendingArrival = m.arrival; app.dirty = true;
+    if (m.arrival) app.pending.push([m.arrival, m.sent, m.recv]);
+    app.dirty = true;
     bioUpdate(m);
   }
-  function draw() {
+  // frame gaps (ms between animation frames): a page that is not scheduled shows here
+  app.gaps = []; let lastFrame = 0;
+  function draw(ts) {
     app.frames++;
+    if (lastFrame) { app.gaps.push(ts - lastFrame); if (app.gaps.length > 20000) app.gaps.splice(0, 10000); }
+    lastFrame = ts;
     if (app.dirty && app.t.length) {
       app.dirty = false;
       if (app.view === "check") {
@@ -238,7 +250,14 @@
       } else if (app.view === "protocol" && charts.mini) {
         charts.mini.setData([app.t, ...app.env]);
       }
-      if (app.pendingArrival) { app.lat.push(Date.now() / 1000 - app.pendingArrival); if (app.lat.length > 5000) app.lat.shift(); app.pendingArrival = null; }
+      // latency of every message drawn in this frame: feed arrival -> drawn (after setData),
+      // split into server (arrival -> sent), transport (sent -> onmessage), page (-> drawn)
+      const drawn = wallNow();
+      for (const [a, s, r] of app.pending) {
+        app.lat.push(drawn - a); app.latParts.push([s - a, r - s, drawn - r]);
+      }
+      app.pending.length = 0;
+      if (app.lat.length > 20000) { app.lat.splice(0, 10000); app.latParts.splice(0, 10000); }
     }
     requestAnimationFrame(draw);
   }

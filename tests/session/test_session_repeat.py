@@ -1,0 +1,105 @@
+"""Repeat a trial: the first attempt stays in the file, labelled discarded; the analysis uses
+the last attempt (issue 14)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from emgkit.analysis.attempts import DISCARDED, drop_discarded
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.app.session import ScriptedUI, load_state, parse_answers, run_session
+from emgkit.io import read
+from emgkit.protocol import Protocol, Trial, load_protocol
+
+from .test_session_runner import ANSWERS, FS, SPEED, TINY, _check_timing, _expected, _ordered
+
+
+class RepeatingUI(ScriptedUI):
+    """The operator restarts ``dlb`` after its 2nd rep once, and at ``dlb``'s instructions
+    first asks to repeat the trial before it (``slb_left``)."""
+
+    def __init__(self) -> None:
+        super().__init__(parse_answers(ANSWERS))
+        self.intro_repeat_done = False
+        self.restart_done = False
+
+    def trial_intro(self, trial: Trial, index: int, total: int):  # type: ignore[override]
+        if trial.id == "dlb" and not self.intro_repeat_done:
+            self.intro_repeat_done = True
+            self._say("intro", f"{trial.id} -> repeat")
+            return "repeat"
+        return super().trial_intro(trial, index, total)
+
+    def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+        if trial.id == "dlb" and reps_done == 2 and not self.restart_done:
+            self.restart_done = True
+            return True
+        return False
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Protocol:
+    p = tmp_path / "tiny.toml"
+    p.write_text(TINY)
+    return load_protocol(p)
+
+
+def test_repeated_attempts_are_kept_labelled_and_left_out_of_the_analysis(
+    tmp_path: Path, tiny: Protocol
+) -> None:
+    ui = RepeatingUI()
+    res = run_session(
+        tiny,
+        "emulated-arduino",
+        ui=ui,
+        answers=ui.answers,
+        out=tmp_path / "s",
+        speed=SPEED,
+        device_options={"fs": FS, "emulated_subject": "healthy", "seed": 2},
+    )
+    assert res.status == "complete" and res.merged is not None
+    assert res.done == [t.id for t in tiny.expanded()]
+    # slb_left ran twice, dlb three times (intro, restart, the kept attempt)
+    intros = [d for k, d in ui.log if k == "intro"]
+    assert intros == ["rest", "mvc_gm_left", "mvc_gm_right", "slb_left", "dlb -> repeat",
+                      "slb_left", "dlb", "dlb"]  # fmt: skip
+    rec = read(res.merged)
+    spans = sorted((e for e in rec.events if e.label == DISCARDED), key=lambda e: e.onset)
+    assert [(e.trial, e.value) for e in spans] == [("slb_left", "attempt 1"), ("dlb", "attempt 1")]
+    # nothing is deleted: the first slb_left (answers included) and dlb's 2 reps are in the file
+    first_slb, dlb_restart = spans
+
+    def within(span, trial):  # events of ``trial`` inside ``span`` (half-open)
+        return [
+            (e.label, e.value)
+            for e in rec.events
+            if e.trial == trial and e.label != DISCARDED and span.onset <= e.onset < span.offset
+        ]
+
+    inside = within(first_slb, "slb_left")
+    assert sorted(inside) == [("felt", "glute_max,hamstrings_left"), ("hold", "1"),
+                              ("pain", "3"), ("rep", "1"), ("trial", "")]  # fmt: skip
+    restarted = within(dlb_restart, "dlb")
+    assert sorted(restarted) == [("hold", "1"), ("hold", "2"), ("rep", "1"), ("rep", "2")]
+    # without the discarded attempts the file is exactly one clean run of the protocol, and
+    # the kept attempts are the last ones
+    kept = drop_discarded(rec)
+    expected = _expected(tiny, {"slb_left": 3, "dlb": 1}, {"slb_left": "glute_max,hamstrings_left"})
+    assert _ordered([e for e in kept.events if e.label != DISCARDED]) == expected
+    _check_timing(kept, tiny)
+    trials = {e.trial: e for e in kept.events if e.label == "trial"}
+    assert trials["slb_left"].onset >= first_slb.offset - 1 / FS
+    assert trials["dlb"].onset >= dlb_restart.offset - 1 / FS
+    state = load_state(res.state_path)
+    assert state["discarded"] == {"slb_left": 1, "dlb": 1}
+    # the analysis agrees: one attempt per trial (2 x 2 dlb reps per side, not 2 + 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = analyze_bridge(rec, tiny)
+    reps = result.reps
+    per_trial = reps[(reps.muscle == "glute_max") & (reps.side == "left")].groupby("trial").size()
+    assert per_trial.to_dict() == {"dlb": 4, "slb_left": 1}
+    assert set(result.reps.trial) == {"dlb", "slb_left"}
