@@ -69,3 +69,65 @@ def test_fatigue_errors() -> None:
         fatigue_slope(x, FS, epoch=0.5, metric="mode")  # type: ignore[arg-type]
     with pytest.raises(SignalError, match="NaN"):
         median_frequency(np.full(3000, np.nan), FS)
+
+
+def _mdf_reference(f: np.ndarray, p: np.ndarray) -> float:
+    """Median frequency of one spectrum, bin by bin (the pre-vectorisation loop body)."""
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (p[1:] + p[:-1]) * np.diff(f))])
+    if cum[-1] <= 0:
+        return float("nan")
+    half = 0.5 * cum[-1]
+    k = min(max(int(np.searchsorted(cum, half)), 1), len(f) - 1)
+    p0, p1, h = p[k - 1], p[k], f[k] - f[k - 1]
+    need, slope = half - cum[k - 1], (p1 - p0) / h
+    if abs(slope) < 1e-300:
+        u = need / p0 if p0 > 0 else 0.0
+    else:
+        u = (-p0 + np.sqrt(max(p0 * p0 + 2.0 * slope * need, 0.0))) / slope
+    return float(f[k - 1] + min(max(u, 0.0), h))
+
+
+@pytest.mark.parametrize(
+    ("fs", "epoch", "nperseg"), [(2000.0, 1.0, None), (1000.0, 0.7, 333), (4000.0, 0.5, 256)]
+)
+def test_fatigue_slope_equals_per_epoch_scipy_welch(
+    fs: float, epoch: float, nperseg: int | None
+) -> None:
+    """The batched epochs (one FFT, detrend folded into the spectrum) equal scipy.signal.welch
+    with ``detrend="linear"`` run epoch by epoch, then the bin-by-bin median / centroid."""
+    rng = np.random.default_rng(7)
+    n = int(8.4 * fs)  # a trailing partial epoch, dropped
+    # drift + offset per channel (what the detrend removes), a silent channel, a pure ramp
+    t = np.arange(n)[:, None] / fs
+    x = rng.normal(0, 40, (n, 5)) + 300.0 + 25.0 * t * np.array([1, -2, 0, 3, 0])
+    x[:, 2] = 0.0
+    x[:, 4] = 5.0 * t[:, 0]  # nothing left after the detrend
+    n_ep = round(epoch * fs)
+    nps = nperseg or min(n_ep, round(0.25 * fs))
+    k = n // n_ep
+    want_md = np.full((k, 5), np.nan)
+    want_mn = np.full((k, 5), np.nan)
+    for i in range(k):
+        f, p = sps.welch(x[i * n_ep : (i + 1) * n_ep], fs=fs, nperseg=nps, axis=0, detrend="linear")
+        for c in range(5):
+            want_md[i, c] = _mdf_reference(f, p[:, c])
+            if p[:, c].sum() > 0:
+                want_mn[i, c] = (f * p[:, c]).sum() / p[:, c].sum()
+    md = fatigue_slope(x, fs, epoch, nperseg=nperseg)
+    mn = fatigue_slope(x, fs, epoch, nperseg=nperseg, metric="mean")
+    assert md.values_hz.shape == (k, 5)
+    # channels 2 (zero) and 4 (a ramp: detrended to rounding noise) carry no usable spectrum
+    np.testing.assert_allclose(md.values_hz[:, [0, 1, 3]], want_md[:, [0, 1, 3]], rtol=1e-9)
+    np.testing.assert_allclose(mn.values_hz[:, [0, 1, 3]], want_mn[:, [0, 1, 3]], rtol=1e-9)
+    assert np.isnan(md.values_hz[:, 2]).all() and np.isnan(mn.values_hz[:, 2]).all()
+    # the slope is the least-squares line through the epoch values
+    b, a = np.polyfit(md.times, md.values_hz[:, 0], 1)
+    assert md.slope_pct_per_s[0] == pytest.approx(100 * b / a, rel=1e-9)
+
+
+def test_fatigue_slope_nperseg_must_fit_an_epoch() -> None:
+    x = np.random.default_rng(4).standard_normal(int(4 * FS))
+    with pytest.raises(SignalError, match="nperseg"):
+        fatigue_slope(x, FS, epoch=1.0, nperseg=4000)
+    with pytest.raises(SignalError, match="nperseg"):
+        fatigue_slope(x, FS, epoch=1.0, nperseg=4)

@@ -690,7 +690,7 @@ def _rep_onsets(
     for cols, x, method in (
         (raw, filtered, p.onset_method),
         # an envelope is not raw EMG: TKEO and double threshold need the raw signal
-        (other, np.nan_to_num(env), "hodges_bui"),
+        (other, np.nan_to_num(env) if other else env, "hodges_bui"),
     ):
         if not cols:
             continue
