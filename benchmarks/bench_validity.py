@@ -52,6 +52,7 @@ from scipy.signal import butter, sosfiltfilt
 from emgkit.analysis.bridge import COMBINED, analyze_bridge
 from emgkit.analysis.interpret import headline_symmetry, interpret
 from emgkit.analysis.metrics import (
+    NATURAL_LOG_RATIO_SD,
     SideDifference,
     asymmetry_outcome,
     combine_differences,
@@ -59,6 +60,7 @@ from emgkit.analysis.metrics import (
     false_call_rate,
     healthy_range,
     log_ratio_of_sa,
+    symmetry_angle,
 )
 from emgkit.analysis.params import AnalysisParams
 from emgkit.montage import Montage, load_montage
@@ -525,6 +527,13 @@ def _counts(g: pd.DataFrame, side: str | pd.Series | None) -> dict[str, int]:
     }
 
 
+def _asym_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """First-visit asym sessions, of the shipped-protocol run when there is one."""
+    a = df[(df["cond"] == "asym") & (_visit(df) == 1)]
+    full = a[a["protocol"] == ASYM_PROTOCOL]
+    return full if len(full) else a
+
+
 def _visit(df: pd.DataFrame) -> pd.Series:
     """Visit number per row (1 for rows of runs before visits existed)."""
     if "visit" not in df:
@@ -579,7 +588,7 @@ def _sides(g: pd.DataFrame) -> str:
 def table_asym(df: pd.DataFrame) -> pd.DataFrame:
     """The decision the clinician reads (headline row) per condition, with the analytic model."""
     rows = []
-    a = df[(df["cond"] == "asym") & (_visit(df) == 1)]
+    a = _asym_rows(df)
     for (gen, side_cv, inh), g in a.groupby(["generator", "side_cv", "inhibition"], sort=False):
         c = _counts(g, g["inhibition_side"] if inh > 0 else None)
         frac = c["detected_right_side"] / max(c["n"], 1)
@@ -647,9 +656,67 @@ def table_asym(df: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"inhibition_%": object}).fillna({"inhibition_%": "-"})
 
 
+#: Measurement standard errors of log(L/R) of the shipped protocol (medians of the motor-unit
+#: and coloured sessions, docs/validation.md): 40 paired double-leg reps; one single-leg hold
+#: per side with the hold-to-hold SD borrowed from the double-leg reps.
+SE_DLB, SE_SLB = 0.0125, 0.089
+
+
+def table_tradeoff(_df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The best a threshold can do on one session (Gaussian model, no sessions needed).
+
+    A healthy person's measured log(L/R) ~ N(0, natural^2 + se^2); a one-sided inhibition
+    shifts it by log(1 - inhibition). For each data source: the threshold that calls 5 % of
+    healthy people with natural 8 % differences asymmetric and its detection rates, then the
+    same at the analysis' threshold (``max(floor, healthy range)``).
+    """
+    nat = NATURAL_LOG_RATIO_SD
+    w = np.array([1 / (nat**2 + SE_SLB**2), 1 / (nat**2 + SE_DLB**2)])
+    w /= w.sum()
+    pooled_se = float(np.hypot(w[0] * SE_SLB, w[1] * SE_DLB))
+    pooled_nat = float(nat * np.sqrt((w**2).sum()))
+    sources = (
+        ("single-leg holds only (1 per side)", nat, SE_SLB),
+        ("double-leg reps only (40 paired)", nat, SE_DLB),
+        ("pooled, natural difference task-specific (simulator)", pooled_nat, pooled_se),
+        ("pooled, natural difference shared by both tasks", nat, pooled_se),
+        ("no natural difference, pooled", 0.0, pooled_se),
+    )
+    rows = []
+    for label, n, se in sources:
+        sd = float(np.hypot(n, se))
+        best = -_sa_of(1.96 * sd)  # the 5 % threshold (points)
+        used = max(FLOOR, -_sa_of(1.96 * float(np.hypot(NATURAL_LOG_RATIO_SD, se))))
+        if "pooled" in label:
+            used = max(FLOOR, -_sa_of(1.96 * float(np.hypot(pooled_nat, se))))
+        rows.append(
+            {
+                "data": label,
+                "healthy_sd_log": f"{sd:.3f}",
+                "thr_at_5%_pts": best if n > 0 else np.nan,
+                "power_10/20/30/50_at_5%": "/".join(
+                    f"{100 * detection_rate(x, best, n, se)[0]:.0f}" for x in (0.1, 0.2, 0.3, 0.5)
+                )
+                if n > 0
+                else "-",
+                "analysis_thr_pts": used,
+                "healthy_called_%": 100 * false_call_rate(used, n, se) if n > 0 else 0.0,
+                "power_10/20/30/50_at_analysis_thr": "/".join(
+                    f"{100 * detection_rate(x, used, n, se)[0]:.0f}" for x in (0.1, 0.2, 0.3, 0.5)
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _sa_of(log_ratio: float) -> float:
+    """Symmetry angle (points) of a log(L/R)."""
+    return float(symmetry_angle(np.exp(log_ratio), 1.0))
+
+
 def table_sources(df: pd.DataFrame) -> pd.DataFrame:
     """Detected on the right side (or falsely, at 0 %) by each data source alone, in %."""
-    a = df[(df["cond"] == "asym") & (_visit(df) == 1)]
+    a = _asym_rows(df)
     if a.empty or "by_source" not in a:
         return pd.DataFrame()
     rows = []
@@ -999,6 +1066,11 @@ def report(df: pd.DataFrame, seeds: int, command: str) -> str:
             table_asym,
         ),
         ("Asymmetry: detected by each data source alone (%)", table_sources),
+        (
+            "Asymmetry: the best one session allows (analytic, Gaussian model, natural 8 % per "
+            "side unless stated; detection in % of sessions)",
+            table_tradeoff,
+        ),
         ("Asymmetry: repeat visits pooled (same natural difference, new noise)", table_repeat),
         ("Asymmetry: change between two visits", table_change),
         (
