@@ -29,6 +29,7 @@ from emgkit.analysis.metrics import (
     SideDifference,
     asymmetry_outcome,
     combine_differences,
+    healthy_range,
     limb_symmetry_index,
     ratio,
     side_difference,
@@ -88,7 +89,11 @@ class BridgeResult:
         left/right ratio over reps or holds), ci_low, ci_high (95 % interval of the symmetry
         angle from the rep-to-rep or hold-to-hold variability: a t-interval on log(L/R)),
         interval_source, symmetry_index, lsi, lower_side, threshold (the meaningful
-        symmetry angle), outcome ("likely asymmetric" / "inconclusive" /
+        symmetry angle: ``asymmetry_floor`` or, when wider, healthy_range), healthy_range
+        (95 % range of a healthy person with natural side differences of
+        :data:`~emgkit.analysis.metrics.NATURAL_SIDE_CV` measured with this comparison's
+        noise, points), log_ratio_se and natural_sd (standard error of the measured log(L/R)
+        and SD of the natural one), outcome ("likely asymmetric" / "inconclusive" /
         "no meaningful difference"), meaningful (outcome is "likely asymmetric"), mdc
         (1.96 x sqrt(2) x standard error of the symmetry angle), n_epochs (the number of
         reps or holds the interval uses), mvc_uv_left/right, amp_uv_left/right (raw
@@ -304,7 +309,6 @@ def analyze_bridge(
     holds = rec.events_for(label="hold")
     notes: list[str] = []
     if not holds and auto_segment:
-
         with warnings.catch_warnings():
             # the band-limit is reported once, below, with what it means for the metrics
             warnings.simplefilter("ignore", BandLimitWarning)
@@ -764,7 +768,8 @@ def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Comparison name of the headline row: single-leg bridges and the double-leg trial with most
-#: reps, their log(L/R) averaged (:func:`emgkit.analysis.metrics.combine_differences`).
+#: reps, their log(L/R) pooled with weights 1 / (natural variance + measurement variance)
+#: (:func:`emgkit.analysis.metrics.combine_differences`).
 COMBINED = "single_and_double_leg"
 
 #: Outcomes of the left/right decision.
@@ -784,6 +789,9 @@ _SYM_COLS = [
     "lower_side",
     "mdc",
     "threshold",
+    "healthy_range",
+    "log_ratio_se",
+    "natural_sd",
     "n_epochs",
     "outcome",
     "meaningful",
@@ -856,7 +864,13 @@ def _row_dict(
     right: pd.DataFrame,
 ) -> dict[str, Any]:
     lo, hi = (L, R) if L <= R else (R, L)
-    outcome = asymmetry_outcome(iv.symmetry_angle, iv.ci_low, iv.ci_high, floor)
+    # the threshold: the convention floor, or the range a healthy person with natural side
+    # differences shows in this comparison when that is wider (healthy_range: natural
+    # difference and this comparison's measurement error), so that at most about 5 % of
+    # healthy people are called asymmetric whatever the number of reps
+    hr = healthy_range(iv)
+    thr = round(max(floor, hr), 1) if np.isfinite(hr) else floor
+    outcome = asymmetry_outcome(iv.symmetry_angle, iv.ci_low, iv.ci_high, thr)
     sa = iv.symmetry_angle
     lower = "" if not np.isfinite(sa) or sa == 0 else ("left" if sa > 0 else "right")
     mL, mR = _uv(mvc, muscle, "left"), _uv(mvc, muscle, "right")
@@ -876,7 +890,10 @@ def _row_dict(
         "lsi": float(limb_symmetry_index(lo, hi)),
         "lower_side": lower,
         "mdc": iv.mdc,
-        "threshold": floor,
+        "threshold": thr,
+        "healthy_range": hr,
+        "log_ratio_se": iv.se,
+        "natural_sd": iv.natural_sd,
         "n_epochs": iv.n,
         "outcome": outcome,
         "meaningful": outcome == OUTCOMES[0],

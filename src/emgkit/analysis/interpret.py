@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from emgkit.analysis.metrics import detection_rate, false_call_rate
 from emgkit.muscles import HAMSTRING_MUSCLES, TRUNK_MUSCLES, display_name
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
 
-__all__ = ["LEVELS", "Flag", "interpret"]
+__all__ = ["LEVELS", "Flag", "headline_symmetry", "interpret"]
 
 #: ``notable``: a pattern worth a clinician's look; ``info``: context, including patterns that
 #: are normal; ``limitation``: what the recording cannot support.
@@ -350,9 +351,16 @@ def _slb_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
     return None if row.empty else row.iloc[0]
 
 
+def headline_symmetry(res: BridgeResult, muscle: str = "glute_max") -> pd.Series | None:
+    """The symmetry row the left/right statement is about (what the clinician reads).
+
+    The single- and double-leg comparisons of ``muscle`` pooled, else the single-leg
+    comparison, else the double-leg trial with most reps; None when there is none.
+    """
+    return _headline_sym(res, muscle)
+
+
 def _headline_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
-    """The single- and double-leg average of ``muscle``, else the single-leg comparison, else
-    the double-leg trial with most reps."""
     from emgkit.analysis.bridge import COMBINED
 
     sym = res.symmetry
@@ -375,9 +383,27 @@ def _headline_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
 ONE_SESSION = (
     "One session cannot tell inhibition from a natural side difference of the same size "
     "(electrode, anatomy, habit: healthy sides differ by about 8 %, a symmetry angle spread "
-    "of about +-7 points); a repeat session with the electrodes re-applied, or a change with "
-    "a cue or as pain changes, narrows it: a natural difference stays, an inhibition moves."
+    "of about +-7 points in one task). Repeating the same test narrows only the measurement "
+    "interval: a natural difference stays from visit to visit, and so does a lasting "
+    "inhibition. What separates them is a change: the side difference before and after pain "
+    "changes, or with and without a cue that acts on one side (the difference between two "
+    "sessions cancels the natural side difference; docs/validation.md, repeat sessions)."
 )
+
+
+def _tradeoff(r: pd.Series, thr: float) -> str:
+    """The analytic false-call and detection rates of this comparison's threshold and noise."""
+    nat, se = _f(r.get("natural_sd")), _f(r.get("log_ratio_se"))
+    if not (np.isfinite(nat) and np.isfinite(se)):
+        return ""
+    fp = false_call_rate(thr, nat, se)
+    det = [detection_rate(x, thr, nat, se)[0] for x in (0.2, 0.3, 0.5)]
+    return (
+        f"With this threshold and this session's noise, about {100 * fp:.0f} % of healthy people "
+        f"with such natural differences would be called asymmetric, and a one-sided inhibition "
+        f"of 20 / 30 / 50 % would be found in about {100 * det[0]:.0f} / {100 * det[1]:.0f} / "
+        f"{100 * det[2]:.0f} % of sessions (Gaussian model; docs/validation.md). "
+    )
 
 
 def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
@@ -387,12 +413,15 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
     L, R, sa = float(r["pct_left"]), float(r["pct_right"]), _f(r["symmetry_angle"])
     lo_ci, hi_ci = _f(r.get("ci_low")), _f(r.get("ci_high"))
     thr = float(r["threshold"])
+    hr = _f(r.get("healthy_range"))
+    params = getattr(res, "params", None)
+    floor = float(getattr(params, "asymmetry_floor", thr))
     comp = str(r["comparison"])
     where = (
         "single-leg bridges"
         if comp == "single_leg_bridge"
         else (
-            "single- and double-leg bridges (averaged)"
+            "single- and double-leg bridges (pooled)"
             if comp == "single_and_double_leg"
             else f"double-leg bridges ({comp})"
         )
@@ -421,8 +450,17 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
     head = (
         f"Glute max left/right in the {where}: {outcome} - the {side} side worked less, "
         f"{lo:.0f} vs {hi:.0f} %MVC (symmetry angle {sa:+.1f} points, {interval}; limb "
-        f"symmetry index {_f(r.get('lsi')):.0f} %). Meaningful threshold: {thr:g} points, a "
-        "convention (no glute max side-difference norm exists), set at the healthy spread. "
+        f"symmetry index {_f(r.get('lsi')):.0f} %). "
+        + (
+            f"Threshold {thr:.1f} points: the larger of a {floor:g}-point convention and the "
+            f"range a healthy person shows in this comparison (+-{hr:.1f} points at 95 %, from "
+            "natural side differences of about 8 % per side - a convention, no glute max "
+            "side-difference norm exists - and this session's measurement noise). "
+            if np.isfinite(hr)
+            else f"Threshold {thr:.1f} points, a convention (no glute max side-difference norm "
+            "exists). "
+        )
+        + _tradeoff(r, thr)
     )
     if outcome == "likely asymmetric":
         body = (
@@ -467,6 +505,7 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
                 "lsi": _f(r.get("lsi")),
                 "mdc": _f(r.get("mdc")),
                 "threshold": thr,
+                "healthy_range": hr,
                 "n_epochs": _f(r.get("n_epochs")),
                 "likely_asymmetric": float(outcome == "likely asymmetric"),
                 "other_side_is_" + other: 1.0,

@@ -12,10 +12,19 @@ Left/right decision (:func:`side_difference`, :func:`asymmetry_outcome`): the sy
 the geometric-mean left/right ratio over reps (paired) or holds (unpaired), with a 95 %
 t-interval on ``log(L/R)`` from the rep-to-rep or hold-to-hold variability actually present,
 mapped through the (monotone) symmetry-angle function; three outcomes against a threshold.
+
+The natural side difference is a known limit, not noise that more reps remove: a healthy
+person's two sides differ in every task by an amount that stays for the whole session
+(electrode position, anatomy, habit). Its size for glute max is a convention
+(:data:`NATURAL_SIDE_CV`, issue 10: about 8 % per side; no glute max side-difference norm exists,
+glute-reliability.md section 2). :func:`healthy_range` turns it, together with a comparison's
+measurement uncertainty, into the range a healthy person shows; :func:`false_call_rate` and
+:func:`detection_rate` give the analytic trade-off of a threshold (docs/validation.md).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,10 +32,16 @@ import numpy.typing as npt
 from scipy import stats
 
 __all__ = [
+    "NATURAL_LOG_RATIO_SD",
+    "NATURAL_SIDE_CV",
     "SideDifference",
     "asymmetry_outcome",
     "combine_differences",
+    "detection_rate",
+    "false_call_rate",
+    "healthy_range",
     "limb_symmetry_index",
+    "log_ratio_of_sa",
     "ratio",
     "side_difference",
     "symmetry_angle",
@@ -73,9 +88,22 @@ def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[n
         return np.where(b > 0, a / b, np.nan)
 
 
+#: Natural left/right difference of a healthy person's glute max task level: SD of the log level
+#: of each side (a convention: issue 10's "electrode and anatomy, about 8 % CV"; no published
+#: glute max side-difference norm was found, glute-reliability.md section 2).
+NATURAL_SIDE_CV = 0.08
+#: SD of a healthy person's natural ``log(L/R)`` in one task: ``sqrt(2) x 0.08 = 0.113``.
+NATURAL_LOG_RATIO_SD = NATURAL_SIDE_CV * math.sqrt(2.0)
+
+
 def _sa_of_log_ratio(lr: float) -> float:
     """Symmetry angle of a left/right ratio given as ``log(L/R)``."""
     return float((45.0 - np.degrees(np.arctan(np.exp(lr)))) / 90.0 * 100.0)
+
+
+def log_ratio_of_sa(sa: float) -> float:
+    """``log(L/R)`` of a symmetry angle (the inverse of the symmetry-angle map; |sa| < 50)."""
+    return float(np.log(np.tan(np.radians(45.0 - 0.9 * sa))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +125,9 @@ class SideDifference:
         Where the variability comes from, in words.
     log_ratio, se, df : float
         Mean log(L/R), its standard error and degrees of freedom (NaN when not estimable).
+    natural_sd : float
+        SD of the natural log(L/R) a healthy person shows in this comparison (the known limit:
+        it does not shrink with more reps; NaN when unknown).
     """
 
     symmetry_angle: float
@@ -108,6 +139,7 @@ class SideDifference:
     log_ratio: float = float("nan")
     se: float = float("nan")
     df: float = float("nan")
+    natural_sd: float = float("nan")
 
 
 def side_difference(
@@ -118,6 +150,7 @@ def side_difference(
     level: float = 0.95,
     borrowed_sd: float = float("nan"),
     borrowed_df: int = 0,
+    natural_sd: float = NATURAL_LOG_RATIO_SD,
 ) -> SideDifference:
     """Left/right symmetry angle with a t-interval from rep-to-rep or hold-to-hold variance.
 
@@ -136,6 +169,9 @@ def side_difference(
         Unpaired only: when a side has fewer than 2 holds, the SD of log amplitude between
         repetitions (and its degrees of freedom) measured elsewhere in the session (the
         double-leg reps of the same muscle). Without it the interval is NaN.
+    natural_sd : float
+        SD of the natural log(L/R) of a healthy person in this task (default
+        :data:`NATURAL_LOG_RATIO_SD`, a convention); carried for :func:`healthy_range`.
 
     Returns
     -------
@@ -186,47 +222,152 @@ def side_difference(
                 n,
                 "one hold per side and no reps to estimate the repeat variability",
             )
-    return _from_log(m, se, float(dof), n, src, level)
+    return _from_log(m, se, float(dof), n, src, level, natural_sd)
 
 
-def _from_log(m: float, se: float, dof: float, n: int, src: str, level: float) -> SideDifference:
+def _from_log(
+    m: float, se: float, dof: float, n: int, src: str, level: float, natural_sd: float
+) -> SideDifference:
     t = float(stats.t.ppf(0.5 + level / 2.0, dof))
     sa = _sa_of_log_ratio(m)
     # SA decreases with log(L/R): the upper log bound gives the lower SA bound
     lo, hi = _sa_of_log_ratio(m + t * se), _sa_of_log_ratio(m - t * se)
     se_sa = se * 100.0 / np.pi  # dSA/dlog(L/R) at L = R is -100/pi points
-    return SideDifference(sa, lo, hi, float(1.96 * np.sqrt(2.0) * se_sa), n, src, m, se, dof)
+    mdc = float(1.96 * np.sqrt(2.0) * se_sa)
+    return SideDifference(sa, lo, hi, mdc, n, src, m, se, dof, natural_sd)
 
 
 def combine_differences(
-    a: SideDifference, b: SideDifference, level: float = 0.95
+    *parts: SideDifference, shared: bool = False, level: float = 0.95
 ) -> SideDifference:
-    """Average of two independent left/right comparisons (e.g. single- and double-leg bridges).
+    """Pool independent left/right comparisons of the same person into one.
 
-    The mean of the two log(L/R) with ``SE = sqrt(SE_a^2 + SE_b^2) / 2`` and the smaller of the
-    two degrees of freedom (conservative). A side difference that is not shared by the two
-    tasks (e.g. a task-specific habit) is halved in variance; one shared by both (an
-    inhibition) is kept whole.
+    Two situations, which differ in what the natural side difference does:
+
+    - ``shared=False`` (default): different tasks of one session (single- and double-leg
+      bridges). Their natural differences are taken as independent (a task-specific side
+      habit; the simulator draws them so), so each comparison is weighted by
+      ``1 / (natural_sd^2 + se^2)``, its whole variance around a healthy person's 0, and the
+      pooled ``natural_sd`` shrinks (``sqrt(sum w_i^2 natural_i^2)``). A one-sided inhibition,
+      shared by all tasks, is kept whole. Parts without a ``natural_sd`` get equal weights.
+    - ``shared=True``: repeat sessions (or cue variants) of the same task and person. The
+      natural difference is the same in every part, so it does not average out: the weights
+      are ``1 / se^2``, only the measurement error shrinks and ``natural_sd`` stays that of
+      the parts (the largest).
+
+    ``SE = sqrt(sum w_i^2 se_i^2)`` with normalised weights; degrees of freedom: the smallest
+    of the parts (conservative).
 
     Parameters
     ----------
-    a, b : SideDifference
-        From :func:`side_difference`, each with a finite ``se``.
+    *parts : SideDifference
+        From :func:`side_difference` (or this function), each with a finite ``se``.
+    shared : bool
+        Whether the parts share one natural difference (repeat sessions) or not (tasks).
     level : float
         Coverage of the interval.
 
     Returns
     -------
     SideDifference
-        NaN interval when either input has none.
+        NaN interval when any part has none.
     """
-    m = 0.5 * (a.log_ratio + b.log_ratio)
-    se = 0.5 * float(np.hypot(a.se, b.se))
-    src = f"mean of two comparisons ({a.source}; {b.source})"
-    if not (np.isfinite(m) and np.isfinite(se)):
-        sa = _sa_of_log_ratio(m) if np.isfinite(m) else float("nan")
-        return SideDifference(sa, float("nan"), float("nan"), float("nan"), a.n + b.n, src, m)
-    return _from_log(m, se, min(a.df, b.df), a.n + b.n, src, level)
+    if not parts:
+        raise ValueError("combine_differences needs at least one comparison")
+    n = sum(p.n for p in parts)
+    src = "; ".join(p.source for p in parts)
+    src = (
+        f"{'repeat comparisons' if shared else 'comparisons'} pooled ({src})"
+        if len(parts) > 1
+        else src
+    )
+    m_i = np.array([p.log_ratio for p in parts])
+    se_i = np.array([p.se for p in parts])
+    nat_i = np.array([p.natural_sd for p in parts])
+    nan = float("nan")
+    if not (np.all(np.isfinite(m_i)) and np.all(np.isfinite(se_i))):
+        m = float(np.mean(m_i))
+        sa = _sa_of_log_ratio(m) if np.isfinite(m) else nan
+        return SideDifference(sa, nan, nan, nan, n, src, m, nan, nan, nan)
+    if shared:
+        w = 1.0 / np.maximum(se_i, 1e-12) ** 2
+        nat = float(np.max(nat_i)) if np.all(np.isfinite(nat_i)) else nan
+    elif np.all(np.isfinite(nat_i)):
+        w = 1.0 / (nat_i**2 + se_i**2)
+    else:
+        w = np.ones_like(m_i)
+    w = w / w.sum()
+    m = float(np.sum(w * m_i))
+    se = float(np.sqrt(np.sum(w**2 * se_i**2)))
+    if not shared:
+        nat = float(np.sqrt(np.sum(w**2 * nat_i**2))) if np.all(np.isfinite(nat_i)) else nan
+    return _from_log(m, se, float(min(p.df for p in parts)), n, src, level, nat)
+
+
+def healthy_range(d: SideDifference, z: float = 1.96) -> float:
+    """Half-width (symmetry-angle points) of what a healthy person shows in this comparison.
+
+    ``z x sqrt(natural_sd^2 + se^2)`` on log(L/R), mapped to the symmetry angle: the range
+    (95 % for ``z = 1.96``) of the measured difference of someone without inhibition whose
+    sides differ naturally by :data:`NATURAL_SIDE_CV` per side, measured with this
+    comparison's noise. A threshold below it calls more than 5 % of such people asymmetric.
+    NaN when the comparison has no ``natural_sd`` or no ``se``.
+    """
+    sd = math.hypot(d.natural_sd, d.se)
+    if not np.isfinite(sd):
+        return float("nan")
+    return _sa_of_log_ratio(-z * sd)
+
+
+def false_call_rate(threshold: float, natural_sd: float, se: float) -> float:
+    """Analytic share of healthy people called "likely asymmetric" at a threshold.
+
+    The measured log(L/R) of a healthy person is modelled as ``N(0, natural_sd^2 + se^2)``
+    (natural difference plus measurement error, both Gaussian); called when it lies beyond
+    the threshold on either side: ``2 Phi(-c / sd)`` with ``c`` the threshold on log(L/R).
+
+    Parameters
+    ----------
+    threshold : float
+        Symmetry-angle threshold (points, > 0).
+    natural_sd, se : float
+        SD of the natural log(L/R) and standard error of the measured log(L/R).
+
+    Returns
+    -------
+    float
+        Probability (0-1).
+    """
+    c = abs(log_ratio_of_sa(threshold))
+    sd = math.hypot(natural_sd, se)
+    return float(2.0 * stats.norm.sf(c / sd))
+
+
+def detection_rate(
+    inhibition: float, threshold: float, natural_sd: float, se: float
+) -> tuple[float, float]:
+    """Analytic chance that a one-sided inhibition is called, on the right and on the wrong side.
+
+    Same model as :func:`false_call_rate`, with the mean shifted by ``log(1 - inhibition)``
+    (the inhibited side's level falls by that fraction). The "interval excludes 0" condition
+    of :func:`asymmetry_outcome` is implied whenever the threshold exceeds about 2 SE.
+
+    Parameters
+    ----------
+    inhibition : float
+        Fraction (0-1) by which one side's level falls.
+    threshold, natural_sd, se : float
+        As in :func:`false_call_rate`.
+
+    Returns
+    -------
+    (float, float)
+        Probability of "likely asymmetric" naming the inhibited side, and naming the other.
+    """
+    c = abs(log_ratio_of_sa(threshold))
+    sd = math.hypot(natural_sd, se)
+    shift = -math.log1p(-inhibition)
+    return float(stats.norm.sf((c - shift) / sd)), float(stats.norm.sf((c + shift) / sd))
 
 
 def asymmetry_outcome(sa: float, ci_low: float, ci_high: float, threshold: float) -> str:
