@@ -70,7 +70,9 @@ def _wait_for_journal_bytes(
     raise AssertionError(f"journal {stream} did not grow past {n} bytes (has {size})")
 
 
-def _wait_for_event(proc: subprocess.Popen[bytes], events: Path, needle: str, timeout: float) -> None:
+def _wait_for_event(
+    proc: subprocess.Popen[bytes], events: Path, needle: str, timeout: float
+) -> None:
     """Wait until the journal's ``events.jsonl`` holds ``needle`` (the key was handled)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
