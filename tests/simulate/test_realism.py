@@ -201,3 +201,31 @@ def test_options_are_validated() -> None:
         synthesize_session(inhibition_side="both")
     with pytest.raises(ConfigError, match="Fatigue"):
         synthesize_session(generator="motor_unit", faults=[Fatigue()])
+
+
+def _glute_log_lr(levels, task_prefix: str) -> float:  # type: ignore[no-untyped-def]
+    lv = levels[(levels.muscle == "glute_max") & levels.trial.str.startswith(task_prefix)]
+    if task_prefix == "slb":  # each side in its own single-leg trial (the working side)
+        lv = lv[[t.endswith(sd) for t, sd in zip(lv.trial, lv.side, strict=True)]]
+    m = lv.groupby("side")["pct_mvc"].mean()
+    return float(np.log(m["left"] / m["right"]))
+
+
+def test_side_task_corr_shares_the_natural_difference_between_tasks() -> None:
+    proto = Protocol(
+        "mix", tuple(t for t in BRIDGE.trials if t.id in ("slb_left", "slb_right", "dlb_squeeze"))
+    ).shortened(max_reps=1)
+    kw = dict(fs=1000.0, protocol=proto, side_cv=0.08, rep_cv=0.0, wander_cv=0.0)
+    gaps = {0.0: [], 1.0: []}
+    for s in range(6):
+        for r in gaps:
+            _, t = synthesize_session(seed=s, side_task_corr=r, **kw)  # type: ignore[arg-type]
+            gaps[r].append(_glute_log_lr(t.levels, "dlb") - _glute_log_lr(t.levels, "slb"))
+    # one side preference in every task: double- and single-leg L/R agree exactly
+    assert np.max(np.abs(gaps[1.0])) < 1e-9
+    # independent per task (the default): they differ by about sqrt(2) x 0.113 in log ratio
+    assert np.std(gaps[0.0]) > 0.04
+    # the default draw is unchanged by the option's existence
+    _, a = synthesize_session(seed=3, **kw)  # type: ignore[arg-type]
+    _, b = synthesize_session(seed=3, side_task_corr=0.0, **kw)  # type: ignore[arg-type]
+    assert a.levels.equals(b.levels)

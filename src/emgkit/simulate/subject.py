@@ -154,8 +154,8 @@ class GroundTruth:
         ``mvc_uv`` when the effort wanders inside a hold).
     options : dict
         The generator and variation options the session used (``generator``, ``smooth``,
-        ``wander_cv``, ``ramp_s``, ``tonic_pct``, ``rep_cv``, ``side_cv``, ``inhibition``,
-        ``inhibition_side``, ``inhibition_mvc``).
+        ``wander_cv``, ``ramp_s``, ``tonic_pct``, ``rep_cv``, ``side_cv``, ``side_task_corr``,
+        ``inhibition``, ``inhibition_side``, ``inhibition_mvc``).
     """
 
     trials: pd.DataFrame
@@ -355,6 +355,7 @@ def _rise_fall(
     """One rep with a first-order rise of time constant ``tau`` s (see :func:`_rep_fall`)."""
     _rep_fall(a, fg, amp, t_on, lambda x: 1.0 - np.exp(-x / tau), t_hold_off, t_end)
 
+
 # ----------------------------------------------------------------------------- options
 #: Signal generators accepted by :func:`synthesize_session`.
 GENERATORS = ("subject", "coloured", "motor_unit")
@@ -373,6 +374,7 @@ class _Options:
     tonic_pct: float
     rep_cv: float
     side_cv: float
+    side_task_corr: float
     inhibition: float
     inhibition_side: str
     inhibition_mvc: float
@@ -402,6 +404,7 @@ def _options(prof: SubjectProfile, **kw: Any) -> _Options:
     side_cv = prof.level_side_cv if kw["side_cv"] is None else kw["side_cv"]
     checks["rep_cv"] = (rep_cv, 0.0, 0.5)
     checks["side_cv"] = (side_cv, 0.0, 0.5)
+    checks["side_task_corr"] = (kw["side_task_corr"], 0.0, 1.0)
     for name, (v, lo, hi) in checks.items():
         if not isinstance(v, (int, float)) or not lo <= v <= hi:
             raise ConfigError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
@@ -417,6 +420,7 @@ def _options(prof: SubjectProfile, **kw: Any) -> _Options:
         tonic_pct=float(kw["tonic_pct"]),
         rep_cv=float(rep_cv),
         side_cv=float(side_cv),
+        side_task_corr=float(kw["side_task_corr"]),
         inhibition=float(kw["inhibition"]),
         inhibition_side=str(kw["inhibition_side"]),
         inhibition_mvc=float(kw["inhibition_mvc"]),
@@ -862,6 +866,7 @@ def synthesize_session(
     tonic_pct: float = 0.0,
     rep_cv: float | None = None,
     side_cv: float | None = None,
+    side_task_corr: float = 0.0,
     inhibition: float = 0.0,
     inhibition_side: str = "right",
     inhibition_mvc: float = 0.0,
@@ -916,6 +921,12 @@ def synthesize_session(
         Natural left/right difference of task levels (log-normal SD per side and task row,
         truncated at 2 SD; default the profile's ``level_side_cv``). 0.08 models electrode
         and anatomy differences of about 8 %.
+    side_task_corr : float
+        Correlation (0-1) of that natural left/right difference between the three task rows
+        (double-leg bridge, single-leg bridge working side, single-leg bridge other side).
+        0 (default) draws each task's difference independently (a task-specific side habit);
+        1 gives one side preference shared by every task, which pooling tasks cannot average
+        out: the stress case for the left/right decision (docs/validation.md).
     inhibition : float
         One-sided glute max inhibition in bridges (fraction 0-0.9 of the drive removed).
     inhibition_side : {"left", "right"}
@@ -957,6 +968,7 @@ def synthesize_session(
         tonic_pct=tonic_pct,
         rep_cv=rep_cv,
         side_cv=side_cv,
+        side_task_corr=side_task_corr,
         inhibition=inhibition,
         inhibition_side=inhibition_side,
         inhibition_mvc=inhibition_mvc,
@@ -982,6 +994,12 @@ def synthesize_session(
     plans, n_out = _plan(protocol, fs)
     all_reps = [(pi, r) for pi, p in enumerate(plans) for r in p.reps]
     draw = _draw(int(seed), len(all_reps), len(channels), len(faults))
+    if opt.side_task_corr > 0.0:
+        # a side preference shared by the task rows, from its own stream (other draws unchanged)
+        r = opt.side_task_corr
+        rng_c = np.random.default_rng(np.random.SeedSequence([int(seed), 0x51DE]))
+        z_common = np.clip(rng_c.standard_normal((1, *draw.z_level_side.shape[1:])), -2, 2)
+        draw.z_level_side = math.sqrt(r) * z_common + math.sqrt(1.0 - r) * draw.z_level_side
     rep_row = {(pi, r.number): k for k, (pi, r) in enumerate(all_reps)}
     subj = _Subject(prof, opt, plans, channels, draw, rep_row)
 
@@ -1005,9 +1023,7 @@ def synthesize_session(
     info = SessionInfo(
         subject=subject,
         device=device,
-        hardware_bandwidth_hz=(
-            ads1299_bandwidth_hz(fs) if factor > 1 else None
-        ),
+        hardware_bandwidth_hz=(ads1299_bandwidth_hz(fs) if factor > 1 else None),
         power_line_hz=next((float(f.freq_hz) for f in faults if isinstance(f, Mains)), None),
         montage=mont.name,
         notes=f"synthetic session: protocol {protocol.name!r}, profile {prof.name!r}",
