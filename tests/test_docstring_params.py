@@ -29,8 +29,6 @@ TODO = (
     "emgkit.app.ui",
     "emgkit.app.session",
     "emgkit.app.demo",
-    "emgkit.cli.report",
-    "emgkit.cli.progress",
     "emgkit.devices.arduino.framed",  # the frame codec: the perf engineer's today
 )
 
@@ -99,11 +97,23 @@ def missing_params(module: str, path: Path) -> list[str]:
                     continue
                 doc = ast.get_docstring(node) or ""
                 missing = [p for p in params if p not in _documented(doc)]
-                if missing:
+                if missing and not _is_hook(module, prefix + node.name):
                     out.append(f"{module}.{prefix}{node.name}: {', '.join(missing)}")
 
     visit(tree.body, "", False)
     return out
+
+
+#: Hooks with one signature, documented once: ``register(sub, table)`` of every command
+#: module is documented on :func:`emgkit.cli._commands.register`.
+HOOKS = {("emgkit.cli", "register")}
+
+
+def _is_hook(module: str, qualname: str) -> bool:
+    return any(
+        module.startswith(pkg + ".") and qualname == name and module != "emgkit.cli._commands"
+        for pkg, name in HOOKS
+    )
 
 
 def _in_todo(module: str) -> bool:
@@ -143,6 +153,9 @@ def test_the_check_sees_a_missing_parameter(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert missing_params("m", f) == ["m.bad: b, *rest", "m.C.two: a, key"]
+    assert _is_hook("emgkit.cli.record", "register")
+    assert not _is_hook("emgkit.cli._commands", "register")
+    assert not _is_hook("emgkit.io.base", "register")
 
 
 @pytest.mark.parametrize("entry", TODO)

@@ -310,10 +310,8 @@ class Recorder:
 
         Parameters
         ----------
-        maxsize : int
-            Results held before the oldest are dropped (a slow consumer never blocks acquisition).
-        name : str
-            A label for the consumer.
+        maxsize, name
+            As :meth:`emgkit.acquisition.transport.DeviceReader.subscribe`.
         """
         if self.reader is None:
             sub = Subscription(maxsize, name)

@@ -163,14 +163,8 @@ def uv_to_counts(
     ----------
     uv : array_like
         Microvolts at the electrodes.
-    kind : ChannelKindCode or str
-        The MyoWare output: RAW, RECT or ENV.
-    adc_bits : int
-        ADC resolution.
-    vref_mv : float
-        ADC reference, mV.
-    pot_kohm : float
-        The MyoWare gain potentiometer, kOhm (RECT/ENV gain).
+    kind, adc_bits, vref_mv, pot_kohm
+        As :func:`counts_to_uv`.
     ref_counts : float, optional
         RAW only: the REF level in counts; default mid-scale.
     """

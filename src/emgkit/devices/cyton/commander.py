@@ -206,10 +206,8 @@ class CytonCommander:
 
         Parameters
         ----------
-        channel : int
-            Channel 1..16.
-        settings : ChannelSettings
-            Power, gain, input type, bias and SRB connections.
+        channel, settings
+            As :func:`~emgkit.devices.cyton.parser.channel_settings_command`.
         """
         if self.streaming:
             raise DeviceError("stop streaming before changing channel settings")
