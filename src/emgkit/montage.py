@@ -44,14 +44,30 @@ class Montage:
         return [c.name for c in self.channels]
 
     def channel(self, muscle: str, side: str) -> Channel:
-        """The first channel on ``muscle`` and ``side``."""
+        """The first channel on ``muscle`` and ``side``.
+
+        Parameters
+        ----------
+        muscle : str
+            Muscle id (``glute_max``...).
+        side : str
+            ``left`` or ``right``.
+        """
         for c in self.channels:
             if c.muscle == muscle and c.side == side:
                 return c
         raise ConfigError(f"montage {self.name!r} has no {muscle} channel on the {side} side")
 
     def with_device(self, device: str, kinds: Sequence[SignalKind | str] | None = None) -> Montage:
-        """A copy whose channels name ``device`` (and optionally a kind per channel)."""
+        """A copy whose channels name ``device`` (and optionally a kind per channel).
+
+        Parameters
+        ----------
+        device : str
+            Device name for every channel.
+        kinds : sequence of SignalKind or str, optional
+            One signal kind per channel (default: keep each channel's).
+        """
         if kinds is not None and len(kinds) != len(self.channels):
             raise ConfigError(f"{len(kinds)} kinds for {len(self.channels)} montage channels")
         chans = tuple(
@@ -98,6 +114,13 @@ def _field(table: dict[str, Any], key: str, typ: type, where: str, default: Any 
 
 def parse_montage(doc: dict[str, Any], source: str = "<montage>") -> Montage:
     """Validate a parsed TOML document and build a :class:`Montage`.
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed TOML document.
+    source : str
+        Where it came from, for error messages.
 
     Raises
     ------

@@ -100,7 +100,17 @@ class Protocol:
     def shortened(
         self, max_reps: int = 3, max_sets: int = 1, hold_scale: float = 1.0, rest_scale: float = 1.0
     ) -> Protocol:
-        """A shorter copy for tests and demos: fewer reps/sets, optionally shorter holds/rests."""
+        """A shorter copy for tests and demos: fewer reps/sets, optionally shorter holds/rests.
+
+        Parameters
+        ----------
+        max_reps : int
+            Reps per set at most.
+        max_sets : int
+            Sets per trial at most.
+        hold_scale, rest_scale : float
+            Factors on hold and rest durations.
+        """
         trials = tuple(
             dataclasses.replace(
                 t,
@@ -139,7 +149,15 @@ _TRIAL_FIELDS: dict[str, type] = {
 
 
 def parse_protocol(doc: dict[str, Any], source: str = "<protocol>") -> Protocol:
-    """Validate a parsed TOML document and build a :class:`Protocol`."""
+    """Validate a parsed TOML document and build a :class:`Protocol`.
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed TOML document.
+    source : str
+        Where it came from, for error messages.
+    """
     name = doc.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{source}: missing required field 'name' (a string)")

@@ -331,7 +331,15 @@ class Recording:
     def with_data(
         self, data: npt.ArrayLike, channels: Sequence[Channel] | None = None
     ) -> Recording:
-        """A recording with the same time base, events, gaps and info but new samples."""
+        """A recording with the same time base, events, gaps and info but new samples.
+
+        Parameters
+        ----------
+        data : array_like
+            New samples, (n_samples, n_channels), on the same clock.
+        channels : sequence of Channel, optional
+            Their channels (default: the current ones).
+        """
         return Recording(
             data,
             self.fs,
@@ -360,6 +368,17 @@ class Recording:
         kind: str | Sequence[str] | None = None,
     ) -> Recording:
         """Select channels by name, muscle, side and/or kind.
+
+        Parameters
+        ----------
+        names : sequence of str, optional
+            Channel names to keep.
+        muscle : str or sequence of str, optional
+            Muscle id(s) to keep.
+        side : str, optional
+            Side to keep.
+        kind : str or sequence of str, optional
+            Signal kind(s) to keep.
 
         Raises
         ------
@@ -397,6 +416,13 @@ class Recording:
         """The part between ``tmin`` and ``tmax`` seconds (end exclusive); events and gaps shift.
 
         Events that overlap the window are kept and clipped to it.
+
+        Parameters
+        ----------
+        tmin : float
+            Start, seconds.
+        tmax : float, optional
+            End, seconds (default: the end of the recording).
         """
         if tmax is None:
             tmax = self.duration
@@ -425,7 +451,15 @@ class Recording:
         return Recording(self.data[i0:i1], self.fs, self.channels, events, gaps, self.info)
 
     def events_for(self, label: str | None = None, trial: str | None = None) -> list[Event]:
-        """Events filtered by label and/or trial id."""
+        """Events filtered by label and/or trial id.
+
+        Parameters
+        ----------
+        label : str, optional
+            Keep events with this label.
+        trial : str, optional
+            Keep events of this trial.
+        """
         return [
             e
             for e in self.events
@@ -515,7 +549,19 @@ class Recording:
         channels: Sequence[Channel] | None = None,
         info: SessionInfo | None = None,
     ) -> Recording:
-        """Build a recording from a DataFrame whose columns are channels (microvolts)."""
+        """Build a recording from a DataFrame whose columns are channels (microvolts).
+
+        Parameters
+        ----------
+        df : DataFrame
+            One column per channel, microvolts.
+        fs : float
+            Sampling rate, Hz.
+        channels : sequence of Channel, optional
+            One per column (default: named after the columns).
+        info : SessionInfo, optional
+            Session metadata.
+        """
         chans: Sequence[Channel | str] = (
             channels if channels is not None else [str(c) for c in df.columns]
         )

@@ -188,7 +188,15 @@ class JournalWriter:
 
     # ------------------------------------------------------------------ writing
     def write(self, data: bytes, t_ns: int | None = None) -> int:
-        """Append one record of raw bytes; returns its record number. Syncs when due."""
+        """Append one record of raw bytes; returns its record number. Syncs when due.
+
+        Parameters
+        ----------
+        data : bytes
+            Raw bytes as read from the device.
+        t_ns : int, optional
+            Arrival time, ``time.monotonic_ns()`` (default: now).
+        """
         if self.failed is not None:
             raise self.failed
         if t_ns is None:
@@ -589,8 +597,11 @@ def _info_from_header(header: dict[str, Any]) -> SessionInfo:
 
 
 def _plausible_samples(jc: JournalContents, fs: float) -> int:
-    """An upper bound on the samples a journal's reads can hold: twice their time span at
-    ``fs``, plus one second per read (generous for any device that keeps time)."""
+    """An upper bound on the samples a journal's reads can hold.
+
+    Twice their time span at ``fs``, plus one second per read (generous for any device that
+    keeps time).
+    """
     if not jc.records:
         return 0
     span_s = max(jc.records[-1][0] - jc.records[0][0], 0) / 1e9
@@ -616,6 +627,16 @@ def rows_to_recording(
         Row blocks and their session-clock indices (as produced by :class:`SampleClock`).
     disconnects : list of (start, n)
         Gaps caused by disconnects (their runs get ``reason="disconnect"``).
+    n_channels : int
+        Columns of every row block.
+    fs : float
+        Sampling rate of the session clock, Hz.
+    channels : list of Channel
+        One per column.
+    events : list of Event
+        Markers, on the session clock.
+    info : SessionInfo, optional
+        Session metadata of the recording.
     """
     idx = np.concatenate(indices) if indices else np.empty(0, dtype=np.int64)
     rows = np.concatenate(samples) if samples else np.empty((0, n_channels))

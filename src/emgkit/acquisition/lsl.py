@@ -94,6 +94,17 @@ def format_marker(label: str, value: str = "", trial: str = "", duration: float 
 
     ``label``, then ``=value`` if there is a value, then `` trial=<trial>`` and
     `` duration=<s>s`` when given, e.g. ``"hold=start trial=bridge_L"`` or ``"pain=6"``.
+
+    Parameters
+    ----------
+    label : str
+        Marker label (``hold``, ``pain``, ``marker``...).
+    value : str
+        Its value, if any.
+    trial : str
+        Trial id, if any.
+    duration : float
+        Duration in seconds (0: instantaneous).
     """
     text = label if not value else f"{label}={value}"
     if trial:
@@ -522,6 +533,15 @@ class LslOutlet:
 
         Without ``sample`` the marker is stamped with the current ``local_clock()``. A marker
         at a sample given before the first EMG row arrived waits until ``t0`` is known.
+
+        Parameters
+        ----------
+        label, value, trial : str
+            As :func:`format_marker`.
+        sample : int, optional
+            Session-clock sample the marker belongs to.
+        duration : float
+            Duration in seconds (0: instantaneous).
         """
         if self._marker_outlet is None:
             if self.with_markers and not self._closed:

@@ -60,6 +60,15 @@ def probe_port(port: str, *, timeout: float = 0.5, vid: int | None = None) -> tu
 
     Tries the emgkit firmware's IDENTIFY (-> INFO) first, then the Cyton ``v`` banner (only on
     FTDI ports, or when ``vid`` is unknown), each bounded by ``timeout``.
+
+    Parameters
+    ----------
+    port : str
+        Device path or pyserial URL.
+    timeout : float
+        Seconds each probe may take.
+    vid : int, optional
+        USB vendor id of the port, when known (the Cyton probe runs on FTDI or unknown ports).
     """
     try:
         ser = open_port(port, timeout=timeout / 5, write_timeout=timeout)

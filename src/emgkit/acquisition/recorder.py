@@ -307,6 +307,11 @@ class Recorder:
         """A bounded queue of ParseResults (rows on the session clock) for a live consumer.
 
         Subscribing before :meth:`start` receives every row from the first one.
+
+        Parameters
+        ----------
+        maxsize, name
+            As :meth:`emgkit.acquisition.transport.DeviceReader.subscribe`.
         """
         if self.reader is None:
             sub = Subscription(maxsize, name)
@@ -384,6 +389,17 @@ class Recorder:
         ``duration`` counts samples (``duration * fs``), so it is exact with an emulator that
         runs faster than real time; a wall-clock limit of ``2 * duration + 10`` s guards against
         a silent device. Ctrl-C ends the wait (KeyboardInterrupt propagates).
+
+        Parameters
+        ----------
+        duration : float, optional
+            Seconds of samples to wait for (default: until :meth:`stop`).
+        marker_source : MarkerSource, optional
+            Polled for markers (key presses) while waiting; each is journalled.
+        poll : float
+            Seconds between checks.
+        on_tick : callable, optional
+            Called once per check (a live view's redraw).
         """
         if self.reader is None:
             raise RecordingError("start() the recorder first")
@@ -537,5 +553,15 @@ def recover(
     *,
     keep_journal: bool = True,
 ) -> Path:
-    """CLI-facing recovery: a journal left by a crash -> BDF+ (the journal is kept by default)."""
+    """CLI-facing recovery: a journal left by a crash -> BDF+ (the journal is kept by default).
+
+    Parameters
+    ----------
+    journal_dir : path
+        The journal folder (e.g. ``s01.bdf.journal``).
+    out : path, optional
+        Output BDF+ (default: next to the journal).
+    keep_journal : bool
+        Keep the journal after the BDF+ is verified.
+    """
     return finalize(journal_dir, out, keep_journal=keep_journal)

@@ -62,6 +62,19 @@ def open_port(
 ) -> serial.Serial:
     """Open a serial port (a device path, a pty path or a pyserial URL such as ``loop://``).
 
+    Parameters
+    ----------
+    url : str
+        Device path, pty path or pyserial URL.
+    baudrate : int
+        Bits per second (ignored by USB CDC devices and URLs).
+    timeout : float
+        Read timeout, seconds.
+    write_timeout : float
+        Write timeout, seconds.
+    exclusive : bool
+        Lock the port against other processes (device paths only).
+
     Raises
     ------
     DeviceError
@@ -265,7 +278,15 @@ class DeviceReader:
 
     # ------------------------------------------------------------------ consumers
     def subscribe(self, maxsize: int = 256, name: str = "") -> Subscription:
-        """A new bounded queue that receives every ParseResult from now on."""
+        """A new bounded queue that receives every ParseResult from now on.
+
+        Parameters
+        ----------
+        maxsize : int
+            Results held before the oldest are dropped (a slow consumer never blocks acquisition).
+        name : str
+            A label for the consumer.
+        """
         sub = Subscription(maxsize, name)
         with self._subs_lock:
             self._subs.append(sub)

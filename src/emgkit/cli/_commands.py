@@ -26,7 +26,18 @@ COMMAND_MODULES = (
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add every subcommand to ``sub`` and its handler to ``table``."""
+    """Add every subcommand to ``sub`` and its handler to ``table``.
+
+    Each module of :data:`COMMAND_MODULES` has a ``register`` with this signature that adds
+    its own commands.
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``emgkit`` parser's subcommands.
+    table : dict of str to Handler
+        The dispatch table; each command's handler is added under its name.
+    """
     import importlib
 
     for name in COMMAND_MODULES:

@@ -21,15 +21,7 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``analyze``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``analyze``."""
     p = sub.add_parser(
         "analyze",
         help="analyse a bridge-test recording and print/save the results",

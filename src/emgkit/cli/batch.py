@@ -27,15 +27,7 @@ OUT-stem.errors.csv; the exit code is 0 if at least one session was analysed.
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``batch``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``batch``."""
     p = sub.add_parser(
         "batch",
         help="analyse many sessions (local process pool or Dask cluster) into one table",

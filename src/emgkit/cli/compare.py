@@ -23,15 +23,7 @@ change built from both sessions' own rep-to-rep variability, and a floor per met
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``compare``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``compare``."""
     p = sub.add_parser(
         "compare",
         help="trends across sessions of one person (symmetry, %%MVC, ratios, hold time)",

@@ -33,15 +33,7 @@ Input formats: OpenBCI GUI .txt, BrainFlow .csv, EDF/EDF+/BDF/BDF+, XDF (pip ins
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``convert``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``convert``."""
     p = sub.add_parser(
         "convert",
         help="convert a recording to BDF+, a BIDS EMG dataset, or CSV",

@@ -18,15 +18,7 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``demo``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``demo``."""
     p = sub.add_parser(
         "demo",
         help="synthesise a bridge session, analyse it and plot it (no hardware needed)",

@@ -20,15 +20,7 @@ examples:
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``info``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``info``."""
     p = sub.add_parser(
         "info",
         help="say what a recording file holds (format, fs, channels, gaps, events)",

@@ -30,15 +30,7 @@ slb_left, dlb_squeeze); an unknown id is refused with the list of known ones.
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``mark``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``mark``."""
     p = sub.add_parser(
         "mark",
         help="attach trial markers to a recording without them (OpenBCI GUI, other CSV)",

@@ -24,15 +24,7 @@ run `emgkit recover JOURNAL_DIR`.
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``record``, ``recover`` and ``devices``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``record``, ``recover`` and ``devices``."""
     p = sub.add_parser(
         "record",
         help="record a session from a Cyton or our Arduino sketch (or an emulator)",

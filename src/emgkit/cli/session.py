@@ -26,15 +26,7 @@ is done, session.bdf (the segments merged, for `emgkit analyze`). See docs/sessi
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``session``.
-
-    Parameters
-    ----------
-    sub : argparse._SubParsersAction
-        The ``emgkit`` parser's subcommands.
-    table : dict of str to Handler
-        The dispatch table; each command's handler is added under its name.
-    """
+    """Add ``session``."""
     p = sub.add_parser(
         "session",
         help="guided bridge test: instructions, lift/hold/down cues, markers, pain questions",

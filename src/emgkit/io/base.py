@@ -40,7 +40,17 @@ MontageLike = Any  # str | Path | Montage | Mapping[str, tuple[str | None, str |
 def format_error(
     path: str | Path, what: str, *, line: int | None = None, byte: int | None = None
 ) -> FormatError:
-    """A :class:`FormatError` whose message starts with ``file[:line N | at byte N]:``."""
+    """A :class:`FormatError` whose message starts with ``file[:line N | at byte N]:``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str
+        What is wrong, and what to do.
+    line, byte : int, optional
+        Where (1-based line, or 0-based byte offset; the line wins).
+    """
     where = str(path)
     if line is not None:
         where += f", line {line}"
@@ -51,6 +61,13 @@ def format_error(
 
 def read_head(path: str | Path, n: int = HEAD_BYTES) -> str:
     """The first ``n`` bytes of a text file, decoded, after checking it *is* text.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    n : int
+        Bytes to read.
 
     Raises
     ------
@@ -383,9 +400,12 @@ def apply_montage(rec: Recording, montage: MontageLike) -> Recording:
 
 
 def json_safe(obj: Any) -> Any:
-    """``obj`` as plain JSON values: dict keys as text, datetimes as ISO 8601, numpy scalars as
-    Python numbers, non-finite floats as ``None`` (strict JSON has no NaN), anything else as
-    ``str``. Used for BDF+ sidecars and results metadata."""
+    """Convert ``obj`` to plain JSON values.
+
+    Dict keys as text, datetimes as ISO 8601, numpy scalars as Python numbers, non-finite
+    floats as ``None`` (strict JSON has no NaN), anything else as ``str``. Used for BDF+
+    sidecars and results metadata.
+    """
     from datetime import datetime
 
     if isinstance(obj, dict):
@@ -408,6 +428,13 @@ def atomic_write(path: str | Path, write: Callable[[io.BufferedWriter], None]) -
 
     A failure at any point leaves no file (and no partial file) under ``path``; an existing
     file at ``path`` is replaced only when the new one is complete.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write.
+    write : callable
+        Writes the content to the binary file object it is given.
 
     Raises
     ------

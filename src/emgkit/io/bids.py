@@ -90,7 +90,17 @@ def bids_stem(
     run: int | None = None,
     recording: str | None = None,
 ) -> str:
-    """The BIDS file-name stem, without the ``_emg`` suffix."""
+    """The BIDS file-name stem, without the ``_emg`` suffix.
+
+    Parameters
+    ----------
+    subject, task : str
+        BIDS labels (alphanumeric).
+    session, acq, recording : str, optional
+        Optional BIDS labels.
+    run : int, optional
+        Run index.
+    """
     parts = [f"sub-{_label(subject, 'subject')}"]
     if session:
         parts.append(f"ses-{_label(session, 'session')}")

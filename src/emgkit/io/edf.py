@@ -96,8 +96,10 @@ def encode_gap(gap: Gap) -> str:
 
 
 def decode_annotation(text: str) -> tuple[str, list[str]]:
-    """Split an annotation text: ``("event", [label, trial, value])``, ``("gap", [reason])``
-    or ``("foreign", [text])``."""
+    """Split an annotation text into its kind and fields.
+
+    ``("event", [label, trial, value])``, ``("gap", [reason])`` or ``("foreign", [text])``.
+    """
     parts = text.split("|")
     if len(parts) == 3:
         return "event", [unquote(p) for p in parts]
@@ -116,12 +118,21 @@ def _esc_sem(text: str) -> str:
 
 
 def encode_transducer(ch: Channel, label: str) -> str:
-    """The BDF+ transducer field of a channel: what the electrodes are, then emgkit's channel
-    semantics, e.g. ``sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM``.
+    """The BDF+ transducer field of a channel.
+
+    What the electrodes are, then emgkit's channel semantics, e.g.
+    ``sEMG surface electrodes emgkit:m=glute_max;s=left;k=raw;site=SENIAM``.
 
     Muscle, side and kind always fit in the field's 80 characters; the site and the full
     channel name (when the 16-character label had to shorten it) are added when they fit,
     else they live in the sidecar only. A renamed or copied file keeps what fits.
+
+    Parameters
+    ----------
+    ch : Channel
+        The channel.
+    label : str
+        Its BDF+ label (at most 16 characters).
     """
     base = _TRANSDUCER.get(ch.kind, "")
     parts = [f"k={ch.kind!s}"]
@@ -141,8 +152,10 @@ def encode_transducer(ch: Channel, label: str) -> str:
 
 
 def decode_transducer(text: str) -> dict[str, str]:
-    """Channel semantics from a transducer field written by :func:`encode_transducer`
-    (``{}`` for other writers' text)."""
+    """Channel semantics from a transducer field written by :func:`encode_transducer`.
+
+    ``{}`` for other writers' text.
+    """
     i = text.find("emgkit:")
     if i < 0:
         return {}

@@ -236,6 +236,13 @@ def results_metadata(
     Keys: ``format`` (:data:`RESULTS_FORMAT`), ``emgkit_version``, ``params`` (every pipeline
     parameter, ``result.params.as_dict()``), ``session`` (all :class:`SessionInfo` fields),
     ``fs`` (when a Recording is given), ``notes`` (the analysis notes), ``written``.
+
+    Parameters
+    ----------
+    result : BridgeResult, optional
+        The analysis (its parameters and notes).
+    session : Recording or SessionInfo, optional
+        The session (its fields; a Recording adds ``fs``).
     """
     sess, fs = _session_of(session)
     params: dict[str, Any] = {}

@@ -171,8 +171,9 @@ def _tag(xml: str, name: str) -> str | None:
 
 
 def check_structure(path: str | Path) -> None:
-    """Walk an XDF file's chunks before pyxdf reads it: nothing is allocated from a count the
-    file's own size cannot hold.
+    """Walk an XDF file's chunks before pyxdf reads it.
+
+    Nothing is allocated from a count the file's own size cannot hold.
 
     Checks every chunk length against the bytes left (a cut file is an error, not a shorter
     recording), every stream header's channel count and format, and every samples chunk's

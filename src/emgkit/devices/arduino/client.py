@@ -32,9 +32,13 @@ __all__ = ["CommandClient", "PortLike"]
 class PortLike(Protocol):
     """What :class:`CommandClient` needs from a port: blocking-with-timeout read, and write."""
 
-    def write(self, data: bytes, /) -> int | None: ...
+    def write(self, data: bytes, /) -> int | None:
+        """Write ``data``; return the bytes written (or None)."""
+        ...
 
-    def read(self, size: int = 1, /) -> bytes: ...
+    def read(self, size: int = 1, /) -> bytes:
+        """Read up to ``size`` bytes; fewer (or none) when the port's timeout passes."""
+        ...
 
 
 class CommandClient:

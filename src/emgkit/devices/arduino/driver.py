@@ -69,6 +69,7 @@ class ArduinoDriver(DeviceDriver):
         self.name = "arduino"
 
     def prepare(self, port: Any) -> None:
+        """Handshake and configure (not streaming yet); fills :attr:`parser_spec`."""
         tap = _TapPort(port)
         client = CommandClient(tap, framed.FramedParser(1, 1000.0), timeout=self.timeout)
         with contextlib.suppress(DeviceError):
@@ -100,6 +101,7 @@ class ArduinoDriver(DeviceDriver):
         }
 
     def start(self, port: Any) -> bytes:
+        """Start streaming; return stream bytes read while doing so (to journal and parse)."""
         tap = _TapPort(port)
         client = CommandClient(
             tap,
@@ -111,6 +113,7 @@ class ArduinoDriver(DeviceDriver):
         return tap.taken()
 
     def stop(self, port: Any) -> None:
+        """Stop streaming (best effort: the port may be gone)."""
         with contextlib.suppress(Exception):
             port.write(framed.encode_command(framed.MsgType.STOP, 0))
 

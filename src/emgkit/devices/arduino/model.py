@@ -345,5 +345,13 @@ class ArduinoModel:
 
     @staticmethod
     def wall_samples(elapsed_s: float, fs: float) -> int:
-        """Samples due after ``elapsed_s`` seconds of streaming at ``fs`` (for pacing runners)."""
+        """Samples due after ``elapsed_s`` seconds of streaming at ``fs`` (for pacing runners).
+
+        Parameters
+        ----------
+        elapsed_s : float
+            Seconds since streaming started.
+        fs : float
+            Sampling rate, Hz.
+        """
         return math.floor(elapsed_s * fs + 1e-9)

@@ -116,6 +116,21 @@ def counts_to_uv(
     """ADC counts of one MyoWare output -> microvolts at the electrodes (see module docstring).
 
     ``ref_counts`` (RAW only): REF samples of the same rows, or a scalar; default mid-scale.
+
+    Parameters
+    ----------
+    counts : array_like
+        ADC counts.
+    kind : ChannelKindCode or str
+        The MyoWare output: RAW, RECT or ENV.
+    adc_bits : int
+        ADC resolution.
+    vref_mv : float
+        ADC reference, mV.
+    pot_kohm : float
+        The MyoWare gain potentiometer, kOhm (RECT/ENV gain).
+    ref_counts : array_like, optional
+        RAW only: REF samples of the same rows, or a scalar; default mid-scale.
     """
     k = parse_kind(kind)
     c = np.asarray(counts, dtype=np.float64)
@@ -143,6 +158,15 @@ def uv_to_counts(
 
     Negative RECT/ENV inputs and anything beyond the rails clip to 0 / ``2**bits - 1``, like
     the hardware (the output cannot swing past its supply).
+
+    Parameters
+    ----------
+    uv : array_like
+        Microvolts at the electrodes.
+    kind, adc_bits, vref_mv, pot_kohm
+        As :func:`counts_to_uv`.
+    ref_counts : float, optional
+        RAW only: the REF level in counts; default mid-scale.
     """
     k = parse_kind(kind)
     full = (1 << int(adc_bits)) - 1
@@ -209,7 +233,15 @@ class MyoWareConverter:
 
     @classmethod
     def from_info(cls, info: Info, ref_counts: float | None = None) -> MyoWareConverter:
-        """Build from a device's INFO reply (its ADC and configured channels)."""
+        """Build from a device's INFO reply (its ADC and configured channels).
+
+        Parameters
+        ----------
+        info : Info
+            The device's INFO reply.
+        ref_counts : float, optional
+            RAW only: the REF level in counts; default mid-scale.
+        """
         cfg = info.config
         return cls(
             [c.kind for c in cfg.channels],
@@ -226,11 +258,19 @@ class MyoWareConverter:
 
     @property
     def signal_kinds(self) -> list[SignalKind]:
-        """emgkit kind of each channel (ENV -> ENVELOPE: never band-pass it)."""
+        """The emgkit kind of each channel (ENV -> ENVELOPE: never band-pass it)."""
         return [signal_kind(k) for k in self.kinds]
 
     def channels(self, names: Sequence[str], device: str = "myoware-arduino") -> list[Channel]:
-        """Channel descriptions with the right kind; assign muscles/sides via the montage."""
+        """Channel descriptions with the right kind; assign muscles/sides via the montage.
+
+        Parameters
+        ----------
+        names : sequence of str
+            Channel names, one per configured channel.
+        device : str
+            Device name stored on each channel.
+        """
         if len(names) != self.n_channels:
             raise ConfigError(f"{len(names)} names for {self.n_channels} channels")
         return [

@@ -19,17 +19,15 @@ from emgkit.devices.cyton.constants import (
 __all__ = ["CYTON_FS", "CYTON_HARDWARE_BANDWIDTH_HZ", "DAISY_FS", "SPECS"]
 
 
-def _parser(**kwargs: Any) -> StreamParser:
-    from emgkit.devices.cyton.parser import CytonParser
+def _parser(daisy: bool) -> Any:
+    def make(**kwargs: Any) -> StreamParser:
+        from emgkit.devices.cyton.parser import CytonParser
 
-    return CytonParser(**kwargs)
+        if daisy:
+            kwargs["daisy"] = True
+        return CytonParser(**kwargs)
 
-
-def _daisy_parser(**kwargs: Any) -> StreamParser:
-    from emgkit.devices.cyton.parser import CytonParser
-
-    kwargs["daisy"] = True
-    return CytonParser(**kwargs)
+    return make
 
 
 def _driver(daisy: bool) -> Any:
@@ -63,30 +61,28 @@ def _model(daisy: bool) -> Any:
     return make
 
 
-SPECS = (
-    DeviceSpec(
-        name="cyton",
-        description="OpenBCI Cyton, 8 channels at 250 Hz through the USB dongle",
-        n_channels=8,
-        fs_options=(CYTON_FS,),
-        parser=_parser,
+def _spec(daisy: bool) -> DeviceSpec:
+    """The registry row of the Cyton (``daisy=False``) or the Cyton with Daisy."""
+    n, fs, bandwidth = (
+        (16, DAISY_FS, DAISY_HARDWARE_BANDWIDTH_HZ)
+        if daisy
+        else (8, CYTON_FS, CYTON_HARDWARE_BANDWIDTH_HZ)
+    )
+    board = "OpenBCI Cyton with Daisy" if daisy else "OpenBCI Cyton"
+    return DeviceSpec(
+        name="cyton-daisy" if daisy else "cyton",
+        description=f"{board}, {n} channels at {fs:g} Hz through the USB dongle",
+        n_channels=n,
+        fs_options=(fs,),
+        parser=_parser(daisy),
         parser_keywords=("daisy", "gains"),
-        driver=_driver(False),
-        model=_model(False),
-        default_fs=CYTON_FS,
-        hardware_bandwidth_hz=CYTON_HARDWARE_BANDWIDTH_HZ,
-        legacy_parser_paths=("emgkit.acquisition.cyton:CytonParser",),
-    ),
-    DeviceSpec(
-        name="cyton-daisy",
-        description="OpenBCI Cyton with Daisy, 16 channels at 125 Hz through the USB dongle",
-        n_channels=16,
-        fs_options=(DAISY_FS,),
-        parser=_daisy_parser,
-        parser_keywords=("daisy", "gains"),
-        driver=_driver(True),
-        model=_model(True),
-        default_fs=DAISY_FS,
-        hardware_bandwidth_hz=DAISY_HARDWARE_BANDWIDTH_HZ,
-    ),
-)
+        driver=_driver(daisy),
+        model=_model(daisy),
+        default_fs=fs,
+        hardware_bandwidth_hz=bandwidth,
+        # 0.1 journals named the Cyton parser by import path
+        legacy_parser_paths=() if daisy else ("emgkit.acquisition.cyton:CytonParser",),
+    )
+
+
+SPECS = (_spec(False), _spec(True))

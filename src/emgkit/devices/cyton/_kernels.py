@@ -112,6 +112,25 @@ def _same_packet(buf: npt.NDArray[np.uint8], pos: int, ring: npt.NDArray[np.uint
     return True
 
 
+#: What :func:`_look_ahead` decides when a packet needs the bytes after it to be confirmed.
+_AHEAD_CHECK = 0  # they are here: check them
+_AHEAD_WAIT = 1  # not yet: stop and wait for the next chunk
+_AHEAD_RESYNC = 2  # end of stream and the packet may not go unconfirmed: skip a byte
+_AHEAD_ACCEPT = 3  # end of stream, relaxed mode, in step: accept it unconfirmed
+
+
+@jit
+def _look_ahead(have_bytes: bool, final: bool, unconfirmed_ok: bool) -> int:
+    """One of the ``_AHEAD_*`` decisions for the bytes that confirm a packet."""
+    if have_bytes:
+        return _AHEAD_CHECK
+    if not final:
+        return _AHEAD_WAIT
+    if not unconfirmed_ok:
+        return _AHEAD_RESYNC
+    return _AHEAD_ACCEPT
+
+
 @jit
 def scan_packets(
     buf: npt.NDArray[np.uint8],
@@ -213,15 +232,10 @@ def scan_packets(
         # (aligned, counter + 1) may go unconfirmed; a candidate found by scanning never does
         unconfirmed_ok = final and (not strict) and locked and have_last and d == 1
         # look-ahead: the next header right after this packet
-        if avail >= PACKET_LEN + 1:
-            if buf[pos + PACKET_LEN] != HEADER:
-                locked = False
-                bad += 1
-                pos += 1
-                continue
-        elif not final:
+        ahead = _look_ahead(avail >= PACKET_LEN + 1, final, unconfirmed_ok)
+        if ahead == _AHEAD_WAIT:
             break
-        elif not unconfirmed_ok:
+        if ahead == _AHEAD_RESYNC or (ahead == _AHEAD_CHECK and buf[pos + PACKET_LEN] != HEADER):
             locked = False
             bad += 1
             pos += 1
@@ -246,19 +260,17 @@ def scan_packets(
             continue
         if strict or not locked or not have_last or d != 1:
             # the next packet's counter must follow this one
-            if avail >= PACKET_LEN + 2:
-                if np.int64(buf[pos + PACKET_LEN + 1]) != (counter + 1) % 256:
-                    if locked:
-                        for k in range(PACKET_LEN):
-                            ring[256, k] = buf[pos + k]
-                        held_pos = base + pos
-                    locked = False
-                    bad += 1
-                    pos += 1
-                    continue
-            elif not final:
+            ahead = _look_ahead(avail >= PACKET_LEN + 2, final, unconfirmed_ok)
+            if ahead == _AHEAD_WAIT:
                 break
-            elif not unconfirmed_ok:
+            broken = (
+                ahead == _AHEAD_CHECK and np.int64(buf[pos + PACKET_LEN + 1]) != (counter + 1) % 256
+            )
+            if broken and locked:
+                for k in range(PACKET_LEN):
+                    ring[256, k] = buf[pos + k]
+                held_pos = base + pos
+            if broken or ahead == _AHEAD_RESYNC:
                 locked = False
                 bad += 1
                 pos += 1

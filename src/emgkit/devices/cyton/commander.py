@@ -40,11 +40,17 @@ __all__ = ["CytonCommander", "PortLike"]
 class PortLike(Protocol):
     """What :class:`CytonCommander` needs from a port (a pyserial ``Serial`` qualifies)."""
 
-    def write(self, data: bytes, /) -> int | None: ...
+    def write(self, data: bytes, /) -> int | None:
+        """Write ``data``; return the bytes written (or None)."""
+        ...
 
-    def read(self, size: int = 1, /) -> bytes: ...
+    def read(self, size: int = 1, /) -> bytes:
+        """Read up to ``size`` bytes; fewer (or none) when the port's timeout passes."""
+        ...
 
-    def reset_input_buffer(self) -> None: ...
+    def reset_input_buffer(self) -> None:
+        """Drop the bytes received and not read yet."""
+        ...
 
 
 class CytonCommander:
@@ -99,6 +105,13 @@ class CytonCommander:
     def read_reply(self, timeout: float | None = None, what: str = "reply") -> str:
         """Read until ``$$$`` and return the text before it.
 
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait (default: the commander's timeout).
+        what : str
+            What is awaited, for the error message.
+
         Raises
         ------
         DeviceError
@@ -131,7 +144,15 @@ class CytonCommander:
         )
 
     def command(self, cmd: bytes, *, expect_reply: bool = True) -> str | None:
-        """Write ``cmd``; read and return its reply unless ``expect_reply`` is False."""
+        """Write ``cmd``; read and return its reply unless ``expect_reply`` is False.
+
+        Parameters
+        ----------
+        cmd : bytes
+            The command bytes.
+        expect_reply : bool
+            Wait for a ``$$$``-terminated reply.
+        """
         self.port.write(cmd)
         if not expect_reply:
             return None
@@ -181,7 +202,13 @@ class CytonCommander:
         self.settings = dict.fromkeys(range(1, n + 1), DEFAULT_CHANNEL_SETTINGS)
 
     def set_channel(self, channel: int, settings: ChannelSettings) -> None:
-        """Send one channel's settings, check the confirmation, update the parser's gain."""
+        """Send one channel's settings, check the confirmation, update the parser's gain.
+
+        Parameters
+        ----------
+        channel, settings
+            As :func:`~emgkit.devices.cyton.parser.channel_settings_command`.
+        """
         if self.streaming:
             raise DeviceError("stop streaming before changing channel settings")
         ch = _check_channel(channel, self.parser.n_channels)
@@ -198,7 +225,17 @@ class CytonCommander:
         settings: ChannelSettings = SEMG_BIPOLAR_SETTINGS,
         power_down_unused: bool = True,
     ) -> None:
-        """Configure ``channels`` (default: all) for bipolar sEMG; power down the others."""
+        """Configure ``channels`` (default: all) for bipolar sEMG; power down the others.
+
+        Parameters
+        ----------
+        channels : iterable of int, optional
+            Channels 1..16 to configure (default: all of the board's).
+        settings : ChannelSettings
+            Settings of each configured channel (default: bipolar sEMG).
+        power_down_unused : bool
+            Power down the channels not in ``channels``.
+        """
         n = self.parser.n_channels
         used = sorted(set(range(1, n + 1) if channels is None else channels))
         for ch in used:

@@ -26,6 +26,7 @@ class CytonDriver(DeviceDriver):
         self.name = "cyton-daisy" if self.daisy else "cyton"
 
     def prepare(self, port: Any) -> None:
+        """Handshake and configure (not streaming yet); fills :attr:`parser_spec`."""
         cmd = CytonCommander(port, daisy=self.daisy, timeout=self.timeout)
         banner = cmd.connect()
         if self.gains is not None:
@@ -43,10 +44,12 @@ class CytonDriver(DeviceDriver):
         self.extra = {"banner": str(getattr(banner, "board", ""))}
 
     def start(self, port: Any) -> bytes:
+        """Start streaming; return stream bytes read while doing so (to journal and parse)."""
         port.write(cyton.CMD_START)
         return b""
 
     def stop(self, port: Any) -> None:
+        """Stop streaming (best effort: the port may be gone)."""
         with contextlib.suppress(Exception):
             port.write(cyton.CMD_STOP)
 

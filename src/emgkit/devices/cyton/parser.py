@@ -199,7 +199,15 @@ def _gain_vector(gains: float | Sequence[float] | None, n: int) -> npt.NDArray[n
 def counts_to_uv(
     counts: npt.ArrayLike, gains: float | Sequence[float] = DEFAULT_GAIN
 ) -> npt.NDArray[np.float64]:
-    """Convert signed ADC counts (..., n_channels) to microvolts with per-channel gains."""
+    """Convert signed ADC counts (..., n_channels) to microvolts with per-channel gains.
+
+    Parameters
+    ----------
+    counts : array_like
+        Signed ADC counts, shape (..., n_channels).
+    gains : float or sequence of float
+        PGA gain, one for all channels or one per channel.
+    """
     c = np.asarray(counts, dtype=np.float64)
     n = c.shape[-1] if c.ndim else 1
     g = _gain_vector(gains, n)
@@ -213,6 +221,13 @@ def uv_to_counts(
 
     Values beyond the ADC range are clipped to -2**23 .. 2**23 - 1 (the ADS1299 saturates).
     NaN or inf raises :class:`~emgkit.errors.ConfigError`: a packet cannot carry them.
+
+    Parameters
+    ----------
+    uv : array_like
+        Microvolts, shape (..., n_channels).
+    gain : float or sequence of float
+        PGA gain, one for all channels or one per channel.
     """
     u = np.asarray(uv, dtype=np.float64)
     if not np.all(np.isfinite(u)):
@@ -494,7 +509,15 @@ class CytonParser:
         return tuple(int(g) for g in self._gains)
 
     def set_gain(self, channel: int, gain: int) -> None:
-        """Scale ``channel`` (1-based) with ``gain`` from now on."""
+        """Scale ``channel`` (1-based) with ``gain`` from now on.
+
+        Parameters
+        ----------
+        channel : int
+            Channel, 1-based.
+        gain : int
+            PGA gain (1, 2, 4, 6, 8, 12 or 24).
+        """
         if not 1 <= channel <= self._n:
             raise ConfigError(f"channel must be 1..{self._n}, got {channel}")
         self._gains[channel - 1] = float(_check_gain(gain))
@@ -718,6 +741,13 @@ def channel_settings_command(channel: int, settings: ChannelSettings) -> bytes:
 
     >>> channel_settings_command(1, SEMG_BIPOLAR_SETTINGS)
     b'x1060100X'
+
+    Parameters
+    ----------
+    channel : int
+        Channel 1..16.
+    settings : ChannelSettings
+        Power, gain, input type, bias and SRB connections.
     """
     ch = _check_channel(channel)
     s = settings
