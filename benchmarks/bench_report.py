@@ -1,13 +1,16 @@
 """Report generation time (HTML + PDF, warm) against the report code of a baseline commit.
 
-A standard session (synthetic ``right_inhibition`` subject, full bridge protocol, 6 channels at
-1 kHz, 523 s) is synthesised and analysed once per process (not timed); then
+The standard session is the demo session (``emgkit demo`` defaults: synthetic
+``right_inhibition`` subject, bridge protocol shortened to 3 reps, 6 channels at 2 kHz, 323 s);
+``--session long`` is the full protocol at 1 kHz (523 s). It is synthesised and analysed once
+per process (not timed: the analysis is excluded); then
 :func:`emgkit.report.html.write_report` runs once to warm up (imports, fonts, numba) and
 ``--repeats`` more times, timed. The baseline is the same script run against the sources of
-``--baseline`` (default ``efc0018``, the branch point before the fpdf2 report), extracted with
-``git archive`` into a temporary folder; baseline and current runs alternate so both see the
-same machine load. Medians of wall time and of process CPU time (``time.process_time``, which
-leaves out waiting for a shared core) are printed, and their ratio.
+``--baseline`` (default ``ddd47d8``, the report before the speed work of issue 13 step 3),
+extracted with ``git archive`` into a temporary folder; baseline and current runs alternate so
+both see the same machine load. Medians of wall time and of process CPU time
+(``time.process_time``, which leaves out waiting for a shared core) are printed, and their
+ratio, with the load average before and after.
 
 Usage::
 
@@ -31,10 +34,16 @@ import json, sys, tempfile, time, warnings
 from emgkit.simulate import synthesize_session
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.report.html import write_report
-rec, _ = synthesize_session("right_inhibition", fs=1000, seed=3)
+from emgkit.protocol import load_protocol
+if sys.argv[2] == "demo":
+    proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
+    rec, _ = synthesize_session("right_inhibition", fs=2000, protocol=proto, seed=1)
+else:
+    proto = load_protocol("bridge")
+    rec, _ = synthesize_session("right_inhibition", fs=1000, seed=3)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    res = analyze_bridge(rec, "bridge")
+    res = analyze_bridge(rec, proto)
 out = tempfile.mkdtemp()
 write_report(rec, res, out)  # warm-up
 wall, cpu = [], []
@@ -47,10 +56,10 @@ print(json.dumps({"wall": wall, "cpu": cpu}))
 """
 
 
-def _run(src: Path, repeats: int) -> dict[str, list[float]]:
+def _run(src: Path, repeats: int, session: str) -> dict[str, list[float]]:
     env = {**os.environ, "PYTHONPATH": str(src)}
     run = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(repeats)],
+        [sys.executable, "-c", _CHILD, str(repeats), session],
         env=env,
         capture_output=True,
         text=True,
@@ -63,11 +72,13 @@ def _run(src: Path, repeats: int) -> dict[str, list[float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--baseline", default="efc0018", help="git commit of the baseline report")
+    ap.add_argument("--baseline", default="ddd47d8", help="git commit of the baseline report")
+    ap.add_argument("--session", choices=("demo", "long"), default="demo")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     repo = Path(__file__).resolve().parents[1]
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         arch = subprocess.run(
             ["git", "-C", str(repo), "archive", args.baseline, "src", "data"],
@@ -81,11 +92,14 @@ def main() -> None:
         }
         for _ in range(args.rounds):
             for name, src in (("baseline", Path(tmp) / "src"), ("current", repo / "src")):
-                r = _run(src, args.repeats)
+                r = _run(src, args.repeats, args.session)
                 runs[name]["wall"] += r["wall"]
                 runs[name]["cpu"] += r["cpu"]
     med = {k: {m: statistics.median(v[m]) for m in ("wall", "cpu")} for k, v in runs.items()}
-    print(f"load average: {os.getloadavg()[0]:.1f}; {args.rounds} rounds x {args.repeats} repeats")
+    print(
+        f"session {args.session}; load average {load0:.1f} before, {os.getloadavg()[0]:.1f} "
+        f"after; {args.rounds} rounds x {args.repeats} repeats"
+    )
     print("| code | wall median | CPU median |")
     print("|---|---|---|")
     for k in ("baseline", "current"):

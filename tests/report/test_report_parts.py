@@ -204,3 +204,76 @@ def test_cli_report(tmp_path, capsys):
     assert "r1.html" in out and "r1.pdf" in out
     assert (tmp_path / "out" / "r1.html").stat().st_size > 10_000
     assert (tmp_path / "out" / "r1.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_minmax_decimate_keeps_every_peak_and_real_samples():
+    from emgkit.report.figures import minmax_decimate
+
+    rng = np.random.default_rng(0)
+    n = 10_007  # not a multiple of the columns
+    t = np.arange(n) / 1000.0
+    y = rng.normal(size=n)
+    spikes = [17, 4_321, 9_999]
+    y[spikes] = [50.0, 80.0, -60.0]  # single-sample peaks that block means would flatten
+    y[6_000:6_100] = np.nan  # a gap
+    td, yd = minmax_decimate(t, y, 200)
+    assert td.size <= 400
+    assert np.all(np.diff(td) >= 0)  # time order kept
+    for k in spikes:
+        assert y[k] in yd and t[k] in td
+    real = np.isfinite(yd)
+    idx = np.searchsorted(t, td[real])
+    np.testing.assert_array_equal(y[idx], yd[real])  # every point is a real sample
+    assert np.nanmax(yd) == np.nanmax(y) and np.nanmin(yd) == np.nanmin(y)
+    _, short_y = minmax_decimate(t[:300], y[:300], 200)
+    assert short_y.size == 300  # nothing to reduce
+
+
+def test_pdf_text_wrapping_never_exceeds_the_width_and_keeps_every_word():
+    from fpdf import FPDF
+
+    from emgkit.report.pdf import _font_dir, _Writer
+
+    pdf = FPDF()
+    pdf.add_font("DejaVu Sans", "", str(_font_dir() / "DejaVuSans.ttf"))
+    pdf.add_page()
+    w = _Writer(pdf, {})
+    w.font(7.5)
+    text = "single_and_double_leg glute max " * 5 + "x" * 80 + "\nnext line"
+    for width in (12.0, 30.0, 90.0):
+        lines = w.wrap(text, width)
+        assert all(w.width_of(line) <= width + 1e-9 for line in lines)
+        assert "".join("".join(lines).split()) == "".join(text.split())
+    assert w.wrap(text, 90.0)[-1] == "next line"  # an explicit newline is kept
+    assert pdf.get_string_width("glute max") == pytest.approx(w.width_of("glute max"))
+
+
+def test_unlabelled_session_is_named_by_file_or_said_so(tmp_path):
+    import dataclasses
+    import shutil
+    import subprocess
+
+    from emgkit.report._blocks import session_line, session_name
+    from emgkit.report.html import render_html
+    from emgkit.report.pdf import write_pdf
+
+    rec = _quality_recording()
+    info = dataclasses.replace(rec.info, session="", extra={"source_file": "P07_visit2.bdf"})
+    rec = Recording(rec.data, rec.fs, rec.channels, rec.events, rec.gaps, info)
+    assert session_name(info) == "file P07_visit2.bdf"
+    assert session_line(info) == "Session from file P07_visit2.bdf, date not recorded"
+    page = render_html(rec, [])
+    assert "Session from file P07_visit2.bdf, date not recorded;" in page
+    assert "Session -" not in page
+    bare = dataclasses.replace(info, extra={})
+    assert session_line(bare) == "Session not labelled, date not recorded"
+    assert session_line(dataclasses.replace(bare, session="S2")).startswith("Session S2, ")
+    # the PDF says it in the header line and in every page's footer
+    pdf = write_pdf(rec, [], tmp_path / "r.pdf")
+    if shutil.which("pdftotext") is None:
+        return
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert text.count("Session from file P07_visit2.bdf, date not recorded") == 2
+    assert "Session -" not in text

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from emgkit.recording import MUSCLES, Recording, SignalKind
+from emgkit.recording import MUSCLES, Recording, SessionInfo, SignalKind
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,6 +81,25 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(object).where(df.notna(), "-").astype(str)
 
 
+def session_name(info: SessionInfo) -> str:
+    """What names a session when it has no session label: ``info.session``, else the file it
+    was read from, else "not labelled" (never a bare "-")."""
+    if info.session:
+        return str(info.session)
+    src = str(info.extra.get("source_file") or "") if isinstance(info.extra, dict) else ""
+    return f"file {src}" if src else "not labelled"
+
+
+def session_line(info: SessionInfo) -> str:
+    """``"Session S02, 2026-12-01"``; without a label ``"Session from file x.bdf, ..."`` or
+    ``"Session not labelled, ..."``; the date says "date not recorded" when missing."""
+    date = info.date.date().isoformat() if info.date else "date not recorded"
+    if info.session:
+        return f"Session {info.session}, {date}"
+    name = session_name(info)
+    return f"Session from {name}, {date}" if name.startswith("file ") else f"Session {name}, {date}"
+
+
 def _muscle(m: object) -> str:
     return MUSCLES.get(str(m), str(m))
 
@@ -120,7 +139,7 @@ def _session(rec: Recording, result: BridgeResult) -> Section:
     date = info.date.isoformat(sep=" ", timespec="minutes") if info.date else "not recorded"
     rows = [
         ("Subject (pseudonym)", info.subject or "anonymous"),
-        ("Session", info.session or "-"),
+        ("Session", session_name(info)),
         ("Date", date),
         (
             "Device",
@@ -159,7 +178,16 @@ def _session(rec: Recording, result: BridgeResult) -> Section:
 def _quality(rec: Recording, result: BridgeResult) -> Section:
     from emgkit.report._quality import rest_window, signal_quality
 
-    q = signal_quality(rec, None)
+    q = _analysis_quality(result)
+    rw = rest_window(rec)
+    where = (
+        f"the rest trial ({rw[0]:.1f}-{rw[1]:.1f} s)"
+        if rw
+        else "the whole recording (no rest trial found)"
+    )
+    mains_where = "the whole recording" if q is not None else where
+    if q is None:  # a result without the analysis's quality table: measure here
+        q = signal_quality(rec, None)
     m = result.mvc
     if not m.empty and "rest_uv" in m:
         # the analysis's own rest RMS of the band-passed channel (no re-filtering here)
@@ -177,7 +205,6 @@ def _quality(rec: Recording, result: BridgeResult) -> Section:
             )
             for n, s0 in zip(q["channel"], q["status"], strict=True)
         ]
-    rw = rest_window(rec)
     disp = pd.DataFrame(
         {
             "channel": q["channel"],
@@ -192,18 +219,36 @@ def _quality(rec: Recording, result: BridgeResult) -> Section:
             "status": q["status"],
         }
     )
-    where = (
-        f"the rest trial ({rw[0]:.1f}-{rw[1]:.1f} s)"
-        if rw
-        else "the whole recording (no rest trial found)"
-    )
     text = (
         "Flat: SD below 0.5 uV over the recording (electrode off or channel shorted). Clipping: "
         "share of samples stuck at the extreme values. Mains: RMS of the 50/60 Hz line in "
-        f"{where}. Noise floor: RMS of the band-passed signal in {where} (raw channels); "
+        f"{mains_where}. Noise floor: RMS of the band-passed signal in {where} (raw channels); "
         "a good sEMG baseline is a few microvolts. Missing: samples lost in gaps."
     )
     return Section("quality", "Signal quality per channel", [Paragraph(text), Table(disp)])
+
+
+def _analysis_quality(result: BridgeResult) -> pd.DataFrame | None:
+    """The quality table the analysis measured (:attr:`BridgeResult.quality`) in the columns
+    of :func:`emgkit.report._quality.signal_quality`, or None when it is missing (the report
+    then measures; it never measures twice)."""
+    qa = result.quality if isinstance(result.quality, pd.DataFrame) else pd.DataFrame()
+    need = {"status", "flat", "clipped_fraction", "mains_hz", "mains_uv", "noise_floor_uv"}
+    if qa.empty or not need <= set(qa.columns):
+        return None
+    missing = qa["missing_pct"] if "missing_pct" in qa else pd.Series(0.0, index=qa.index)
+    return pd.DataFrame(
+        {
+            "channel": [str(c) for c in qa.index],
+            "flat": qa["flat"].astype(bool).to_numpy(),
+            "clipping_pct": qa["clipped_fraction"].astype(float).to_numpy() * 100.0,
+            "mains_uv": qa["mains_uv"].astype(float).to_numpy(),
+            "mains_hz": qa["mains_hz"].astype(float).to_numpy(),
+            "noise_uv": qa["noise_floor_uv"].astype(float).to_numpy(),
+            "missing_pct": missing.astype(float).to_numpy(),
+            "status": qa["status"].astype(str).to_numpy(),
+        }
+    )
 
 
 def _mvc(result: BridgeResult) -> Section:

@@ -27,6 +27,7 @@ __all__ = [
     "cohort_report",
     "cohort_summary",
     "cohort_tables",
+    "quality_gates",
     "session_metrics",
 ]
 
@@ -190,6 +191,62 @@ def _svg(fig: Figure) -> str:
     return text[start:] if start >= 0 else text
 
 
+#: Plain names of the quality gates (:data:`emgkit.analysis.quality.ISSUE_CODES`).
+GATE_NAMES = {
+    "flat": "flat signal",
+    "clipping": "clipping",
+    "mains": "mains interference",
+    "ecg": "ECG in the signal",
+    "noise_floor": "signal not clear of the noise floor",
+    "tonic": "activity at rest",
+    "wander": "baseline wander",
+    "motion": "motion artefacts",
+}
+
+
+def quality_gates(results: pd.DataFrame) -> tuple[dict[str, tuple[str, list[str]]], set[str]]:
+    """Which quality gate failed (or warned) on which channel, per session.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Tidy batch table with the per-channel rows of trial ``"quality"`` (``quality_status``
+        0/1/2 = ok/warn/fail and ``issue_<code>`` = 1), as :func:`emgkit.app.batch.tidy_result`
+        writes them.
+
+    Returns
+    -------
+    gates : dict
+        session -> (worst status "fail" or "warn", ["glute max right: flat signal", ...]),
+        only sessions with a channel that is not "ok"; a failed session lists its failed
+        channels only.
+    checked : set of str
+        Sessions that have quality rows at all (older batch tables have none).
+    """
+    q = results[results["trial"] == "quality"]
+    checked = set(q["session"])
+    st = q[q["metric"] == "quality_status"]
+    issues = q[q["metric"].str.startswith("issue_") & (q["value"] > 0)]
+    out: dict[str, tuple[str, list[str]]] = {}
+    for session, g in st.groupby("session", sort=True):
+        worst = float(np.nanmax(g["value"].to_numpy(dtype=float), initial=0.0))
+        if worst < 1:
+            continue
+        level = "fail" if worst >= 2 else "warn"
+        items = []
+        for _, r in g[g["value"] >= worst].iterrows():
+            codes = issues[
+                (issues["session"] == session)
+                & (issues["muscle"] == r["muscle"])
+                & (issues["side"] == r["side"])
+            ]["metric"].str.removeprefix("issue_")
+            words = ", ".join(GATE_NAMES.get(c, c.replace("_", " ")) for c in codes)
+            who = f"{str(r['muscle']).replace('_', ' ')} {r['side']}".strip()
+            items.append(f"{who}: {words or level}")
+        out[str(session)] = (level, items)
+    return out, {str(x) for x in checked}
+
+
 def cohort_summary(results: pd.DataFrame, errors: pd.DataFrame | None = None) -> list[str]:
     """The first-page sentences of the cohort report (plain text, one finding each).
 
@@ -203,9 +260,10 @@ def cohort_summary(results: pd.DataFrame, errors: pd.DataFrame | None = None) ->
     Returns
     -------
     list of str
-        Cohort size; sessions that failed; sessions without usable %MVC (refused MVC or
-        quality gates); the glute max single-leg left/right outcome counts with the lower side;
-        and what a cohort table of single sessions cannot tell.
+        Cohort size; sessions that failed; sessions whose quality gates failed or warned,
+        naming the gate(s) and channel(s); sessions without usable %MVC and why; the glute max
+        single-leg left/right outcome counts with the lower side; and what a cohort table of
+        single sessions cannot tell.
     """
     out: list[str] = []
     n_sessions = results["session"].nunique() if len(results) else 0
@@ -227,13 +285,38 @@ def cohort_summary(results: pd.DataFrame, errors: pd.DataFrame | None = None) ->
         if names:
             out.append("Failed: " + "; ".join(names) + ".")
     if len(results):
+        gates, checked = quality_gates(results)
+        failed = {k: v for k, v in gates.items() if v[0] == "fail"}
+        warned = sorted(k for k, v in gates.items() if v[0] == "warn")
+        if failed:
+            out.append(
+                f"Quality gates failed in {len(failed)} session(s) (the channel's numbers are "
+                "left out): "
+                + "; ".join(f"{k} ({', '.join(v[1])})" for k, v in sorted(failed.items()))
+                + "."
+            )
+        if warned:
+            out.append(
+                f"Quality warnings (numbers kept, read with care) in {len(warned)} session(s): "
+                + "; ".join(f"{k} ({', '.join(gates[k][1])})" for k in warned)
+                + "."
+            )
         pct = results[(results["metric"] == "pct_mvc") & results["trial"].str.startswith("dlb")]
         ok = pct.groupby("session")["value"].apply(lambda v: bool(np.isfinite(v).any()))
         no_pct = sorted(set(results["session"]) - set(ok[ok].index))
         if no_pct:
+            why = []
+            for k in no_pct:
+                if k in failed:
+                    why.append(f"{k} (quality gate failed, above)")
+                elif k in checked:
+                    why.append(f"{k} (MVC refused or missing)")
+                else:
+                    why.append(f"{k} (reason not in this batch table)")
             out.append(
-                f"No usable %MVC in {len(no_pct)} session(s) (MVC refused, missing, or the "
-                "quality gates failed; see each session's report): " + ", ".join(no_pct) + "."
+                f"No usable %MVC in {len(no_pct)} session(s); see each session's report: "
+                + ", ".join(why)
+                + "."
             )
         sym = results[
             (results["trial"] == "single_leg_bridge")

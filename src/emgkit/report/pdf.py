@@ -18,11 +18,12 @@ from the content, so the same input gives a byte-identical file. Fonts are DejaV
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emgkit.report._blocks import FigureBlock, ItemList, Paragraph, Section, Table
+from emgkit.report._blocks import FigureBlock, ItemList, Paragraph, Section, Table, session_line
 
 if TYPE_CHECKING:
     from emgkit.recording import Recording
@@ -57,41 +58,117 @@ def _pdf_class() -> Any:
     return _Doc
 
 
-def _col_widths(pdf: Any, frame: Any, total: float) -> tuple[float, ...]:
+def _col_widths(w: _Writer, frame: Any, total: float) -> tuple[float, ...]:
     """Column widths (mm): every column at least as wide as its longest word (no word is
     broken), the remaining width shared in proportion to the column's longest text."""
-    pad = 2.0
+    pad = 2 * _CELL_PAD + 0.4
     mins, wants = [], []
-    style, size = pdf.font_style, pdf.font_size_pt
+    size = w.size
     for c in frame.columns:
         texts = [str(v) for v in frame[c]]
-        words = [w for t in texts for w in t.split()] or [""]
-        pdf.set_font(style="B")  # the heading row is bold
-        head = max((pdf.get_string_width(w) for w in str(c).split()), default=0.0)
-        head_all = pdf.get_string_width(str(c))
-        pdf.set_font(style=style, size=size)
-        mins.append(max(head, *(pdf.get_string_width(w) for w in words)) + pad)
-        body = max((pdf.get_string_width(t) for t in texts), default=0.0)
+        words = [x for t in texts for x in t.split()] or [""]
+        w.font(size, "B")  # the heading row is bold
+        head = max((w.width_of(x) for x in str(c).split()), default=0.0)
+        head_all = w.width_of(str(c))
+        w.font(size)
+        mins.append(max(head, *(w.width_of(x) for x in words)) + pad)
+        body = max((w.width_of(t) for t in texts), default=0.0)
         wants.append(min(max(head_all, body) + pad, 70.0))
     base = sum(mins)
     if base >= total:
         return tuple(m * total / base for m in mins)
-    extra = [max(w - m, 0.0) for w, m in zip(wants, mins, strict=True)]
+    extra = [max(x - m, 0.0) for x, m in zip(wants, mins, strict=True)]
     spare = total - base
     k = min(1.0, spare / sum(extra)) if sum(extra) > 0 else 0.0
-    w = [m + e * k for m, e in zip(mins, extra, strict=True)]
-    left = total - sum(w)
-    return tuple(x + left * x / sum(w) for x in w)
+    out = [m + e * k for m, e in zip(mins, extra, strict=True)]
+    left = total - sum(out)
+    return tuple(x + left * x / sum(out) for x in out)
+
+
+_CELL_PAD = 0.8  # mm, inside table cells
+_GRID = (190, 190, 190)
+_HEAD_FILL = (241, 236, 246)
 
 
 class _Writer:
+    """Lays text out itself (greedy left-aligned line breaking on the font's glyph widths)
+    and draws each line with ``cell``: fpdf2's ``multi_cell`` and ``table`` re-measure the
+    whole line for every character added, which made text the largest cost of the report."""
+
     def __init__(self, pdf: Any, svgs: dict[int, str]) -> None:
         self.pdf = pdf
         self.svgs = svgs
         self.width = pdf.w - 2 * _MARGIN
+        self.size = 9.0
+        self._widths: dict[tuple[str, float], dict[str, float]] = {}
 
     def font(self, size: float, style: str = "") -> None:
+        self.size = size
         self.pdf.set_font("DejaVu Sans", style, size)
+
+    def width_of(self, text: str) -> float:
+        """Width of ``text`` in mm in the current font (cached per word)."""
+        pdf = self.pdf
+        cache = self._widths.setdefault((pdf.current_font.fontkey, pdf.font_size_pt), {})
+        got = cache.get(text)
+        if got is None:
+            cw = pdf.current_font.cw
+            got = sum(cw[ord(c)] for c in text) * pdf.font_size_pt * 0.001 / pdf.k
+            cache[text] = got
+        return got
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """``text`` broken into lines no wider than ``width`` mm (words longer than a line are
+        split between characters; newlines are kept)."""
+        lines: list[str] = []
+        space = self.width_of(" ")
+        for para in text.split("\n"):
+            cur: list[str] = []
+            cur_w = 0.0
+            for word in para.split():
+                ww = self.width_of(word)
+                if ww > width:  # a word wider than the line: split after _ / - first
+                    if cur:
+                        lines.append(" ".join(cur))
+                        cur, cur_w = [], 0.0
+                    piece = ""
+                    for part in re.split(r"(?<=[_/-])", word):
+                        if piece and self.width_of(piece + part) > width:
+                            lines.append(piece)
+                            piece = ""
+                        if self.width_of(part) > width:  # still too wide: between characters
+                            for ch in part:
+                                if piece and self.width_of(piece + ch) > width:
+                                    lines.append(piece)
+                                    piece = ""
+                                piece += ch
+                        else:
+                            piece += part
+                    cur, cur_w = [piece], self.width_of(piece)
+                    continue
+                if cur and cur_w + space + ww > width:
+                    lines.append(" ".join(cur))
+                    cur, cur_w = [word], ww
+                else:
+                    cur_w += (space if cur else 0.0) + ww
+                    cur.append(word)
+            lines.append(" ".join(cur))
+        return lines
+
+    def text(
+        self, text: str, h: float, *, fill: bool = False, indent: float = 0.0, first: str = ""
+    ) -> None:
+        """``text`` as left-aligned lines of height ``h`` over the text width (page breaks as
+        needed); ``first`` is a prefix on the first line with the rest indented under it."""
+        pdf = self.pdf
+        cm = pdf.c_margin
+        hang = self.width_of(first) if first else 0.0
+        avail = self.width - indent - 2 * cm - hang
+        for i, line in enumerate(self.wrap(text, avail)):
+            pdf.set_x(_MARGIN + indent + (hang if i else 0.0))
+            w = self.width - indent - (hang if i else 0.0)
+            pdf.cell(w, h, (first + line) if i == 0 else line, fill=fill)
+            pdf.ln(h)
 
     def keep(self, height: float) -> None:
         """Start a new page unless ``height`` mm still fit on this one."""
@@ -107,50 +184,90 @@ class _Writer:
             self.pdf.start_section(text, level=0)
         self.font(size, "B")
         self.pdf.set_text_color(*_PURPLE)
-        self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.text(text, size * 0.5)
         self.pdf.set_text_color(34, 34, 34)
         self.pdf.ln(1.5)
 
     def paragraph(self, text: str, note: bool = False) -> None:
         self.font(9)
         if note:
-            self.pdf.set_fill_color(255, 248, 225)
-            self.pdf.multi_cell(
-                0, 4.4, text, fill=True, padding=(1.5, 2.0), new_x="LMARGIN", new_y="NEXT"
-            )
-            self.pdf.set_fill_color(255, 255, 255)
+            pdf = self.pdf
+            pdf.set_fill_color(255, 248, 225)
+            cm, pdf.c_margin = pdf.c_margin, 2.0
+            self.keep(4.4 + 3.0)
+            pdf.cell(self.width, 1.5, "", fill=True, new_x="LMARGIN", new_y="NEXT")
+            self.text(text, 4.4, fill=True)
+            pdf.cell(self.width, 1.5, "", fill=True, new_x="LMARGIN", new_y="NEXT")
+            pdf.c_margin = cm
+            pdf.set_fill_color(255, 255, 255)
         else:
-            self.pdf.multi_cell(0, 4.4, text, new_x="LMARGIN", new_y="NEXT")
+            self.text(text, 4.4)
         self.pdf.ln(2)
 
-    def table(self, t: Table) -> None:
-        from fpdf.fonts import FontFace
+    def _row(
+        self,
+        cells: list[list[str]],
+        widths: tuple[float, ...],
+        lh: float,
+        head: bool,
+        heading: list[list[str]] | None,
+    ) -> None:
+        """One table row, split over pages when it is taller than what is left."""
+        pdf = self.pdf
+        n = max(len(c) for c in cells)
+        i = 0
+        while i < n:
+            room = int((pdf.page_break_trigger - pdf.get_y() - 2 * _CELL_PAD) // lh)
+            if room < min(n - i, 2):
+                pdf.add_page()
+                if heading is not None:
+                    self._row(heading, widths, lh, True, None)
+                continue
+            k = min(n - i, room)
+            h = k * lh + 2 * _CELL_PAD
+            y = pdf.get_y()
+            x = _MARGIN
+            self.font(self.size, "B" if head else "")
+            for lines, w in zip(cells, widths, strict=True):
+                pdf.rect(x, y, w, h, style="DF" if head else "D")
+                for j, line in enumerate(lines[i : i + k]):
+                    pdf.set_xy(x, y + _CELL_PAD + j * lh)
+                    pdf.cell(w, lh, line)
+                x += w
+            pdf.set_xy(_MARGIN, y + h)
+            i += k
 
+    def table(self, t: Table) -> None:
         df = t.frame
+        pdf = self.pdf
         self.font(7.5)
         self.keep(18)
-        self.pdf.set_fill_color(255, 255, 255)
-        with self.pdf.table(
-            col_widths=_col_widths(self.pdf, df, self.width),
-            width=self.width,
-            text_align="LEFT",
-            line_height=3.6,
-            headings_style=FontFace(emphasis="BOLD", fill_color=(241, 236, 246)),
-            repeat_headings=1,
-            padding=0.8,
-        ) as table:
-            row = table.row()
-            for c in df.columns:
-                row.cell(str(c))
-            for values in df.itertuples(index=False):
-                row = table.row()
-                for v in values:
-                    row.cell(str(v))
+        widths = _col_widths(self, df, self.width)
+        lh = 3.6
+        cm = pdf.c_margin
+        pdf.c_margin = _CELL_PAD
+        pdf.set_draw_color(*_GRID)
+        pdf.set_line_width(0.2)
+        pdf.set_fill_color(*_HEAD_FILL)
+        self.font(7.5, "B")
+        heading = [
+            self.wrap(str(c), w - 2 * _CELL_PAD) for c, w in zip(df.columns, widths, strict=True)
+        ]
+        self._row(heading, widths, lh, True, None)
+        self.font(7.5)
+        for values in df.itertuples(index=False):
+            cells = [
+                self.wrap(str(v), w - 2 * _CELL_PAD) for v, w in zip(values, widths, strict=True)
+            ]
+            self._row(cells, widths, lh, False, heading)
+        pdf.c_margin = cm
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_draw_color(0, 0, 0)
         self.pdf.ln(1)
         if t.caption:
             self.font(7.5)
             self.pdf.set_text_color(85, 85, 85)
-            self.pdf.multi_cell(0, 3.6, t.caption, new_x="LMARGIN", new_y="NEXT")
+            self.text(t.caption, 3.6)
             self.pdf.set_text_color(34, 34, 34)
         self.pdf.ln(2)
 
@@ -175,17 +292,16 @@ class _Writer:
         if fb.caption:
             self.font(7.5)
             self.pdf.set_text_color(85, 85, 85)
-            self.pdf.multi_cell(0, 3.6, fb.caption, new_x="LMARGIN", new_y="NEXT")
+            self.text(fb.caption, 3.6)
             self.pdf.set_text_color(34, 34, 34)
         self.pdf.ln(2)
 
     def items(self, b: ItemList) -> None:
         if b.title:
             self.heading(b.title, 10.5, keep=20)
+        self.font(8.5)
         for level, text in b.items:
-            tag = f"[{level}] " if level else "- "
-            self.font(8.5)
-            self.pdf.multi_cell(0, 4.0, tag + text, new_x="LMARGIN", new_y="NEXT")
+            self.text(text, 4.0, first=f"[{level}] " if level else "- ")
             self.pdf.ln(0.8)
         self.pdf.ln(1.5)
 
@@ -224,7 +340,8 @@ def write_pdf(
     subject = info.subject or "anonymous"
     date = info.date.date().isoformat() if info.date else "date not recorded"
     pdf = _pdf_class()(orientation="P", unit="mm", format="A4")
-    pdf.footer_text = f"emgkit bridge report - subject {subject} - {date}"
+    where = date if subtitle else session_line(info)  # a progress report spans sessions
+    pdf.footer_text = f"emgkit bridge report - subject {subject} - {where}"
     fonts = _font_dir()
     pdf.add_font("DejaVu Sans", "", str(fonts / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu Sans", "B", str(fonts / "DejaVuSans-Bold.ttf"))
@@ -242,13 +359,12 @@ def write_pdf(
     w.font(9)
     w.paragraph(
         subtitle
-        or f"Session {info.session or '-'}, {date}; device {info.device or 'not recorded'}, "
+        or f"{session_line(info)}; device {info.device or 'not recorded'}, "
         f"{rec.fs:g} Hz. Surface EMG report generated by emgkit; not a diagnosis."
     )
     links = {s.id: pdf.add_link() for s in sections}
     w.font(8)
     pdf.set_text_color(29, 79, 145)
-    toc = "   ".join(f"{i}. {s.title}" for i, s in enumerate(sections, 1))
     # the contents: one clickable line per section, two columns
     col_w = w.width / 2
     for i, s in enumerate(sections):
@@ -257,7 +373,6 @@ def write_pdf(
             pdf.ln(4)
         pdf.set_x(x)
         pdf.cell(col_w, 4, f"{i + 1}. {s.title}", link=links[s.id])
-    del toc
     pdf.ln(7)
     pdf.set_text_color(34, 34, 34)
     for s in sections:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from emgkit.errors import ConfigError
-from emgkit.report._blocks import FigureBlock, Paragraph, Section, Table
+from emgkit.report._blocks import FigureBlock, Paragraph, Section, Table, session_name
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -69,7 +69,7 @@ def progress_table(visits: list[Visit]) -> pd.DataFrame:
         )
     rows = []
     for v in sorted(visits, key=_key):
-        when, sid = _key(v)
+        when, _ = _key(v)
         res = v.result
         r = glute_side_row(res)
         s = res.summary
@@ -85,7 +85,7 @@ def progress_table(visits: list[Visit]) -> pd.DataFrame:
         rows.append(
             {
                 "date-time": when or "not recorded",
-                "session": sid or "-",
+                "session": session_name(v.recording.info),
                 "comparison": str(r["comparison"]) if r is not None else "-",
                 "sa": float(r["symmetry_angle"]) if r is not None else np.nan,
                 "ci_low": float(r["ci_low"]) if r is not None else np.nan,

@@ -350,8 +350,16 @@ def plot_glute_sides(result: BridgeResult) -> Figure | None:
         g = g[(g["task"] == "single_leg_bridge") & (g["side"] == g["side_task"])]
     else:
         g = g[g["trial"] == comp]
-    fig = Figure(figsize=(7.0, 2.6), layout="constrained")
+    fig = Figure(figsize=(7.0, 2.6))
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.0, 1.5])
+    # fixed margins (inches -> fractions): no layout engine, the figure is drawn once
+    fig.subplots_adjust(
+        left=0.6 / 7.0,
+        right=1 - 0.1 / 7.0,
+        top=1 - 0.3 / 2.6,
+        bottom=0.45 / 2.6,
+        wspace=0.35 / ((7.0 - 0.7 - 0.35) / 2),
+    )
     colours = {"left": "#1f77b4", "right": "#d62728"}
     for i, side in enumerate(("left", "right")):
         v = g[g["side"] == side]["pct_mvc"].to_numpy(dtype=float)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from emgkit.app.batch.tables import _normalise, _str
@@ -39,7 +40,9 @@ def tidy_result(result: BridgeResult, session: str, subject: str, date: str) -> 
     ``glute_ham`` and ``glute_erector`` ratios averaged over reps per trial and side (muscle
     ``"glute_max"``); ``symmetry_angle``, ``mdc``, ``threshold``, ``meaningful`` (0/1)... per
     comparison and muscle (side ``"both"``); cue-variant ``change``/``change_rel`` (prefixed
-    ``variant_``); ``pain`` per trial. Per-rep and per-epoch detail is left out.
+    ``variant_``); ``pain`` per trial; per channel (trial ``"quality"``) the quality gate's
+    ``quality_status`` (0 ok, 1 warn, 2 fail) and ``issue_<code>`` = 1 for each problem found.
+    Per-rep and per-epoch detail is left out.
 
     Parameters
     ----------
@@ -69,6 +72,9 @@ def tidy_result(result: BridgeResult, session: str, subject: str, date: str) -> 
         elif table == "variants":
             d["metric"] = "variant_" + d["metric"].astype(str)
         parts.append(d)
+    q = _quality_rows(result)
+    if not q.empty:
+        parts.append(q)
     cols = ["trial", "muscle", "side", "metric", "value"]
     long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)
     long.insert(0, "date", date)
@@ -111,3 +117,29 @@ def _analyze_path(path: str, montage: Any, protocol: Any, params: Any) -> tuple[
         return "ok", (session, subject, date, df, time.perf_counter() - t0)
     except Exception as exc:  # recorded in the errors table; the batch goes on
         return "error", (type(exc).__name__, str(exc) or repr(exc))
+
+
+#: ``quality_status`` values of the batch table (per channel, trial ``"quality"``).
+QUALITY_STATUS_CODES = {"ok": 0.0, "warn": 1.0, "fail": 2.0}
+
+
+def _quality_rows(result: BridgeResult) -> pd.DataFrame:
+    """Return the quality gate of each channel as tidy rows.
+
+    Trial ``"quality"``, the channel's muscle and side: ``quality_status`` (0 ok, 1 warn,
+    2 fail) and ``issue_<code>`` = 1 for each problem found (codes of
+    :data:`emgkit.analysis.quality.ISSUE_CODES`), so a cohort report can name which gate
+    failed on which channel.
+    """
+    q = getattr(result, "quality", None)
+    cols = ["trial", "muscle", "side", "metric", "value"]
+    if not isinstance(q, pd.DataFrame) or q.empty or "status" not in q.columns:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for _, r in q.iterrows():
+        who = {"trial": "quality", "muscle": _str(r.get("muscle")), "side": _str(r.get("side"))}
+        status = QUALITY_STATUS_CODES.get(str(r["status"]), np.nan)
+        rows.append({**who, "metric": "quality_status", "value": status})
+        for code in filter(None, str(r.get("issues", "")).split(";")):
+            rows.append({**who, "metric": f"issue_{code}", "value": 1.0})
+    return pd.DataFrame(rows, columns=cols)
