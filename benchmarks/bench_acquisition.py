@@ -191,8 +191,10 @@ print(wall, cpu, rec.n_samples, rec.duration)
 def _demo_record_once(src: str) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": src}
     res = subprocess.run(
-        [sys.executable, "-c", _DEMO_RECORD], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _DEMO_RECORD], env=env, capture_output=True, text=True
     )
+    if res.returncode:
+        raise SystemExit(f"the demo record step failed on {src}:\n{res.stderr[-2000:]}")
     wall, cpu, _n, _dur = res.stdout.split()
     return float(wall), float(cpu)
 

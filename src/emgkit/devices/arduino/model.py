@@ -162,7 +162,7 @@ class ArduinoModel:
         self._clock = 0  # samples acquired since construction (drives micros())
         #: Rows acquired, not yet sent (their clocks are the last ``len`` values before
         #: ``_clock``: acquisition is contiguous on the sample clock).
-        self._buffered: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._buffered: list[int] = []
         #: Decoded command bytes the firmware's receive buffer holds (payload + CRC).
         self.rx_capacity = 9 + 6 * self.max_channels + 2
         #: Row of samples_uv that carries device sample 0 of the current stream.
@@ -259,7 +259,7 @@ class ArduinoModel:
                 return encode_nak(tag, t, ErrorCode.BUSY)
             self.streaming = True
             self.seq = 0
-            self._buffered = np.zeros(0, dtype=np.int64)
+            self._buffered = []
             self.stream_start_row = self._row
             return encode_ack(tag, t)
         # STOP: flush the partial frame, then ACK (idempotent)
@@ -299,8 +299,10 @@ class ArduinoModel:
     def _take_frames(self, partial: bool) -> list[bytes]:
         """Send the buffered samples as DATA frames (a short last one only if ``partial``).
 
-        Full frames are built together by :func:`encode_data_frames` (numpy over the batch,
-        byte for byte :func:`encode_data_frame`'s output).
+        From :data:`_BATCH_MIN` full frames on, they are built together by
+        :func:`encode_data_frames` (numpy over the batch, byte for byte
+        :func:`encode_data_frame`'s output); fewer go one by one (numpy's per-call cost would
+        outweigh the batch).
         """
         k = self.config.samples_per_frame
         n_buf = len(self._buffered)
@@ -309,28 +311,26 @@ class ArduinoModel:
         if n_take == 0:
             return []
         rows = self._buffered[:n_take]
-        self._buffered = self._buffered[n_take:]
+        del self._buffered[:n_take]  # once per call, not once per frame
         pins = [c.pin for c in self.config.channels]
         block = self.counts[rows][:, pins]  # every pending sample gathered at once
         base_seq = self.seq - len(self._buffered) - n_take
         clock0 = self._clock - len(self._buffered) - n_take  # clock of rows[0]
-        starts = np.arange(0, n_take, k, dtype=np.int64)
-        t_us = (self.t0_us + ((clock0 + starts) * 1_000_000) // int(self.fs)) % _U32
         if n_full >= _BATCH_MIN:
+            starts = np.arange(0, n_full * k, k, dtype=np.int64)
+            t_us = (self.t0_us + ((clock0 + starts) * 1_000_000) // int(self.fs)) % _U32
             frames = encode_data_frames(
-                base_seq + starts[:n_full],
-                t_us[:n_full],
-                block[: n_full * k].reshape(n_full, k, -1),
+                base_seq + starts, t_us, block[: n_full * k].reshape(n_full, k, -1)
             )
-        else:  # a few frames: numpy's per-call overhead would outweigh the batch
+        else:
             frames = [
-                encode_data_frame(base_seq + a, int(t_us[i]), block[a : a + k])
-                for i, a in enumerate(range(0, n_full * k, k))
+                encode_data_frame(base_seq + a, self._t_us(clock0 + a), block[a : a + k])
+                for a in range(0, n_full * k, k)
             ]
         if n_take > n_full * k:
             a = n_full * k
-            frames.append(encode_data_frame(base_seq + a, int(t_us[-1]), block[a:]))
-        self.frame_seqs.extend(((base_seq + starts) % _U32).tolist())
+            frames.append(encode_data_frame(base_seq + a, self._t_us(clock0 + a), block[a:]))
+        self.frame_seqs.extend((base_seq + a) % _U32 for a in range(0, n_take, k))
         self.samples_sent += n_take
         self.frames_sent += len(frames)
         return frames
@@ -340,19 +340,16 @@ class ArduinoModel:
 
     def _acquire(self, n_samples: int) -> None:
         """The ADC reads ``n_samples`` more rows (fewer at the end without ``loop``)."""
-        if n_samples < 0:
-            raise ConfigError(f"n_samples must be >= 0, got {n_samples}")
         total = self.counts.shape[0]
-        if self.loop:
-            n = n_samples
-            rows = (self._row % total + np.arange(n, dtype=np.int64)) % total
-        else:
-            n = max(0, min(n_samples, total - self._row))
-            rows = self._row + np.arange(n, dtype=np.int64)
-        if n == 0:
-            return
-        self._buffered = np.concatenate([self._buffered, rows])
-        self._row = int(rows[-1]) + 1
+        n = n_samples if self.loop else max(0, min(n_samples, total - self._row))
+        left = n
+        while left > 0:
+            if self._row >= total:  # only with loop: n is capped above otherwise
+                self._row = 0
+            take = min(left, total - self._row)
+            self._buffered.extend(range(self._row, self._row + take))
+            self._row += take
+            left -= take
         self._clock += n
         self.seq += n
 
