@@ -11,12 +11,25 @@
    stamps each chunk when ``read`` returns; a consumer thread takes the rows from its queue and
    runs :class:`emgkit.signal.stream.StreamingEnvelope`; latency = envelope ready - arrival.
 
-Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s).
+4. **The demo's record step** (``--demo-record``): ``emgkit demo``'s synthetic session (323 s,
+   6 ch, 2 kHz) streamed through the emulated MyoWare/Arduino device and recorded by the real
+   reader, journal and recorder (BDF+ written), timed as the demo times it. With
+   ``--baseline-src DIR`` (another checkout's ``src``, e.g. ``git archive <commit> src``), the
+   step runs alternately in subprocesses on that code and on this one, and the ratio of the
+   medians is printed: a same-run baseline on a shared machine. Also the emulator's framing
+   alone (``ArduinoModel.next_frames`` vs one ``next_bytes`` per frame, same bytes checked).
+
+Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s);
+``python benchmarks/bench_acquisition.py --demo-record --repeats 3 --baseline-src /tmp/base/src``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -158,10 +171,99 @@ def latency(seconds: float) -> dict[str, float]:
     }
 
 
+_DEMO_RECORD = """
+import sys, tempfile, time
+from pathlib import Path
+from emgkit.app.demo import _record_through
+from emgkit.protocol import load_protocol
+from emgkit.simulate import synthesize_session
+proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)  # as run_demo
+rec, _ = synthesize_session("right_inhibition", fs=2000.0, protocol=proto, seed=1)
+with tempfile.TemporaryDirectory() as d:
+    t0 = time.perf_counter(); c0 = time.process_time()
+    out, _ = _record_through("emulated-arduino", rec, Path(d) / "s.bdf", lambda s: None)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+assert out.n_samples == rec.n_samples
+print(wall, cpu, rec.n_samples, rec.duration)
+"""
+
+
+def _demo_record_once(src: str) -> tuple[float, float]:
+    env = {**os.environ, "PYTHONPATH": src}
+    res = subprocess.run(
+        [sys.executable, "-c", _DEMO_RECORD], env=env, capture_output=True, text=True
+    )
+    if res.returncode:
+        raise SystemExit(f"the demo record step failed on {src}:\n{res.stderr[-2000:]}")
+    wall, cpu, _n, _dur = res.stdout.split()
+    return float(wall), float(cpu)
+
+
+def framing(seconds: float = 323.0) -> dict[str, float]:
+    """Emulator framing of the demo's stream alone: per-frame ``next_bytes`` vs ``next_frames``."""
+    x = np.random.default_rng(0).normal(0, 200, (int(2000 * seconds), 6))
+    from emgkit.devices.arduino.framed import MsgType, encode_command
+
+    out: dict[str, float] = {}
+    blobs = []
+    for mode in ("per_frame", "batched", "per_frame", "batched"):
+        m = ArduinoModel(x, 2000, ["RAW"] * 6)
+        m.handle(encode_command(MsgType.START, 1))
+        k = m.config.samples_per_frame
+        parts: list[bytes] = []
+        t0 = time.process_time()
+        if mode == "per_frame":
+            while not m.exhausted:
+                parts.append(m.next_bytes(k))
+        else:
+            while fr := m.next_frames(32):
+                parts.extend(fr)
+        cpu = time.process_time() - t0
+        out[mode] = min(out.get(mode, np.inf), cpu)
+        out["frames"] = m.frames_sent
+        blobs.append(b"".join(parts))
+    assert blobs[0] == blobs[1], "batched framing differs from per-frame framing"
+    return out
+
+
+def demo_record(repeats: int, baseline_src: str | None) -> None:
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    f = framing()
+    print(
+        f"emulator framing, {f['frames']:.0f} DATA frames (323 s, 6 ch, 2 kHz): one next_bytes "
+        f"per frame {f['per_frame']:.2f} s CPU, next_frames(32) {f['batched']:.2f} s CPU "
+        f"({f['per_frame'] / f['batched']:.1f}x; same bytes)"
+    )
+    runs: dict[str, list[tuple[float, float]]] = {"new": [], "baseline": []}
+    for _ in range(repeats):
+        if baseline_src:
+            runs["baseline"].append(_demo_record_once(baseline_src))
+        runs["new"].append(_demo_record_once(here))
+    for name, r in runs.items():
+        if r:
+            print(
+                f"demo record step ({name}): wall median "
+                f"{statistics.median(w for w, _ in r):.2f} s "
+                f"(runs {', '.join(f'{w:.2f}' for w, _ in r)}), process CPU median "
+                f"{statistics.median(c for _, c in r):.2f} s; load {os.getloadavg()[0]:.1f}"
+            )
+    if runs["baseline"]:
+        ratio = statistics.median(w for w, _ in runs["baseline"]) / statistics.median(
+            w for w, _ in runs["new"]
+        )
+        print(f"demo record step: baseline / new wall = {ratio:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--demo-record", action="store_true", help="only the demo's record step")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--baseline-src", default=None, help="src folder of the baseline code")
     a = ap.parse_args()
+    if a.demo_record:
+        demo_record(a.repeats, a.baseline_src)
+        return
     c = reader_cost(a.seconds)
     print(
         f"reader cost  16 ch x 4 kHz Arduino: {c['data_s']:.0f} s of data "

@@ -267,6 +267,8 @@ class Emulator:
         self.truth = EmulatorTruth()
         self._faults: dict[int, list[Fault]] = {}
         self._drop: set[int] = set()
+        #: DATA frames built ahead by one batched call (see :meth:`_next_packet`).
+        self._ahead: deque[bytes] = deque()
         for f in faults:
             self._faults.setdefault(int(f.at), []).append(f)
             if isinstance(f, DropPackets):
@@ -492,6 +494,21 @@ class Emulator:
         k = self._frame_samples()
         if k == 1:
             return self.model.next_bytes(1)
+        if self._ahead:
+            return self._ahead.popleft()
+        if (
+            not self.realtime
+            and self.subject is None
+            and not self._faults
+            and hasattr(self.model, "next_frames")
+        ):
+            # As fast as possible, no faults, no cued subject: _stream_some asks for exactly
+            # `batch` packets in a row, so build them in one batch (numpy framing, byte for
+            # byte the per-frame output) and hand them out one by one. The batch is used up
+            # by the same _stream_some call, so commands never meet frames built ahead.
+            frames = self.model.next_frames(self.batch)
+            self._ahead.extend(frames[1:])
+            return frames[0] if frames else b""
         out = b""
         for _ in range(4):  # a frame completes after k samples (fewer if partly buffered)
             out = self.model.next_bytes(k)

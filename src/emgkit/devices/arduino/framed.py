@@ -61,6 +61,7 @@ __all__ = [
     "encode_command",
     "encode_configure",
     "encode_data_frame",
+    "encode_data_frames",
     "encode_info",
     "encode_nak",
     "encode_status",
@@ -401,6 +402,102 @@ def encode_data_frame(seq: int, t_us: int, counts: npt.ArrayLike) -> bytes:
     k, n = arr.shape
     head = struct.pack("<BBIIBB", MsgType.DATA, PROTOCOL_VERSION, seq % _U32, t_us % _U32, n, k)
     return frame_payload(head + arr.astype("<u2").tobytes())
+
+
+def _crc16_rows(body: npt.NDArray[np.uint8], m: int) -> npt.NDArray[np.int64]:
+    """:func:`crc16` of the first ``m`` bytes of every row of C-contiguous ``body``.
+
+    ``binascii.crc_hqx`` on a memoryview slice per row: about 0.3 us a frame, no copy (a numpy
+    table-driven CRC over the byte columns costs one numpy call per byte, slower for the
+    emulator's batches of a few dozen frames).
+    """
+    flat = memoryview(body.reshape(-1).data)
+    width = body.shape[1]
+    h = binascii.crc_hqx
+    return np.fromiter(
+        (h(flat[i : i + m], 0xFFFF) for i in range(0, body.size, width)),
+        dtype=np.int64,
+        count=body.shape[0],
+    )
+
+
+def _cobs_rows(body: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """:func:`cobs_encode` of every row of ``body`` ``(n_frames, m)`` with ``m <= 254``.
+
+    Rows that short have no run of 254 non-zero bytes before their end, so the code of every
+    block is simply its distance to the next zero (or to the end) and each encoded row is
+    ``m + 1`` bytes: a leading code, then the row with each zero replaced by the code of the
+    block after it.
+    """
+    f, m = body.shape
+    pos = np.arange(m + 1)
+    # index of the first zero at or after each position (the end, m, counts as a zero)
+    zero_at = np.where(np.concatenate([body == 0, np.ones((f, 1), bool)], axis=1), pos, m + 1)
+    nxt = np.minimum.accumulate(zero_at[:, ::-1], axis=1)[:, ::-1]
+    out = np.empty((f, m + 1), dtype=np.uint8)
+    out[:, 0] = nxt[:, 0] + 1
+    out[:, 1:] = np.where(body == 0, nxt[:, 1:] - pos[:m], body)
+    return out
+
+
+def encode_data_frames(
+    seq: npt.ArrayLike, t_us: npt.ArrayLike, counts: npt.ArrayLike
+) -> list[bytes]:
+    """Many DATA frames at once, each byte for byte :func:`encode_data_frame`'s.
+
+    Parameters
+    ----------
+    seq, t_us : array_like of int, shape (n_frames,)
+        Sequence number and ``micros()`` time of each frame's first sample (taken mod 2**32).
+    counts : array_like, shape (n_frames, k, n_channels)
+        ADC counts (0-65535) of every frame; all frames have the same ``k``.
+
+    Returns
+    -------
+    list of bytes
+        One wire frame (COBS body and its 0x00 delimiter) per row.
+
+    Notes
+    -----
+    Headers and the COBS step are computed with numpy over the whole batch, the CRCs by
+    ``binascii`` row by row without copies; frames whose body (payload and CRC) exceeds 254
+    bytes go through :func:`cobs_encode` one by one.
+    """
+    arr = np.asarray(counts)
+    if arr.ndim != 3 or not (1 <= arr.shape[1] <= 255 and 1 <= arr.shape[2] <= 255):
+        raise ConfigError(
+            f"counts must be (n_frames, k, n_channels) with 1..255 each, got {arr.shape}"
+        )
+    if arr.size and (arr.min() < 0 or arr.max() > 0xFFFF):
+        raise ConfigError("ADC counts must lie in 0..65535")
+    f, k, n = arr.shape
+    seqs = np.asarray(seq, dtype=np.int64).reshape(-1) % _U32
+    times = np.asarray(t_us, dtype=np.int64).reshape(-1) % _U32
+    if seqs.shape[0] != f or times.shape[0] != f:
+        raise ConfigError(f"{f} frames of counts but {seqs.shape[0]} seq and {times.shape[0]} t_us")
+    if f == 0:
+        return []
+    m = DATA_HEADER_SIZE + 2 * k * n
+    if m > MAX_PAYLOAD:
+        raise ConfigError(f"payload of {m} bytes exceeds the v1 limit {MAX_PAYLOAD}")
+    body = np.empty((f, m + 2), dtype=np.uint8)
+    body[:, 0] = MsgType.DATA
+    body[:, 1] = PROTOCOL_VERSION
+    body[:, 2:6] = seqs.astype("<u4").view(np.uint8).reshape(f, 4)
+    body[:, 6:10] = times.astype("<u4").view(np.uint8).reshape(f, 4)
+    body[:, 10] = n
+    body[:, 11] = k
+    body[:, DATA_HEADER_SIZE:m] = arr.astype("<u2").reshape(f, k * n).view(np.uint8)
+    crc = _crc16_rows(body, m)
+    body[:, m] = crc >> 8
+    body[:, m + 1] = crc & 0xFF
+    if m + 2 > 254:
+        return [cobs_encode(row.tobytes()) + b"\x00" for row in body]
+    wire = np.zeros((f, m + 4), dtype=np.uint8)  # last column: the 0x00 delimiter
+    wire[:, : m + 3] = _cobs_rows(body)
+    blob = wire.tobytes()
+    size = m + 4
+    return [blob[i : i + size] for i in range(0, f * size, size)]
 
 
 def encode_command(msg_type: MsgType | int, tag: int = 0, body: bytes = b"") -> bytes:

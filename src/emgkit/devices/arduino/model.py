@@ -55,6 +55,7 @@ from emgkit.devices.arduino.framed import (
     default_samples_per_frame,
     encode_ack,
     encode_data_frame,
+    encode_data_frames,
     encode_info,
     encode_nak,
     encode_status,
@@ -67,6 +68,8 @@ __all__ = ["FIRMWARE_VERSION", "ArduinoModel"]
 #: Firmware version the model (and emgkit_stream.ino) reports.
 FIRMWARE_VERSION = (1, 0, 0)
 _U32 = 1 << 32
+#: Frames from which :meth:`ArduinoModel.next_frames` builds them as one numpy batch.
+_BATCH_MIN = 8
 #: Frames of per-frame ground truth kept (:attr:`ArduinoModel.frame_seqs`): the most recent.
 TRUTH_LIMIT = 100_000
 _NO_BODY = (MsgType.IDENTIFY, MsgType.START, MsgType.STOP, MsgType.PING)
@@ -157,7 +160,9 @@ class ArduinoModel:
         self._rx_overflow = False
         self._row = 0  # next row of samples_uv the ADC will read
         self._clock = 0  # samples acquired since construction (drives micros())
-        self._buffered: list[tuple[int, int]] = []  # (row, clock) acquired, not yet sent
+        #: Rows acquired, not yet sent (their clocks are the last ``len`` values before
+        #: ``_clock``: acquisition is contiguous on the sample clock).
+        self._buffered: list[int] = []
         #: Decoded command bytes the firmware's receive buffer holds (payload + CRC).
         self.rx_capacity = 9 + 6 * self.max_channels + 2
         #: Row of samples_uv that carries device sample 0 of the current stream.
@@ -291,28 +296,62 @@ class ArduinoModel:
     def _t_us(self, clock: int) -> int:
         return (self.t0_us + (clock * 1_000_000) // int(self.fs)) % _U32
 
-    def _flush(self, partial: bool) -> bytes:
+    def _take_frames(self, partial: bool) -> list[bytes]:
+        """Send the buffered samples as DATA frames (a short last one only if ``partial``).
+
+        From :data:`_BATCH_MIN` full frames on, they are built together by
+        :func:`encode_data_frames` (numpy over the batch, byte for byte
+        :func:`encode_data_frame`'s output); fewer go one by one (numpy's per-call cost would
+        outweigh the batch).
+        """
         k = self.config.samples_per_frame
         n_buf = len(self._buffered)
-        n_frames = n_buf // k + (1 if partial and n_buf % k else 0)
-        if n_frames == 0:
-            return b""
-        n_take = min(n_buf, n_frames * k)
-        taken = self._buffered[:n_take]
+        n_full = n_buf // k
+        n_take = n_buf if partial else n_full * k
+        if n_take == 0:
+            return []
+        rows = self._buffered[:n_take]
         del self._buffered[:n_take]  # once per call, not once per frame
         pins = [c.pin for c in self.config.channels]
-        rows = np.fromiter((r for r, _ in taken), dtype=np.intp, count=n_take)
         block = self.counts[rows][:, pins]  # every pending sample gathered at once
         base_seq = self.seq - len(self._buffered) - n_take
-        out = bytearray()
-        for a in range(0, n_take, k):
-            b = min(a + k, n_take)
-            first_seq = base_seq + a
-            out += encode_data_frame(first_seq, self._t_us(taken[a][1]), block[a:b])
-            self.frame_seqs.append(first_seq % _U32)
-            self.samples_sent += b - a
-            self.frames_sent += 1
-        return bytes(out)
+        clock0 = self._clock - len(self._buffered) - n_take  # clock of rows[0]
+        if n_full >= _BATCH_MIN:
+            starts = np.arange(0, n_full * k, k, dtype=np.int64)
+            t_us = (self.t0_us + ((clock0 + starts) * 1_000_000) // int(self.fs)) % _U32
+            frames = encode_data_frames(
+                base_seq + starts, t_us, block[: n_full * k].reshape(n_full, k, -1)
+            )
+        else:
+            frames = [
+                encode_data_frame(base_seq + a, self._t_us(clock0 + a), block[a : a + k])
+                for a in range(0, n_full * k, k)
+            ]
+        if n_take > n_full * k:
+            a = n_full * k
+            frames.append(encode_data_frame(base_seq + a, self._t_us(clock0 + a), block[a:]))
+        self.frame_seqs.extend((base_seq + a) % _U32 for a in range(0, n_take, k))
+        self.samples_sent += n_take
+        self.frames_sent += len(frames)
+        return frames
+
+    def _flush(self, partial: bool) -> bytes:
+        return b"".join(self._take_frames(partial))
+
+    def _acquire(self, n_samples: int) -> None:
+        """The ADC reads ``n_samples`` more rows (fewer at the end without ``loop``)."""
+        total = self.counts.shape[0]
+        n = n_samples if self.loop else max(0, min(n_samples, total - self._row))
+        left = n
+        while left > 0:
+            if self._row >= total:  # only with loop: n is capped above otherwise
+                self._row = 0
+            take = min(left, total - self._row)
+            self._buffered.extend(range(self._row, self._row + take))
+            self._row += take
+            left -= take
+        self._clock += n
+        self.seq += n
 
     def next_bytes(self, n_samples: int) -> bytes:
         """Acquire ``n_samples`` more samples and return the complete DATA frames they make.
@@ -324,17 +363,23 @@ class ArduinoModel:
             raise ConfigError(f"n_samples must be >= 0, got {n_samples}")
         if not self.streaming:
             return b""
-        total = self.counts.shape[0]
-        for _ in range(n_samples):
-            if self._row >= total:
-                if not self.loop:
-                    break
-                self._row = 0
-            self._buffered.append((self._row, self._clock))
-            self._row += 1
-            self._clock += 1
-            self.seq += 1
+        self._acquire(n_samples)
         return self._flush(partial=False)
+
+    def next_frames(self, n_frames: int) -> list[bytes]:
+        """Acquire the samples of ``n_frames`` more DATA frames; return each complete frame.
+
+        The same bytes as ``n_frames`` calls of ``next_bytes(samples_per_frame)`` (the samples
+        of a partly filled frame stay buffered), built in one batch; fewer frames when the
+        signal ends (without ``loop``), none when not streaming.
+        """
+        if n_frames < 0:
+            raise ConfigError(f"n_frames must be >= 0, got {n_frames}")
+        if not self.streaming:
+            return []
+        k = self.config.samples_per_frame
+        self._acquire(n_frames * k)
+        return self._take_frames(partial=False)
 
     def samples_for(self, seqs: npt.ArrayLike) -> npt.NDArray[np.uint16]:
         """Ground-truth counts (rows, configured channels) for device sequence numbers."""
