@@ -41,11 +41,11 @@ from _ui_browser import chromium, start_server, stop_server, wait
 
 def baseline_cpu(fs: float, channels: int, seconds: float) -> float:
     """CPU % of one core of the same emulated recording without the screen (this process)."""
-    from emgkit.acquisition.recorder import Recorder
+    from emgkit.app.emulated import recorder
 
     tmp = Path(tempfile.mkdtemp(prefix="emgkit-ui-baseline-"))
     out = tmp / "b.bdf"
-    rec = Recorder(
+    rec = recorder(
         "emulated-arduino", out=out, fs=fs, n_channels=channels,
         emulator={"subject": "healthy", "loop": True},
     )  # fmt: skip

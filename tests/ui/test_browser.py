@@ -42,6 +42,7 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from emgkit.analysis.attempts import DISCARDED, drop_discarded
     from emgkit.io import read
     from emgkit.protocol import load_protocol
 
@@ -55,6 +56,10 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
     _wait(drv, "document.body.dataset.view === 'protocol'")
 
     pains: dict[str, int] = {}
+    n_pain = 0
+    answered: str | None = None  # the last trial whose questions were answered
+    repeated: str | None = None  # the trial repeated with "r" at the next trial's intro
+    first_pain: int | None = None
     reloaded = False
     seen_cues: set[str] = set()
     while True:
@@ -79,7 +84,12 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
                 )
             continue
         tid = drv.execute_script("return window.__emgkit.state.trial.id")
-        if what == "intro" and tid == "mvc_erector_spinae":
+        if what == "intro" and repeated is None and answered is not None and tid != answered:
+            # repeat the trial just done, by its shortcut: it runs again from its intro
+            repeated, first_pain = answered, pains[answered]
+            drv.find_element(By.TAG_NAME, "body").send_keys("r")
+            _wait(drv, f"window.__emgkit.state.trial.id === {repeated!r}")
+        elif what == "intro" and tid == "mvc_erector_spinae":
             drv.find_element(By.TAG_NAME, "body").send_keys("s")  # skip, by its shortcut
             _wait(drv, f"window.__emgkit.state.trial.id !== {tid!r}")
         elif what == "intro":
@@ -90,8 +100,10 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
                 f"window.__emgkit.state.trial.id !== {tid!r}",
             )
         elif what == "pain":
-            value = 3 + len(pains)
-            pains[tid] = value
+            value = (3 + n_pain) % 11
+            n_pain += 1
+            pains[tid] = value  # a repeated trial: the last answer is the one that counts
+            answered = tid
             drv.find_element(By.CSS_SELECTOR, f'#pain-buttons button[data-pain="{value}"]').click()
             _wait(drv, "document.body.dataset.waiting !== 'pain'")
         elif what == "felt":
@@ -109,7 +121,15 @@ def test_protocol_run_markers_pain_reload_and_report(ui_server: Any, browser: An
 
     # markers in the BDF+: each pain rating at the end of its trial, holds of exactly hold_s
     folder = Path(drv.execute_script("return window.__emgkit.state.folder"))
-    rec = read(folder / "session.bdf")
+    recorded = read(folder / "session.bdf")
+    # the repeated trial's first attempt is in the file, inside a "discarded" span, with its
+    # own pain answer; the analysis leaves it out (drop_discarded), keeping the last attempt
+    (span,) = [e for e in recorded.events if e.label == DISCARDED]
+    assert (span.trial, span.value) == (repeated, "attempt 1") and first_pain is not None
+    first = [e for e in recorded.events if e.label == "pain" and e.trial == repeated]
+    assert [e.value for e in first] == [str(first_pain), str(pains[repeated])]
+    assert span.onset <= first[0].onset < span.offset <= first[1].onset
+    rec = drop_discarded(recorded)
     proto = load_protocol("bridge").shortened(max_reps=2, hold_scale=0.2, rest_scale=0.05)
     trials = {t.id: t for t in proto.expanded()}
     assert set(pains) == {t.id for t in trials.values() if t.ask_pain}

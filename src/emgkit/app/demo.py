@@ -1,10 +1,14 @@
 """``emgkit demo``: a synthetic bridge session analysed end to end, no hardware needed.
 
-The synthetic subject has right-side gluteal inhibition. By default its signals are streamed
-through an emulated MyoWare/Arduino device that speaks our framed serial protocol on a
-pseudo-terminal, recorded by the real reader/journal/recorder path, saved as BDF+, analysed with
-the default pipeline, summarised per trial, muscle and side, plotted, and written up as an HTML
-and PDF report.
+The synthetic subject has right-side gluteal inhibition. By default the demo runs the guided
+session (:func:`emgkit.app.session.run_session`, as ``emgkit session`` and ``emgkit ui`` do) on an
+emulated MyoWare/Arduino device that speaks our framed serial protocol on a pseudo-terminal: the
+synthetic subject acts out each trial when the session cues it
+(:class:`emgkit.simulate.emulators.CuedSubject`), a scripted operator answers the pain and
+"felt in" questions, and the real reader/journal/recorder path writes the BDF+ with the markers
+the session placed. The session is analysed with the default pipeline, compared with the
+subject's ground truth, summarised per trial, muscle and side, plotted, and written up as an
+HTML and PDF report.
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from emgkit.analysis.bridge import BridgeResult
 from emgkit.recording import Recording
 
-__all__ = ["DemoOutput", "run_demo"]
+__all__ = ["DEMO_SPEED", "DemoOutput", "run_demo"]
+
+#: The emulated device's speed in the demo (times real time).
+DEMO_SPEED = 60.0
 
 
 @dataclass(slots=True)
@@ -46,6 +54,7 @@ def run_demo(
     fs: float = 2000.0,
     reps: int = 3,
     device: str | None = "emulated-arduino",
+    speed: float = DEMO_SPEED,
     log: Callable[[str], None] = print,
 ) -> DemoOutput:
     """Synthesise, save, analyse and plot a bridge session.
@@ -63,8 +72,12 @@ def run_demo(
     reps : int
         Repetitions per double-leg set (the full protocol has 2 x 20; the demo shortens it).
     device : str or None
-        ``"emulated-arduino"`` (default): record through the emulated device and the real serial
-        path; None: save the synthetic recording directly.
+        ``"emulated-arduino"`` (default): a guided session on the emulated device (the cued
+        subject acts out the protocol; recorded through the real serial path); None: save the
+        pre-rendered synthetic recording directly.
+    speed : float
+        The emulated device streams this many times faster than real time (the session's
+        timing is on the sample clock, so the recording is the same as at 1x).
     log : callable
         Where progress lines go.
     """
@@ -79,23 +92,27 @@ def run_demo(
     timings: dict[str, float] = {}
     protocol = load_protocol("bridge").shortened(max_reps=reps, rest_scale=0.3)
 
-    t0 = time.perf_counter()
-    rec, _truth = synthesize_session(profile, fs=fs, protocol=protocol, seed=seed)
-    timings["synthesise"] = time.perf_counter() - t0
-    log(
-        f"synthetic subject {rec.info.subject} ({profile}, seed {seed}): "
-        f"{rec.n_channels} channels @ {rec.fs:g} Hz, {rec.duration:.0f} s, "
-        f"{len(rec.events_for(label='hold'))} holds"
-    )
-
-    session_path = out / f"sub-{rec.info.subject}_bridge.bdf"
-    n_sent, max_err = rec.n_samples, 0.0
-    t0 = time.perf_counter()
+    truth: Any = None
     if device is not None:
-        # the recorder writes the session file (journal -> BDF+, verified)
-        rec, max_err = _record_through(device, rec, session_path, log)
+        # the guided session; the recorder writes the session file (journal -> BDF+, verified)
+        t0 = time.perf_counter()
+        rec, truth, session_path, n_sent = _guided_session(
+            device, protocol, profile, seed, fs, speed, out, log
+        )
         timings["record"] = time.perf_counter() - t0
+        max_err = 0.0
     else:
+        t0 = time.perf_counter()
+        rec, truth = synthesize_session(profile, fs=fs, protocol=protocol, seed=seed)
+        timings["synthesise"] = time.perf_counter() - t0
+        log(
+            f"synthetic subject {rec.info.subject} ({profile}, seed {seed}): "
+            f"{rec.n_channels} channels @ {rec.fs:g} Hz, {rec.duration:.0f} s, "
+            f"{len(rec.events_for(label='hold'))} holds"
+        )
+        session_path = out / f"sub-{rec.info.subject}_bridge.bdf"
+        n_sent, max_err = rec.n_samples, 0.0
+        t0 = time.perf_counter()
         write_bdf(rec, session_path)
         timings["save"] = time.perf_counter() - t0
 
@@ -104,6 +121,8 @@ def run_demo(
         warnings.simplefilter("default")
         result = analyze_bridge(rec, protocol)
     timings["analyse"] = time.perf_counter() - t0
+    if truth is not None:
+        _compare_with_truth(result, truth, log)
 
     t0 = time.perf_counter()
     _, env = envelopes(rec.pick(kind="raw"), result.params)
@@ -134,59 +153,94 @@ def run_demo(
     )
 
 
-def _record_through(
-    device: str, synthetic: Recording, session_path: Path, log: Callable[[str], None]
-) -> tuple[Recording, float]:
-    """Stream ``synthetic`` through an emulated device and record it with the real serial path.
+def _guided_session(
+    device: str,
+    protocol: Any,
+    profile: str,
+    seed: int,
+    fs: float,
+    speed: float,
+    out: Path,
+    log: Callable[[str], None],
+) -> tuple[Recording, Any, Path, int]:
+    """Run the guided session on the emulated device with the cued subject.
 
-    The protocol markers of the synthetic session go into the recorder's journal at their
-    sample positions, as ``emgkit session`` writes them live, so the recorder writes the
-    session file once, markers included. Returns the recorded session and the largest
-    difference from what the subject produced (ADC quantisation).
+    Returns the recorded session (merged BDF+, read back), the subject's ground truth, the
+    session file and the number of samples recorded.
     """
-    import numpy as np
-
-    from emgkit.app.emulated import recorder as make_recorder
+    from emgkit.app import emulated
+    from emgkit.app.session import ScriptedUI, parse_answers, run_session
     from emgkit.errors import RecordingError
     from emgkit.io import read
 
     if device != "emulated-arduino":
         raise ValueError(f"the demo records through 'emulated-arduino' only, not {device!r}")
-    rec = make_recorder(
-        device,
-        out=session_path,
-        montage=synthetic.info.montage or "bridge6",
-        fs=synthetic.fs,
-        n_channels=synthetic.n_channels,
-        subject=synthetic.info.subject,
-        notes=f"emulated device; {synthetic.info.notes}".strip("; "),
-        emulator={"samples_uv": synthetic.data, "realtime": False},
-    ).start()
-    try:
-        rec.emulator.wait_done(600)
-        deadline = time.monotonic() + 10
-        while rec.n_samples < synthetic.n_samples and time.monotonic() < deadline:
-            time.sleep(0.05)
-        for ev in synthetic.events:
-            rec.add_marker(
-                ev.label,
-                ev.value,
-                ev.trial,
-                sample=round(ev.onset * synthetic.fs),
-                duration=ev.duration,
-            )
-    finally:
-        path = rec.stop()
-    recorded = read(path)
-    if recorded.n_samples != synthetic.n_samples:
-        raise RecordingError(
-            f"the emulated recording holds {recorded.n_samples} of {synthetic.n_samples} samples"
+    emulators: list[Any] = []
+
+    def start_emulator(rec: Any) -> Any:  # keeps the emulator, for its subject's truth
+        emu = emulated._factory(rec)
+        emulators.append(emu)
+        return emu
+
+    def make_recorder(bdf: Path) -> Any:
+        return emulated.recorder(
+            device,
+            out=bdf,
+            montage="bridge6",
+            fs=fs,
+            n_channels=6,
+            subject="SYN-001",
+            notes=f"emulated device; synthetic subject {profile}, seed {seed}",
+            emulator={"subject": profile, "seed": seed, "speed": speed},
+            emulator_factory=start_emulator,
         )
-    err = float(np.nanmax(np.abs(recorded.data - synthetic.data)))
+
+    # the scripted operator and subject: no pain, felt in the glutes and hamstrings
+    answers = parse_answers({"defaults": {"pain": 0, "felt": ["glute_max", "hamstrings"]}})
+    folder = out / "session"
+    if (folder / "session.json").exists():  # a rerun of the demo in the same folder
+        import shutil
+
+        shutil.rmtree(folder)
+    res = run_session(
+        protocol, make_recorder, answers=answers, ui=ScriptedUI(answers), out=folder,
+        subject="SYN-001", speed=speed,
+    )  # fmt: skip
+    if res.merged is None or res.status != "complete":
+        raise RecordingError(f"the demo session did not complete ({res.status})")
+    rec = read(res.merged)
+    subject = getattr(emulators[0], "subject", None) if emulators else None
+    truth = getattr(subject, "truth", None)
+    lost = len(rec.gaps)
     log(
-        f"recorded through {device} on a pseudo-terminal (framed protocol, CRC, sequence "
-        f"numbers): {recorded.n_samples} of {synthetic.n_samples} samples, "
-        f"{len(recorded.gaps)} gaps, largest ADC quantisation error {err:.2f} uV"
+        f"guided session on {device} ({speed:g}x real time, pseudo-terminal, framed protocol, "
+        f"CRC, sequence numbers): the synthetic subject ({profile}, seed {seed}) acted out "
+        f"{len(res.done)} cued trials; {rec.n_samples} samples ({rec.duration:.0f} s) at "
+        f"{rec.fs:g} Hz, {lost} gaps, {len(rec.events_for(label='hold'))} holds"
     )
-    recorded.info.extra.update(synthetic.info.extra)  # profile and seed, for this run's output
-    return recorded, err
+    rec.info.extra.update({"profile": profile, "seed": seed})
+    return rec, truth, res.merged, rec.n_samples
+
+
+def _compare_with_truth(result: BridgeResult, truth: Any, log: Callable[[str], None]) -> None:
+    """Log measured against true %MVC of glute max in the bridges (the subject's ground truth)."""
+    levels = getattr(truth, "levels", None)
+    if levels is None or levels.empty:
+        return
+    true = levels.groupby(["trial", "muscle", "side"])["pct_mvc"].mean()
+    got = result.summary.set_index(["trial", "muscle", "side"])["pct_mvc"]
+    tasks = dict(zip(result.summary["trial"], result.summary["task"], strict=True))
+    rows = []
+    for (trial, muscle, side), pct in true.items():
+        bridge = str(tasks.get(trial, "")).endswith("bridge")
+        if bridge and muscle == "glute_max" and (trial, muscle, side) in got.index:
+            rows.append((trial, side, float(pct), float(got[(trial, muscle, side)])))
+    if not rows:
+        return
+    err = [abs(g - t) / t for _, _, t, g in rows if t > 0]
+    log(
+        "glute max %MVC, measured vs the synthetic subject's truth: "
+        + ", ".join(f"{tr} {sd} {g:.0f} vs {t:.0f}" for tr, sd, t, g in rows[:6])
+        + (", ..." if len(rows) > 6 else "")
+        + f" (median relative error {100 * sorted(err)[len(err) // 2]:.0f} % over {len(rows)})"
+    )
