@@ -122,3 +122,69 @@ def test_5pct_tonic_erector_keeps_erector_onsets(bench: ModuleType) -> None:
 def test_onset_p95_at_20pct_mvc_and_above(acc1k) -> None:
     e = np.concatenate([r["on_err20"] for r in acc1k])
     assert np.all(np.isfinite(e)) and np.quantile(e, 0.95) <= 30.0
+
+
+# ------------------------------------------------------------------ tables from several pickles
+def _fake_row(bench: ModuleType, gen: str, cv: float, inh: float, k: int, **kw: Any) -> dict:
+    spec = bench._asym_spec(gen, cv, inh, k, **kw)
+    side = spec["inhibition_side"] if inh > 0 else ("left" if k % 2 else "right")
+    lr = np.log(1 - inh) if side == "left" else -np.log(1 - inh)
+    sa = float(bench.symmetry_angle(np.exp(lr + 0.01 * k), 1.0))
+    called = abs(sa) > 6.5
+    head = {
+        "symmetry_angle": sa,
+        "threshold": 6.5,
+        "log_ratio_se": 0.035,
+        "natural_sd": 0.082,
+        "n_epochs": 42,
+    }
+    return {
+        **spec,
+        "outcome": "asymmetric" if called else "no difference",
+        "side_said": ("left" if sa > 0 else "right") if called else None,
+        "surfaced": None,
+        "head": head,
+        "by_source": {
+            "single_and_double_leg": ("asymmetric" if called else "no difference")
+            + ":"
+            + ("left" if sa > 0 else "right")
+        },
+    }
+
+
+def test_tables_from_several_pickles(bench: ModuleType, tmp_path, monkeypatch) -> None:
+    a = [_fake_row(bench, "coloured", 0.08, inh, k) for inh in (0.0, 0.3) for k in (1, 2)]
+    b = [
+        _fake_row(bench, "coloured", 0.08, inh, k, cond="repeat", visit=2)
+        for inh in (0.0, 0.3)
+        for k in (1, 2)
+    ]
+    import pandas as pd
+
+    pd.DataFrame(a).to_pickle(tmp_path / "a.pkl")
+    pd.DataFrame(b).to_pickle(tmp_path / "b.pkl")
+    out = tmp_path / "out.md"
+    monkeypatch.setattr(
+        "sys.argv",
+        [
+            "bench",
+            "--load",
+            str(tmp_path / "a.pkl"),
+            str(tmp_path / "b.pkl"),
+            "--only",
+            "",
+            "--out",
+            str(out),
+        ],
+    )
+    bench.main()
+    md = out.read_text()
+    assert "--seeds 2`" in md  # two seeds per condition; repeat visits do not count
+    # 30 % inhibition, one seed per side: both found on their side
+    row = next(ln for ln in md.splitlines() if ln.startswith("| coloured | 8.0 | 30.0 |"))
+    assert "| 1 left, 1 right | 2 | 2 | 0 |" in row
+    assert "### Asymmetry: repeat visits pooled" in md
+    assert "### Asymmetry: change between two visits" in md
+    # the change table: 30 % inhibition at visit 1, none at visit 2 on the same subject
+    ch = next(ln for ln in md.splitlines() if "then resolved" in ln)
+    assert "| 2 | 100.0 |" in ch

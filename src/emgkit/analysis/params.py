@@ -57,11 +57,12 @@ class AnalysisParams:
         only: the left/right decision uses whole reps and holds).
     asymmetry_floor : float
         Smallest symmetry angle (points) called a meaningful left/right difference (default
-        6.5). A convention, not a validated norm: no glute max side-difference norm exists
-        (glute-reliability.md). Chosen on the rep-level model of docs/analysis.md so that, on
-        the headline comparison (single- and double-leg bridges averaged), healthy people whose
-        sides differ naturally by about 8 % per side and task are "likely asymmetric" in about
-        3 % of sessions while 30 % one-sided inhibition is detected in about 94 %.
+        6.5); a comparison whose healthy range is wider uses that instead (``threshold`` column
+        of ``result.symmetry``). A convention, not a validated norm: no glute max side-difference
+        norm exists (glute-reliability.md). On the headline comparison (single- and double-leg
+        bridges pooled, shipped protocol) healthy people whose sides differ naturally by about
+        8 % per side and task are "likely asymmetric" in about 2 % of sessions and 30 % one-sided
+        inhibition is detected in about 95 % (analytic model, docs/validation.md).
     reference_trial : str or None
         The plain double-leg bridge that cue variants are compared with; None (default): the
         double-leg trial with the ``standard`` cue, if the protocol has one.
