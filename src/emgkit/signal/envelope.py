@@ -67,6 +67,29 @@ def linear_envelope(
     """Full-wave rectification followed by a zero-phase Butterworth low-pass (default 6 Hz).
 
     Rectification is fused into the filter kernel (no rectified copy is made).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Band-passed EMG in microvolts; must be finite.
+    fs : float
+        Sampling rate in Hz.
+    cutoff : float
+        Low-pass corner in Hz (default 6 Hz; clinical-anchors.md section 1).
+    order : int
+        Butterworth order of the design, 1 to 16 (default 4); run forward and backward, the
+        effective order is doubled.
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+        Linear envelope in microvolts.
+
+    Raises
+    ------
+    SignalError
+        Bad ``fs``, ``cutoff`` or ``order``, empty / 3-D / non-finite input, or a signal too
+        short for the zero-phase padding.
     """
     sos = design_lowpass(fs, cutoff, order)
     arr, was_1d = as_2d(x)

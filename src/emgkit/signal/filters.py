@@ -87,6 +87,32 @@ def design_bandpass(
     When ``high`` is not below 0.95 x Nyquist (e.g. 450 Hz at fs = 250 Hz), ``on_nyquist='adapt'``
     drops the low-pass corner and designs a high-pass only, with a :class:`BandLimitWarning`
     that says so; ``'raise'`` raises :class:`SignalError`.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    low : float
+        High-pass (lower) corner in Hz; 20 Hz by default (SENIAM; De Luca et al. 2010).
+    high : float
+        Low-pass (upper) corner in Hz; 450 Hz by default.
+    order : int
+        Butterworth order of each edge, 1 to 16 (scipy's ``butter`` order).
+    on_nyquist : {'adapt', 'raise'}
+        What to do when ``high`` is not below 0.95 x Nyquist: drop it with a warning, or raise.
+
+    Returns
+    -------
+    numpy.ndarray
+        Second-order sections, shape ``(n_sections, 6)``, as ``scipy.signal.butter(...,
+        output='sos')``.
+
+    Raises
+    ------
+    SignalError
+        ``fs`` or a corner is not a positive finite number, ``order`` is out of range, ``low``
+        is not below ``high``, or a corner is at or above Nyquist (``low`` always, ``high``
+        with ``on_nyquist='raise'``).
     """
     fs = check_fs(fs)
     _check_order(order)
@@ -107,7 +133,29 @@ def design_bandpass(
 
 
 def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDArray[np.float64]:
-    """Butterworth high-pass as second-order sections."""
+    """Butterworth high-pass as second-order sections.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    cutoff : float
+        Corner frequency in Hz, below 0.95 x Nyquist; 30 Hz by default (ECG removal on trunk
+        channels).
+    order : int
+        Butterworth order, 1 to 16.
+
+    Returns
+    -------
+    numpy.ndarray
+        Second-order sections, shape ``(n_sections, 6)``.
+
+    Raises
+    ------
+    SignalError
+        ``fs`` or ``cutoff`` is not a positive finite number, ``cutoff`` is not below
+        0.95 x Nyquist, or ``order`` is out of range.
+    """
     fs = check_fs(fs)
     _check_order(order)
     c = _corner(cutoff, fs, "high-pass")
@@ -115,7 +163,29 @@ def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDAr
 
 
 def design_lowpass(fs: float, cutoff: float = 6.0, order: int = 4) -> npt.NDArray[np.float64]:
-    """Butterworth low-pass as second-order sections."""
+    """Butterworth low-pass as second-order sections.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    cutoff : float
+        Corner frequency in Hz, below 0.95 x Nyquist; 6 Hz by default (the linear envelope of
+        a rectified signal).
+    order : int
+        Butterworth order, 1 to 16.
+
+    Returns
+    -------
+    numpy.ndarray
+        Second-order sections, shape ``(n_sections, 6)``.
+
+    Raises
+    ------
+    SignalError
+        ``fs`` or ``cutoff`` is not a positive finite number, ``cutoff`` is not below
+        0.95 x Nyquist, or ``order`` is out of range.
+    """
     fs = check_fs(fs)
     _check_order(order)
     c = _corner(cutoff, fs, "low-pass")
@@ -208,6 +278,25 @@ def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]
 
     Same odd extension (``padlen = 3 * (2 * n_sections + 1 - ...)``) and the same
     ``sosfilt_zi`` initial conditions as scipy; computed by a numba kernel on time-major data.
+
+    Parameters
+    ----------
+    sos : array_like
+        Second-order sections, shape ``(n_sections, 6)`` with ``a0 == 1`` in every section.
+    x : array_like
+        Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, e.g. in microvolts; it
+        must be finite and longer than :func:`sos_padlen` samples.
+
+    Returns
+    -------
+    numpy.ndarray
+        Filtered signal, float64, same shape and unit as ``x``.
+
+    Raises
+    ------
+    SignalError
+        Malformed ``sos``, empty, non-finite or more than 2-D ``x``, or ``x`` too short for
+        the odd extension.
     """
     s = _validate_sos(sos)
     arr, was_1d = as_2d(x)
@@ -223,6 +312,24 @@ def sosfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Causal filtering along axis 0 from rest, equal to ``scipy.signal.sosfilt(sos, x, axis=0)``.
 
     Computed by a numba kernel on time-major data.
+
+    Parameters
+    ----------
+    sos : array_like
+        Second-order sections, shape ``(n_sections, 6)`` with ``a0 == 1`` in every section.
+    x : array_like
+        Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, e.g. in microvolts;
+        must be finite.
+
+    Returns
+    -------
+    numpy.ndarray
+        Filtered signal, float64, same shape and unit as ``x`` (delayed by the filter's phase).
+
+    Raises
+    ------
+    SignalError
+        Malformed ``sos``, or empty, non-finite or more than 2-D ``x``.
     """
     s = _validate_sos(sos)
     arr, was_1d = as_2d(x)
@@ -241,7 +348,37 @@ def bandpass(
     zero_phase: bool = True,
     on_nyquist: NyquistPolicy = "adapt",
 ) -> npt.NDArray[np.float64]:
-    """Butterworth band-pass of ``x`` (default 20-450 Hz, 4th order, zero-phase)."""
+    """Butterworth band-pass of ``x`` (default 20-450 Hz, 4th order, zero-phase).
+
+    Parameters
+    ----------
+    x : array_like
+        Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, in microvolts; must be
+        finite.
+    fs : float
+        Sampling rate in Hz.
+    low, high : float
+        Lower and upper corners in Hz (see :func:`design_bandpass`).
+    order : int
+        Butterworth order of each edge, 1 to 16.
+    zero_phase : bool
+        Filter forward and backward (:func:`sosfiltfilt`, no delay, doubled attenuation order)
+        when True; causal :func:`sosfilt` from rest when False.
+    on_nyquist : {'adapt', 'raise'}
+        Drop ``high`` with a :class:`BandLimitWarning` when it is not below 0.95 x Nyquist
+        (``'adapt'``), or raise :class:`SignalError` (``'raise'``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Filtered signal, float64, same shape and unit as ``x``.
+
+    Raises
+    ------
+    SignalError
+        Invalid ``fs``, corner or ``order``, bad ``x``, or (zero-phase) ``x`` shorter than the
+        odd extension.
+    """
     sos = design_bandpass(fs, low, high, order, on_nyquist)
     return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
 
@@ -249,7 +386,34 @@ def bandpass(
 def highpass(
     x: npt.ArrayLike, fs: float, cutoff: float = 30.0, order: int = 4, zero_phase: bool = True
 ) -> npt.NDArray[np.float64]:
-    """Butterworth high-pass (default 30 Hz, 4th order: ECG removal on trunk channels)."""
+    """Butterworth high-pass (default 30 Hz, 4th order: ECG removal on trunk channels).
+
+    Parameters
+    ----------
+    x : array_like
+        Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, in microvolts; must be
+        finite.
+    fs : float
+        Sampling rate in Hz.
+    cutoff : float
+        Corner frequency in Hz (Drake & Callaghan 2006 for the 30 Hz default).
+    order : int
+        Butterworth order, 1 to 16.
+    zero_phase : bool
+        Filter forward and backward (:func:`sosfiltfilt`, no delay, doubled attenuation order)
+        when True; causal :func:`sosfilt` from rest when False.
+
+    Returns
+    -------
+    numpy.ndarray
+        Filtered signal, float64, same shape and unit as ``x``.
+
+    Raises
+    ------
+    SignalError
+        Invalid ``fs``, corner or ``order``, bad ``x``, or (zero-phase) ``x`` shorter than the
+        odd extension.
+    """
     sos = design_highpass(fs, cutoff, order)
     return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
 
@@ -257,6 +421,33 @@ def highpass(
 def lowpass(
     x: npt.ArrayLike, fs: float, cutoff: float = 6.0, order: int = 4, zero_phase: bool = True
 ) -> npt.NDArray[np.float64]:
-    """Butterworth low-pass (e.g. the 6 Hz linear envelope of a rectified signal)."""
+    """Butterworth low-pass (e.g. the 6 Hz linear envelope of a rectified signal).
+
+    Parameters
+    ----------
+    x : array_like
+        Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, in microvolts; must be
+        finite.
+    fs : float
+        Sampling rate in Hz.
+    cutoff : float
+        Corner frequency in Hz.
+    order : int
+        Butterworth order, 1 to 16.
+    zero_phase : bool
+        Filter forward and backward (:func:`sosfiltfilt`, no delay, doubled attenuation order)
+        when True; causal :func:`sosfilt` from rest when False.
+
+    Returns
+    -------
+    numpy.ndarray
+        Filtered signal, float64, same shape and unit as ``x``.
+
+    Raises
+    ------
+    SignalError
+        Invalid ``fs``, corner or ``order``, bad ``x``, or (zero-phase) ``x`` shorter than the
+        odd extension.
+    """
     sos = design_lowpass(fs, cutoff, order)
     return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)

@@ -47,7 +47,30 @@ ColumnSelector = npt.ArrayLike | Sequence[int] | None
 
 
 def column_mask(sel: ColumnSelector, n_channels: int, name: str, default: bool) -> np.ndarray:
-    """Boolean mask of length ``n_channels`` from ``None``, a boolean mask or column indices."""
+    """Boolean mask of length ``n_channels`` from ``None``, a boolean mask or column indices.
+
+    Parameters
+    ----------
+    sel : bool mask, column indices or None
+        A boolean mask of length ``n_channels``, or integer column indices (negative indices
+        count from the end, an empty list selects nothing); ``None`` gives ``default``.
+    n_channels : int
+        Number of columns of the signal, ``x.shape[1]``.
+    name : str
+        Argument name used in the error message (e.g. ``"raw_mask"``).
+    default : bool
+        Value of every column when ``sel`` is ``None``.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_channels,)
+        A new mask (never a view of ``sel``).
+
+    Raises
+    ------
+    SignalError
+        A mask of the wrong length, non-integer indices, or an index outside the columns.
+    """
     if sel is None:
         return np.full(n_channels, default, dtype=bool)
     arr = np.asarray(sel)
@@ -78,7 +101,38 @@ def channel_designs(
     raw_mask: ColumnSelector,
     on_nyquist: NyquistPolicy,
 ) -> list[npt.NDArray[np.float64] | None]:
-    """The band-pass design of each column (``None``: envelope channel, not filtered)."""
+    """The band-pass design of each column (``None``: envelope channel, not filtered).
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    n_channels : int
+        Number of columns of the signal.
+    band : (float, float)
+        Band-pass corners ``(low, high)`` in Hz.
+    order : int
+        Butterworth order of each design, 1 to 16.
+    trunk_highpass : bool mask, column indices or None
+        Raw columns whose low corner is raised to :data:`TRUNK_HIGHPASS_HZ` (30 Hz) when
+        ``band[0]`` is lower (ECG removal on trunk channels).
+    raw_mask : bool mask, column indices or None
+        Columns holding raw EMG (``None``: all); the others get ``None`` (not filtered).
+    on_nyquist : {"adapt", "raise"}
+        Policy when ``band[1]`` is not below 0.95 x Nyquist (see
+        :func:`~emgkit.signal.filters.design_bandpass`).
+
+    Returns
+    -------
+    list of ndarray or None, length n_channels
+        Second-order sections ``(n_sections, 6)`` per column; columns with the same design
+        share one array.
+
+    Raises
+    ------
+    SignalError
+        ``band`` is not a pair of numbers, a bad column selector, or an invalid design.
+    """
     try:
         low, high = (float(band[0]), float(band[1]))
     except (TypeError, ValueError, IndexError):
@@ -185,7 +239,7 @@ def emg_amplitude(
     center: bool = True,
     on_nyquist: NyquistPolicy = "adapt",
 ) -> npt.NDArray[np.float64]:
-    """sEMG amplitude: band-pass, rectify, moving RMS (microvolts RMS).
+    """Surface EMG amplitude: band-pass, rectify, moving RMS (microvolts RMS).
 
     Parameters
     ----------
@@ -251,6 +305,37 @@ def preprocess(
 
     Envelope channels (not in ``raw_mask``) are returned unchanged. Use it for onset detection
     (TKEO), spectra and display.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Samples in microvolts; must be finite.
+    fs : float
+        Sampling rate in Hz.
+    band : (float, float)
+        Band-pass corners in Hz (default 20-450 Hz).
+    order : int
+        Butterworth order of the band-pass design (default 4; doubled when zero-phase).
+    trunk_highpass : bool mask or column indices, optional
+        Columns whose low corner is 30 Hz instead of ``band[0]`` (Drake & Callaghan 2006).
+    raw_mask : bool mask or column indices, optional
+        Columns holding raw EMG (default all); the others are passed through unchanged.
+    zero_phase : bool
+        Filter forward and backward (offline, no lag); False: causal, from rest.
+    on_nyquist : {"adapt", "raise"}
+        What to do when ``band[1]`` is not below 0.95 x Nyquist: drop the low-pass corner with
+        a :class:`~emgkit.errors.BandLimitWarning`, or raise.
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+        Filtered signal in microvolts (not rectified).
+
+    Raises
+    ------
+    SignalError
+        Bad ``fs``, empty / 3-D / non-finite input, an invalid design or column selector, or a
+        signal too short for zero-phase padding.
     """
     fs = check_fs(fs)
     arr, was_1d = _as_2d_finite(x)

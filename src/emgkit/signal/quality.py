@@ -156,6 +156,16 @@ def is_flat(x: npt.ArrayLike) -> npt.NDArray[np.bool_]:
 def rms_levels(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray[np.float64]:
     """RMS of consecutive non-overlapping windows (mean of each window removed).
 
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Samples in µV; NaN samples are ignored within their window.
+    fs : float
+        Sampling rate in Hz.
+    window : float
+        Window length in seconds (default 0.1 s), rounded to whole samples (at least one);
+        trailing samples that do not fill a window are dropped.
+
     Returns
     -------
     ndarray, shape (n_windows, n_channels)
@@ -178,6 +188,20 @@ def noise_floor(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray
 
     Pass a band-passed signal for the EMG noise floor (a raw one includes offsets and wander
     within each window). A signal shorter than one window gives its overall RMS.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Samples in µV, preferably band-passed; NaN samples are ignored.
+    fs : float
+        Sampling rate in Hz.
+    window : float
+        RMS window length in seconds (default 0.1 s), see :func:`rms_levels`.
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        Noise floor of each channel in µV RMS.
     """
     arr, _ = as_2d(x, allow_nan=True)
     lv = rms_levels(arr, fs, window)
@@ -195,6 +219,22 @@ def tonic_fraction(
     Median 100 ms RMS inside ``rest`` (seconds) divided by the 99th percentile of 100 ms RMS
     over the whole signal. Pass a band-passed signal. Compare with :data:`TONIC_FRACTION`.
     This is relative to the loudest activity in the recording, not to the MVC.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Band-passed samples in µV; NaN samples are ignored.
+    fs : float
+        Sampling rate in Hz.
+    rest : (float, float)
+        Start and end of the rest period in seconds from the first sample (clipped to the
+        signal).
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        Dimensionless ratio per channel; NaN when the rest period or the signal is shorter
+        than one 100 ms window.
     """
     fs = check_fs(fs)
     arr, _ = as_2d(x, allow_nan=True)
@@ -211,7 +251,23 @@ def tonic_fraction(
 def wander_level(x: npt.ArrayLike, fs: float, cutoff: float = 5.0) -> npt.NDArray[np.float64]:
     """RMS (µV) of the content below ``cutoff`` Hz after removing the mean, per channel.
 
-    Compare with :data:`WANDER_UV`. Computed on a 10x decimated copy when ``fs`` allows.
+    Compare with :data:`WANDER_UV`. The band is isolated by a 2nd-order zero-phase Butterworth
+    low-pass on the full-rate signal.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Raw (not high-passed) samples in µV; must be finite.
+    fs : float
+        Sampling rate in Hz.
+    cutoff : float
+        Upper edge of the wander band in Hz (default 5 Hz), capped at 0.4 x ``fs``. Signals
+        shorter than 64 samples give their overall RMS instead.
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        Baseline-wander RMS of each channel in µV.
     """
     fs = check_fs(fs)
     arr, _ = as_2d(x)

@@ -75,6 +75,28 @@ def welch_psd(
 
     Hann windows of ``nperseg`` samples (default 250 ms, at most the segment), 50 % overlap,
     linear detrend. No sampling-rate policy here: use the metric functions for that.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Samples in microvolts; must be finite.
+    fs : float
+        Sampling rate in Hz.
+    nperseg : int, optional
+        Welch window length in samples, 8 to ``n_samples`` (default 250 ms, at most the
+        segment).
+
+    Returns
+    -------
+    freqs : ndarray, shape (n_freqs,)
+        Frequencies in Hz, 0 to fs / 2.
+    psd : ndarray, shape (n_freqs, n_channels)
+        Power spectral density in µV²/Hz (density scaling, one-sided).
+
+    Raises
+    ------
+    SignalError
+        Bad ``fs`` or input, or ``nperseg`` not an integer from 8 to ``n_samples``.
     """
     fs = check_fs(fs)
     arr, _ = as_2d(x)
@@ -218,6 +240,28 @@ def mean_frequency(
     """Mean (centroid) frequency (Hz) of the Welch PSD, ``sum(f P) / sum(P)``, per channel.
 
     Same arguments and refusals as :func:`median_frequency`.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        A segment of band-passed EMG in microvolts (e.g. one epoch of a sustained hold).
+    fs : float
+        Sampling rate in Hz; must be >= 1000 Hz.
+    nperseg : int, optional
+        Welch window length in samples (default 250 ms).
+    hardware_bandwidth_hz : float, optional
+        Analog/decimation bandwidth of the amplifier; refused when < 400 Hz.
+
+    Returns
+    -------
+    ndarray, shape (n_channels,)
+        Spectral centroid in Hz (NaN for a flat-zero channel).
+
+    Raises
+    ------
+    SignalError
+        ``fs`` < 1000 Hz or ``hardware_bandwidth_hz`` < 400 Hz (band-limited hardware such as the
+        250 Hz Cyton), bad input.
     """
     fs = _check_spectral_ok(fs, hardware_bandwidth_hz)
     f, p = welch_psd(x, fs, nperseg)
@@ -273,10 +317,31 @@ def fatigue_slope(
     detrend), computed for all epochs with one batched FFT (``_welch_epochs``; equal to the
     epoch-by-epoch scipy call to about 1e-12 relative, tests/signal/test_spectral.py).
 
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        One sustained contraction of band-passed EMG in microvolts; must be finite.
+    fs : float
+        Sampling rate in Hz; must be >= 1000 Hz.
+    epoch : float
+        Epoch length in seconds (default 1 s; 0.5-1 s per Coorevits et al. 2008).
+    metric : {"median", "mean"}
+        Median frequency or mean (centroid) frequency of each epoch.
+    nperseg : int, optional
+        Welch window length in samples, 8 to one epoch (default 250 ms, at most one epoch).
+    hardware_bandwidth_hz : float, optional
+        Analog/decimation bandwidth of the amplifier; refused when < 400 Hz.
+
+    Returns
+    -------
+    FatigueSlope
+        Slope in % per second, intercept, epoch times and per-epoch frequencies.
+
     Raises
     ------
     SignalError
-        Fewer than 3 epochs, ``fs`` < 1000 Hz or ``hardware_bandwidth_hz`` < 400 Hz, bad input.
+        Fewer than 3 epochs, ``fs`` < 1000 Hz or ``hardware_bandwidth_hz`` < 400 Hz, an unknown
+        ``metric``, a bad ``nperseg``, bad input.
     """
     fs = _check_spectral_ok(fs, hardware_bandwidth_hz)
     if metric not in ("median", "mean"):

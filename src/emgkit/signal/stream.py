@@ -143,6 +143,7 @@ class StreamingFilter(_Stream):
 
     @property
     def n_channels(self) -> int:
+        """Number of columns every chunk must have."""
         return self._nc
 
     def reset(self) -> None:
@@ -201,6 +202,7 @@ class StreamingEnvelope(_Stream):
 
     @property
     def n_channels(self) -> int:
+        """Number of columns every chunk must have."""
         return self._nc
 
     @property
