@@ -252,7 +252,21 @@ def auto_marker_table(rec: Recording) -> list[MarkerRow]:
 
 
 def write_marker_table(rows: list[MarkerRow], path: str | Path) -> Path:
-    """Write ``rows`` as a CSV marker table (readable by :func:`read_marker_table`)."""
+    """Write ``rows`` as a CSV marker table (readable by :func:`read_marker_table`).
+
+    Parameters
+    ----------
+    rows : list of MarkerRow
+        One row per rep, written in the given order; times in seconds from the first sample,
+        written with millisecond precision (3 decimals).
+    path : str or Path
+        Output CSV file; an existing file is overwritten.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     p = Path(path)
     with p.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -272,8 +286,25 @@ def write_marker_table(rows: list[MarkerRow], path: str | Path) -> Path:
 
 
 def plot_marker_review(rec: Recording, rows: list[MarkerRow]) -> Figure:
-    """Envelopes of every EMG channel over the whole recording with the reps shaded and
-    labelled, to check a marker table (automatic or hand-made) before attaching it."""
+    """Review figure of a marker table: envelopes of every EMG channel with the holds shaded.
+
+    Meant to check a marker table (automatic or hand-made) before attaching it: one panel per
+    non-accelerometer channel shows its 100 ms moving-RMS envelope in µV over the whole
+    recording, each rep's hold (``hold_start`` to ``hold_end``) is shaded, and its trial id is
+    written at its ``start`` above the first panel.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording the table describes (markers not needed).
+    rows : list of MarkerRow
+        The reps to show, times in seconds from the first sample of ``rec``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A figure not attached to pyplot (save it with ``fig.savefig``).
+    """
     import numpy as np
     from matplotlib.figure import Figure
 

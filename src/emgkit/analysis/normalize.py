@@ -58,6 +58,26 @@ def best_window_mean(envelope: npt.NDArray[np.float64], fs: float, window: float
 
     A window that contains missing samples (NaN) is not used. When the segment is shorter than
     the window, the mean of the whole segment is returned.
+
+    Parameters
+    ----------
+    envelope : ndarray, shape (n_samples,)
+        Amplitude envelope of one channel (e.g. moving RMS in microvolts), NaN where missing.
+    fs : float
+        Sampling rate in Hz.
+    window : float
+        Length of the averaging window in seconds (default 0.5 s), rounded to whole samples.
+
+    Returns
+    -------
+    float
+        The highest window mean, in the unit of ``envelope``; NaN for an empty envelope or
+        when every window contains a missing sample.
+
+    Raises
+    ------
+    SignalError
+        ``envelope`` is not 1-D.
     """
     env = np.asarray(envelope, dtype=np.float64)
     if env.ndim != 1:

@@ -109,7 +109,27 @@ def activity_profile(
 def find_reps(
     profile: npt.NDArray[np.float64], fs: float, params: SegmentParams | None = None
 ) -> list[tuple[float, float, float, float]]:
-    """Reps in an activity profile: ``(onset, offset, hold_on, hold_off)`` in seconds."""
+    """Reps in an activity profile: ``(onset, offset, hold_on, hold_off)`` in seconds.
+
+    The rest level is the profile's 10th percentile and the top its 99.5th; see the module
+    docstring for the rep and hold rules.
+
+    Parameters
+    ----------
+    profile : ndarray, shape (n_samples,)
+        Activity profile, e.g. from :func:`activity_profile` (0 at rest, about 1 at the top).
+    fs : float
+        Sampling rate of ``profile`` in Hz.
+    params : SegmentParams, optional
+        Thresholds and durations (``threshold``, ``min_rep``, ``join``, ``hold_fraction`` are
+        used here); defaults when None.
+
+    Returns
+    -------
+    list of (float, float, float, float)
+        Per rep, in time order: onset, offset, hold start and hold end, in seconds from the
+        first sample. Empty when the profile is flat.
+    """
     p = params or SegmentParams()
     x = np.asarray(profile, dtype=np.float64)
     rest = float(np.percentile(x, 10.0))
