@@ -44,6 +44,7 @@ def coloured_carrier(
     fs : float
         Sampling rate in Hz.
     rng : numpy.random.Generator
+        Source of the white noise.
     corners_hz : (float, float)
         High-pass and low-pass corners in Hz.
 
@@ -65,7 +66,26 @@ def coloured_carrier(
 def coloured_response(
     fs: float, corners_hz: tuple[float, float] = CORNERS_HZ, n_freq: int = 4096
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Frequencies (Hz, 0..fs/2) and power response ``|H(f)|^2`` of the carrier's filter."""
+    """Frequencies (Hz, 0..fs/2) and power response ``|H(f)|^2`` of the carrier's filter.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    corners_hz : (float, float)
+        High-pass and low-pass corners in Hz; the low-pass is left out when its corner is not
+        below 0.45 x ``fs``.
+    n_freq : int
+        Number of frequencies, evenly spaced from 0 Hz up to (not including) fs / 2.
+
+    Returns
+    -------
+    f : ndarray, shape (n_freq,)
+        Frequencies in Hz.
+    p : ndarray, shape (n_freq,)
+        Power gain (dimensionless) of the cascaded filters at ``f``; the carrier's PSD is
+        proportional to it.
+    """
     f = np.linspace(0.0, fs / 2, n_freq, endpoint=False)
     p = np.ones_like(f)
     for b, a in _filters(fs, *corners_hz):

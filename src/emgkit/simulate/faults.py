@@ -114,7 +114,21 @@ class Fault:
         return sorted(idx)
 
     def window(self, fs: float, n: int) -> slice:
-        """Sample slice of the fault's time window."""
+        """Sample slice of the fault's time window.
+
+        Parameters
+        ----------
+        fs : float
+            Sampling rate in Hz.
+        n : int
+            Number of samples of the session; the slice is clipped to it.
+
+        Returns
+        -------
+        slice
+            Samples ``round(start_s * fs)`` up to ``round(stop_s * fs)`` (or ``n`` when
+            ``stop_s`` is None).
+        """
         i0 = min(n, round(self.start_s * fs))
         i1 = n if self.stop_s is None else min(n, round(self.stop_s * fs))
         return slice(i0, i1)
@@ -131,7 +145,27 @@ class Fault:
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
-        """Apply the fault in place to ``data[:, idx]``; return extra ground-truth details."""
+        """Apply the fault in place to ``data[:, idx]``; return extra ground-truth details.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            Details for ``GroundTruth.faults`` (e.g. ``times_s``); empty when there are
+            none.
+        """
         raise NotImplementedError
 
 
@@ -169,6 +203,31 @@ class Mains(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Add the mains sinusoid and its harmonics, random phase per channel and harmonic.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            Empty.
+
+        Raises
+        ------
+        ConfigError
+            ``freq_hz`` is at or above the Nyquist frequency.
+        """
         if self.freq_hz >= fs / 2:
             raise ConfigError(
                 f"Mains: {self.freq_hz} Hz is at or above the Nyquist frequency ({fs / 2} Hz)"
@@ -221,6 +280,26 @@ class BaselineWander(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Add a random slow drift of RMS ``amplitude_uv`` to each selected channel.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            Empty.
+        """
         w = self.window(fs, data.shape[0])
         t = np.arange(w.start, w.stop) / fs
         for c in idx:
@@ -283,6 +362,13 @@ class ECG(Fault):
             raise ConfigError("ECG: hrv must be in [0, 0.3)")
 
     def default_channels(self, channels: Sequence[Channel]) -> list[int]:
+        """The trunk channels (erector spinae, multifidus), where cardiac crosstalk is seen.
+
+        Raises
+        ------
+        ConfigError
+            The montage has no trunk channel.
+        """
         idx = [i for i, c in enumerate(channels) if c.muscle in TRUNK_MUSCLES]
         if not idx:
             raise ConfigError(
@@ -299,6 +385,26 @@ class ECG(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Add the ECG beat train, ``right_factor`` times smaller on right-side channels.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            ``r_peaks_s``: the R-peak times in seconds from the first sample.
+        """
         n = data.shape[0]
         w = self.window(fs, n)
         rr = 60.0 / self.rate_bpm
@@ -354,6 +460,26 @@ class MotionSpikes(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Add the motion transients, the same times on every selected channel.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            ``times_s``: the artefact centre times in seconds.
+        """
         n = data.shape[0]
         times = _event_times(self.times_s, self.rate_per_min, self.window(fs, n), fs, rng)
         half = max(1, round(5 * self.width_s * fs))
@@ -403,6 +529,26 @@ class ElectrodePop(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Add the pops, drawn independently per channel unless ``times_s`` is given.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            ``times_s``: pop times in seconds, keyed by channel name.
+        """
         n = data.shape[0]
         w = self.window(fs, n)
         length = max(1, round(8 * self.tau_s * fs))
@@ -438,6 +584,26 @@ class FlatChannel(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Replace the selected channels' samples in the window with the flat level.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            Empty.
+        """
         w = self.window(fs, data.shape[0])
         for c in idx:
             m = w.stop - w.start
@@ -466,6 +632,26 @@ class Clipping(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Clip the selected channels' samples in the window to +-``limit_uv``.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            Empty.
+        """
         w = self.window(fs, data.shape[0])
         for c in idx:
             np.clip(data[w, c], -self.limit_uv, self.limit_uv, out=data[w, c])
@@ -513,7 +699,25 @@ class Fatigue(Fault):
         fs: float,
         holds: Sequence[tuple[str, int, float, float, float]],
     ) -> npt.NDArray[np.float64]:
-        """Spectral scale k(t), shape (n,), from holds (trial, set, on, off, end) in seconds."""
+        """Spectral scale k(t), shape (n,), from holds (trial, set, on, off, end) in seconds.
+
+        Parameters
+        ----------
+        n : int
+            Number of samples of the profile (the carrier as generated).
+        fs : float
+            Sampling rate of the profile in Hz (the carrier's generation rate, which may be
+            above the session's).
+        holds : sequence of (str, int, float, float, float)
+            Per rep: trial id, set index, hold start, hold end and rep end (after lowering),
+            in seconds from the first sample.
+
+        Returns
+        -------
+        ndarray, shape (n,)
+            Factor applied to the carrier's frequencies: 1 outside the affected trials, falling
+            to ``1 - drop`` at the end of each hold (``over="hold"``) or set (``over="set"``).
+        """
         k = np.ones(n)
         groups: dict[tuple[str, int] | tuple[str, int, float], list[tuple[float, float, float]]]
         groups = {}
@@ -546,6 +750,26 @@ class Fatigue(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
+        """Nothing to do here: fatigue is applied while the carrier is generated.
+
+        Parameters
+        ----------
+        data : ndarray, shape (n_samples, n_channels)
+            The session's samples in microvolts (after the simulated ADC), modified in place.
+        fs : float
+            Sampling rate in Hz.
+        idx : list of int
+            Columns of ``data`` to change, as returned by :meth:`resolve`.
+        rng : numpy.random.Generator
+            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
+        channels : sequence of Channel
+            Description of every column of ``data`` (name, muscle, side).
+
+        Returns
+        -------
+        dict
+            Empty (see :meth:`scale_profile`).
+        """
         return {}  # applied while the carrier is generated
 
 

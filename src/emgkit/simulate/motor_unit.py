@@ -322,7 +322,23 @@ class MotorUnitPool:
     def power_spectrum_shape(
         self, f: npt.NDArray[np.float64], e: float = 0.5
     ) -> npt.NDArray[np.float64]:
-        """Expected power spectrum shape at excitation ``e`` (sum of MUAP spectra x rates)."""
+        """Expected power spectrum shape at excitation ``e`` (sum of MUAP spectra x rates).
+
+        Each recruited unit contributes its MUAP's energy spectrum times its amplitude squared
+        times its mean firing rate (incoherent summation of independent spike trains).
+
+        Parameters
+        ----------
+        f : ndarray, shape (n_freqs,)
+            Frequencies in Hz (normally 0 to ``fs / 2``).
+        e : float
+            Constant excitation, 0 (rest) to 1 (maximum drive); default 0.5.
+
+        Returns
+        -------
+        ndarray, shape (n_freqs,)
+            Relative power at ``f`` (unit scale, arbitrary units: only the shape is meaningful).
+        """
         taps = self.shapes.shape[1]
         t = (np.arange(taps) - taps // 2) / self.fs
         ph = np.exp(-2j * np.pi * np.outer(f, t))

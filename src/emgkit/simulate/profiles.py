@@ -296,7 +296,25 @@ class SubjectProfile:
         return float(self.mvc_uv.get(muscle, self.mvc_uv.get("other", 150.0)))
 
     def bridge_pct(self, task: str, muscle: str, working: bool) -> float:
-        """Profile %MVC of ``muscle`` in a bridge (before cue, individual and rep factors)."""
+        """Profile %MVC of ``muscle`` in a bridge (before cue, individual and rep factors).
+
+        Parameters
+        ----------
+        task : str
+            Protocol task id: ``"double_leg_bridge"`` reads :attr:`dlb_pct`; any other task is
+            taken as a single-leg bridge.
+        muscle : str
+            Muscle id (``"glute_max"``, ...); a muscle not in the table takes its ``"other"``
+            entry, else 5 %MVC.
+        working : bool
+            For a single-leg bridge: the channel is on the stance (working) side, else on the
+            lifted side. Ignored for a double-leg bridge.
+
+        Returns
+        -------
+        float
+            Level in %MVC.
+        """
         if task == "double_leg_bridge":
             table = self.dlb_pct
         elif working:
@@ -306,11 +324,42 @@ class SubjectProfile:
         return float(table.get(muscle, table.get("other", 5.0)))
 
     def cue_factor(self, cue: str, muscle: str) -> float:
-        """Multiplicative effect of ``cue`` on ``muscle`` (1 when not listed)."""
+        """Multiplicative effect of ``cue`` on ``muscle`` (1 when not listed).
+
+        Parameters
+        ----------
+        cue : str
+            Cue id of the trial (see :attr:`cue_gain`).
+        muscle : str
+            Muscle id.
+
+        Returns
+        -------
+        float
+            Factor applied to the bridge %MVC level.
+        """
         return float(self.cue_gain.get(cue, {}).get(muscle, 1.0))
 
     def latency_ms(self, cue: str, muscle: str, side: str | None) -> float:
-        """Mean onset latency (ms) for ``muscle`` on ``side`` with ``cue``."""
+        """Mean onset latency (ms) for ``muscle`` on ``side`` with ``cue``.
+
+        Parameters
+        ----------
+        cue : str
+            Cue id of the trial; a latency in :attr:`cue_onset_ms` for it overrides
+            :attr:`onset_ms`.
+        muscle : str
+            Muscle id; a muscle not listed takes the ``"other"`` entry, else 0 ms.
+        side : {"left", "right"} or None
+            Side of the channel; on :attr:`painful_side` the muscle's
+            :attr:`painful_onset_delay_ms` is added.
+
+        Returns
+        -------
+        float
+            Latency in ms relative to movement onset (negative = before), before the per-rep
+            jitter.
+        """
         base = self.cue_onset_ms.get(cue, {}).get(muscle)
         if base is None:
             base = self.onset_ms.get(muscle, self.onset_ms.get("other", 0.0))
@@ -319,7 +368,22 @@ class SubjectProfile:
         return float(base)
 
     def pain_rating(self, task: str, side: str) -> int:
-        """0-10 pain rating reported after a trial of ``task`` on ``side``."""
+        """0-10 pain rating reported after a trial of ``task`` on ``side``.
+
+        Parameters
+        ----------
+        task : str
+            Protocol task id; only ``"single_leg_bridge"`` and ``"double_leg_bridge"`` give a
+            non-zero rating.
+        side : str
+            Side of a single-leg bridge (``"left"`` or ``"right"``); compared with
+            :attr:`painful_side`.
+
+        Returns
+        -------
+        int
+            Rating on the 0-10 numeric scale.
+        """
         if task == "single_leg_bridge":
             if self.painful_side is not None and side == self.painful_side:
                 return self.pain_slb_painful
