@@ -5,8 +5,8 @@ parameter is described (D417 is off for numpy). This test reads every module wit
 a public function or method (no ``_`` in its module path, class or name) that takes two or more
 parameters besides ``self``/``cls`` must have a ``Parameters`` section naming each one
 (``*args``/``**kwargs`` as ``*args``/``**kwargs``, or ``x, y : float`` for several). Packages
-in :data:`TODO` are not checked yet (issue 9); the count of what they still miss is printed
-with ``pytest -s``.
+and modules in :data:`TODO` are not checked yet (issue 9); the count of what they still miss is
+printed with ``pytest -s``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 
 #: Packages and modules whose public functions are not all documented yet (issue 9): other
 #: engineers were editing them when the check was added. Remove an entry once it passes.
+#: An entry covers the module and, for a package, its submodules; ``pkg.__init__`` covers the
+#: package's own ``__init__.py`` only. (Private modules such as ``emgkit.signal._kernels`` are
+#: never checked, so they need no entry.)
 TODO = (
-    "emgkit.signal",
-    "emgkit.analysis",
+    "emgkit.signal.onset",  # the onset engineer's today
+    "emgkit.analysis.__init__",
+    "emgkit.analysis.bridge",
+    "emgkit.analysis.interpret",
+    "emgkit.analysis.metrics",
+    "emgkit.analysis.params",
     "emgkit.report",
-    "emgkit.simulate",
+    "emgkit.simulate.emulators",
     "emgkit.app.ui",
     "emgkit.app.session",
     "emgkit.app.demo",
@@ -117,7 +124,13 @@ def _is_hook(module: str, qualname: str) -> bool:
 
 
 def _in_todo(module: str) -> bool:
-    return any(module == t or module.startswith(t + ".") for t in TODO)
+    for t in TODO:
+        if t.endswith(".__init__"):
+            if module == t.removesuffix(".__init__"):
+                return True
+        elif module == t or module.startswith(t + "."):
+            return True
+    return False
 
 
 def _all_missing() -> tuple[list[str], list[str]]:
@@ -156,6 +169,17 @@ def test_the_check_sees_a_missing_parameter(tmp_path: Path) -> None:
     assert _is_hook("emgkit.cli.record", "register")
     assert not _is_hook("emgkit.cli._commands", "register")
     assert not _is_hook("emgkit.io.base", "register")
+
+
+def test_todo_entries_cover_what_they_name() -> None:
+    # a package entry covers its submodules, a ``.__init__`` entry only the package itself
+    assert _in_todo("emgkit.report.html")
+    assert _in_todo("emgkit.analysis")
+    assert _in_todo("emgkit.analysis.bridge")
+    assert not _in_todo("emgkit.analysis.segment")
+    assert not _in_todo("emgkit.signal")
+    assert not _in_todo("emgkit.signal.filters")
+    assert not _in_todo("emgkit.simulate.faults")
 
 
 @pytest.mark.parametrize("entry", TODO)
