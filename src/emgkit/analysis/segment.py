@@ -128,7 +128,7 @@ def find_reps(
     -------
     list of (float, float, float, float)
         Per rep, in time order: onset, offset, hold start and hold end, in seconds from the
-        first sample. Empty when the profile is flat.
+        first sample. Empty when none is found (e.g. a flat profile).
     """
     p = params or SegmentParams()
     x = np.asarray(profile, dtype=np.float64)

@@ -111,8 +111,8 @@ def design_bandpass(
     ------
     SignalError
         ``fs`` or a corner is not a positive finite number, ``order`` is out of range, ``low``
-        is not below ``high``, or a corner is at or above Nyquist (``low`` always, ``high``
-        with ``on_nyquist='raise'``).
+        is not below ``high``, or a corner is not below 0.95 x Nyquist (``low`` always,
+        ``high`` with ``on_nyquist='raise'``).
     """
     fs = check_fs(fs)
     _check_order(order)
@@ -362,8 +362,8 @@ def bandpass(
     order : int
         Butterworth order of each edge, 1 to 16.
     zero_phase : bool
-        Filter forward and backward (:func:`sosfiltfilt`, no delay, doubled attenuation order)
-        when True; causal :func:`sosfilt` from rest when False.
+        Filter forward and backward (:func:`sosfiltfilt`: no phase delay, magnitude response
+        squared) when True; causal :func:`sosfilt` from rest when False.
     on_nyquist : {'adapt', 'raise'}
         Drop ``high`` with a :class:`BandLimitWarning` when it is not below 0.95 x Nyquist
         (``'adapt'``), or raise :class:`SignalError` (``'raise'``).
@@ -400,8 +400,8 @@ def highpass(
     order : int
         Butterworth order, 1 to 16.
     zero_phase : bool
-        Filter forward and backward (:func:`sosfiltfilt`, no delay, doubled attenuation order)
-        when True; causal :func:`sosfilt` from rest when False.
+        Filter forward and backward (:func:`sosfiltfilt`: no phase delay, magnitude response
+        squared) when True; causal :func:`sosfilt` from rest when False.
 
     Returns
     -------
@@ -435,8 +435,8 @@ def lowpass(
     order : int
         Butterworth order, 1 to 16.
     zero_phase : bool
-        Filter forward and backward (:func:`sosfiltfilt`, no delay, doubled attenuation order)
-        when True; causal :func:`sosfilt` from rest when False.
+        Filter forward and backward (:func:`sosfiltfilt`: no phase delay, magnitude response
+        squared) when True; causal :func:`sosfilt` from rest when False.
 
     Returns
     -------

@@ -385,7 +385,7 @@ class ECG(Fault):
         rng: np.random.Generator,
         channels: Sequence[Channel],
     ) -> dict[str, Any]:
-        """Add the ECG beat train, ``right_factor`` times smaller on right-side channels.
+        """Add the ECG beat train, scaled by ``right_factor`` on right-side channels.
 
         Parameters
         ----------
