@@ -6,10 +6,12 @@ Pipeline (defaults from clinical-anchors.md, see docs/analysis.md):
 2. Raw channels: zero-phase 4th-order Butterworth band-pass 20-450 Hz (30-450 Hz on trunk
    channels, ECG removal after Drake & Callaghan 2006); envelope channels skip the band-pass.
 3. 100 ms centred moving RMS envelope.
-4. MVC per channel = best 500 ms mean of the envelope within that muscle's and side's MVC holds,
-   maximum over positions; %MVC = hold-mean envelope / MVC x 100.
-5. Onsets: TKEO-conditioned threshold on the band-passed signal with the rest trial as baseline;
-   latency relative to the rep's movement onset (the rep marker).
+4. MVC per channel (``AnalysisParams.mvc_method``): by default the RMS over the steady part of
+   each of that muscle's and side's MVC holds, maximum over holds and positions (the
+   conventional best 500 ms window is ``"peak_window"``); %MVC = hold RMS / MVC x 100.
+5. Onsets: TKEO-conditioned threshold on the band-passed signal against each rep's own
+   pre-movement baseline, refined back to the rise (docs/onset.md); latency relative to the
+   rep's movement onset (the rep marker).
 6. Ratios glute:hamstring and glute:erector per side and rep from %MVC; left/right symmetry angle.
 """
 

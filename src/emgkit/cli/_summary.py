@@ -19,7 +19,18 @@ def print_summary(result: object) -> None:
 
     assert isinstance(result, BridgeResult)
     mvc = result.mvc
-    print("\nMVC amplitude per channel (best 500 ms of the 100 ms RMS envelope):")
+    prm = result.params
+    if prm.mvc_method == "plateau":
+        how = (
+            f"RMS over the steady part of the best MVC hold, {prm.mvc_trim[0]:g} s and "
+            f"{prm.mvc_trim[1]:g} s trimmed at its ends"
+        )
+    else:
+        how = (
+            f"best {prm.mvc_window * 1000:g} ms mean of the "
+            f"{prm.rms_window * 1000:g} ms RMS envelope"
+        )
+    print(f"\nMVC amplitude per channel ({how}):")
     for _, r in mvc.iterrows():
         if r["mvc_uv"] > 0:
             print(f"  {r['channel']:<14} {r['mvc_uv']:8.1f} uV   from {r['source_trial']}")
