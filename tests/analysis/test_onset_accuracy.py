@@ -90,10 +90,15 @@ def test_firing_order_right(generator: str) -> None:
     assert all(right), right
 
 
-def test_refinement_never_later_and_bounded() -> None:
-    """Refined onsets stay in [crossing - 300 ms, crossing] and find a linear ramp's start."""
+@pytest.mark.parametrize("top", [40.0, 20.0])
+def test_refinement_never_later_and_bounded(top: float) -> None:
+    """Refined onsets stay in [crossing - walk-back cap, crossing] and find a ramp's start.
+
+    ``top`` 40 uV over a 3 uV floor is an ordinary rise (walk back <= 300 ms); 20 uV is a weak
+    one (top < 13 x the noise RMS), which may walk back to the last baseline crossing (<= 600 ms).
+    """
     from emgkit.signal.filters import bandpass
-    from emgkit.signal.onset import detect_onsets, refine_onset
+    from emgkit.signal.onset import REFINE_MAX_BACK_WEAK_S, detect_onsets, refine_onset
 
     fs = 1000.0
     rng = np.random.default_rng(7)
@@ -101,11 +106,11 @@ def test_refinement_never_later_and_bounded() -> None:
     for ramp in (0.06, 0.3, 0.7):
         lag, err = [], []
         for _ in range(8):
-            amp = 3.0 + 40.0 * np.clip((t - 3.0) / ramp, 0.0, 1.0)
+            amp = 3.0 + top * np.clip((t - 3.0) / ramp, 0.0, 1.0)
             x = bandpass(amp * rng.standard_normal(t.size), fs)
             det = float(np.asarray(detect_onsets(x, fs, baseline=(1.0, 2.5)))[0, 0])
             ref = refine_onset(x, fs, det, (1.0, 2.5), earliest=2.6)
-            assert det - 0.3 - 1e-9 <= ref <= det
+            assert det - REFINE_MAX_BACK_WEAK_S - 1e-9 <= ref <= det
             assert ref >= 2.6
             lag.append(det - 3.0)
             err.append(ref - 3.0)
