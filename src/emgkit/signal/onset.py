@@ -473,13 +473,14 @@ REFINE_MAX_BACK_WEAK_S: Final[float] = 0.6
 # a weak, slow rise (conventions, see refine_onset): top of the rise between _WEAK_SNR_MIN and
 # _WEAK_SNR_MAX times the baseline RMS and at least _WEAK_RISE_S from 10 % to 60 % of the top;
 # it may walk back to the last time the _WALK_WINDOW_S envelope was at or below the baseline
-# mean + _WALK_SD SD, plus _WALK_MARGIN_S for the fit
+# mean + _WALK_SD SD, plus _WALK_MARGIN_S for the fit; its baseline guard is _GUARD_WEAK_S
 _WEAK_SNR_MIN: Final[float] = 2.0
 _WEAK_SNR_MAX: Final[float] = 13.0
 _WEAK_RISE_S: Final[float] = 0.1
 _WALK_WINDOW_S: Final[float] = 0.05
 _WALK_SD: Final[float] = 1.0
-_WALK_MARGIN_S: Final[float] = 0.1
+_WALK_MARGIN_S: Final[float] = 0.05
+_GUARD_WEAK_S: Final[float] = 0.04
 
 
 def refine_onset(
@@ -518,9 +519,17 @@ def refine_onset(
        envelope ``ms`` was inside the baseline band ``ms_base + 0.5 SD`` (SD of ``ms`` over
        the baseline).
 
+    A **weak, slow rise** (top of the 100 ms envelope 2-13 times the baseline RMS, at least
+    100 ms from 10 % to 60 % of the top) crosses the threshold far into its ramp, and its
+    noisy rise-time estimate is short. For it, ``back`` may grow to the time since the last
+    sample at which a centred 50 ms mean-square envelope was at or below its baseline mean +
+    1 SD, plus 50 ms (at most ``max_back_weak``), and the guard of step 4 is 40 ms (its 30 ms
+    envelope touches the baseline band again after the true onset).
+
     The result lies in ``[max(onset - back, earliest), onset]``: noise before the rise
-    can never pull the onset back further than ``max_back`` nor out of the caller's search
-    window, and the refinement never moves an onset later. Without a usable rise (flat
+    can never pull the onset back further than ``max_back`` (``max_back_weak`` for a weak,
+    slow rise) nor out of the caller's search window, and the refinement never moves an
+    onset later. Without a usable rise (flat
     envelope, no positive slope) the detected onset is returned unchanged.
 
     Refining a threshold onset by a statistical change-point fit follows the (approximated)
@@ -548,6 +557,8 @@ def refine_onset(
         Moving-mean window of the mean-square envelope, seconds (default 30 ms).
     max_back : float
         Largest backward move, seconds (default 300 ms).
+    max_back_weak : float
+        Largest backward move for a weak, slow rise, seconds (default 600 ms).
     rise : float
         How far after ``onset`` the top of the rise is searched, seconds (default 800 ms).
     fit_to : float
@@ -657,12 +668,13 @@ def refine_onset(
             best_sse, best_t = float(sse[j]), float(cand[j])
     # guard: not more than _GUARD_S before the last time the envelope touched the baseline
     # mean, so a fit pulled back by noise or an earlier bump before the rise is cut short
-    # (not for a weak rise: its 30 ms envelope touches the baseline again after the true onset)
+    # (40 ms for a weak rise: its 30 ms envelope touches the baseline again after the onset)
     i_b = round(best_t * fs)
     band = ms_base + _GUARD_SD * ms[rest].std()
     at_base = np.flatnonzero(ms[i_b : i_on + 1] <= band)
-    if at_base.size and not weak:
-        best_t = max(best_t, (i_b + int(at_base[-1])) / fs - _GUARD_S)
+    if at_base.size:
+        guard = _GUARD_WEAK_S if weak else _GUARD_S
+        best_t = max(best_t, (i_b + int(at_base[-1])) / fs - guard)
     return float(min(max(best_t, lo_t), t_on))
 
 
