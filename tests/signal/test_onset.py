@@ -445,3 +445,47 @@ def test_refine_onset_on_noise_stays_inside_its_bounds() -> None:
         on = float(rng.uniform(1.5, 3.0))
         r = refine_onset(x, fs, on, (0.2, 1.2), earliest=1.3)
         assert max(on - 0.3, 1.3) - 1e-9 <= r <= on
+
+
+# ---------------------------------------------------------------------------------------------
+# steady_baseline
+# ---------------------------------------------------------------------------------------------
+
+
+def test_steady_baseline_cuts_a_level_step_and_a_spike() -> None:
+    from emgkit.signal.onset import steady_baseline
+
+    fs = 1000.0
+    rng = np.random.default_rng(5)
+    x = 2.0 * rng.standard_normal(3000)
+    x[1500:] *= 5.0  # tonic activity switches on at 1.5 s (blocks end at 2.5 s: 50 ms grid)
+    assert steady_baseline(x, fs, (1.0, 2.5)) == pytest.approx((1.5, 2.5))
+    y = 3.0 * rng.standard_normal(3000)
+    y[1700:1740] += 60.0 * rng.standard_normal(40)  # a 40 ms transient inside the window
+    start, end = steady_baseline(y, fs, (1.0, 2.5))
+    assert end == 2.5 and start == pytest.approx(1.75)
+
+
+def test_steady_baseline_keeps_a_steady_or_unsteady_window_whole() -> None:
+    from emgkit.signal.onset import steady_baseline
+
+    fs = 1000.0
+    rng = np.random.default_rng(6)
+    for _ in range(20):  # stationary noise: never cut
+        x = 4.0 * rng.standard_normal(3000)
+        assert steady_baseline(x, fs, (1.0, 2.5)) == (1.0, 2.5)
+    x = 4.0 * rng.standard_normal(3000)
+    x[2300:2350] *= 10.0  # the last steady stretch (150 ms) is shorter than 300 ms
+    assert steady_baseline(x, fs, (1.0, 2.5)) == (1.0, 2.5)
+
+
+def test_steady_baseline_argument_errors() -> None:
+    from emgkit.signal.onset import steady_baseline
+
+    x = np.random.default_rng(3).standard_normal(3000)
+    with pytest.raises(SignalError, match="one channel"):
+        steady_baseline(np.column_stack([x, x]), 1000.0, (0.1, 1.0))
+    with pytest.raises(SignalError, match="ratio"):
+        steady_baseline(x, 1000.0, (0.1, 1.0), ratio=1.0)
+    with pytest.raises(SignalError, match="baseline"):
+        steady_baseline(x, 1000.0, (0.1, 0.12))

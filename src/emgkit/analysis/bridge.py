@@ -676,7 +676,7 @@ def _rep_onsets(
     noise floor) sets that rep's threshold, so a tonic erector spinae no longer hides the rep's
     onset as it does with a rest-trial threshold. NaN where no burst starts in the window.
     """
-    from emgkit.signal.onset import MIN_BASELINE_S, detect_onsets, refine_onset
+    from emgkit.signal.onset import MIN_BASELINE_S, detect_onsets, refine_onset, steady_baseline
 
     out = np.full(len(chans), np.nan)
     if not np.isfinite(t_move):
@@ -698,20 +698,20 @@ def _rep_onsets(
         # an envelope is not raw EMG: TKEO and double threshold need the raw signal
         (other, np.nan_to_num(env) if other else env, "hodges_bui"),
     ):
-        if not cols:
-            continue
-        try:
-            found = detect_onsets(x[i0:i1, cols], fs, method=method, baseline=base)
-        except SignalError:
-            continue
-        for j, (ci, iv) in enumerate(zip(cols, found, strict=True)):
+        for ci in cols:
+            xs = x[i0:i1, ci]
+            try:
+                # a level change or transient in the window (tonic activity switching on with
+                # the trial) would inflate the threshold: keep the window's steady end
+                b = steady_baseline(xs, fs, base) if ci in raw else base
+                iv = detect_onsets(xs, fs, method=method, baseline=b)
+            except SignalError:
+                continue
             ivs = np.asarray(iv, dtype=np.float64).reshape(-1, 2) + seg_t0
             on = _rep_onset(ivs, t0, t1)
             if np.isfinite(on) and ci in raw:
                 # the threshold crosses late on a slow rise: back-extrapolate the rising edge
-                on = seg_t0 + refine_onset(
-                    x[i0:i1, cols[j]], fs, on - seg_t0, base, earliest=t0 - seg_t0
-                )
+                on = seg_t0 + refine_onset(xs, fs, on - seg_t0, b, earliest=t0 - seg_t0)
             out[ci] = on
     return out
 

@@ -61,6 +61,7 @@ __all__ = [
     "double_threshold_false_alarm",
     "first_onset",
     "refine_onset",
+    "steady_baseline",
 ]
 
 #: Names accepted by ``method``.
@@ -467,6 +468,19 @@ _TOP_WINDOW_S: Final[float] = 0.1
 _GUARD_S: Final[float] = 0.02
 _GUARD_SD: Final[float] = 0.5
 _BACK_PER_RISE: Final[float] = 0.5
+#: Longest walk back of :func:`refine_onset` for a weak, slow rise, in seconds.
+REFINE_MAX_BACK_WEAK_S: Final[float] = 0.6
+# a weak, slow rise (conventions, see refine_onset): top of the rise between _WEAK_SNR_MIN and
+# _WEAK_SNR_MAX times the baseline RMS and at least _WEAK_RISE_S from 10 % to 60 % of the top;
+# it may walk back to the last time the _WALK_WINDOW_S envelope was at or below the baseline
+# mean + _WALK_SD SD, plus _WALK_MARGIN_S for the fit; its baseline guard is _GUARD_WEAK_S
+_WEAK_SNR_MIN: Final[float] = 2.0
+_WEAK_SNR_MAX: Final[float] = 13.0
+_WEAK_RISE_S: Final[float] = 0.1
+_WALK_WINDOW_S: Final[float] = 0.05
+_WALK_SD: Final[float] = 1.0
+_WALK_MARGIN_S: Final[float] = 0.05
+_GUARD_WEAK_S: Final[float] = 0.04
 
 
 def refine_onset(
@@ -478,6 +492,7 @@ def refine_onset(
     earliest: float = 0.0,
     window: float = REFINE_WINDOW_S,
     max_back: float = REFINE_MAX_BACK_S,
+    max_back_weak: float = REFINE_MAX_BACK_WEAK_S,
     rise: float = REFINE_RISE_S,
     fit_to: float = REFINE_FIT_TO,
     shapes: Sequence[float] = REFINE_SHAPES,
@@ -504,9 +519,17 @@ def refine_onset(
        envelope ``ms`` was inside the baseline band ``ms_base + 0.5 SD`` (SD of ``ms`` over
        the baseline).
 
+    A **weak, slow rise** (top of the 100 ms envelope 2-13 times the baseline RMS, at least
+    100 ms from 10 % to 60 % of the top) crosses the threshold far into its ramp, and its
+    noisy rise-time estimate is short. For it, ``back`` may grow to the time since the last
+    sample at which a centred 50 ms mean-square envelope was at or below its baseline mean +
+    1 SD, plus 50 ms (at most ``max_back_weak``), and the guard of step 4 is 40 ms (its 30 ms
+    envelope touches the baseline band again after the true onset).
+
     The result lies in ``[max(onset - back, earliest), onset]``: noise before the rise
-    can never pull the onset back further than ``max_back`` nor out of the caller's search
-    window, and the refinement never moves an onset later. Without a usable rise (flat
+    can never pull the onset back further than ``max_back`` (``max_back_weak`` for a weak,
+    slow rise) nor out of the caller's search window, and the refinement never moves an
+    onset later. Without a usable rise (flat
     envelope, no positive slope) the detected onset is returned unchanged.
 
     Refining a threshold onset by a statistical change-point fit follows the (approximated)
@@ -534,6 +557,8 @@ def refine_onset(
         Moving-mean window of the mean-square envelope, seconds (default 30 ms).
     max_back : float
         Largest backward move, seconds (default 300 ms).
+    max_back_weak : float
+        Largest backward move for a weak, slow rise, seconds (default 600 ms).
     rise : float
         How far after ``onset`` the top of the rise is searched, seconds (default 800 ms).
     fit_to : float
@@ -604,6 +629,20 @@ def refine_onset(
     lo_idx = np.flatnonzero(big[: i_60 + 1] < 0.1 * top)
     i_10 = int(lo_idx[-1]) + 1 if lo_idx.size else 0
     back = min(check_nonneg_seconds(max_back, "max_back"), _BACK_PER_RISE * (i_60 - i_10) / fs)
+    # a weak, slow rise: the crossing can lie far into the ramp and the rise-time estimate of a
+    # noisy envelope is short, so walk back to the last time a 50 ms envelope was at baseline
+    noise_rms = math.sqrt(ms_base) if ms_base > 0 else 0.0
+    weak = (
+        _WEAK_SNR_MIN * noise_rms <= top < _WEAK_SNR_MAX * noise_rms
+        and (i_60 - i_10) / fs >= _WEAK_RISE_S
+    )
+    if weak:
+        ww = max(1, round(_WALK_WINDOW_S * fs))
+        mw = _window_mean(sq, ww, -(ww // 2))[:, 0]
+        below = np.flatnonzero(mw[: i_on + 1] <= mw[rest].mean() + _WALK_SD * mw[rest].std())
+        walk = (i_on - int(below[-1])) / fs if below.size else math.inf
+        weak_max = check_nonneg_seconds(max_back_weak, "max_back_weak")
+        back = max(back, min(weak_max, walk + _WALK_MARGIN_S))
     lo_t = max(t_on - back, float(earliest), 0.0)
     i_lo = min(max(0, math.ceil(lo_t * fs - 1e-9)), i_on)
     if i_fit - i_lo < 4:
@@ -629,9 +668,119 @@ def refine_onset(
             best_sse, best_t = float(sse[j]), float(cand[j])
     # guard: not more than _GUARD_S before the last time the envelope touched the baseline
     # mean, so a fit pulled back by noise or an earlier bump before the rise is cut short
+    # (40 ms for a weak rise: its 30 ms envelope touches the baseline again after the onset)
     i_b = round(best_t * fs)
     band = ms_base + _GUARD_SD * ms[rest].std()
     at_base = np.flatnonzero(ms[i_b : i_on + 1] <= band)
     if at_base.size:
-        best_t = max(best_t, (i_b + int(at_base[-1])) / fs - _GUARD_S)
+        guard = _GUARD_WEAK_S if weak else _GUARD_S
+        best_t = max(best_t, (i_b + int(at_base[-1])) / fs - guard)
     return float(min(max(best_t, lo_t), t_on))
+
+
+# ---------------------------------------------------------------------------------------------
+# steady part of a baseline window
+# ---------------------------------------------------------------------------------------------
+
+#: Block length of :func:`steady_baseline`, seconds.
+STEADY_BLOCK_S: Final[float] = 0.05
+#: Reference of :func:`steady_baseline`: the median block RMS over this last stretch, seconds.
+STEADY_REF_S: Final[float] = 0.3
+#: A block whose RMS is more than this factor above or below the reference is not steady.
+STEADY_RATIO: Final[float] = 2.5
+#: Shortest steady window :func:`steady_baseline` returns; shorter: the whole window.
+STEADY_MIN_S: Final[float] = 0.3
+
+
+def steady_baseline(
+    x: npt.ArrayLike,
+    fs: float,
+    baseline: tuple[float, float] | Sequence[float],
+    *,
+    block: float = STEADY_BLOCK_S,
+    ref: float = STEADY_REF_S,
+    ratio: float = STEADY_RATIO,
+    min_len: float = STEADY_MIN_S,
+) -> tuple[float, float]:
+    """The steady end of a baseline window: the stretch before its end at one activity level.
+
+    A pre-movement baseline can hold a change of level (tonic postural activity switching on,
+    a rest period ending) or a transient (a motion spike, the synchronous first discharge of
+    newly recruited motor units). Either inflates the baseline SD, so a threshold detector
+    misses the burst that follows. This function cuts the window into ``block`` blocks, takes
+    the median block RMS of the last ``ref`` seconds as the level just before the window's
+    end, and starts the window after the last block whose RMS lies more than ``ratio`` times
+    above or below that level. When the steady stretch is shorter than ``min_len``, the whole
+    window is returned (nothing steady enough to stand for the baseline alone).
+
+    Sparse short events (an ECG beat in every second block or fewer) leave the median level
+    unchanged but are cut like any transient when they exceed ``ratio``; the window then
+    starts after the last of them. The block, reference, ratio and length values are this
+    package's conventions (chosen on the synthetic generators with tonic erector activity,
+    docs/onset.md), not a published rule.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,)
+        Band-passed sEMG of one channel in microvolts.
+    fs : float
+        Sampling rate in Hz.
+    baseline : (float, float)
+        The baseline window in seconds from the first sample of ``x`` (at least 50 ms).
+    block : float
+        Block length, seconds (default 50 ms).
+    ref : float
+        Length of the reference stretch at the window's end, seconds (default 300 ms).
+    ratio : float
+        Largest factor (> 1) between a steady block's RMS and the reference (default 2.5).
+    min_len : float
+        Shortest steady stretch returned, seconds (default 300 ms).
+
+    Returns
+    -------
+    (float, float)
+        ``(start, end)`` with ``baseline[0] <= start < end == baseline[1]``.
+
+    Raises
+    ------
+    SignalError
+        ``x`` with more than one channel, non-positive ``fs``, a baseline window outside the
+        signal or shorter than 50 ms, non-positive ``block``, ``ref`` or ``min_len``,
+        ``ratio <= 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 1000.0
+    >>> rng = np.random.default_rng(0)
+    >>> x = 2.0 * rng.standard_normal(3000)
+    >>> x[1500:] *= 5.0                       # tonic activity switches on at 1.5 s
+    >>> steady_baseline(x, fs, (1.0, 2.5))
+    (1.5, 2.5)
+    """
+    fs = check_fs(fs)
+    arr, was_1d = as_2d(x)
+    if not was_1d and arr.shape[1] != 1:
+        raise SignalError("steady_baseline takes one channel: x must be shaped (n_samples,)")
+    _baseline_masks(arr, fs, baseline)  # validates the window
+    t0, t1 = float(baseline[0]), float(baseline[1])
+    nb = max(1, round(check_positive(block, "block") * fs))
+    r = check_positive(ratio, "ratio")
+    if r <= 1:
+        raise SignalError(f"ratio must be > 1, got {ratio!r}")
+    i0, i1 = max(0, math.ceil(t0 * fs - 1e-9)), min(arr.shape[0], math.floor(t1 * fs + 1e-9))
+    k = (i1 - i0) // nb
+    n_ref = max(1, round(check_positive(ref, "ref") * fs / nb))
+    n_min = check_positive(min_len, "min_len")
+    if k < 2:
+        return (t0, t1)
+    seg = arr[i1 - k * nb : i1, 0].reshape(k, nb)
+    rms = np.sqrt(np.mean(seg * seg, axis=1))
+    level = float(np.median(rms[-n_ref:]))
+    if not level > 0:
+        return (t0, t1)
+    off = np.flatnonzero((rms > r * level) | (rms < level / r))
+    first = int(off[-1]) + 1 if off.size else 0
+    if first == 0 or (k - first) * nb / fs < n_min - 1e-9:
+        return (t0, t1)
+    return ((i1 - (k - first) * nb) / fs, t1)
