@@ -10,19 +10,32 @@
 2. Cost: analyse_bridge on a 30-minute, 16-channel, 2 kHz session (bridge8 montage at 2 kHz
    with double-leg sets repeated to reach 30 min, channels tiled to 16); median of --repeats.
 
+   With ``--baseline-src DIR`` (another checkout's ``src``, e.g. ``git archive <commit> src``)
+   the cost runs alternately in subprocesses on that code and on this one (one warm-up call,
+   then one timed call per subprocess; the session is synthesised once and kept in
+   ``--session-cache``), and prints wall and process-CPU medians and their ratio: a same-run
+   baseline on a shared machine. ``--profile`` adds the cumulative share of the heaviest
+   functions of one call (cProfile) on this code.
+
 Usage::
 
     python3 benchmarks/bench_analysis.py              # sweep (20 seeds) + cost
     python3 benchmarks/bench_analysis.py --seeds 5 --skip-cost
+    python3 benchmarks/bench_analysis.py --skip-sweep --repeats 2 --baseline-src /tmp/base/src
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
+import pickle
 import statistics
+import subprocess
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -164,17 +177,126 @@ def cost(repeats: int) -> None:
     )
 
 
+def fatigue_cost(n_holds: int = 124, hold_s: float = 20.0, n_ch: int = 16) -> None:
+    """fatigue_slope vs the per-epoch scipy.signal.welch loop it replaced, same process."""
+    from scipy import signal as sps
+
+    from emgkit.signal.spectral import _mdf, fatigue_slope
+
+    fs = 2000.0
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 50, (int(hold_s * fs), n_ch))
+
+    def reference() -> np.ndarray:
+        vals = np.empty((int(hold_s), n_ch))
+        for i in range(int(hold_s)):
+            f, p = sps.welch(
+                x[i * 2000 : (i + 1) * 2000], fs=fs, nperseg=500, axis=0, detrend="linear"
+            )
+            vals[i] = _mdf(f, p)
+        return vals
+
+    t = {"reference": [], "batched": []}
+    for _ in range(3):
+        t0 = time.process_time()
+        for _ in range(n_holds):
+            want = reference()
+        t["reference"].append(time.process_time() - t0)
+        t0 = time.process_time()
+        for _ in range(n_holds):
+            got = fatigue_slope(x, fs, 1.0).values_hz
+        t["batched"].append(time.process_time() - t0)
+    err = float(np.max(np.abs(got - want) / want))
+    r, b = min(t["reference"]), min(t["batched"])
+    print(
+        f"fatigue slopes, {n_holds} holds x {hold_s:g} s x {n_ch} ch at 2 kHz: "
+        f"per-epoch scipy welch "
+        f"{r:.2f} s CPU, batched {b:.2f} s CPU ({r / b:.1f}x; max relative difference {err:.1e}); "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
+
+
+_TIMED_CALL = """
+import os, pickle, sys, time, warnings
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.analysis.interpret import interpret
+rec, proto = pickle.load(open(sys.argv[1], "rb"))
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    interpret(analyze_bridge(rec, proto))  # warm-up: numba compile or cache load
+    t0, c0 = time.perf_counter(), time.process_time()
+    interpret(analyze_bridge(rec, proto))
+print(time.perf_counter() - t0, time.process_time() - c0, os.getloadavg()[0])
+"""
+
+
+def cost_vs_baseline(repeats: int, baseline_src: str, cache: Path, profile: bool) -> None:
+    """Alternate the cost on ``baseline_src`` and on this checkout, in subprocesses."""
+    if not cache.exists():
+        t0 = time.perf_counter()
+        rec, proto = long_session()
+        with cache.open("wb") as fh:
+            pickle.dump((rec, proto), fh, protocol=5)
+        print(f"synthesised the session in {time.perf_counter() - t0:.0f} s -> {cache}")
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "new": []}
+    for _ in range(repeats):
+        for name, src in (("baseline", baseline_src), ("new", here)):
+            res = subprocess.run(
+                [sys.executable, "-c", _TIMED_CALL, str(cache)],
+                env={**os.environ, "PYTHONPATH": src},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            w, c, load = (float(v) for v in res.stdout.split())
+            runs[name].append((w, c, load))
+            print(f"  {name}: wall {w:.1f} s, process CPU {c:.1f} s (load {load:.1f})", flush=True)
+    med = {
+        n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+        for n, v in runs.items()
+    }
+    (bw, bc), (nw, nc) = med["baseline"], med["new"]
+    print(
+        "analyze_bridge + interpret, 30 min x 16 ch x 2 kHz: "
+        f"baseline wall {bw:.1f} s CPU {bc:.1f} s; new wall {nw:.1f} s CPU {nc:.1f} s; "
+        f"baseline / new: wall {bw / nw:.2f}x, CPU {bc / nc:.2f}x"
+    )
+    if profile:
+        import cProfile
+        import pstats
+
+        with cache.open("rb") as fh:
+            rec, proto = pickle.load(fh)
+        analyze_bridge(rec, proto)
+        pr = cProfile.Profile()
+        pr.enable()
+        analyze_bridge(rec, proto)
+        pr.disable()
+        pstats.Stats(pr).sort_stats("cumulative").print_stats(30)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-sweep", action="store_true")
     ap.add_argument("--skip-cost", action="store_true")
+    ap.add_argument("--baseline-src", default=None, help="src folder of the baseline code")
+    ap.add_argument("--session-cache", type=Path, default=Path("/tmp/emgkit-bench-30min.pkl"))
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--fatigue", action="store_true", help="only the fatigue-slope micro benchmark")
     a = ap.parse_args()
+    if a.fatigue:
+        fatigue_cost()
+        return
     if not a.skip_sweep:
         sweep(a.seeds)
     if not a.skip_cost:
-        cost(a.repeats)
+        if a.baseline_src:
+            cost_vs_baseline(a.repeats, a.baseline_src, a.session_cache, a.profile)
+        else:
+            cost(a.repeats)
 
 
 if __name__ == "__main__":

@@ -113,3 +113,27 @@ def test_moving_rms_property(n: int, nc: int, win: int, center: bool, seed: int)
     y = moving_rms(x, 1000.0, win / 1000.0, center)
     assert np.isfinite(y).all() and (y >= 0).all()
     np.testing.assert_allclose(y, _ref_rms(x, win, center), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("fs", [1000.0, 2000.0])
+def test_tkeo_onset_chain_equals_fused_linear_envelope(
+    fs: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``linear_envelope(tkeo(x), fs, 50, 2)`` (rectification inside the filter kernel, no
+    rectified copy) equals the onset detector's ``lowpass(rectify(tkeo(x)), fs, 50, 2)`` and
+    scipy's ``sosfiltfilt`` of ``|tkeo(x)|``: the swap offered to signal/onset.py."""
+    from emgkit.signal import _kernels
+    from emgkit.signal.filters import design_lowpass, lowpass
+
+    monkeypatch.setattr(_kernels, "COLD_SCIPY_BELOW", 0)  # the numba kernels, even when cold
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 20, (int(3 * fs), 4))
+    x[int(fs) : int(2 * fs)] *= 8.0  # a burst
+    psi = tkeo(x)
+    want = sps.sosfiltfilt(design_lowpass(fs, 50.0, 2), np.abs(psi), axis=0)
+    chain = lowpass(rectify(psi), fs, 50.0, 2)
+    fused = linear_envelope(psi, fs, 50.0, 2)
+    scale = np.abs(want).max()
+    np.testing.assert_allclose(chain, want, rtol=0, atol=1e-12 * scale)
+    np.testing.assert_allclose(fused, want, rtol=0, atol=1e-12 * scale)

@@ -166,12 +166,14 @@ def _welch_epochs(
     step = nperseg - nperseg // 2
     n_seg = (n_ep - nperseg) // step + 1
     n_ch = arr.shape[1]
-    # (k, n_seg, n_ch, nperseg): segments of every epoch, time last for the FFT
-    st0, st1 = arr.strides
+    # (k, n_seg, n_ch, nperseg): segments of every epoch, time last and unit-stride for the FFT
+    # (one transposed copy of the epochs, then a strided view: segments overlap, no copy)
+    cols = np.ascontiguousarray(arr[: k * n_ep].T)
+    it = cols.itemsize
     view = np.lib.stride_tricks.as_strided(
-        arr,
+        cols,
         shape=(k, n_seg, n_ch, nperseg),
-        strides=(n_ep * st0, step * st0, st1, st0),
+        strides=(n_ep * it, step * it, cols.strides[0], it),
         writeable=False,
     )
     win = sps.get_window("hann", nperseg)
