@@ -29,6 +29,22 @@ def main() -> None:
     proc, url = start_server(data, "--demo", "--speed", "3", "--short")
     drv = chromium(data / "chromium")
     shot = lambda name: drv.save_screenshot(str(out / f"{name}.png"))  # noqa: E731
+
+    def until(cond: str) -> None:
+        """Wait for ``cond``; meanwhile answer the session's questions (the subject rests
+        while the runner waits for an answer, so nothing else would happen)."""
+        while True:
+            w = wait(drv, f"({cond}) ? 'yes' : document.body.dataset.waiting", 600)
+            if w == "yes":
+                return
+            if w == "pain":
+                drv.execute_script("window.__emgkit.send({cmd: 'pain', value: 2})")
+            elif w == "felt":
+                drv.execute_script("window.__emgkit.send({cmd: 'felt', value: ['glute_max']})")
+            elif w == "intro":
+                drv.execute_script("window.__emgkit.send({cmd: 'go'})")
+            wait(drv, f"document.body.dataset.waiting !== {w!r} || ({cond})", 600)
+
     try:
         drv.get(url)
         wait(drv, "document.querySelectorAll('#device option').length > 0")
@@ -66,6 +82,13 @@ def main() -> None:
         wait(drv, "document.querySelectorAll('#mvc-bars .bar').length >= 4")
         shot("4-live")
         drv.execute_script("document.getElementById('mvc-bars').scrollIntoView()")
+        # %MVC bars and the live ratio during a bridge hold (the cued subject holds on the cue);
+        # questions that come meanwhile are answered from here (their box is on another tab)
+        ratio = (
+            "[...document.querySelectorAll('#ratio div')]"
+            ".some(d => d.textContent.includes('%MVC /'))"
+        )
+        until(f"{ratio} && {ST}.cue === 'HOLD'")
         shot("4b-live-mvc")
         drv.execute_script("window.scrollTo(0, 0)")
         drv.find_element(By.CSS_SELECTOR, '#tabs button[data-view="bio"]').click()
@@ -73,7 +96,7 @@ def main() -> None:
         drv.execute_script(pick + "s.dispatchEvent(new Event('change'))")
         drv.find_element(By.ID, "bio-sound").click()
         drv.find_element(By.ID, "bio-glute-first").click()
-        wait(drv, "document.getElementById('bio-meter').dataset.inband === 'yes'", 600)
+        until("document.getElementById('bio-meter').dataset.inband === 'yes'")
         shot("5-biofeedback")
         drv.find_element(By.CSS_SELECTOR, '#tabs button[data-view="protocol"]').click()
         while True:

@@ -99,9 +99,13 @@ def test_feed_envelope_and_live_mvc_reference(tmp_path: Path) -> None:
     # the MVC reference only for the trial's channel: the 1 s mean envelope of the burst
     assert set(snap["mvc"]) == {"glute_max_L"}
     assert snap["mvc"]["glute_max_L"] == pytest.approx(200 / np.sqrt(2), rel=0.05)
-    # points are on the sample clock, one per 20 samples
+    # points are on the sample clock, one per 20 samples (a feed thread starved long enough for
+    # its queue to overflow loses display points, counted in ``dropped``: whole bins are skipped)
     ts = np.array([p.t for p in feed.points])
-    np.testing.assert_allclose(np.diff(ts), 0.02)
+    steps = np.diff(ts) / 0.02
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-6)
+    if feed.dropped == 0:
+        np.testing.assert_allclose(np.diff(ts), 0.02)
     from emgkit.io import read
 
     assert read(path).n_samples == x.shape[0]

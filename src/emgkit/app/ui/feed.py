@@ -101,6 +101,9 @@ ADVICE = {
 #: rest on a 20-450 Hz band, so 15 uV means something is wrong with the contact.
 NOISE_FLOOR_UV = 15.0
 
+#: The live onset search starts this long before the LIFT cue (its baseline ends there).
+ONSET_PRE_S = 0.3
+
 
 def quality_advice(q: Any) -> tuple[str, list[str]]:
     """A quality light ("green", "amber", "red") and what to fix, for one ChannelQuality."""
@@ -375,8 +378,14 @@ class LiveFeed:
         if self._phase.task in ("mvc", "rest", ""):
             self._rep = None
             return
-        base = [np.asarray(p.env) for p in self.points if p.t * self.fs <= start][
-            -round(0.5 * self.rate) :
+        # muscles may switch on before the LIFT cue (anticipation; the analysis reports onsets
+        # relative to movement, often negative): the baseline is the 0.5 s that ends
+        # ONSET_PRE_S before the cue, and the search starts there
+        pre = round(ONSET_PRE_S * self.fs)
+        base = [
+            np.asarray(p.env)
+            for p in self.points
+            if start - pre - round(0.5 * self.fs) < p.t * self.fs <= start - pre
         ]
         if len(base) < 5:
             self._rep = None
@@ -384,10 +393,15 @@ class LiveFeed:
         b = np.asarray(base)
         rep = _Rep(start=start, side=side)
         for i in range(b.shape[1]):
-            # baseline mean + 3 SD over the 0.5 s before the cue (clinical-anchors.md: the
-            # project's onset default is mu + 3 SD sustained >= 25 ms; here 2 points = 40 ms)
+            # baseline mean + 3 SD (clinical-anchors.md: the project's onset default is
+            # mu + 3 SD sustained >= 25 ms; here 2 points = 40 ms)
             rep.baseline[i] = float(b[:, i].mean() + 3 * b[:, i].std())
         self._rep = rep
+        # the points between the search start and the cue (the phase is applied at the first
+        # point past the cue, so every kept point before it is at or before ``start``)
+        for p in self.points:
+            if start - pre < p.t * self.fs <= start:
+                self._onset_step(np.asarray(p.env), p.t)
 
     def _onset_step(self, env: _F64, t: float) -> None:
         rep = self._rep

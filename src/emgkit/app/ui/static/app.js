@@ -290,7 +290,9 @@
       const h = app.names.find((n, i) => (app.muscles[i] || [])[0] === "hamstrings" && app.muscles[i][1] === side);
       const hm = live.hold_mean || {};
       let txt = "–";
-      if (g && h && hm[g] != null && live.mvc[g] && live.mvc[h]) txt = ((hm[g] / live.mvc[g]) / (hm[h] / live.mvc[h])).toFixed(2) + " (%MVC / %MVC, mean of this hold)";
+      const tr = app.state && app.state.trial;  // a single-leg bridge: the working leg only
+      if (tr && (tr.side === "left" || tr.side === "right") && tr.side !== side) txt = "– (not the working leg)";
+      else if (g && h && hm[g] != null && live.mvc[g] && live.mvc[h]) txt = ((hm[g] / live.mvc[g]) / (hm[h] / live.mvc[h])).toFixed(2) + " (%MVC / %MVC, mean of this hold)";
       else if (g && h && hm[g] != null) txt = "needs the MVCs of both muscles";
       r.append(el("div", { "data-side": side, text: side + ": " + txt }));
     }
