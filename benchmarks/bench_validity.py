@@ -823,6 +823,25 @@ def table_repeat(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _persistence(h: pd.DataFrame) -> dict[str, Any]:
+    """Healthy subjects, visits 1 and 2: does the natural difference persist, and is the change
+    between visits as small as the two sessions' intervals say?"""
+    w = h.reset_index().pivot_table(index="seed", columns="visit", values="m")
+    se = h.reset_index().pivot_table(index="seed", columns="visit", values="se")
+    if 1 not in w or 2 not in w:
+        return {}
+    w = w[[1, 2]].dropna()
+    if len(w) < 3:
+        return {}
+    se = se.loc[w.index]
+    pts = 100.0 / np.pi  # points per unit log(L/R) near symmetry
+    return {
+        "corr_visit1_visit2": float(np.corrcoef(w[1], w[2])[0, 1]),
+        "sd_change_pts": float((w[1] - w[2]).std(ddof=1) * pts),
+        "sd_change_from_intervals_pts": float(np.sqrt((se[1] ** 2 + se[2] ** 2).mean()) * pts),
+    }
+
+
 def table_change(df: pd.DataFrame) -> pd.DataFrame:
     """Change of the side difference between visit 1 and visit 2 of the same subject."""
     v = _paired_visits(df)
@@ -867,6 +886,7 @@ def table_change(df: pd.DataFrame) -> pd.DataFrame:
                     "subjects": n,
                     "change_called_%": 100.0 * hits / max(n, 1),
                     "median_+-95%_pts": float(np.median(hw)) if hw else np.nan,
+                    **(_persistence(h) if not moved else {}),
                 }
             )
     return pd.DataFrame(rows)

@@ -386,8 +386,9 @@ ONE_SESSION = (
     "of about +-7 points in one task). Repeating the same test narrows only the measurement "
     "interval: a natural difference stays from visit to visit, and so does a lasting "
     "inhibition. What separates them is a change: the side difference before and after pain "
-    "changes, or with and without a cue that acts on one side (the difference between two "
-    "sessions cancels the natural side difference; docs/validation.md, repeat sessions)."
+    "changes, or with and without a cue that acts on one side: the difference between two "
+    "sessions cancels the natural side difference, and a change of more than about 5 points "
+    "is beyond the visit-to-visit noise measured on simulated subjects (docs/validation.md)."
 )
 
 
