@@ -74,7 +74,12 @@ def _f(v: Any, spec: str = ".1f") -> str:
         x = float(v)
     except (TypeError, ValueError):
         return str(v) if v is not None else "-"
-    return "-" if not np.isfinite(x) else format(x, spec)
+    if not np.isfinite(x):
+        return "-"
+    out = format(x, spec)
+    if out.startswith("-") and float(out) == 0:  # -0.3 shown as "0", never "-0"
+        out = format(0.0, spec)
+    return out
 
 
 def _strings(df: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +115,11 @@ def _summary(rec: Recording, result: BridgeResult, flags: list[Flag] | None) -> 
 
     blocks: list[Block] = []
     for a in answers(rec, result, flags):
-        status = f" [quality: {a.quality}]" if a.quality != "-" else ""
+        status = {
+            "ok": " Signal quality: ok.",
+            "warn": " Signal quality: warnings on these channels, read with care.",
+            "fail": " Signal quality: failed on these channels.",
+        }.get(a.quality, "")
         blocks.append(
             Paragraph(f"{a.question} {a.text}{status}", "note" if a.key == "limits" else "text")
         )
@@ -185,9 +194,22 @@ def _quality(rec: Recording, result: BridgeResult) -> Section:
         if rw
         else "the whole recording (no rest trial found)"
     )
-    mains_where = "the whole recording" if q is not None else where
+    mains_where = where
     if q is None:  # a result without the analysis's quality table: measure here
         q = signal_quality(rec, None)
+    elif rw is not None:
+        # the hum at rest, where EMG does not mask or mimic it (the gate's whole-recording
+        # figure counts contraction energy near 50/60 Hz too): a short spectrum per channel
+        from emgkit.signal import quality as sq
+
+        cols = [rec.channel_names.index(c) for c in q["channel"] if c in rec.channel_names]
+        if len(cols) == len(q):
+            i0, i1 = round(rw[0] * rec.fs), round(rw[1] * rec.fs)
+            ml = sq.mains_level(rec.data[i0:i1, cols], rec.fs, rec.info.power_line_hz)
+            q["mains_uv"] = ml.uv
+            q["mains_hz"] = ml.freq_hz
+        else:
+            mains_where = "the whole recording"
     m = result.mvc
     if not m.empty and "rest_uv" in m:
         # the analysis's own rest RMS of the band-passed channel (no re-filtering here)
@@ -375,7 +397,7 @@ def _onsets(result: BridgeResult) -> Section:
         rows = []
         for trial, g in reps.groupby("trial", sort=False):
             lat = g.groupby("channel", sort=False)["latency_s"].mean().sort_values() * 1000
-            order = [f"{c} ({v:+.0f} ms)" for c, v in lat.items() if np.isfinite(v)]
+            order = [f"{c} ({_f(v, '+.0f')} ms)" for c, v in lat.items() if np.isfinite(v)]
             missing = [str(c) for c, v in lat.items() if not np.isfinite(v)]
             rows.append(
                 {

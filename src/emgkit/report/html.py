@@ -39,7 +39,7 @@ padding-bottom:2px;margin-top:28px}h3{font-size:15px;margin:14px 0 4px}
 .sub{color:#555;margin:0 0 12px}
 table{border-collapse:collapse;margin:8px 0 14px;font-size:12.5px}
 th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
+overflow-wrap:break-word}
 th{background:#f1ecf6}tr:nth-child(even) td{background:#fafafa}
 caption{caption-side:bottom;text-align:left;color:#555;font-size:12px;padding-top:3px}
 figure{margin:10px 0 18px}figure svg{max-width:100%;height:auto}

@@ -16,7 +16,10 @@ __all__ = ["summary_table"]
 
 
 def _fmt(v: float, spec: str = ".0f") -> str:
-    return "-" if v is None or not np.isfinite(v) else format(v, spec)
+    if v is None or not np.isfinite(v):
+        return "-"
+    out = format(v, spec)
+    return format(0.0, spec) if out.startswith("-") and float(out) == 0 else out  # no "-0"
 
 
 def summary_table(result: BridgeResult) -> pd.DataFrame:
