@@ -207,6 +207,7 @@ def _spec(**kw: Any) -> dict[str, Any]:
         "profile": "healthy",
         "protocol": "full",
         "side_cv": 0.08,
+        "side_task_corr": 0.0,
         "inhibition": 0.0,
         "inhibition_side": "right",
         "inhibition_mvc": 0.0,
@@ -277,6 +278,7 @@ def _synth(spec: dict[str, Any], proto: Protocol, wander: float) -> Any:
         "generator": spec["generator"],
         "wander_cv": wander,
         "side_cv": spec["side_cv"],
+        "side_task_corr": spec.get("side_task_corr", 0.0),
         "inhibition": spec["inhibition"],
         "inhibition_side": spec["inhibition_side"],
         "inhibition_mvc": spec["inhibition_mvc"],
@@ -361,7 +363,7 @@ def _order_ok(on: pd.DataFrame) -> bool:
 
 # ------------------------------------------------------------------------------ conditions
 GROUPS = ("accuracy", "asym", "art", "curve", "contrast")
-ALL_GROUPS = (*GROUPS, "repeat")
+ALL_GROUPS = (*GROUPS, "repeat", "shared")
 
 
 #: The analysis' asymmetry threshold floor (symmetry-angle points).
@@ -435,6 +437,12 @@ def conditions(seeds: int, groups: Iterable[str] = GROUPS) -> list[dict[str, Any
             for cv, inh in ((0.08, 0.0), (0.08, 0.3)):
                 for v in (2, 3):
                     blocks.append([_asym_spec(gen, cv, inh, k, cond="repeat", visit=v) for k in s])
+    if "shared" in groups:  # stress case: one natural side preference shared by every task
+        for gen in GENERATORS:
+            for inh in (0.0, 0.3):
+                blocks.append(
+                    [_asym_spec(gen, 0.08, inh, k, cond="shared", side_task_corr=1.0) for k in s]
+                )
     if "contrast" in groups:
         blocks.append([_spec(cond="accuracy", generator="subject", seed=k, cv500=True) for k in s])
     return [spec for b in blocks for spec in b]
@@ -622,8 +630,35 @@ def table_asym(df: pd.DataFrame) -> pd.DataFrame:
     for cond, label in (
         ("hamdom", "hamstring-dominant, symmetric"),
         ("inh_mvc", "30 % inhibition, MVC -30 %"),
+        ("shared", "natural difference shared by all tasks"),
     ):
-        for gen, g in df[df["cond"] == cond].groupby("generator", sort=False):
+        sub = df[df["cond"] == cond] if "cond" in df else df.iloc[:0]
+        keys = ["generator", "inhibition"] if cond == "shared" else ["generator"]
+        for key, g in sub.groupby(keys, sort=False):
+            gen = key[0] if isinstance(key, tuple) else key
+            if cond == "shared":
+                inh = float(g["inhibition"].iloc[0])
+                c = _counts(g, g["inhibition_side"] if inh > 0 else None)
+                n = max(c["n"], 1)
+                if inh > 0:
+                    frac = c["detected_right_side"] / n
+                    target, ok = ">=80 % (stress case)", frac >= 0.8
+                else:
+                    frac = c["detected_wrong_side_or_false"] / n
+                    target, ok = "<=5 % detected (stress case)", frac <= 0.05
+                rows.append(
+                    {
+                        "generator": gen,
+                        "natural_side_cv_%": 8.0,
+                        "inhibition_%": inh * 100,
+                        "side": label,
+                        **c,
+                        "detected_%": 100.0 * frac,
+                        "target": target,
+                        "result": _pf(ok),
+                    }
+                )
+                continue
             c = _counts(g, "right" if cond == "inh_mvc" else None)
             if cond == "hamdom":
                 target, ok = "0 detected", c["detected_wrong_side_or_false"] == 0
