@@ -63,6 +63,9 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert rec.fs == 1000.0
     assert [c.muscle for c in rec.channels][:2] == ["glute_max", "glute_max"]
     assert rec.events_for(label="hold")
+    # the session is labelled, so the report never names it "Session -" or "not labelled"
+    assert rec.info.session.startswith("demo (right_inhibition")
+    assert "Session demo (right_inhibition" in html
 
 
 def test_error_is_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

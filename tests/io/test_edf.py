@@ -192,3 +192,29 @@ def test_not_an_edf(tmp_path: Path) -> None:
     g.write_bytes(g.read_bytes()[:3000])
     with pytest.raises(FormatError, match=r"trunc\.bdf"):
         read(g)
+
+
+def test_long_labels_fit_the_80_byte_header_fields(tmp_path: Path) -> None:
+    # a long session label typed in the UI once made the BDF writer fail at finalisation
+    import dataclasses
+
+    rec = _recording()
+    long_info = dataclasses.replace(
+        rec.info,
+        session="demo (right_inhibition, seed 1) after the second visit " * 3,
+        device="emulated-arduino-with-a-very-long-device-name-" * 2,
+        subject="P" * 120,
+    )
+    rec = Recording(rec.data, rec.fs, rec.channels, rec.events, rec.gaps, long_info)
+    f = write_bdf(rec, tmp_path / "long.bdf")
+    head = f.read_bytes()[:256]
+    patient, recording = head[8:88].decode("ascii"), head[88:168].decode("ascii")
+    assert recording.startswith("Startdate 04-MAR-2026 demo_(right_inhibitio")
+    assert "emulated-arduino" in recording and recording.rstrip().endswith("emgkit n=1234")
+    assert patient.startswith("P" * 74 + " X X X")
+    back = read(f)  # the sidecar keeps the full values
+    assert back.info.session == long_info.session and back.info.subject == "P" * 120
+    plain = write_bdf(rec, tmp_path / "plain.bdf", sidecar=False)
+    shortened = read(plain).info
+    assert long_info.session.replace(" ", "_").startswith(shortened.session.replace(" ", "_"))
+    assert len(shortened.session) >= 20

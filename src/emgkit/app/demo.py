@@ -192,6 +192,7 @@ def _guided_session(
             fs=fs,
             n_channels=6,
             subject="SYN-001",
+            session=f"demo ({profile}, seed {seed})",
             notes=f"emulated device; synthetic subject {profile}, seed {seed}",
             emulator={"subject": profile, "seed": seed, "speed": speed},
             emulator_factory=start_emulator,

@@ -193,6 +193,25 @@ def _subfield(text: str, default: str = "X") -> str:
     return s or default
 
 
+#: Length of the EDF/BDF header's local patient and local recording fields (EDF+ 2.1).
+_FIELD_LEN = 80
+
+
+def _recording_subfields(session: str, device: str, additional: str) -> tuple[str, str]:
+    """The session and device subfields, cut so the local recording field fits 80 bytes.
+
+    The field is ``Startdate dd-MMM-yyyy <session> X <device> <additional>``: 26 bytes of
+    fixed text and separators plus the three subfields. A long session label (typed in the
+    UI, say) is shortened first, then the device name; the full values stay in the sidecar.
+    """
+    a, e = _subfield(session), _subfield(device)
+    budget = _FIELD_LEN - 26 - len(additional)
+    if len(a) + len(e) > budget:
+        a = a[: max(budget - min(len(e), budget // 2), 1)]
+        e = e[: max(budget - len(a), 1)]
+    return a, e
+
+
 def _range_for(x: npt.NDArray[np.float64], ch: Channel) -> tuple[float, float]:
     finite = x[np.isfinite(x)]
     mx = float(np.max(np.abs(finite))) if finite.size else 0.0
@@ -317,15 +336,17 @@ def write_bdf(recording: Recording, path: str | Path, *, sidecar: bool = True) -
     for g in rec.gaps:
         annotations.append(EdfAnnotation(g.start / fs, g.n_samples / fs, encode_gap(g)))
     date = info.date
+    admin, equipment = _recording_subfields(info.session, info.device, f"emgkit n={n}")
     startdate = date.date() if date is not None else None
     starttime = date.time().replace(microsecond=0, tzinfo=None) if date is not None else None
     bdf = Bdf(
         signals,
-        patient=EdfPatient(code=_subfield(info.subject, "anonymous")),
+        # "code X X X": the pseudonym may use 74 of the field's 80 bytes
+        patient=EdfPatient(code=_subfield(info.subject, "anonymous")[: _FIELD_LEN - 6]),
         recording=EdfRecording(
             startdate=startdate,
-            hospital_administration_code=_subfield(info.session),
-            equipment_code=_subfield(info.device),
+            hospital_administration_code=admin,
+            equipment_code=equipment,
             additional=("emgkit", f"n={n}"),
         ),
         starttime=starttime,
