@@ -191,3 +191,18 @@ def test_fatigue_and_summary_columns_at_1khz() -> None:
     assert sym["symmetry_index"] == pytest.approx((R - L) / ((R + L) / 2) * 100)
     assert sym["lsi"] == pytest.approx(min(L, R) / max(L, R) * 100)
     assert _result("healthy", 3, fs=250.0).fatigue.empty
+
+
+def test_pooled_tradeoff_also_states_the_shared_natural_difference_case() -> None:
+    import pandas as pd
+
+    from emgkit.analysis.interpret import _tradeoff
+    from emgkit.analysis.metrics import NATURAL_LOG_RATIO_SD, false_call_rate
+
+    se = 0.03
+    pooled = _tradeoff(pd.Series({"natural_sd": 0.08, "log_ratio_se": se}), 6.5)
+    shared = round(100 * false_call_rate(6.5, NATURAL_LOG_RATIO_SD, se))
+    assert f"(about {shared} % if a person's natural side difference were the same" in pooled
+    assert shared > round(100 * false_call_rate(6.5, 0.08, se))  # the shared case calls more
+    one_task = _tradeoff(pd.Series({"natural_sd": NATURAL_LOG_RATIO_SD, "log_ratio_se": se}), 6.5)
+    assert "were the same" not in one_task and "would be called asymmetric, and" in one_task

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from emgkit.analysis.metrics import detection_rate, false_call_rate
+from emgkit.analysis.metrics import NATURAL_LOG_RATIO_SD, detection_rate, false_call_rate
 from emgkit.muscles import HAMSTRING_MUSCLES, TRUNK_MUSCLES, display_name
 
 if TYPE_CHECKING:
@@ -399,11 +399,19 @@ def _tradeoff(r: pd.Series, thr: float) -> str:
         return ""
     fp = false_call_rate(thr, nat, se)
     det = [detection_rate(x, thr, nat, se)[0] for x in (0.2, 0.3, 0.5)]
+    shared = ""
+    if nat < 0.99 * NATURAL_LOG_RATIO_SD:  # pooled tasks, natural differences taken as independent
+        fp1 = false_call_rate(thr, NATURAL_LOG_RATIO_SD, se)
+        shared = (
+            f" (about {100 * fp1:.0f} % if a person's natural side difference were the same in "
+            f"both bridge types, which pooling cannot average out)"
+        )
     return (
         f"With this threshold and this session's noise, about {100 * fp:.0f} % of healthy people "
-        f"with such natural differences would be called asymmetric, and a one-sided inhibition "
-        f"of 20 / 30 / 50 % would be found in about {100 * det[0]:.0f} / {100 * det[1]:.0f} / "
-        f"{100 * det[2]:.0f} % of sessions (Gaussian model; docs/validation.md). "
+        f"with such natural differences would be called asymmetric{shared}, and a one-sided "
+        f"inhibition of 20 / 30 / 50 % would be found in about {100 * det[0]:.0f} / "
+        f"{100 * det[1]:.0f} / {100 * det[2]:.0f} % of sessions (Gaussian model; "
+        f"docs/validation.md). "
     )
 
 
