@@ -25,7 +25,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 #: package's own ``__init__.py`` only. (Private modules such as ``emgkit.signal._kernels`` are
 #: never checked, so they need no entry.)
 TODO = (
-    "emgkit.signal.onset",  # the onset engineer's today
     "emgkit.analysis.__init__",
     "emgkit.analysis.bridge",
     "emgkit.analysis.interpret",

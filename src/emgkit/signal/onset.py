@@ -232,6 +232,20 @@ def double_threshold_false_alarm(pfa: float, m: int, r0: int) -> float:
     ``P = sum_{j=r0}^{m} C(m, j) pfa^j (1 - pfa)^(m - j)`` (Bonato et al. 1998, eq. for the
     second threshold). Band-passed noise is correlated, so the real rate is higher unless the
     signal is pre-whitened.
+
+    Parameters
+    ----------
+    pfa : float
+        Probability, in (0, 1), that one noise sample exceeds the first (amplitude) threshold.
+    m : int
+        Length of the observation window, in samples.
+    r0 : int
+        Number of samples, among the ``m``, that must exceed the first threshold (1 <= r0 <= m).
+
+    Returns
+    -------
+    float
+        Probability that one window of pure noise is declared active.
     """
     return float(stats.binom.sf(r0 - 1, m, pfa))
 

@@ -114,8 +114,11 @@ def _unit_tail(cf: Array) -> bool:
 
 
 def block_mode(cb: Array) -> int:
-    """Coefficient mode of one block ``(ns4, 5, LANES)``: ``MODE_UNIT``, ``MODE_UNIFORM`` or
-    ``MODE_LANE`` (the most specialised kernel that computes it; all give the same values)."""
+    """Coefficient mode of one block ``(ns4, 5, LANES)``.
+
+    ``MODE_UNIT``, ``MODE_UNIFORM`` or ``MODE_LANE``: the most specialised kernel that computes
+    it (all give the same values).
+    """
     if not _lanes_uniform(cb):
         return MODE_LANE
     return MODE_UNIT if _unit_tail(cb) else MODE_UNIFORM

@@ -217,8 +217,11 @@ def stream_envelope_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
 
 @jit
 def stream_filter_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
-    """:func:`stream_filter_tm` on one packed workspace (``coef``, ``state``, ``buf``; see
-    :func:`stream_envelope_ws`; ``iw`` = ``[n_blocks, ns4, 0, n_channels, 0]``). Same returns."""
+    """Run :func:`stream_filter_tm` on one packed workspace.
+
+    The workspace holds ``coef``, ``state`` and ``buf`` (see :func:`stream_envelope_ws`);
+    ``iw`` = ``[n_blocks, ns4, 0, n_channels, 0]``. Same returns as :func:`stream_filter_tm`.
+    """
     nb = iw[0]
     ns4 = iw[1]
     if x.shape[1] != iw[3] or out.shape[0] != x.shape[0] or out.shape[1] != x.shape[1]:
@@ -238,9 +241,11 @@ def stream_filter_ws(ws, iw, x, out):  # type: ignore[no-untyped-def]
 def envelope_workspace(
     coef: np.ndarray, n_win: int, n_channels: int
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """Packed ``(ws, iw)`` for :func:`stream_envelope_ws` (``n_win = 0``: for
-    :func:`stream_filter_ws`), from rest, and named views into ``ws`` (``coef``, ``state``,
-    ``ring``, ``acc``) for resetting and inspection."""
+    """Packed ``(ws, iw)`` for :func:`stream_envelope_ws`, from rest, with named views.
+
+    With ``n_win = 0`` the workspace is for :func:`stream_filter_ws`. The named views into
+    ``ws`` (``coef``, ``state``, ``ring``, ``acc``) are for resetting and inspection.
+    """
     nb, ns4 = coef.shape[0], coef.shape[1]
     sizes = {
         "coef": (nb, ns4, 5, LANES),

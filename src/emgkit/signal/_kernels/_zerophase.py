@@ -67,9 +67,12 @@ def _pad_forward(cb, z, zib, x, buf, n, padlen, c0, w, rect_in):  # type: ignore
 
 @jit
 def _pad_turn(cb, z, zib, x, buf, tail, n, padlen, c0, w, rect_in):  # type: ignore[no-untyped-def]
-    """Forward through the right padding (kept in ``tail``), then the backward state from
-    ``zi * y[-1]`` run back through it. Returns True if the last forward output is finite in
-    every lane (see :func:`emgkit.signal._kernels.sosfiltfilt_tm`)."""
+    """Run forward through the right padding (kept in ``tail``), then back from ``zi * y[-1]``.
+
+    The backward state starts at ``zi * y[-1]`` and is run back through the padding. Returns
+    True if the last forward output is finite in every lane (see
+    :func:`emgkit.signal._kernels.sosfiltfilt_tm`).
+    """
     for e0 in range(0, padlen, TILE):
         nt = min(TILE, padlen - e0)
         for i in range(nt):
