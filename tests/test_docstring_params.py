@@ -25,11 +25,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 #: package's own ``__init__.py`` only. (Private modules such as ``emgkit.signal._kernels`` are
 #: never checked, so they need no entry.)
 TODO = (
-    "emgkit.analysis.__init__",
     "emgkit.analysis.bridge",
-    "emgkit.analysis.interpret",
-    "emgkit.analysis.metrics",
-    "emgkit.analysis.params",
     "emgkit.report",
     "emgkit.simulate.emulators",
     "emgkit.app.ui",
@@ -170,8 +166,12 @@ def test_the_check_sees_a_missing_parameter(tmp_path: Path) -> None:
     assert not _is_hook("emgkit.io.base", "register")
 
 
-def test_todo_entries_cover_what_they_name() -> None:
+def test_todo_entries_cover_what_they_name(monkeypatch: pytest.MonkeyPatch) -> None:
     # a package entry covers its submodules, a ``.__init__`` entry only the package itself
+    # (a fixed list, so the check of the rule outlives the real TODO entries)
+    monkeypatch.setitem(
+        globals(), "TODO", ("emgkit.analysis.__init__", "emgkit.analysis.bridge", "emgkit.report")
+    )
     assert _in_todo("emgkit.report.html")
     assert _in_todo("emgkit.analysis")
     assert _in_todo("emgkit.analysis.bridge")

@@ -356,6 +356,18 @@ def headline_symmetry(res: BridgeResult, muscle: str = "glute_max") -> pd.Series
 
     The single- and double-leg comparisons of ``muscle`` pooled, else the single-leg
     comparison, else the double-leg trial with most reps; None when there is none.
+
+    Parameters
+    ----------
+    res : BridgeResult
+        Result of :func:`~emgkit.analysis.analyze_bridge`; its ``symmetry`` table is read.
+    muscle : str
+        Muscle whose left/right comparison is wanted (``"glute_max"`` by default).
+
+    Returns
+    -------
+    pandas.Series or None
+        One row of ``res.symmetry``, or None when no comparison of ``muscle`` exists.
     """
     return _headline_sym(res, muscle)
 

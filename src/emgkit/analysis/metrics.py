@@ -54,6 +54,17 @@ def symmetry_angle(left: npt.ArrayLike, right: npt.ArrayLike) -> npt.NDArray[np.
 
     ``SA = (45 - degrees(arctan2(L, R))) / 90 * 100``. With L = R it is 0; with L = 0 it is +50.
     NaN where either value is NaN or both are zero.
+
+    Parameters
+    ----------
+    left, right : array_like
+        Left- and right-side values of the same quantity (e.g. %MVC or microvolts RMS),
+        broadcast against each other; non-negative.
+
+    Returns
+    -------
+    ndarray
+        Symmetry angle in percent, in [-50, +50] for non-negative inputs.
     """
     L = np.asarray(left, dtype=np.float64)
     R = np.asarray(right, dtype=np.float64)
@@ -63,7 +74,19 @@ def symmetry_angle(left: npt.ArrayLike, right: npt.ArrayLike) -> npt.NDArray[np.
 
 
 def symmetry_index(left: npt.ArrayLike, right: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Symmetry index ``(R - L) / (0.5 (R + L)) x 100`` (Robinson 1987)."""
+    """Symmetry index ``(R - L) / (0.5 (R + L)) x 100`` (Robinson 1987).
+
+    Parameters
+    ----------
+    left, right : array_like
+        Left- and right-side values of the same quantity (e.g. %MVC), broadcast against each
+        other.
+
+    Returns
+    -------
+    ndarray
+        Symmetry index in percent (positive when right > left); NaN where ``L + R == 0``.
+    """
     L = np.asarray(left, dtype=np.float64)
     R = np.asarray(right, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -73,7 +96,19 @@ def symmetry_index(left: npt.ArrayLike, right: npt.ArrayLike) -> npt.NDArray[np.
 def limb_symmetry_index(
     involved: npt.ArrayLike, uninvolved: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
-    """Limb symmetry index ``involved / uninvolved x 100``."""
+    """Limb symmetry index ``involved / uninvolved x 100``.
+
+    Parameters
+    ----------
+    involved, uninvolved : array_like
+        Values of the same quantity (e.g. %MVC) on the involved and the uninvolved side,
+        broadcast against each other.
+
+    Returns
+    -------
+    ndarray
+        Limb symmetry index in percent; NaN where ``uninvolved == 0``.
+    """
     a = np.asarray(involved, dtype=np.float64)
     b = np.asarray(uninvolved, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -81,7 +116,19 @@ def limb_symmetry_index(
 
 
 def ratio(numerator: npt.ArrayLike, denominator: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Ratio of two %MVC values; NaN where the denominator is not positive."""
+    """Ratio of two %MVC values; NaN where the denominator is not positive.
+
+    Parameters
+    ----------
+    numerator, denominator : array_like
+        %MVC values (e.g. glute max and hamstrings of the same side and rep), broadcast
+        against each other.
+
+    Returns
+    -------
+    ndarray
+        ``numerator / denominator`` (dimensionless).
+    """
     a = np.asarray(numerator, dtype=np.float64)
     b = np.asarray(denominator, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -312,6 +359,18 @@ def healthy_range(d: SideDifference, z: float = 1.96) -> float:
     sides differ naturally by :data:`NATURAL_SIDE_CV` per side, measured with this
     comparison's noise. A threshold below it calls more than 5 % of such people asymmetric.
     NaN when the comparison has no ``natural_sd`` or no ``se``.
+
+    Parameters
+    ----------
+    d : SideDifference
+        The comparison; its ``natural_sd`` and ``se`` (both on log(L/R)) are used.
+    z : float
+        Standard-normal quantile of the range (1.96: 95 %).
+
+    Returns
+    -------
+    float
+        Half-width of the healthy range in symmetry-angle points (positive), or NaN.
     """
     sd = math.hypot(d.natural_sd, d.se)
     if not np.isfinite(sd):

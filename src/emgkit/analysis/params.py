@@ -111,7 +111,16 @@ def _raw_and_trunk(rec: Recording) -> tuple[npt.NDArray[np.bool_], npt.NDArray[n
 def envelopes(
     rec: Recording, params: AnalysisParams | None = None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Band-passed signal and 100 ms RMS envelope of every EMG channel of ``rec``.
+    """Band-passed signal and moving RMS envelope of every EMG channel of ``rec``.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording (its ``fs`` in Hz gives the filter design); missing samples are zero-filled
+        for filtering and NaN in the envelope.
+    params : AnalysisParams or None
+        Band-pass corners and RMS window (``rms_window``, 100 ms by default); None uses the
+        defaults of :class:`AnalysisParams`.
 
     Returns
     -------
