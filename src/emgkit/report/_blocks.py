@@ -87,8 +87,10 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def session_name(info: SessionInfo) -> str:
-    """What names a session when it has no session label: ``info.session``, else the file it
-    was read from, else "not labelled" (never a bare "-")."""
+    """Name a session, also when it has no session label.
+
+    ``info.session``, else the file it was read from, else "not labelled" (never a bare "-").
+    """
     if info.session:
         return str(info.session)
     src = str(info.extra.get("source_file") or "") if isinstance(info.extra, dict) else ""
@@ -96,8 +98,11 @@ def session_name(info: SessionInfo) -> str:
 
 
 def session_line(info: SessionInfo) -> str:
-    """``"Session S02, 2026-12-01"``; without a label ``"Session from file x.bdf, ..."`` or
-    ``"Session not labelled, ..."``; the date says "date not recorded" when missing."""
+    """Session line of the report header, e.g. ``"Session S02, 2026-12-01"``.
+
+    Without a label ``"Session from file x.bdf, ..."`` or ``"Session not labelled, ..."``; the
+    date says "date not recorded" when missing.
+    """
     date = info.date.date().isoformat() if info.date else "date not recorded"
     if info.session:
         return f"Session {info.session}, {date}"
@@ -251,9 +256,11 @@ def _quality(rec: Recording, result: BridgeResult) -> Section:
 
 
 def _analysis_quality(result: BridgeResult) -> pd.DataFrame | None:
-    """The quality table the analysis measured (:attr:`BridgeResult.quality`) in the columns
-    of :func:`emgkit.report._quality.signal_quality`, or None when it is missing (the report
-    then measures; it never measures twice)."""
+    """Quality table the analysis measured (:attr:`BridgeResult.quality`), or None.
+
+    In the columns of :func:`emgkit.report._quality.signal_quality`; None when it is missing
+    (the report then measures; it never measures twice).
+    """
     qa = result.quality if isinstance(result.quality, pd.DataFrame) else pd.DataFrame()
     need = {"status", "flat", "clipped_fraction", "mains_hz", "mains_uv", "noise_floor_uv"}
     if qa.empty or not need <= set(qa.columns):
@@ -617,7 +624,7 @@ def _interpretation(result: BridgeResult, flags: list[Flag] | None) -> Section:
 
 
 def _short_cite(ref: str) -> str:
-    """ "Lewis & Sahrmann 2009 (what it showed)" -> "Lewis 2009" (the reference-list key)."""
+    """Reference-list key: "Lewis & Sahrmann 2009 (what it showed)" -> "Lewis 2009"."""
     return reference_key(ref) or ref
 
 

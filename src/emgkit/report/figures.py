@@ -1,5 +1,6 @@
-"""Figures drawn from a recording's envelopes and analysis results (matplotlib, no I/O besides
-the optional ``save`` path).
+"""Figures drawn from a recording's envelopes and analysis results (matplotlib).
+
+No I/O besides the optional ``save`` path.
 """
 
 from __future__ import annotations
@@ -125,7 +126,21 @@ def _metadata(path: str | Path) -> dict[str, str | None]:
 
 
 def plot_pct_mvc(result: BridgeResult, save: str | Path | None = None) -> Figure:
-    """Grouped bars of mean %MVC per trial, muscle and side (left vs right)."""
+    """Grouped bars of mean %MVC per trial, muscle and side (left vs right).
+
+    Parameters
+    ----------
+    result : BridgeResult
+        Analysis result; its ``summary`` table (``trial``, ``muscle``, ``side``, ``pct_mvc``)
+        is averaged over reps.
+    save : path, optional
+        When given, the figure is also written there (format from the suffix, 110 dpi).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown, not closed).
+    """
     s = result.summary
     trials = list(dict.fromkeys(s["trial"]))
     muscles = list(dict.fromkeys(s["muscle"]))
@@ -191,9 +206,11 @@ def _fixed_layout(
     wspace: float,
     hspace: float,
 ) -> None:
-    """Place a grid of axes with fixed margins and gaps in inches (no layout engine: the
-    constrained layout measured every tick label of every axes again at each draw and was
-    most of the drawing time of the small-multiple figures)."""
+    """Place a grid of axes with fixed margins and gaps in inches.
+
+    No layout engine: the constrained layout measured every tick label of every axes again at
+    each draw and was most of the drawing time of the small-multiple figures.
+    """
     w, h = (float(x) for x in fig.get_size_inches())
     aw = max((w - left - right - (ncols - 1) * wspace) / ncols, 0.1)
     ah = max((h - top - bottom - (nrows - 1) * hspace) / nrows, 0.1)
@@ -502,6 +519,19 @@ def plot_onset_timeline(result: BridgeResult, max_cols: int = 2) -> Figure:
     Dots are reps, the bar is the mean; the vertical line is movement onset (the rep marker).
     The trials are blocks of rows (named above each block) in ``max_cols`` panels on one
     shared time axis, so latencies compare across trials at a glance.
+
+    Parameters
+    ----------
+    result : BridgeResult
+        Analysis result; its ``reps`` table gives each rep's onset latency (``latency_s``,
+        drawn in ms) per channel.
+    max_cols : int
+        Largest number of side-by-side panels (the trials are shared among them).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure (not shown, not closed).
     """
     reps = result.reps
     trials = list(dict.fromkeys(reps["trial"]))

@@ -111,6 +111,24 @@ def render_html(
     """The report as one self-contained HTML5 document (no script, no external resource).
 
     ``svgs`` (from :func:`figure_svgs`) are the figures already drawn; missing ones are drawn.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording; its session info, device and ``fs`` (Hz) fill the header line.
+    sections : list of Section
+        The report's content, in order (one table-of-contents entry each).
+    svgs : dict of int to str, optional
+        SVG text of each figure keyed by ``id(figure)``, as :func:`figure_svgs` returns.
+    title : str, optional
+        Page title; by default "Gluteal bridge test: subject <subject>".
+    subtitle : str, optional
+        Line under the title; by default the session, date, device and sampling rate.
+
+    Returns
+    -------
+    str
+        The HTML document (UTF-8 text, ending with a newline).
     """
     info = rec.info
     title = title or f"Gluteal bridge test: subject {info.subject or 'anonymous'}"

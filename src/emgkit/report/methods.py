@@ -112,6 +112,21 @@ def zero_phase_corners(
     the -3 dB points move inwards from the design corners (e.g. 20-450 Hz at 1 kHz, 4th order:
     about 22.3-444.4 Hz). When ``high`` is above 0.95 x Nyquist only the high-pass is applied
     and the second corner is None.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz.
+    low, high : float
+        Design corners of the band-pass in Hz.
+    order : int
+        Butterworth order of the design (of one pass).
+
+    Returns
+    -------
+    tuple of (float, float or None)
+        The effective lower and upper -3 dB corners in Hz (lower NaN when the response never
+        reaches -3 dB; upper None when only the high-pass is applied).
     """
     from scipy.signal import sosfreqz
 

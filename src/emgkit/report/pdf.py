@@ -59,8 +59,11 @@ def _pdf_class() -> Any:
 
 
 def _col_widths(w: _Writer, frame: Any, total: float) -> tuple[float, ...]:
-    """Column widths (mm): every column at least as wide as its longest word (no word is
-    broken), the remaining width shared in proportion to the column's longest text."""
+    """Column widths (mm) of a table ``total`` mm wide.
+
+    Every column is at least as wide as its longest word (no word is broken); the remaining
+    width is shared in proportion to the column's longest text.
+    """
     pad = 2 * _CELL_PAD + 0.4
     mins, wants = [], []
     size = w.size
@@ -91,9 +94,12 @@ _HEAD_FILL = (241, 236, 246)
 
 
 class _Writer:
-    """Lays text out itself (greedy left-aligned line breaking on the font's glyph widths)
-    and draws each line with ``cell``: fpdf2's ``multi_cell`` and ``table`` re-measure the
-    whole line for every character added, which made text the largest cost of the report."""
+    """Text layout and drawing for the PDF report.
+
+    Lays text out itself (greedy left-aligned line breaking on the font's glyph widths) and
+    draws each line with ``cell``: fpdf2's ``multi_cell`` and ``table`` re-measure the whole
+    line for every character added, which made text the largest cost of the report.
+    """
 
     def __init__(self, pdf: Any, svgs: dict[int, str]) -> None:
         self.pdf = pdf
@@ -118,8 +124,10 @@ class _Writer:
         return got
 
     def wrap(self, text: str, width: float) -> list[str]:
-        """``text`` broken into lines no wider than ``width`` mm (words longer than a line are
-        split between characters; newlines are kept)."""
+        """Break ``text`` into lines no wider than ``width`` mm.
+
+        Words longer than a line are split between characters; newlines are kept.
+        """
         lines: list[str] = []
         space = self.width_of(" ")
         for para in text.split("\n"):
@@ -158,8 +166,11 @@ class _Writer:
     def text(
         self, text: str, h: float, *, fill: bool = False, indent: float = 0.0, first: str = ""
     ) -> None:
-        """``text`` as left-aligned lines of height ``h`` over the text width (page breaks as
-        needed); ``first`` is a prefix on the first line with the rest indented under it."""
+        """Draw ``text`` as left-aligned lines of height ``h`` (mm) over the text width.
+
+        Page breaks are added as needed; ``first`` is a prefix on the first line with the rest
+        indented under it.
+        """
         pdf = self.pdf
         cm = pdf.c_margin
         hang = self.width_of(first) if first else 0.0
