@@ -26,7 +26,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 #: never checked, so they need no entry.)
 TODO = (
     "emgkit.analysis.bridge",
-    "emgkit.simulate.emulators",
     "emgkit.app.ui",
     "emgkit.app.session",
     "emgkit.app.demo",

@@ -707,7 +707,16 @@ class CuedSubject:
         self.free = True
 
     def before_packet(self, model: Any, frame: int = 1) -> None:
-        """Point the model's next row at what the subject does now (emulator thread)."""
+        """Point the model's next row at what the subject does now (emulator thread).
+
+        Parameters
+        ----------
+        model : DeviceModel
+            The emulated device's model; its ``_row`` (next sample row) is moved.
+        frame : int
+            Samples per packet (a framed model's ``samples_per_frame``, else 1): cued rows
+            start on a packet boundary.
+        """
         if getattr(model, "daisy_active", False) and int(getattr(model, "_packet", 0)) % 2 == 0:
             return  # a Cyton+Daisy row spans two packets: switch rows only between rows
         s = _stream_sample(model)
@@ -873,6 +882,34 @@ def make_model(
 
     ``samples_uv`` (n, n_channels) microvolts wins; else a synthetic ``subject`` profile is
     synthesised at the device rate (noise when :mod:`emgkit.simulate.subject` is missing).
+
+    Parameters
+    ----------
+    kind : str
+        Registered device name (see :func:`emgkit.devices.registry.get_device`).
+    samples_uv : array_like, optional
+        Samples to stream, shape (n_samples, n_channels), in microvolts; used as given.
+    subject : str, optional
+        Synthetic subject profile (e.g. ``"healthy"``, see :data:`emgkit.simulate.PROFILES`);
+        None (and no ``samples_uv``): Gaussian noise of 20 microvolts SD.
+    fs : float, optional
+        Sampling rate in Hz for devices without fixed rates (else their first rate is used);
+        default: the device's default rate.
+    n_channels : int, optional
+        Channels of the synthesised samples (default: the device's channel count); unused
+        inputs get independent noise.
+    duration : float, optional
+        Length of the synthesised samples in seconds (default: the whole synthetic session,
+        10 s of noise without a subject).
+    seed : int
+        Seed of the synthetic subject and of the noise.
+    **model_kwargs
+        Passed to the device's model class.
+
+    Returns
+    -------
+    DeviceModel
+        The pure model, ready for :class:`Emulator`.
     """
     spec = get_device(kind)
     rate = spec.fs_options[0] if spec.fs_options else float(fs or spec.default_fs)
@@ -897,6 +934,34 @@ def emulate(
     **model_kwargs: Any,
 ) -> Iterator[Emulator]:
     """Run an emulated device on a pty for the duration of a ``with`` block.
+
+    Parameters
+    ----------
+    kind : str or DeviceModel
+        Registered device name (the model is built by :func:`make_model`) or a model.
+    subject : str, optional
+        Synthetic subject profile streamed by the device (see :func:`make_model`).
+    samples_uv : array_like, optional
+        Samples to stream, shape (n_samples, n_channels), in microvolts (wins over
+        ``subject``).
+    faults : sequence of Fault
+        Faults injected into the stream (e.g. :class:`DropPackets`).
+    realtime : bool
+        Pace packets at the device's packet rate; else send as fast as the host reads.
+    packet_rate : float, optional
+        Packets per second at real time (default: the model's).
+    **model_kwargs
+        Passed to :func:`make_model` (e.g. ``fs``, ``n_channels``, ``duration``, ``seed``).
+
+    Yields
+    ------
+    Emulator
+        The running emulator; its ``port`` is the pty path to open.
+
+    Raises
+    ------
+    DeviceError
+        When the emulator thread failed.
 
     Examples
     --------
