@@ -29,7 +29,6 @@ TODO = (
     "emgkit.app.ui",
     "emgkit.app.session",
     "emgkit.app.demo",
-    "emgkit.devices.arduino.framed",  # the frame codec: the perf engineer's today
 )
 
 

@@ -141,6 +141,18 @@ def crc16(data: bytes | bytearray | memoryview, crc: int = 0xFFFF) -> int:
 
     ``crc16(b"123456789") == 0x29B1``. Appending the CRC most significant byte first makes the
     CRC of the whole frame 0, which is how receivers check it.
+
+    Parameters
+    ----------
+    data : bytes-like
+        Bytes to checksum.
+    crc : int
+        Running CRC to continue from (0xFFFF, the initial value, for a new computation).
+
+    Returns
+    -------
+    int
+        The 16-bit CRC.
     """
     return binascii.crc_hqx(data, crc)
 
@@ -340,6 +352,23 @@ def default_samples_per_frame(rate_hz: float, n_channels: int) -> int:
 
     ``ceil(rate_hz / 500)`` so that at most 500 frames/s cross the link (1 at <= 500 Hz, 2 at
     1 kHz, 8 at 4 kHz), capped so that the payload fits :data:`MAX_PAYLOAD` and 255.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Sampling rate of every channel in Hz (positive).
+    n_channels : int
+        Channels in each sample (positive).
+
+    Returns
+    -------
+    int
+        Samples per frame, in 1..255.
+
+    Raises
+    ------
+    ConfigError
+        When ``rate_hz`` or ``n_channels`` is not positive.
     """
     if rate_hz <= 0 or n_channels <= 0:
         raise ConfigError(f"rate_hz ({rate_hz}) and n_channels ({n_channels}) must be positive")
@@ -349,7 +378,21 @@ def default_samples_per_frame(rate_hz: float, n_channels: int) -> int:
 
 
 def data_frame_size(n_channels: int, samples_per_frame: int) -> int:
-    """Worst-case bytes on the wire for one DATA frame (COBS overhead and 0x00 included)."""
+    """Worst-case bytes on the wire for one DATA frame (COBS overhead and 0x00 included).
+
+    Parameters
+    ----------
+    n_channels : int
+        Channels in each sample.
+    samples_per_frame : int
+        Samples carried by the frame.
+
+    Returns
+    -------
+    int
+        Bytes: header, ``2 x n_channels x samples_per_frame`` count bytes, CRC, COBS overhead
+        and the 0x00 delimiter.
+    """
     body = DATA_HEADER_SIZE + 2 * n_channels * samples_per_frame + 2
     return body + max(1, math.ceil(body / 254)) + 1
 
@@ -359,7 +402,22 @@ def link_budget(
 ) -> dict[str, float]:
     """Wire load of a stream on a link carrying ``bytes_per_s`` (8N1 UART: baud / 10).
 
-    Returns ``frames_per_s``, ``bytes_per_s`` needed, ``utilisation`` (needed / available).
+    Parameters
+    ----------
+    n_channels : int
+        Channels in each sample.
+    rate_hz : float
+        Sampling rate of every channel in Hz.
+    samples_per_frame : int
+        Samples per DATA frame.
+    bytes_per_s : float
+        Bytes per second the link carries (an 8N1 UART: baud / 10).
+
+    Returns
+    -------
+    dict of str to float
+        ``frames_per_s``, ``bytes_per_s`` needed (worst case, :func:`data_frame_size`) and
+        ``utilisation`` (needed / available; above 1 the link cannot keep up).
     """
     fps = rate_hz / samples_per_frame
     need = fps * data_frame_size(n_channels, samples_per_frame)
@@ -393,7 +451,27 @@ def _parse_config(buf: bytes, off: int) -> tuple[StreamConfig, int]:
 
 
 def encode_data_frame(seq: int, t_us: int, counts: npt.ArrayLike) -> bytes:
-    """One DATA frame on the wire. ``counts`` is (k, n_channels) ADC counts (0-65535)."""
+    """One DATA frame on the wire.
+
+    Parameters
+    ----------
+    seq : int
+        Device sample counter of the frame's first sample (taken modulo 2**32).
+    t_us : int
+        Device ``micros()`` time of the first sample in microseconds (taken modulo 2**32).
+    counts : array_like
+        ADC counts (0-65535), shape (k, n_channels) with k and n_channels in 1..255.
+
+    Returns
+    -------
+    bytes
+        The COBS-framed payload with its CRC and the 0x00 delimiter.
+
+    Raises
+    ------
+    ConfigError
+        When ``counts`` has the wrong shape or a count outside 0..65535.
+    """
     arr = np.asarray(counts)
     if arr.ndim != 2 or not (1 <= arr.shape[0] <= 255 and 1 <= arr.shape[1] <= 255):
         raise ConfigError(f"counts must be (k, n_channels) with 1..255 each, got {arr.shape}")
@@ -501,12 +579,45 @@ def encode_data_frames(
 
 
 def encode_command(msg_type: MsgType | int, tag: int = 0, body: bytes = b"") -> bytes:
-    """A command frame: IDENTIFY, START, STOP, PING take no body (see :func:`encode_configure`)."""
+    """A command frame: IDENTIFY, START, STOP, PING take no body (see :func:`encode_configure`).
+
+    Parameters
+    ----------
+    msg_type : MsgType or int
+        Command type.
+    tag : int
+        Host-chosen tag (its low byte is sent) that the device echoes in its ACK or NAK.
+    body : bytes
+        Type-specific body (empty for IDENTIFY, START, STOP, PING).
+
+    Returns
+    -------
+    bytes
+        The frame on the wire.
+    """
     return frame_payload(bytes([int(msg_type), PROTOCOL_VERSION, tag & 0xFF]) + body)
 
 
 def encode_configure(config: StreamConfig, tag: int = 0) -> bytes:
-    """A CONFIGURE frame."""
+    """A CONFIGURE frame.
+
+    Parameters
+    ----------
+    config : StreamConfig
+        Rate, channels and samples per frame to ask for.
+    tag : int
+        Host-chosen tag (low byte sent) echoed in the device's ACK or NAK.
+
+    Returns
+    -------
+    bytes
+        The frame on the wire.
+
+    Raises
+    ------
+    ConfigError
+        When the configuration does not fit the protocol's fields.
+    """
     return encode_command(MsgType.CONFIGURE, tag, _config_body(config))
 
 
@@ -529,19 +640,62 @@ def encode_info(info: Info) -> bytes:
 
 
 def encode_ack(tag: int, command: int) -> bytes:
-    """An ACK frame."""
+    """An ACK frame (device side).
+
+    Parameters
+    ----------
+    tag : int
+        Tag of the acknowledged command (low byte sent).
+    command : int
+        :class:`MsgType` value of the acknowledged command.
+
+    Returns
+    -------
+    bytes
+        The frame on the wire.
+    """
     return frame_payload(bytes([MsgType.ACK, PROTOCOL_VERSION, tag & 0xFF, command & 0xFF]))
 
 
 def encode_nak(tag: int, command: int, error: int) -> bytes:
-    """A NAK frame."""
+    """A NAK frame (device side).
+
+    Parameters
+    ----------
+    tag : int
+        Tag of the refused command (low byte sent; 0 when the frame was unreadable).
+    command : int
+        :class:`MsgType` value of the refused command.
+    error : int
+        :class:`ErrorCode` value saying why.
+
+    Returns
+    -------
+    bytes
+        The frame on the wire.
+    """
     return frame_payload(
         bytes([MsgType.NAK, PROTOCOL_VERSION, tag & 0xFF, command & 0xFF, error & 0xFF])
     )
 
 
 def encode_status(code: int, seq: int, value: int) -> bytes:
-    """A STATUS frame."""
+    """A STATUS frame (device side, unsolicited).
+
+    Parameters
+    ----------
+    code : int
+        :class:`StatusCode` value.
+    seq : int
+        Device sample clock when it was sent (taken modulo 2**32).
+    value : int
+        Code-specific value, e.g. samples dropped for OVERRUN (taken modulo 2**32).
+
+    Returns
+    -------
+    bytes
+        The frame on the wire.
+    """
     return frame_payload(
         struct.pack("<BBBII", MsgType.STATUS, PROTOCOL_VERSION, code, seq % _U32, value % _U32)
     )
