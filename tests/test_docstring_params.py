@@ -27,7 +27,6 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 TODO = (
     "emgkit.analysis.bridge",
     "emgkit.app.ui",
-    "emgkit.app.session",
     "emgkit.app.demo",
 )
 

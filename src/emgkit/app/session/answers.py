@@ -131,7 +131,25 @@ class Answers:
 
 
 def parse_felt(items: Any, where: str) -> tuple[str, ...]:
-    """Validate a list of felt muscles (``glute_max`` or ``glute_max_left``)."""
+    """Validate a list of felt muscles (``glute_max`` or ``glute_max_left``).
+
+    Parameters
+    ----------
+    items : list of str or str
+        Muscle names, optionally with ``_left``/``_right``; a string is split at commas.
+    where : str
+        Where the list comes from, for the error message (e.g. ``"answers.toml: [defaults]"``).
+
+    Returns
+    -------
+    tuple of str
+        The names lower-cased, spaces turned into underscores.
+
+    Raises
+    ------
+    ConfigError
+        When ``items`` is not a list of strings or names an unknown muscle.
+    """
     if isinstance(items, str):
         items = [s.strip() for s in items.split(",") if s.strip()]
     if not isinstance(items, list):
@@ -175,7 +193,25 @@ def _parse_trial_answer(tab: Any, where: str) -> TrialAnswer:
 
 
 def parse_answers(doc: Any, source: str = "<answers>") -> Answers:
-    """Build :class:`Answers` from a parsed TOML/JSON document."""
+    """Build :class:`Answers` from a parsed TOML/JSON document.
+
+    Parameters
+    ----------
+    doc : dict
+        The parsed document: optional ``defaults``, ``trials`` and ``abort`` tables.
+    source : str
+        Name of the file it was read from, for error messages and :attr:`Answers.source`.
+
+    Returns
+    -------
+    Answers
+        The validated answers.
+
+    Raises
+    ------
+    ConfigError
+        When the document has unknown sections or keys or invalid values.
+    """
     if not isinstance(doc, dict):
         raise ConfigError(f"{source}: the answers file must be a table/object at the top level")
     unknown = set(doc) - _TOP_KEYS

@@ -25,6 +25,18 @@ def merge_segments(
     ``"session resumed"``) between them; each segment keeps only the events of the trials
     completed in it (a trial interrupted half-way and redone later appears once).
 
+    Parameters
+    ----------
+    state_path : path
+        The session's state file (``session.json``) or the session folder holding it.
+    out : path, optional
+        Where to write the merged BDF+ (default ``session.bdf`` next to the state file).
+
+    Returns
+    -------
+    Path
+        The merged file.
+
     Raises
     ------
     ConfigError

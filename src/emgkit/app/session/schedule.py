@@ -33,7 +33,21 @@ class _Repeat(Exception):
 
 
 def planned_duration(protocol: Protocol, countdown_s: float = 3.0) -> float:
-    """Seconds of recording the protocol needs without operator pauses."""
+    """Seconds of recording the protocol needs without operator pauses.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The session's protocol (sets of reps and rests of every trial).
+    countdown_s : float
+        Countdown before each trial, in seconds.
+
+    Returns
+    -------
+    float
+        Planned recording time in seconds: countdowns, reps, rests between reps, sets and
+        trials, and each trial's tail.
+    """
     total = 0.0
     trials = protocol.expanded()
     for i, t in enumerate(trials):

@@ -33,10 +33,30 @@ class SessionUI(_Protocol):
         """Show a trial's instructions; return "go", "skip", "abort" or "repeat".
 
         "repeat" redoes the trial done just before this one (in this recording segment).
+
+        Parameters
+        ----------
+        trial : Trial
+            The trial about to run.
+        index, total : int
+            Its 1-based position in the session and the number of trials.
+
+        Returns
+        -------
+        Decision
+            What the operator chose.
         """
 
     def cue(self, text: str, seconds: float) -> None:
-        """A new phase starts (``LIFT``, ``HOLD``, ``DOWN``, ``REST``...) lasting ``seconds``."""
+        """Announce that a new phase starts (``LIFT``, ``HOLD``, ``DOWN``, ``REST``...).
+
+        Parameters
+        ----------
+        text : str
+            The phase's cue word(s), as spoken to the subject.
+        seconds : float
+            Planned length of the phase in seconds.
+        """
 
     def tick(self, remaining_s: float) -> None:
         """Called while a phase runs (every poll), with the seconds left."""
@@ -48,13 +68,38 @@ class SessionUI(_Protocol):
         """The muscles the subject felt working in the trial just done."""
 
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
-        """True to abort the session here (after ``reps_done`` reps of ``trial``)."""
+        """Return True to abort the session here (after ``reps_done`` reps of ``trial``).
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            True to stop the session (resumable).
+        """
 
     def repeat_now(self, trial: Trial, reps_done: int) -> bool:
-        """True to abandon the running attempt of ``trial`` and start the trial again.
+        """Return True to abandon the running attempt of ``trial`` and start the trial again.
 
-        Polled while the trial's phases run (``reps_done`` reps completed so far). The
-        abandoned attempt's markers stay in the file inside a ``discarded`` span.
+        Polled while the trial's phases run. The abandoned attempt's markers stay in the file
+        inside a ``discarded`` span.
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            True to start the trial again.
         """
 
     def close(self) -> None:
@@ -75,10 +120,12 @@ def instructions_for(trial: Trial) -> str:
     Parameters
     ----------
     trial : Trial
+        The trial whose ``instructions`` are read.
 
     Returns
     -------
     str
+        The instructions ("" when the trial has none).
     """
     text = trial.instructions or ""
     if trial.task == "rest":
@@ -155,9 +202,24 @@ class TerminalUI:
         return line.strip()
 
     def message(self, text: str) -> None:
+        """Print an informational line."""
         self._print(text)
 
     def trial_intro(self, trial: Trial, index: int, total: int) -> Decision:
+        """Print the trial's instructions and prompt until the operator decides.
+
+        Parameters
+        ----------
+        trial : Trial
+            The trial about to run.
+        index, total : int
+            Its 1-based position in the session and the number of trials.
+
+        Returns
+        -------
+        Decision
+            "go" (Enter), "skip" (s), "repeat" (r) or "abort" (q).
+        """
         bold = ("\033[1m", "\033[0m") if self.color else ("", "")
         self._print()
         self._print(f"{bold[0]}Trial {index}/{total}: {trial.id}{bold[1]}  ({_describe(trial)})")
@@ -182,6 +244,15 @@ class TerminalUI:
             self._print("  please type Enter, s, r or q")
 
     def cue(self, text: str, seconds: float) -> None:
+        """Show the phase's cue with its length (a coloured in-place countdown on a terminal).
+
+        Parameters
+        ----------
+        text : str
+            The phase's cue word(s).
+        seconds : float
+            Planned length of the phase in seconds.
+        """
         self._end_line()
         self._cue = text
         if self.color:
@@ -193,6 +264,7 @@ class TerminalUI:
         self.stdout.flush()
 
     def tick(self, remaining_s: float) -> None:
+        """Update the countdown (coloured terminal only) to ``remaining_s`` seconds."""
         if not self.color:
             return
         shown = round(remaining_s * 10)
@@ -206,6 +278,7 @@ class TerminalUI:
         self.stdout.flush()
 
     def ask_pain(self, trial: Trial) -> int:
+        """Prompt for a 0-10 pain rating of ``trial`` until a whole number in range is typed."""
         while True:
             ans = self._input(f"  Pain during {trial.id}, 0 (none) to 10 (worst imaginable): ")
             if ans.isdigit() and 0 <= int(ans) <= 10:
@@ -213,6 +286,7 @@ class TerminalUI:
             self._print("  please type a whole number from 0 to 10")
 
     def ask_felt(self, trial: Trial) -> list[str]:
+        """Prompt for the muscles felt in ``trial`` (comma-separated, Enter for none)."""
         names = ", ".join(m for m in MUSCLES if m != "other")
         while True:
             ans = self._input(
@@ -225,12 +299,41 @@ class TerminalUI:
                 self._print(f"  {exc}")
 
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
+        """Return False: a terminal operator stops at the next trial's prompt.
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            Always False.
+        """
         return False
 
     def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+        """Return False: a terminal repeats at the next trial's prompt ("r").
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            Always False.
+        """
         return False  # a terminal repeats at the next trial's prompt ("r")
 
     def close(self) -> None:
+        """End the countdown line and flush ``stdout``."""
         self._end_line()
         self.stdout.flush()
 
@@ -243,7 +346,8 @@ class ScriptedUI:
 
     Parameters
     ----------
-    answers : Answers
+    answers : Answers, optional
+        Pain ratings, felt muscles, skips and the abort point per trial (default: no answers).
     echo : file object, optional
         Also print the cues there (e.g. ``sys.stdout`` for a demo).
     messages : file object, optional
@@ -269,12 +373,28 @@ class ScriptedUI:
             self.echo.flush()
 
     def message(self, text: str) -> None:
+        """Log the line (and write it to ``messages`` when given)."""
         self._say("message", text)
         if self.messages is not None and self.messages is not self.echo:
             self.messages.write(text + "\n")
             self.messages.flush()
 
     def trial_intro(self, trial: Trial, index: int, total: int) -> Decision:
+        """Decide from the answers: abort before the trial, skip it, or go.
+
+        Parameters
+        ----------
+        trial : Trial
+            The trial about to run.
+        index, total : int
+            Its 1-based position in the session and the number of trials.
+
+        Returns
+        -------
+        Decision
+            "abort" when the answers abort before this trial's first rep, "skip" when they
+            skip it, else "go" (never "repeat").
+        """
         a = self.answers
         if a.abort_trial == trial.id and a.abort_after_rep == 0:
             self._say("intro", f"{trial.id} -> abort")
@@ -286,12 +406,23 @@ class ScriptedUI:
         return "go"
 
     def cue(self, text: str, seconds: float) -> None:
+        """Log the cue (and echo it when ``echo`` is given).
+
+        Parameters
+        ----------
+        text : str
+            The phase's cue word(s).
+        seconds : float
+            Planned length of the phase in seconds.
+        """
         self._say("cue", text)
 
     def tick(self, remaining_s: float) -> None:
+        """Do nothing (no countdown)."""
         pass
 
     def ask_pain(self, trial: Trial) -> int:
+        """Return the answers' pain rating of ``trial``; ConfigError when it has none."""
         pain = self.answers.for_trial(trial.id).pain
         if pain is None:
             raise ConfigError(f"{self.answers.source}: no pain rating for trial {trial.id!r}")
@@ -299,6 +430,7 @@ class ScriptedUI:
         return pain
 
     def ask_felt(self, trial: Trial) -> list[str]:
+        """Return the answers' felt muscles of ``trial``; ConfigError when it has none."""
         felt = self.answers.for_trial(trial.id).felt
         if felt is None:
             raise ConfigError(f"{self.answers.source}: no felt muscles for trial {trial.id!r}")
@@ -306,6 +438,20 @@ class ScriptedUI:
         return list(felt)
 
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
+        """Return True once ``trial`` has reached the answers' ``after_rep``.
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            True when the answers abort in ``trial`` after ``reps_done`` reps.
+        """
         a = self.answers
         hit = a.abort_trial == trial.id and a.abort_after_rep == reps_done > 0
         if hit:
@@ -313,7 +459,22 @@ class ScriptedUI:
         return hit
 
     def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+        """Return False: scripted sessions never repeat a trial.
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            Always False.
+        """
         return False
 
     def close(self) -> None:
+        """Do nothing (nothing to restore)."""
         pass
