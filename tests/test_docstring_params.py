@@ -25,9 +25,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 #: package's own ``__init__.py`` only. (Private modules such as ``emgkit.signal._kernels`` are
 #: never checked, so they need no entry.)
 TODO = (
-    "emgkit.analysis.bridge",
-    "emgkit.app.ui",
-    "emgkit.app.demo",
+    "emgkit.analysis.bridge",  # being split into modules by another engineer
 )
 
 

@@ -80,7 +80,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:
-    """Add ``ui`` (the hook :mod:`emgkit.cli._commands` calls)."""
+    """Add ``ui`` (the hook :mod:`emgkit.cli._commands` calls).
+
+    Parameters
+    ----------
+    sub : argparse._SubParsersAction
+        The ``emgkit`` parser's subcommands.
+    table : dict of str to Handler
+        The dispatch table; :func:`run` is added under ``"ui"``.
+    """
     add_parser(sub)
     table["ui"] = run
 

@@ -314,6 +314,15 @@ class LiveFeed:
 
         ``sample`` defaults to the recorder's current sample. The phase is applied when the
         feed reaches that sample, however far behind the screen is.
+
+        Parameters
+        ----------
+        trial : Trial or None
+            The running trial (its ``id``, ``task``, ``muscle`` and ``side`` are shown), or None.
+        cue : str
+            The phase's cue word(s) (``""`` at a trial's instructions).
+        sample : int, optional
+            Index, in samples of the recording, at which the phase starts.
         """
         ph = _Phase(
             trial=getattr(trial, "id", ""),

@@ -15,6 +15,13 @@ __all__ = ["patient_sessions"]
 def patient_sessions(data_dir: Path, pseudonym: str) -> dict[str, Any]:
     """Sessions of ``pseudonym`` under ``data_dir`` and, with two or more complete, the trend.
 
+    Parameters
+    ----------
+    data_dir : Path
+        The data folder; the patient's sessions are ``<data_dir>/<pseudonym>/<session>/``.
+    pseudonym : str
+        The patient's pseudonym (a folder name).
+
     Returns
     -------
     dict

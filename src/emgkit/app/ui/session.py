@@ -79,9 +79,27 @@ class WebUI:
                 return kind, value
 
     def message(self, text: str) -> None:
+        """Show an informational line on the page."""
         self.ctl.update(message=text)
 
     def trial_intro(self, trial: Any, index: int, total: int) -> Decision:
+        """Show the trial's instructions on the page and wait for the operator.
+
+        Returns at once with "repeat" when repeat was pressed during the previous rest, and
+        with "go" in automatic mode.
+
+        Parameters
+        ----------
+        trial : Trial
+            The trial about to run.
+        index, total : int
+            Its 1-based position in the session and the number of trials.
+
+        Returns
+        -------
+        Decision
+            "go", "skip", "repeat", or "abort" (also when abort was pressed).
+        """
         self.ctl.feed_phase(trial, "")
         self.ctl.update(
             trial=_trial_dict(trial), index=index, total=total, cue="", remaining=0.0,
@@ -102,13 +120,27 @@ class WebUI:
         return decision
 
     def cue(self, text: str, seconds: float) -> None:
+        """Show the new phase on the page and mark it on the live feed.
+
+        Parameters
+        ----------
+        text : str
+            The phase's cue word(s).
+        seconds : float
+            Planned length of the phase in seconds.
+        """
         self.ctl.feed_phase(self.ctl.state.get("trial_obj"), text)
         self.ctl.update(cue=text, cue_s=seconds, remaining=seconds)
 
     def tick(self, remaining_s: float) -> None:
+        """Pass the seconds left in the phase to the page (see :meth:`Controller.tick`)."""
         self.ctl.tick(remaining_s)
 
     def ask_pain(self, trial: Any) -> int:
+        """Wait for the page's 0-10 pain rating of ``trial``.
+
+        Abort raises KeyboardInterrupt, which the runner turns into a saved, resumable stop.
+        """
         self.ctl.update(cue="", waiting="pain")
         kind, value = self._wait(("pain",))
         self.ctl.update(waiting="")
@@ -117,6 +149,10 @@ class WebUI:
         return int(value)
 
     def ask_felt(self, trial: Any) -> list[str]:
+        """Wait for the muscles felt in ``trial`` as chosen on the page.
+
+        Abort raises KeyboardInterrupt, which the runner turns into a saved, resumable stop.
+        """
         self.ctl.update(waiting="felt")
         kind, value = self._wait(("felt",))
         self.ctl.update(waiting="")
@@ -125,15 +161,44 @@ class WebUI:
         return [str(v) for v in value]
 
     def abort_now(self, trial: Any, reps_done: int) -> bool:
+        """Return True once abort was pressed on the page.
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            Whether abort was pressed.
+        """
         return self.abort.is_set()
 
     def repeat_now(self, trial: Any, reps_done: int) -> bool:
+        """Return True (once) when repeat was pressed while the trial ran.
+
+        Parameters
+        ----------
+        trial : Trial
+            The running trial.
+        reps_done : int
+            Reps of it completed so far.
+
+        Returns
+        -------
+        bool
+            True once per press of repeat.
+        """
         if self.repeat.is_set():
             self.repeat.clear()
             return True
         return False
 
     def close(self) -> None:
+        """Do nothing (the page outlives the session)."""
         pass
 
 
@@ -170,6 +235,8 @@ class Controller:
         Use the shortened protocol (demos and tests).
     emulated_subject : str
         Synthetic profile streamed by emulated devices.
+    power_line_hz : float, optional
+        50 or 60 for the live mains check (None checks both).
     """
 
     def __init__(
@@ -219,6 +286,7 @@ class Controller:
 
     # ------------------------------------------------------------------ state
     def update(self, **kw: Any) -> None:
+        """Merge ``kw`` into the page state and wake the pushers and the waiters."""
         with self._lock:
             self.state.update(kw)
             self._bump()
@@ -226,6 +294,7 @@ class Controller:
             self.changed.notify_all()
 
     def tick(self, remaining_s: float) -> None:
+        """Set the seconds left in the phase (page updated when it moved by 50 ms or more)."""
         # the runner polls every 10 ms; the page needs ~20 updates per second
         with self._lock:
             if abs(self.state.get("remaining", 0.0) - remaining_s) >= 0.05:
@@ -233,6 +302,15 @@ class Controller:
                 self._bump()
 
     def feed_phase(self, trial: Any, cue: str) -> None:
+        """Remember the running trial and mark the phase on the live feed (if recording).
+
+        Parameters
+        ----------
+        trial : Trial or None
+            The running trial, or None between trials (the remembered trial is kept).
+        cue : str
+            The phase's cue word(s) (``""`` at a trial's instructions).
+        """
         if trial is not None:
             self.state["trial_obj"] = trial
         if self.feed is not None:
