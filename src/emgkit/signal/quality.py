@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import fft as sfft
 from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
@@ -102,11 +104,48 @@ MOTION_K = 10.0
 MOTION_RATIO = 1.5
 
 
-def _levels_1d(v: npt.NDArray[np.float64]) -> tuple[int, int]:
+def _finite_column(arr: npt.NDArray[np.float64], c: int) -> npt.NDArray[np.float64]:
+    """Column ``c`` without its non-finite samples (a view when every sample is finite)."""
+    v = arr[:, c]
+    fin = np.isfinite(v)
+    return v if fin.all() else v[fin]
+
+
+def _enough_levels(v: npt.NDArray[np.float64]) -> bool:
+    """``v`` holds at least :data:`MIN_LEVELS_FOR_CLIPPING` distinct values.
+
+    Decided on a prefix first (a signal that spans many levels does so in its first few
+    thousand samples); the full sort only when the prefix does not settle it.
+    """
+    head = v[:4096]
+    if np.unique(head).size >= MIN_LEVELS_FOR_CLIPPING:
+        return True
+    return head.size < v.size and int(np.unique(v).size) >= MIN_LEVELS_FOR_CLIPPING
+
+
+def _stuck_1d(v: npt.NDArray[np.float64]) -> int:
     hi, lo = v.max(), v.min()
-    stuck = int(np.count_nonzero(v == hi) + np.count_nonzero(v == lo)) if hi > lo else 0
-    levels = int(np.unique(v).size) if stuck >= CLIP_MIN_SAMPLES else 0
-    return stuck, levels
+    return int(np.count_nonzero(v == hi) + np.count_nonzero(v == lo)) if hi > lo else 0
+
+
+def _moving_mean_same(a: npt.NDArray[np.float64], w: int) -> npt.NDArray[np.float64]:
+    """``np.convolve(a, np.ones(w) / w, mode="same")`` for ``w <= a.size``, in O(n).
+
+    Computed from a cumulative sum; the rounding error is about ``n * eps * max(|a|)``, far
+    below the quantities compared with it (results clipped at 0 for non-negative inputs).
+    """
+    n = a.size
+    c = np.empty(n + 1)
+    c[0] = 0.0
+    np.cumsum(a, out=c[1:])
+    hi = np.arange(n) + (w - 1) // 2 + 1  # exclusive end of each window
+    lo = hi - w
+    np.clip(hi, 0, n, out=hi)
+    np.clip(lo, 0, n, out=lo)
+    out = c[hi]
+    out -= c[lo]
+    out /= w
+    return out
 
 
 def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -126,12 +165,11 @@ def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     arr, _ = as_2d(x, allow_nan=True)
     out = np.zeros(arr.shape[1])
     for c in range(arr.shape[1]):
-        v = arr[:, c]
-        v = v[np.isfinite(v)]
+        v = _finite_column(arr, c)
         if v.size < 2:
             continue
-        stuck, levels = _levels_1d(v)
-        if stuck >= CLIP_MIN_SAMPLES and levels >= MIN_LEVELS_FOR_CLIPPING:
+        stuck = _stuck_1d(v)
+        if stuck >= CLIP_MIN_SAMPLES and _enough_levels(v):
             out[c] = stuck / v.size
     return out
 
@@ -146,8 +184,7 @@ def is_flat(x: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     arr, _ = as_2d(x, allow_nan=True)
     out = np.ones(arr.shape[1], dtype=bool)
     for c in range(arr.shape[1]):
-        v = arr[:, c]
-        v = v[np.isfinite(v)]
+        v = _finite_column(arr, c)
         if v.size >= 2:
             out[c] = float(np.std(v)) < FLAT_UV
     return out
@@ -178,6 +215,10 @@ def rms_levels(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray[
     if k == 0:
         return np.zeros((0, arr.shape[1]))
     blocks = arr[: k * seg].reshape(k, seg, arr.shape[1])
+    if np.isfinite(blocks).all():  # same sums as the NaN-aware path, without its copies
+        d = blocks - blocks.mean(axis=1, keepdims=True)
+        d *= d
+        return np.asarray(np.sqrt(d.mean(axis=1)), dtype=np.float64)
     d = blocks - np.nanmean(blocks, axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):
         return np.asarray(np.sqrt(np.nanmean(d * d, axis=1)), dtype=np.float64)
@@ -271,11 +312,17 @@ def wander_level(x: npt.ArrayLike, fs: float, cutoff: float = 5.0) -> npt.NDArra
     """
     fs = check_fs(fs)
     arr, _ = as_2d(x)
-    d = arr - arr.mean(axis=0)
-    if d.shape[0] < 64:
+    mean = arr.mean(axis=0)
+    if arr.shape[0] < 64:
+        d = arr - mean
         return np.asarray(np.sqrt(np.mean(d * d, axis=0)), dtype=np.float64)
-    low = lowpass(d, fs, cutoff=min(cutoff, 0.4 * fs), order=2)
-    return np.asarray(np.sqrt(np.mean(low * low, axis=0)), dtype=np.float64)
+    # the zero-phase low-pass (odd extension, steady-state start) passes a constant unchanged,
+    # so filtering first and removing the mean afterwards equals filtering the centred signal
+    # (to rounding) without a centred full-length copy
+    low = lowpass(arr, fs, cutoff=min(cutoff, 0.4 * fs), order=2)
+    low -= mean
+    ss = np.einsum("ij,ij->j", low, low)
+    return np.asarray(np.sqrt(ss / arr.shape[0]), dtype=np.float64)
 
 
 def motion_events(
@@ -315,7 +362,6 @@ def motion_events(
     lf = bandpass(arr, fs, 1.0, min(20.0, 0.4 * fs), order=2)
     hf = bandpass(arr, fs, min(20.0, 0.3 * fs), min(450.0, 0.45 * fs), order=2)
     w = max(1, round(0.2 * fs))
-    ker = np.ones(w) / w
     gap = max(1, round(merge_s * fs))
     edge = round(1.0 * fs)
     for c in range(arr.shape[1]):
@@ -324,9 +370,16 @@ def motion_events(
         if sd <= 0:
             out.append(np.zeros(0))
             continue
-        lf_rms = np.sqrt(np.convolve(v * v, ker, mode="same"))
-        hf_rms = maximum_filter1d(np.sqrt(np.convolve(hf[:, c] ** 2, ker, mode="same")), 2 * w)
-        hit = (np.abs(v) > k * sd) & (lf_rms > MOTION_RATIO * hf_rms)
+        cand = np.abs(v) > k * sd
+        cand[:edge] = False
+        cand[-edge:] = False
+        if not cand.any():  # the second condition cannot add a hit
+            out.append(np.zeros(0))
+            continue
+        lf_ms = np.maximum(_moving_mean_same(v * v, w), 0.0)
+        h = hf[:, c]
+        hf_rms = maximum_filter1d(np.sqrt(np.maximum(_moving_mean_same(h * h, w), 0.0)), 2 * w)
+        hit = cand & (np.sqrt(lf_ms) > MOTION_RATIO * hf_rms)
         hit[:edge] = False  # filter start-up and end transients are not movements
         hit[-edge:] = False
         idx = np.flatnonzero(hit)
@@ -385,6 +438,35 @@ def _line_excess(
     return np.asarray(db, dtype=np.float64), np.asarray(excess, dtype=np.float64)
 
 
+def _welch(
+    arr: npt.NDArray[np.float64], fs: float, nper: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """``scipy.signal.welch(arr, fs, nperseg=nper, axis=0)``, one channel at a time.
+
+    Same estimate (periodic Hann window, 50 % overlap, each segment's mean removed, density
+    scaling, one-sided, mean over segments; equal to rounding), without scipy's full-size
+    segment array: segments are strided views, transformed a few dozen at a time.
+    """
+    step = nper - nper // 2
+    win = sps.get_window("hann", nper)
+    scale = 1.0 / (fs * float(np.dot(win, win)))
+    nf = nper // 2 + 1
+    out = np.zeros((nf, arr.shape[1]))
+    for c in range(arr.shape[1]):
+        col = np.ascontiguousarray(arr[:, c])
+        segs = sliding_window_view(col, nper)[::step]
+        acc = np.zeros(nf)
+        for i in range(0, segs.shape[0], 64):
+            s = segs[i : i + 64]
+            s = s - s.mean(axis=1, keepdims=True)
+            s *= win
+            spec = sfft.rfft(s, axis=1)
+            acc += (spec.real**2 + spec.imag**2).sum(axis=0)
+        out[:, c] = acc * (scale / segs.shape[0])
+    out[1 : -1 if nper % 2 == 0 else None] *= 2.0
+    return np.asarray(np.fft.rfftfreq(nper, 1.0 / fs), dtype=np.float64), out
+
+
 def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None) -> MainsLevel:
     """Power-line interference per channel from a Welch spectrum (0.5-2 Hz resolution).
 
@@ -416,7 +498,7 @@ def mains_level(x: npt.ArrayLike, fs: float, power_line_hz: float | None = None)
     # 0.5 Hz resolution when the signal holds at least 8 such segments; coarser (down to
     # 2 Hz) on short windows so that the spectrum is still an average
     nper = min(n, round(2.0 * fs), max(n // 8, round(0.5 * fs)))
-    f, p = sps.welch(arr - arr.mean(axis=0), fs=fs, nperseg=nper, axis=0)
+    f, p = _welch(arr, fs, nper)
     best: MainsLevel | None = None
     for f0 in freqs:
         dbs, harm = [], []
