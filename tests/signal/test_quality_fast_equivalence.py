@@ -190,6 +190,19 @@ def test_moving_mean_equals_convolution() -> None:
         )
 
 
+@pytest.mark.parametrize("n_clusters", [3, 200])
+def test_hf_rms_max_at_matches_full_filter(n_clusters: int) -> None:
+    # few clusters: evaluated around each; many (> 64): one pass over the signal
+    rng = np.random.default_rng(5)
+    w, n = 400, 400_000
+    h = rng.normal(0, 20, n) * (1 + 5 * (np.sin(np.arange(n) / 3000) > 0.8))
+    starts = np.sort(rng.choice(np.arange(2000, n - 2000, 1000), n_clusters, replace=False))
+    idx = np.unique(np.concatenate([s + rng.integers(0, 300, 5) for s in starts]))
+    conv = np.convolve(h**2, np.ones(w) / w, mode="same")
+    want = maximum_filter1d(np.sqrt(conv), 2 * w)[idx]
+    np.testing.assert_allclose(sq._hf_rms_max_at(h, w, idx), want, rtol=1e-9)
+
+
 @pytest.mark.parametrize("nper", [4000, 1000, 777])
 def test_welch_matches_scipy(session: npt.NDArray[np.float64], nper: int) -> None:
     f, p = sq._welch(session, FS, nper)
