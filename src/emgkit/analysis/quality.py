@@ -187,7 +187,12 @@ def assess_recording(
     clipped = sq.clipped_fraction(data)
     flat = sq.is_flat(data)
     missing = (~finite).mean(axis=0) * 100.0 if rec.n_samples else np.zeros(nc)
-    mains = sq.mains_level(data[:, raw], fs, line_hz) if raw.any() and long_enough else None
+    all_raw = bool(raw.all())
+    mains = (
+        sq.mains_level(data if all_raw else data[:, raw], fs, line_hz)
+        if raw.any() and long_enough
+        else None
+    )
     mains_db = np.zeros(nc)
     mains_uv = np.zeros(nc)
     mains_harm: list[tuple[int, ...]] = [() for _ in range(nc)]
@@ -248,16 +253,18 @@ def assess_recording(
     if raw.any() and long_enough:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BandLimitWarning)
-            band = preprocess(filled[:, raw], fs, trunk_highpass=trunk[raw])
-        band[~finite[:, raw]] = np.nan
+            raw_filled = filled if all_raw else filled[:, raw]  # one copy, not three
+            band = preprocess(raw_filled, fs, trunk_highpass=trunk[raw])
+        if not finite.all():
+            band[~finite[:, raw]] = np.nan
         floor[raw] = sq.noise_floor(band, fs)
         lv = sq.rms_levels(band, fs)
         if lv.shape[0]:
             peak[raw] = np.nanpercentile(lv, 99, axis=0)
         if rest is not None:
             tonic[raw] = sq.tonic_fraction(band, fs, rest)
-        wander[raw] = sq.wander_level(filled[:, raw], fs)
-        ev = sq.motion_events(filled[:, raw], fs)
+        wander[raw] = sq.wander_level(raw_filled, fs)
+        ev = sq.motion_events(raw_filled, fs)
         minutes = rec.n_samples / fs / 60.0
         motion[raw] = [len(e) / minutes for e in ev]
 
