@@ -884,9 +884,11 @@ def analyze_bridge(
     summary = _summary(reps)
     ratios_df = _ratios(reps)
     sym = _symmetry(reps, mvc_df, p.asymmetry_floor)
-    variants = _variants(summary, p.reference_trial, notes)
+    variants, variant_notes = _variants(summary, p.reference_trial)
+    notes.extend(variant_notes)
     pain = _pain(sub)
-    fatigue = _fatigue(sub, filtered, holds, proto, notes)
+    fatigue, fatigue_notes = _fatigue(sub, filtered, holds, proto)
+    notes.extend(fatigue_notes)
     auto = bool(auto_segment and any(e.trial.startswith("auto_") for e in holds))
     meta = _meta(sub, rec.band_limited, task_holds, auto, no_activity)
     return BridgeResult(
@@ -927,26 +929,44 @@ def _fatigue(
     filtered: npt.NDArray[np.float64],
     holds: list[Event],
     proto: Protocol,
-    notes: list[str],
-) -> pd.DataFrame:
-    """Median-frequency slope per bridge hold and raw channel (fs >= 1 kHz only)."""
+) -> tuple[pd.DataFrame, list[str]]:
+    """Median-frequency slope per bridge hold and raw channel (fs >= 1 kHz only).
+
+    Parameters
+    ----------
+    rec : Recording
+        The analysed EMG channels (sampling rate, hardware bandwidth, gaps).
+    filtered : ndarray (n_samples, n_channels)
+        Band-passed signal of ``rec``'s channels.
+    holds : list of Event
+        All hold events (MVC and rest holds are skipped).
+    proto : Protocol
+        Maps hold events to trials.
+
+    Returns
+    -------
+    fatigue : DataFrame
+        :attr:`BridgeResult.fatigue`.
+    notes : list of str
+        Why fatigue was not computed, if it was not.
+    """
     from emgkit.signal.spectral import MIN_FS_HZ, MIN_HARDWARE_BANDWIDTH_HZ, fatigue_slope
 
     raw = [i for i, c in enumerate(rec.channels) if c.kind == SignalKind.RAW]
     bw = rec.info.hardware_bandwidth_hz
     if rec.fs < MIN_FS_HZ or (bw is not None and bw < MIN_HARDWARE_BANDWIDTH_HZ):
-        notes.append(
+        note = (
             f"fatigue (median-frequency slope) not computed: it needs >= {MIN_FS_HZ:g} Hz "
             f"sampling and >= {MIN_HARDWARE_BANDWIDTH_HZ:g} Hz hardware bandwidth "
             "(clinical-anchors.md section 8)"
         )
-        return pd.DataFrame(columns=_FATIGUE_COLS)
+        return pd.DataFrame(columns=_FATIGUE_COLS), [note]
     if not raw:
-        notes.append(
+        note = (
             "fatigue (median-frequency slope) not computed: the channels are envelopes, "
             "which carry no spectrum"
         )
-        return pd.DataFrame(columns=_FATIGUE_COLS)
+        return pd.DataFrame(columns=_FATIGUE_COLS), [note]
     gm = rec.gap_mask()
     rows: list[dict[str, Any]] = []
     for ev in holds:
@@ -976,7 +996,7 @@ def _fatigue(
                     "n_epochs": len(fsl.times),
                 }
             )
-    return pd.DataFrame(rows, columns=_FATIGUE_COLS)
+    return pd.DataFrame(rows, columns=_FATIGUE_COLS), []
 
 
 def _is_number(text: str) -> bool:
@@ -1332,23 +1352,40 @@ def plain_bridge_trial(summary: pd.DataFrame) -> str | None:
     return str(d["trial"].iloc[0]) if len(d) else None
 
 
-def _variants(summary: pd.DataFrame, reference: str | None, notes: list[str]) -> pd.DataFrame:
-    """Each double-leg cue variant vs the plain double-leg bridge, per muscle and side."""
+def _variants(summary: pd.DataFrame, reference: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Each double-leg cue variant vs the plain double-leg bridge, per muscle and side.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :attr:`BridgeResult.summary`.
+    reference : str or None
+        The reference trial (``AnalysisParams.reference_trial``); None: the plain
+        double-leg bridge (:func:`plain_bridge_trial`).
+
+    Returns
+    -------
+    variants : DataFrame
+        :attr:`BridgeResult.variants`.
+    notes : list of str
+        Why the variants were not compared, when there are several cues and no reference.
+    """
     cols = ["trial", "cue", "muscle", "side", "pct_mvc", "pct_mvc_ref", "change", "change_rel"]
     rows: list[dict[str, Any]] = []
     ref_trial = reference or plain_bridge_trial(summary)
     dlb_all = summary[summary.task == "double_leg_bridge"]
     if ref_trial is None:
+        notes = []
         if dlb_all["cue"].nunique() > 1:
             notes.append(
                 "cue variants were not compared: the protocol has no plain double-leg bridge "
                 "(cue 'standard') to compare them with, and comparing them with another cue "
                 "(e.g. the squeeze-first trial) would not show what a cue adds"
             )
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=cols), notes
     ref = summary[summary.trial == ref_trial].set_index(["muscle", "side"])["pct_mvc"]
     if ref.empty:
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=cols), []
     dlb = dlb_all[dlb_all.trial != ref_trial]
     for _, r in dlb.iterrows():
         key = (r["muscle"], r["side"])
@@ -1367,4 +1404,4 @@ def _variants(summary: pd.DataFrame, reference: str | None, notes: list[str]) ->
                 "change_rel": (float(r["pct_mvc"]) / base - 1.0) * 100.0 if base > 0 else np.nan,
             }
         )
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols), []
