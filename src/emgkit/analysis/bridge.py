@@ -13,6 +13,13 @@ Pipeline (defaults from clinical-anchors.md, see docs/analysis.md):
    pre-movement baseline, refined back to the rise (docs/onset.md); latency relative to the
    rep's movement onset (the rep marker).
 6. Ratios glute:hamstring and glute:erector per side and rep from %MVC; left/right symmetry angle.
+
+:func:`analyze_bridge` runs this as a chain of private steps, each a function of arrays or
+DataFrames with ``fs`` passed explicitly: inputs (``_emg_indices``, ``_find_holds``,
+``_band_limit_note``), signal quality (``_assess``), steps 1-3 (``_filter``), rest level and
+MVC (``_rest_levels``, ``_mvc_table``, ``_no_activity``), per-hold %MVC and onsets
+(``_epoch_table``, ``_rep_table``), then the tables derived from the reps (``_summary``,
+``_ratios``, ``_symmetry``, ``_variants``, ``_pain``, ``_fatigue``, ``_meta``).
 """
 
 from __future__ import annotations
@@ -116,6 +123,7 @@ class BridgeResult:
         Limitations that apply to this recording (band-limited, missing MVC, gaps, what the
         quality step did to the signal).
     params : AnalysisParams
+        The settings the analysis used.
     meta : dict
         What the recording could support: fs, hardware_bandwidth_hz, band_limited,
         envelope_channels (names of non-raw EMG channels), holds_with_gaps (number of bridge
@@ -129,6 +137,7 @@ class BridgeResult:
         The 100 ms RMS envelope (microvolts) of the analysed EMG channels, in the order of
         ``envelope_channels``; what the report draws (it never re-filters).
     envelope_channels : list of str
+        Channel names of the columns of ``envelope``.
     fs : float
         Sampling rate of ``envelope`` in Hz.
     """
@@ -197,6 +206,7 @@ def _assess(
 
 
 def _channel_quality(quality: pd.DataFrame, chans: tuple[Any, ...]) -> tuple[list[str], list[str]]:
+    """Quality status ('ok' / 'warn' / 'fail') and note per channel; 'ok' when not assessed."""
     status, note = [], []
     for ch in chans:
         if quality.empty or ch.name not in quality.index:
@@ -219,16 +229,19 @@ def _onset_refused(quality: pd.DataFrame, name: str) -> bool:
 
 
 def _worst(values: pd.Series) -> str:
+    """The worst quality status among ``values`` ('ok' when there is none)."""
     rank = {q: i for i, q in enumerate(QUALITY_LEVELS)}
     vals = [str(v) for v in values if str(v) in rank]
     return max(vals, key=lambda v: rank[v]) if vals else "ok"
 
 
 def _join_notes(values: pd.Series) -> str:
+    """The distinct non-empty notes of ``values``, in order, joined with '; '."""
     return "; ".join(dict.fromkeys(str(v) for v in values if isinstance(v, str) and v))
 
 
 def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
+    """The protocol trial named ``trial_id`` (an ``auto_<n>`` trial is ``unlabelled``)."""
     for t in protocol.expanded():
         if t.id == trial_id:
             return t
@@ -254,6 +267,10 @@ def _mvc_holds(
 
 
 def _baseline_window(rec: Recording) -> tuple[float, float] | None:
+    """(start, stop) in s of the first rest trial's middle, or None when there is none.
+
+    The middle drops min(1 s, a quarter of the trial) at each end and must last >= 0.5 s.
+    """
     for ev in rec.events_for(label="trial"):
         t = ev.trial
         if t == "rest" or t.startswith("rest"):
@@ -1000,6 +1017,7 @@ def _fatigue(
 
 
 def _is_number(text: str) -> bool:
+    """True when ``text`` parses as a float."""
     try:
         float(text)
     except ValueError:
@@ -1117,6 +1135,7 @@ def _rep_onset(
 
 
 def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
+    """Glute:hamstring and glute:erector %MVC ratios per trial, rep and side."""
     wide = reps.pivot_table(
         index=["trial", "task", "cue", "side_task", "rep", "side"],
         columns="muscle",
@@ -1181,9 +1200,11 @@ _SYM_COLS = [
 
 
 def _log_sd_pooled(reps: pd.DataFrame, muscle: str) -> tuple[float, int]:
-    """Rep-to-rep SD of log %MVC of ``muscle`` in the double-leg bridges (per trial and side,
-    pooled), with its degrees of freedom: the borrowed hold-to-hold variability for
-    single-leg trials that have a single hold per side."""
+    """Rep-to-rep SD of log %MVC of ``muscle`` in the double-leg bridges, pooled.
+
+    Pooled over trials and sides, with its degrees of freedom: the borrowed hold-to-hold
+    variability for single-leg trials that have a single hold per side.
+    """
     d = reps[(reps.task == "double_leg_bridge") & (reps.muscle == muscle)]
     ss, df = 0.0, 0
     for _, g in d.groupby(["trial", "side"]):
@@ -1196,6 +1217,7 @@ def _log_sd_pooled(reps: pd.DataFrame, muscle: str) -> tuple[float, int]:
 
 
 def _uv(mvc: pd.DataFrame, muscle: str, side: str) -> float:
+    """Mean MVC (microvolts) of ``muscle`` on ``side``; NaN when there is none."""
     m = mvc[(mvc.muscle == muscle) & (mvc.side == side)]["mvc_uv"].astype(float)
     return float(m.mean()) if m.notna().any() else float("nan")
 
@@ -1238,6 +1260,7 @@ def _row_dict(
     left: pd.DataFrame,
     right: pd.DataFrame,
 ) -> dict[str, Any]:
+    """One row of :attr:`BridgeResult.symmetry` from the side means and the interval ``iv``."""
     lo, hi = (L, R) if L <= R else (R, L)
     # the threshold: the convention floor, or the range a healthy person with natural side
     # differences shows in this comparison when that is wider (healthy_range: natural
