@@ -13,6 +13,13 @@ Pipeline (defaults from clinical-anchors.md, see docs/analysis.md):
    pre-movement baseline, refined back to the rise (docs/onset.md); latency relative to the
    rep's movement onset (the rep marker).
 6. Ratios glute:hamstring and glute:erector per side and rep from %MVC; left/right symmetry angle.
+
+:func:`analyze_bridge` runs this as a chain of private steps, each a function of arrays or
+DataFrames with ``fs`` passed explicitly: inputs (``_emg_indices``, ``_find_holds``,
+``_band_limit_note``), signal quality (``_assess``), steps 1-3 (``_filter``), rest level and
+MVC (``_rest_levels``, ``_mvc_table``, ``_no_activity``), per-hold %MVC and onsets
+(``_epoch_table``, ``_rep_table``), then the tables derived from the reps (``_summary``,
+``_ratios``, ``_symmetry``, ``_variants``, ``_pain``, ``_fatigue``, ``_meta``).
 """
 
 from __future__ import annotations
@@ -116,6 +123,7 @@ class BridgeResult:
         Limitations that apply to this recording (band-limited, missing MVC, gaps, what the
         quality step did to the signal).
     params : AnalysisParams
+        The settings the analysis used.
     meta : dict
         What the recording could support: fs, hardware_bandwidth_hz, band_limited,
         envelope_channels (names of non-raw EMG channels), holds_with_gaps (number of bridge
@@ -129,6 +137,7 @@ class BridgeResult:
         The 100 ms RMS envelope (microvolts) of the analysed EMG channels, in the order of
         ``envelope_channels``; what the report draws (it never re-filters).
     envelope_channels : list of str
+        Channel names of the columns of ``envelope``.
     fs : float
         Sampling rate of ``envelope`` in Hz.
     """
@@ -197,6 +206,7 @@ def _assess(
 
 
 def _channel_quality(quality: pd.DataFrame, chans: tuple[Any, ...]) -> tuple[list[str], list[str]]:
+    """Quality status ('ok' / 'warn' / 'fail') and note per channel; 'ok' when not assessed."""
     status, note = [], []
     for ch in chans:
         if quality.empty or ch.name not in quality.index:
@@ -219,16 +229,19 @@ def _onset_refused(quality: pd.DataFrame, name: str) -> bool:
 
 
 def _worst(values: pd.Series) -> str:
+    """The worst quality status among ``values`` ('ok' when there is none)."""
     rank = {q: i for i, q in enumerate(QUALITY_LEVELS)}
     vals = [str(v) for v in values if str(v) in rank]
     return max(vals, key=lambda v: rank[v]) if vals else "ok"
 
 
 def _join_notes(values: pd.Series) -> str:
+    """The distinct non-empty notes of ``values``, in order, joined with '; '."""
     return "; ".join(dict.fromkeys(str(v) for v in values if isinstance(v, str) and v))
 
 
 def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
+    """The protocol trial named ``trial_id`` (an ``auto_<n>`` trial is ``unlabelled``)."""
     for t in protocol.expanded():
         if t.id == trial_id:
             return t
@@ -254,6 +267,10 @@ def _mvc_holds(
 
 
 def _baseline_window(rec: Recording) -> tuple[float, float] | None:
+    """(start, stop) in s of the first rest trial's middle, or None when there is none.
+
+    The middle drops min(1 s, a quarter of the trial) at each end and must last >= 0.5 s.
+    """
     for ev in rec.events_for(label="trial"):
         t = ev.trial
         if t == "rest" or t.startswith("rest"):
@@ -261,6 +278,554 @@ def _baseline_window(rec: Recording) -> tuple[float, float] | None:
             if ev.duration - 2 * margin >= 0.5:
                 return (ev.onset + margin, ev.offset - margin)
     return None
+
+
+def _emg_indices(rec: Recording) -> list[int]:
+    """Indices of the channels analysed as EMG: with a muscle and side, not accelerometers.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording as read.
+
+    Returns
+    -------
+    list of int
+        Channel indices, in the recording's order.
+
+    Raises
+    ------
+    ConfigError
+        No channel has both a muscle and a side.
+    """
+    emg_idx = [
+        i
+        for i, c in enumerate(rec.channels)
+        if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL
+    ]
+    if not emg_idx:
+        raise ConfigError(
+            "no EMG channel has a muscle and side; assign a montage when reading the file "
+            "(e.g. emgkit.io.read(path, montage='bridge6'))"
+        )
+    return emg_idx
+
+
+def _find_holds(
+    rec: Recording, emg_idx: list[int], auto_segment: bool
+) -> tuple[Recording, list[Event], list[str]]:
+    """The recording's "hold" events, found by segmentation when it has none and that is asked.
+
+    Parameters
+    ----------
+    rec : Recording
+        The recording (discarded attempts already dropped).
+    emg_idx : list of int
+        The EMG channels (:func:`_emg_indices`), used by the segmentation.
+    auto_segment : bool
+        Segment from the envelopes when the recording has no "hold" events.
+
+    Returns
+    -------
+    rec : Recording
+        ``rec``, or a copy with the segmented events added.
+    holds : list of Event
+        The hold events.
+    notes : list of str
+        What the segmentation did (empty when it did not run).
+
+    Raises
+    ------
+    ConfigError
+        No hold events (after segmentation, if it ran).
+    """
+    holds = rec.events_for(label="hold")
+    notes: list[str] = []
+    if not holds and auto_segment:
+        with warnings.catch_warnings():
+            # the band-limit is reported once, by analyze_bridge, with what it means
+            warnings.simplefilter("ignore", BandLimitWarning)
+            auto = segment(rec.pick(names=[rec.channels[i].name for i in emg_idx]))
+        rec = rec.copy()
+        rec.events = sorted([*rec.events, *auto], key=lambda e: e.onset)
+        holds = rec.events_for(label="hold")
+        notes.append(
+            f"no markers: {len(holds)} holds in "
+            f"{len({e.trial for e in holds})} trials were found from the envelopes "
+            "(emgkit.analysis.segment; a heuristic: check them); their tasks are unknown "
+            "and there is no MVC trial, so %MVC, ratios and symmetry are not available"
+        )
+    if not holds:
+        raise ConfigError(
+            "the recording has no 'hold' events: nothing to analyse. Record with `emgkit session` "
+            "or add trial/hold markers"
+        )
+    return rec, holds, notes
+
+
+def _band_limit_note(rec: Recording) -> str | None:
+    """What a band-limited recording means for the metrics, or None when it is not limited."""
+    if not rec.band_limited:
+        return None
+    bw = rec.info.hardware_bandwidth_hz
+    return (
+        f"recorded at {rec.fs:g} Hz"
+        + (f" with a hardware bandwidth of about {bw:g} Hz" if bw else "")
+        + ": sEMG power above that is attenuated, so amplitudes are underestimated; "
+        "%MVC is valid only because MVC and tasks share the same hardware; "
+        "spectral and fatigue metrics are not computed (they need >= 1 kHz)"
+    )
+
+
+def _pick_emg(rec: Recording, emg_idx: list[int]) -> Recording:
+    """The recording restricted to its EMG channels (``rec`` itself when they are all EMG)."""
+    if emg_idx == list(range(rec.n_channels)):
+        return rec
+    return rec.pick(names=[rec.channels[i].name for i in emg_idx])
+
+
+def _filter(
+    rec: Recording, p: AnalysisParams
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Band-passed signal and moving-RMS envelope (:func:`envelopes`), band-limit warning muted.
+
+    Parameters
+    ----------
+    rec : Recording
+        The EMG channels after the quality step.
+    p : AnalysisParams
+        Filter and envelope settings.
+
+    Returns
+    -------
+    filtered, env : ndarray (n_samples, n_channels)
+        In microvolts, at ``rec.fs``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BandLimitWarning)
+        return envelopes(rec, p)
+
+
+def _mvc_channel(
+    env: npt.NDArray[np.float64],
+    fs: float,
+    ch: Any,
+    proto: Protocol,
+    holds: list[Event],
+    rest_uv: float,
+    q_status: str,
+    q_note: str,
+    p: AnalysisParams,
+) -> tuple[dict[str, Any], str | None]:
+    """MVC row of one channel, with the SNR and quality rules.
+
+    Parameters
+    ----------
+    env : ndarray (n_samples,)
+        The channel's envelope (microvolts).
+    fs : float
+        Sampling rate in Hz.
+    ch : Channel
+        The channel (muscle, side, name).
+    proto : Protocol
+        Maps hold events to MVC trials.
+    holds : list of Event
+        All hold events.
+    rest_uv : float
+        The channel's rest RMS (:func:`_rest_levels`).
+    q_status, q_note : str
+        The channel's quality status and note (:func:`_channel_quality`).
+    p : AnalysisParams
+        MVC window, method and trim.
+
+    Returns
+    -------
+    row : dict
+        One row of :attr:`BridgeResult.mvc`.
+    note : str or None
+        The recording-level note this channel adds, if any.
+    """
+    ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=True)
+    if not ch_holds:
+        ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=False)
+    amp, src = mvc_amplitude(env, fs, ch_holds, p.mvc_window, method=p.mvc_method, trim=p.mvc_trim)
+    snr = amp / rest_uv if rest_uv > 0 else float("nan")
+    ok = bool(np.isfinite(amp) and not (np.isfinite(snr) and snr < MVC_MIN_SNR))
+    note = ""
+    rec_note: str | None = None
+    if not np.isfinite(amp):
+        note = "no MVC hold"
+        rec_note = f"no MVC hold for {ch.muscle} ({ch.side}): %MVC cannot be computed for {ch.name}"
+    elif not ok:
+        note = (
+            f"MVC {amp:.1f} uV is only {snr:.1f} x the rest level {rest_uv:.1f} uV "
+            f"(needs >= {MVC_MIN_SNR:g} x): not clearly a contraction, %MVC refused"
+        )
+        rec_note = f"{ch.name}: {note}"
+    elif q_status == "fail":
+        ok = False
+        note = f"signal quality 'fail': {q_note}"
+    row = {
+        "channel": ch.name,
+        "muscle": ch.muscle,
+        "side": ch.side,
+        "mvc_uv": amp,
+        "source_trial": src,
+        "n_mvc_holds": len(ch_holds),
+        "rest_uv": rest_uv,
+        "snr": snr,
+        "mvc_ok": ok,
+        "mvc_note": note,
+    }
+    return row, rec_note
+
+
+def _mvc_table(
+    env: npt.NDArray[np.float64],
+    fs: float,
+    chans: tuple[Any, ...],
+    proto: Protocol,
+    holds: list[Event],
+    rest_uv: npt.NDArray[np.float64],
+    quality: pd.DataFrame,
+    p: AnalysisParams,
+) -> tuple[pd.DataFrame, npt.NDArray[np.float64], list[str]]:
+    """MVC per channel (definition: :mod:`emgkit.analysis.normalize`), with the SNR rule.
+
+    Parameters
+    ----------
+    env : ndarray (n_samples, n_channels)
+        Envelopes (microvolts).
+    fs : float
+        Sampling rate in Hz.
+    chans : tuple of Channel
+        The channels of ``env``.
+    proto : Protocol
+        Maps hold events to MVC trials.
+    holds : list of Event
+        All hold events.
+    rest_uv : ndarray (n_channels,)
+        Rest RMS per channel.
+    quality : DataFrame
+        The quality table: a 'fail' channel gets no %MVC.
+    p : AnalysisParams
+        MVC window, method and trim.
+
+    Returns
+    -------
+    mvc : DataFrame
+        :attr:`BridgeResult.mvc`.
+    mvc_uv : ndarray (n_channels,)
+        The MVC that normalises each channel, NaN where %MVC is refused.
+    notes : list of str
+        Channels without an MVC or with one refused.
+    """
+    q_status, q_note = _channel_quality(quality, chans)
+    rows, notes = [], []
+    mvc_uv = np.full(len(chans), np.nan)
+    for ci, ch in enumerate(chans):
+        row, note = _mvc_channel(
+            env[:, ci], fs, ch, proto, holds, rest_uv[ci], q_status[ci], q_note[ci], p
+        )
+        if note is not None:
+            notes.append(note)
+        mvc_uv[ci] = row["mvc_uv"] if row["mvc_ok"] else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows), mvc_uv, notes
+
+
+def _no_activity(
+    env: npt.NDArray[np.float64],
+    fs: float,
+    holds: list[Event],
+    rest_uv: npt.NDArray[np.float64],
+) -> bool:
+    """True when no hold of any channel reaches ``MVC_MIN_SNR`` x that channel's rest level.
+
+    Parameters
+    ----------
+    env : ndarray (n_samples, n_channels)
+        Envelopes (microvolts).
+    fs : float
+        Sampling rate in Hz.
+    holds : list of Event
+        All hold events (MVC included).
+    rest_uv : ndarray (n_channels,)
+        Rest RMS per channel.
+
+    Returns
+    -------
+    bool
+        A noise-only recording, which must not produce numbers.
+    """
+    peak_hold = np.full(env.shape[1], np.nan)
+    for ev in holds:
+        peak_hold = np.fmax(peak_hold, _hold_rms(env, fs, ev))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        active = peak_hold >= MVC_MIN_SNR * rest_uv
+    return bool(np.isfinite(rest_uv).any() and not active.any())
+
+
+_NO_ACTIVITY_NOTE = (
+    "no muscle activity detected: no hold on any channel reached "
+    f"{MVC_MIN_SNR:g} x that channel's rest level, so no %MVC, ratio, symmetry or onset "
+    "is reported (check electrode contact, gain and that the person contracted)"
+)
+
+
+def _task_holds(proto: Protocol, holds: list[Event]) -> list[tuple[Event, Trial]]:
+    """The bridge holds (not MVC or rest) with their trials, in event order."""
+    out = []
+    for ev in holds:
+        tr = _trial_of(proto, ev.trial)
+        if tr is None or tr.task in ("mvc", "rest"):
+            continue
+        out.append((ev, tr))
+    return out
+
+
+def _rep_no(ev: Event) -> int | str:
+    """Rep number of a hold event (its value; an int when it is one)."""
+    return int(ev.value) if ev.value.isdigit() else ev.value
+
+
+def _pct(amp: float, mvc: float) -> float:
+    """``amp`` as a percentage of ``mvc``; NaN when the MVC is missing or not positive."""
+    return amp / mvc * 100.0 if mvc > 0 else np.nan
+
+
+def _epoch_table(
+    env: npt.NDArray[np.float64],
+    fs: float,
+    chans: tuple[Any, ...],
+    task_holds: list[tuple[Event, Trial]],
+    mvc_uv: npt.NDArray[np.float64],
+    epoch: float,
+) -> pd.DataFrame:
+    """%MVC of each ``epoch``-second piece of each bridge hold (:attr:`BridgeResult.epochs`).
+
+    Parameters
+    ----------
+    env : ndarray (n_samples, n_channels)
+        Envelopes (microvolts).
+    fs : float
+        Sampling rate in Hz.
+    chans : tuple of Channel
+        The channels of ``env``.
+    task_holds : list of (Event, Trial)
+        The bridge holds (:func:`_task_holds`).
+    mvc_uv : ndarray (n_channels,)
+        The normalising MVC per channel (NaN: no %MVC).
+    epoch : float
+        Epoch length in seconds.
+
+    Returns
+    -------
+    DataFrame
+        trial, task, side_task, rep, epoch, channel, muscle, side, pct_mvc.
+    """
+    rows = []
+    for ev, tr in task_holds:
+        for k, seg_amp in enumerate(_epoch_means(env, fs, ev, epoch)):
+            for ci, ch in enumerate(chans):
+                rows.append(
+                    {
+                        "trial": ev.trial,
+                        "task": tr.task,
+                        "side_task": tr.side,
+                        "rep": _rep_no(ev),
+                        "epoch": k,
+                        "channel": ch.name,
+                        "muscle": ch.muscle,
+                        "side": ch.side,
+                        "pct_mvc": _pct(seg_amp[ci], mvc_uv[ci]),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _rep_table(
+    filtered: npt.NDArray[np.float64],
+    env: npt.NDArray[np.float64],
+    fs: float,
+    chans: tuple[Any, ...],
+    task_holds: list[tuple[Event, Trial]],
+    rep_events: dict[tuple[str, str], Event],
+    mvc_uv: npt.NDArray[np.float64],
+    quality: pd.DataFrame,
+    onsets_off: bool,
+    p: AnalysisParams,
+) -> pd.DataFrame:
+    """Per bridge hold and channel: amplitude, %MVC, onset and latency (:attr:`BridgeResult.reps`).
+
+    Parameters
+    ----------
+    filtered : ndarray (n_samples, n_channels)
+        Band-passed signal (onsets on raw channels).
+    env : ndarray (n_samples, n_channels)
+        Envelopes (microvolts).
+    fs : float
+        Sampling rate in Hz.
+    chans : tuple of Channel
+        The channels of ``env``.
+    task_holds : list of (Event, Trial)
+        The bridge holds (:func:`_task_holds`).
+    rep_events : dict
+        (trial, rep) -> "rep" event, whose onset is the movement onset.
+    mvc_uv : ndarray (n_channels,)
+        The normalising MVC per channel (NaN: no %MVC).
+    quality : DataFrame
+        The quality table (onsets are refused on flat or clipping 'fail' channels).
+    onsets_off : bool
+        No onsets at all (a recording without muscle activity).
+    p : AnalysisParams
+        Onset settings.
+
+    Returns
+    -------
+    DataFrame
+        One row per hold and channel.
+
+    Raises
+    ------
+    ConfigError
+        There is no bridge hold.
+    """
+    q_status, q_note = _channel_quality(quality, chans)
+    rows = []
+    for ev, tr in task_holds:
+        hold_amp = _hold_rms(env, fs, ev)
+        rep_ev = rep_events.get((ev.trial, ev.value))
+        t_move = rep_ev.onset if rep_ev is not None else float("nan")
+        onsets = (
+            np.full(len(chans), np.nan)
+            if onsets_off
+            else _rep_onsets(filtered, env, fs, chans, t_move, p)
+        )
+        for ci, ch in enumerate(chans):
+            onset = onsets[ci]
+            if q_status[ci] == "fail" and _onset_refused(quality, ch.name):
+                onset = float("nan")
+            rows.append(
+                {
+                    "trial": ev.trial,
+                    "task": tr.task,
+                    "cue": tr.cue,
+                    "side_task": tr.side,
+                    "rep": _rep_no(ev),
+                    "channel": ch.name,
+                    "muscle": ch.muscle,
+                    "side": ch.side,
+                    "hold_s": float(ev.duration),
+                    "amplitude_uv": hold_amp[ci],
+                    "pct_mvc": _pct(hold_amp[ci], mvc_uv[ci]),
+                    "onset_s": onset,
+                    "latency_s": onset - t_move,
+                    "quality": q_status[ci],
+                    "quality_note": q_note[ci],
+                }
+            )
+    reps = pd.DataFrame(rows)
+    if reps.empty:
+        raise ConfigError("no bridge holds found (only MVC/rest trials?): nothing to summarise")
+    return reps
+
+
+def _mean_ms(s: pd.Series) -> float:
+    """Mean of latencies in seconds, in milliseconds (NaN when none is finite)."""
+    return float(np.nanmean(s) * 1000) if s.notna().any() else np.nan
+
+
+def _sd_ms(s: pd.Series) -> float:
+    """SD (ddof 1) of latencies in seconds, in milliseconds (NaN with fewer than two)."""
+    return float(np.nanstd(s, ddof=1) * 1000) if s.notna().sum() > 1 else np.nan
+
+
+def _summary(reps: pd.DataFrame) -> pd.DataFrame:
+    """Per trial, muscle and side over reps (:attr:`BridgeResult.summary`)."""
+    summary = (
+        reps.groupby(["trial", "task", "cue", "side_task", "muscle", "side"], sort=False)
+        .agg(
+            pct_mvc=("pct_mvc", "mean"),
+            pct_mvc_sd=("pct_mvc", "std"),
+            n_reps=("rep", "nunique"),
+            hold_s=("hold_s", "mean"),
+            amplitude_uv=("amplitude_uv", "mean"),
+            latency_ms=("latency_s", _mean_ms),
+            latency_sd_ms=("latency_s", _sd_ms),
+            quality=("quality", _worst),
+            quality_note=("quality_note", _join_notes),
+        )
+        .reset_index()
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
+    summary.insert(list(summary.columns).index("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
+    summary.insert(
+        list(summary.columns).index("pct_mvc_cv") + 1,
+        "above_mvc",
+        summary["pct_mvc"].to_numpy(dtype=float) > PCT_MVC_SUBMAXIMAL,
+    )
+    return summary
+
+
+def _pain(rec: Recording) -> pd.DataFrame:
+    """Pain ratings (0-10) from the "pain" events: trial, pain (NaN when not a number)."""
+    return pd.DataFrame(
+        [
+            {"trial": e.trial, "pain": float(e.value) if _is_number(e.value) else np.nan}
+            for e in rec.events_for(label="pain")
+        ],
+        columns=["trial", "pain"],
+    )
+
+
+def _holds_with_gaps(rec: Recording, task_holds: list[tuple[Event, Trial]]) -> int:
+    """Number of bridge holds that contain missing samples."""
+    gm = rec.gap_mask()
+    n = 0
+    for ev, _ in task_holds:
+        i0, i1 = max(0, round(ev.onset * rec.fs)), min(rec.n_samples, round(ev.offset * rec.fs))
+        n += bool(gm[i0:i1].any())
+    return n
+
+
+def _meta(
+    sub: Recording,
+    band_limited: bool,
+    task_holds: list[tuple[Event, Trial]],
+    auto_segmented: bool,
+    no_activity: bool,
+) -> dict[str, Any]:
+    """What the recording could support (:attr:`BridgeResult.meta`).
+
+    Parameters
+    ----------
+    sub : Recording
+        The analysed EMG channels.
+    band_limited : bool
+        The recording is band-limited.
+    task_holds : list of (Event, Trial)
+        The bridge holds.
+    auto_segmented : bool
+        The holds were found by segmentation.
+    no_activity : bool
+        No channel showed a contraction.
+
+    Returns
+    -------
+    dict
+        See :class:`BridgeResult`.
+    """
+    return {
+        "fs": float(sub.fs),
+        "hardware_bandwidth_hz": sub.info.hardware_bandwidth_hz,
+        "band_limited": bool(band_limited),
+        "envelope_channels": [c.name for c in sub.channels if c.kind != SignalKind.RAW],
+        "holds_with_gaps": int(_holds_with_gaps(sub, task_holds)),
+        "auto_segmented": bool(auto_segmented),
+        "no_activity": no_activity,
+    }
 
 
 def analyze_bridge(
@@ -280,6 +845,7 @@ def analyze_bridge(
     protocol : Protocol or str, optional
         The protocol the trials belong to (default: the shipped ``bridge`` protocol).
     params : AnalysisParams, optional
+        Analysis settings (default: ``AnalysisParams()``, the clinical-anchors.md defaults).
     auto_segment : bool
         When the recording has no "hold" events, find reps and holds from the envelopes (and
         accelerometer) with :func:`emgkit.analysis.segment.segment`; the trials are named
@@ -288,254 +854,60 @@ def analyze_bridge(
     Returns
     -------
     BridgeResult
+        The tidy tables, notes and envelope.
 
     Raises
     ------
     ConfigError
         No EMG channel with a muscle and side, or no hold events.
+
+    Warns
+    -----
+    BandLimitWarning
+        The recording is band-limited (also in ``notes``).
     """
     p = params or AnalysisParams()
     proto = protocol if isinstance(protocol, Protocol) else load_protocol(protocol or "bridge")
-    emg_idx = [
-        i
-        for i, c in enumerate(rec.channels)
-        if c.muscle is not None and c.side is not None and c.kind != SignalKind.ACCEL
-    ]
-    if not emg_idx:
-        raise ConfigError(
-            "no EMG channel has a muscle and side; assign a montage when reading the file "
-            "(e.g. emgkit.io.read(path, montage='bridge6'))"
-        )
+    emg_idx = _emg_indices(rec)
     # a repeated trial: only its last attempt (emgkit session / ui "repeat")
-    rec = drop_discarded(rec)
-    holds = rec.events_for(label="hold")
-    notes: list[str] = []
-    if not holds and auto_segment:
-        with warnings.catch_warnings():
-            # the band-limit is reported once, below, with what it means for the metrics
-            warnings.simplefilter("ignore", BandLimitWarning)
-            auto = segment(rec.pick(names=[rec.channels[i].name for i in emg_idx]))
-        rec = rec.copy()
-        rec.events = sorted([*rec.events, *auto], key=lambda e: e.onset)
-        holds = rec.events_for(label="hold")
-        notes.append(
-            f"no markers: {len(holds)} holds in "
-            f"{len({e.trial for e in holds})} trials were found from the envelopes "
-            "(emgkit.analysis.segment; a heuristic: check them); their tasks are unknown "
-            "and there is no MVC trial, so %MVC, ratios and symmetry are not available"
-        )
-    if not holds:
-        raise ConfigError(
-            "the recording has no 'hold' events: nothing to analyse. Record with `emgkit session` "
-            "or add trial/hold markers"
-        )
-    if rec.band_limited:
-        bw = rec.info.hardware_bandwidth_hz
-        msg = (
-            f"recorded at {rec.fs:g} Hz"
-            + (f" with a hardware bandwidth of about {bw:g} Hz" if bw else "")
-            + ": sEMG power above that is attenuated, so amplitudes are underestimated; "
-            "%MVC is valid only because MVC and tasks share the same hardware; "
-            "spectral and fatigue metrics are not computed (they need >= 1 kHz)"
-        )
-        notes.append(msg)
-        warnings.warn(msg, BandLimitWarning, stacklevel=2)
-    sub = (
-        rec
-        if emg_idx == list(range(rec.n_channels))
-        else rec.pick(names=[rec.channels[i].name for i in emg_idx])
-    )
+    rec, holds, notes = _find_holds(drop_discarded(rec), emg_idx, auto_segment)
+    band_note = _band_limit_note(rec)
+    if band_note is not None:
+        notes.append(band_note)
+        warnings.warn(band_note, BandLimitWarning, stacklevel=2)
+    # quality step, envelopes and rest levels on the EMG channels
+    sub = _pick_emg(rec, emg_idx)
     baseline = _baseline_window(sub)
     quality, actions, sub = _assess(sub, baseline)
     notes.extend(actions)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BandLimitWarning)
-        filtered, env = envelopes(sub, p)
-    fs = sub.fs
-    chans = sub.channels
-    q_status, q_note = _channel_quality(quality, chans)
+    filtered, env = _filter(sub, p)
+    fs, chans = sub.fs, sub.channels
     rest_uv = _rest_levels(env, fs, baseline)
-
-    # ---- MVC per channel (definition: emgkit.analysis.normalize), with the SNR rule
-    mvc_rows = []
-    mvc_uv = np.full(len(chans), np.nan)
-    for ci, ch in enumerate(chans):
-        ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=True)
-        if not ch_holds:
-            ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=False)
-        amp, src = mvc_amplitude(
-            env[:, ci], fs, ch_holds, p.mvc_window, method=p.mvc_method, trim=p.mvc_trim
-        )
-        snr = amp / rest_uv[ci] if rest_uv[ci] > 0 else float("nan")
-        ok = bool(np.isfinite(amp) and not (np.isfinite(snr) and snr < MVC_MIN_SNR))
-        note = ""
-        if not np.isfinite(amp):
-            note = "no MVC hold"
-            notes.append(
-                f"no MVC hold for {ch.muscle} ({ch.side}): %MVC cannot be computed for {ch.name}"
-            )
-        elif not ok:
-            note = (
-                f"MVC {amp:.1f} uV is only {snr:.1f} x the rest level {rest_uv[ci]:.1f} uV "
-                f"(needs >= {MVC_MIN_SNR:g} x): not clearly a contraction, %MVC refused"
-            )
-            notes.append(f"{ch.name}: {note}")
-        elif q_status[ci] == "fail":
-            ok = False
-            note = f"signal quality 'fail': {q_note[ci]}"
-        mvc_uv[ci] = amp if ok else np.nan
-        mvc_rows.append(
-            {
-                "channel": ch.name,
-                "muscle": ch.muscle,
-                "side": ch.side,
-                "mvc_uv": amp,
-                "source_trial": src,
-                "n_mvc_holds": len(ch_holds),
-                "rest_uv": rest_uv[ci],
-                "snr": snr,
-                "mvc_ok": ok,
-                "mvc_note": note,
-            }
-        )
-    mvc_df = pd.DataFrame(mvc_rows)
-
-    # ---- is there any contraction at all? (a noise-only recording must not produce numbers)
-    peak_hold = np.full(len(chans), np.nan)
-    for ev in holds:
-        amp_h = _hold_rms(env, fs, ev)
-        peak_hold = np.fmax(peak_hold, amp_h)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        active = peak_hold >= MVC_MIN_SNR * rest_uv
-    no_activity = bool(np.isfinite(rest_uv).any() and not active.any())
+    # MVC, and whether there is any contraction at all
+    mvc_df, mvc_uv, mvc_notes = _mvc_table(env, fs, chans, proto, holds, rest_uv, quality, p)
+    notes.extend(mvc_notes)
+    no_activity = _no_activity(env, fs, holds, rest_uv)
     if no_activity:
         mvc_uv[:] = np.nan
-        notes.append(
-            "no muscle activity detected: no hold on any channel reached "
-            f"{MVC_MIN_SNR:g} x that channel's rest level, so no %MVC, ratio, symmetry or onset "
-            "is reported (check electrode contact, gain and that the person contracted)"
-        )
-
-    # ---- onsets: per rep, with the rep's own pre-movement window as the baseline
+        notes.append(_NO_ACTIVITY_NOTE)
+    # per hold: epochs, then %MVC and onsets (each rep's own pre-movement baseline)
+    task_holds = _task_holds(proto, holds)
+    epochs = _epoch_table(env, fs, chans, task_holds, mvc_uv, p.epoch)
     rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
-
-    # ---- per rep metrics
-    rows = []
-    epoch_rows = []
-    for ev in holds:
-        tr = _trial_of(proto, ev.trial)
-        if tr is None or tr.task in ("mvc", "rest"):
-            continue
-        hold_amp = _hold_rms(env, fs, ev)
-        rep_no = int(ev.value) if ev.value.isdigit() else ev.value
-        hold_s = float(ev.duration)
-        for k, seg_amp in enumerate(_epoch_means(env, fs, ev, p.epoch)):
-            for ci, ch in enumerate(chans):
-                epoch_rows.append(
-                    {
-                        "trial": ev.trial,
-                        "task": tr.task,
-                        "side_task": tr.side,
-                        "rep": rep_no,
-                        "epoch": k,
-                        "channel": ch.name,
-                        "muscle": ch.muscle,
-                        "side": ch.side,
-                        "pct_mvc": seg_amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
-                    }
-                )
-        rep_ev = rep_events.get((ev.trial, ev.value))
-        t_move = rep_ev.onset if rep_ev is not None else float("nan")
-        onsets = (
-            np.full(len(chans), np.nan)
-            if no_activity
-            else _rep_onsets(filtered, env, fs, chans, t_move, p)
-        )
-        for ci, ch in enumerate(chans):
-            onset = onsets[ci]
-            if q_status[ci] == "fail" and _onset_refused(quality, ch.name):
-                onset = float("nan")
-            rows.append(
-                {
-                    "trial": ev.trial,
-                    "task": tr.task,
-                    "cue": tr.cue,
-                    "side_task": tr.side,
-                    "rep": rep_no,
-                    "channel": ch.name,
-                    "muscle": ch.muscle,
-                    "side": ch.side,
-                    "hold_s": hold_s,
-                    "amplitude_uv": hold_amp[ci],
-                    "pct_mvc": hold_amp[ci] / mvc_uv[ci] * 100.0 if mvc_uv[ci] > 0 else np.nan,
-                    "onset_s": onset,
-                    "latency_s": onset - t_move,
-                    "quality": q_status[ci],
-                    "quality_note": q_note[ci],
-                }
-            )
-    reps = pd.DataFrame(rows)
-    if reps.empty:
-        raise ConfigError("no bridge holds found (only MVC/rest trials?): nothing to summarise")
-
-    summary = (
-        reps.groupby(["trial", "task", "cue", "side_task", "muscle", "side"], sort=False)
-        .agg(
-            pct_mvc=("pct_mvc", "mean"),
-            pct_mvc_sd=("pct_mvc", "std"),
-            n_reps=("rep", "nunique"),
-            hold_s=("hold_s", "mean"),
-            amplitude_uv=("amplitude_uv", "mean"),
-            latency_ms=(
-                "latency_s",
-                lambda s: float(np.nanmean(s) * 1000) if s.notna().any() else np.nan,
-            ),
-            latency_sd_ms=(
-                "latency_s",
-                lambda s: float(np.nanstd(s, ddof=1) * 1000) if s.notna().sum() > 1 else np.nan,
-            ),
-            quality=("quality", _worst),
-            quality_note=("quality_note", _join_notes),
-        )
-        .reset_index()
+    reps = _rep_table(
+        filtered, env, fs, chans, task_holds, rep_events, mvc_uv, quality, no_activity, p
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
-    summary.insert(list(summary.columns).index("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
-    summary.insert(
-        list(summary.columns).index("pct_mvc_cv") + 1,
-        "above_mvc",
-        summary["pct_mvc"].to_numpy(dtype=float) > PCT_MVC_SUBMAXIMAL,
-    )
+    # tables derived from the reps
+    summary = _summary(reps)
     ratios_df = _ratios(reps)
-    epochs = pd.DataFrame(epoch_rows)
     sym = _symmetry(reps, mvc_df, p.asymmetry_floor)
-    variants = _variants(summary, p.reference_trial, notes)
-    pain = pd.DataFrame(
-        [
-            {"trial": e.trial, "pain": float(e.value) if _is_number(e.value) else np.nan}
-            for e in sub.events_for(label="pain")
-        ],
-        columns=["trial", "pain"],
-    )
-    fatigue = _fatigue(sub, filtered, holds, proto, notes)
-    gm = sub.gap_mask()
-    holds_with_gaps = 0
-    for ev in holds:
-        tr = _trial_of(proto, ev.trial)
-        if tr is None or tr.task in ("mvc", "rest"):
-            continue
-        i0, i1 = max(0, round(ev.onset * fs)), min(sub.n_samples, round(ev.offset * fs))
-        holds_with_gaps += bool(gm[i0:i1].any())
-    meta = {
-        "fs": float(fs),
-        "hardware_bandwidth_hz": sub.info.hardware_bandwidth_hz,
-        "band_limited": bool(rec.band_limited),
-        "envelope_channels": [c.name for c in chans if c.kind != SignalKind.RAW],
-        "holds_with_gaps": int(holds_with_gaps),
-        "auto_segmented": bool(auto_segment and any(e.trial.startswith("auto_") for e in holds)),
-        "no_activity": no_activity,
-    }
+    variants, variant_notes = _variants(summary, p.reference_trial)
+    notes.extend(variant_notes)
+    pain = _pain(sub)
+    fatigue, fatigue_notes = _fatigue(sub, filtered, holds, proto)
+    notes.extend(fatigue_notes)
+    auto = bool(auto_segment and any(e.trial.startswith("auto_") for e in holds))
+    meta = _meta(sub, rec.band_limited, task_holds, auto, no_activity)
     return BridgeResult(
         mvc_df,
         reps,
@@ -574,26 +946,44 @@ def _fatigue(
     filtered: npt.NDArray[np.float64],
     holds: list[Event],
     proto: Protocol,
-    notes: list[str],
-) -> pd.DataFrame:
-    """Median-frequency slope per bridge hold and raw channel (fs >= 1 kHz only)."""
+) -> tuple[pd.DataFrame, list[str]]:
+    """Median-frequency slope per bridge hold and raw channel (fs >= 1 kHz only).
+
+    Parameters
+    ----------
+    rec : Recording
+        The analysed EMG channels (sampling rate, hardware bandwidth, gaps).
+    filtered : ndarray (n_samples, n_channels)
+        Band-passed signal of ``rec``'s channels.
+    holds : list of Event
+        All hold events (MVC and rest holds are skipped).
+    proto : Protocol
+        Maps hold events to trials.
+
+    Returns
+    -------
+    fatigue : DataFrame
+        :attr:`BridgeResult.fatigue`.
+    notes : list of str
+        Why fatigue was not computed, if it was not.
+    """
     from emgkit.signal.spectral import MIN_FS_HZ, MIN_HARDWARE_BANDWIDTH_HZ, fatigue_slope
 
     raw = [i for i, c in enumerate(rec.channels) if c.kind == SignalKind.RAW]
     bw = rec.info.hardware_bandwidth_hz
     if rec.fs < MIN_FS_HZ or (bw is not None and bw < MIN_HARDWARE_BANDWIDTH_HZ):
-        notes.append(
+        note = (
             f"fatigue (median-frequency slope) not computed: it needs >= {MIN_FS_HZ:g} Hz "
             f"sampling and >= {MIN_HARDWARE_BANDWIDTH_HZ:g} Hz hardware bandwidth "
             "(clinical-anchors.md section 8)"
         )
-        return pd.DataFrame(columns=_FATIGUE_COLS)
+        return pd.DataFrame(columns=_FATIGUE_COLS), [note]
     if not raw:
-        notes.append(
+        note = (
             "fatigue (median-frequency slope) not computed: the channels are envelopes, "
             "which carry no spectrum"
         )
-        return pd.DataFrame(columns=_FATIGUE_COLS)
+        return pd.DataFrame(columns=_FATIGUE_COLS), [note]
     gm = rec.gap_mask()
     rows: list[dict[str, Any]] = []
     for ev in holds:
@@ -623,10 +1013,11 @@ def _fatigue(
                     "n_epochs": len(fsl.times),
                 }
             )
-    return pd.DataFrame(rows, columns=_FATIGUE_COLS)
+    return pd.DataFrame(rows, columns=_FATIGUE_COLS), []
 
 
 def _is_number(text: str) -> bool:
+    """True when ``text`` parses as a float."""
     try:
         float(text)
     except ValueError:
@@ -744,6 +1135,7 @@ def _rep_onset(
 
 
 def _ratios(reps: pd.DataFrame) -> pd.DataFrame:
+    """Glute:hamstring and glute:erector %MVC ratios per trial, rep and side."""
     wide = reps.pivot_table(
         index=["trial", "task", "cue", "side_task", "rep", "side"],
         columns="muscle",
@@ -808,9 +1200,11 @@ _SYM_COLS = [
 
 
 def _log_sd_pooled(reps: pd.DataFrame, muscle: str) -> tuple[float, int]:
-    """Rep-to-rep SD of log %MVC of ``muscle`` in the double-leg bridges (per trial and side,
-    pooled), with its degrees of freedom: the borrowed hold-to-hold variability for
-    single-leg trials that have a single hold per side."""
+    """Rep-to-rep SD of log %MVC of ``muscle`` in the double-leg bridges, pooled.
+
+    Pooled over trials and sides, with its degrees of freedom: the borrowed hold-to-hold
+    variability for single-leg trials that have a single hold per side.
+    """
     d = reps[(reps.task == "double_leg_bridge") & (reps.muscle == muscle)]
     ss, df = 0.0, 0
     for _, g in d.groupby(["trial", "side"]):
@@ -823,6 +1217,7 @@ def _log_sd_pooled(reps: pd.DataFrame, muscle: str) -> tuple[float, int]:
 
 
 def _uv(mvc: pd.DataFrame, muscle: str, side: str) -> float:
+    """Mean MVC (microvolts) of ``muscle`` on ``side``; NaN when there is none."""
     m = mvc[(mvc.muscle == muscle) & (mvc.side == side)]["mvc_uv"].astype(float)
     return float(m.mean()) if m.notna().any() else float("nan")
 
@@ -865,6 +1260,7 @@ def _row_dict(
     left: pd.DataFrame,
     right: pd.DataFrame,
 ) -> dict[str, Any]:
+    """One row of :attr:`BridgeResult.symmetry` from the side means and the interval ``iv``."""
     lo, hi = (L, R) if L <= R else (R, L)
     # the threshold: the convention floor, or the range a healthy person with natural side
     # differences shows in this comparison when that is wider (healthy_range: natural
@@ -979,23 +1375,40 @@ def plain_bridge_trial(summary: pd.DataFrame) -> str | None:
     return str(d["trial"].iloc[0]) if len(d) else None
 
 
-def _variants(summary: pd.DataFrame, reference: str | None, notes: list[str]) -> pd.DataFrame:
-    """Each double-leg cue variant vs the plain double-leg bridge, per muscle and side."""
+def _variants(summary: pd.DataFrame, reference: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Each double-leg cue variant vs the plain double-leg bridge, per muscle and side.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :attr:`BridgeResult.summary`.
+    reference : str or None
+        The reference trial (``AnalysisParams.reference_trial``); None: the plain
+        double-leg bridge (:func:`plain_bridge_trial`).
+
+    Returns
+    -------
+    variants : DataFrame
+        :attr:`BridgeResult.variants`.
+    notes : list of str
+        Why the variants were not compared, when there are several cues and no reference.
+    """
     cols = ["trial", "cue", "muscle", "side", "pct_mvc", "pct_mvc_ref", "change", "change_rel"]
     rows: list[dict[str, Any]] = []
     ref_trial = reference or plain_bridge_trial(summary)
     dlb_all = summary[summary.task == "double_leg_bridge"]
     if ref_trial is None:
+        notes = []
         if dlb_all["cue"].nunique() > 1:
             notes.append(
                 "cue variants were not compared: the protocol has no plain double-leg bridge "
                 "(cue 'standard') to compare them with, and comparing them with another cue "
                 "(e.g. the squeeze-first trial) would not show what a cue adds"
             )
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=cols), notes
     ref = summary[summary.trial == ref_trial].set_index(["muscle", "side"])["pct_mvc"]
     if ref.empty:
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=cols), []
     dlb = dlb_all[dlb_all.trial != ref_trial]
     for _, r in dlb.iterrows():
         key = (r["muscle"], r["side"])
@@ -1014,4 +1427,4 @@ def _variants(summary: pd.DataFrame, reference: str | None, notes: list[str]) ->
                 "change_rel": (float(r["pct_mvc"]) / base - 1.0) * 100.0 if base > 0 else np.nan,
             }
         )
-    return pd.DataFrame(rows, columns=cols)
+    return pd.DataFrame(rows, columns=cols), []
