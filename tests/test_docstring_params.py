@@ -24,9 +24,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "emgkit"
 #: An entry covers the module and, for a package, its submodules; ``pkg.__init__`` covers the
 #: package's own ``__init__.py`` only. (Private modules such as ``emgkit.signal._kernels`` are
 #: never checked, so they need no entry.)
-TODO = (
-    "emgkit.analysis.bridge",  # being split into modules by another engineer
-)
+TODO: tuple[str, ...] = ()
 
 
 def _module_name(path: Path) -> str:
@@ -175,7 +173,7 @@ def test_todo_entries_cover_what_they_name(monkeypatch: pytest.MonkeyPatch) -> N
     assert not _in_todo("emgkit.simulate.faults")
 
 
-@pytest.mark.parametrize("entry", TODO)
-def test_todo_entries_exist(entry: str) -> None:
-    rel = Path(*entry.split(".")[1:])
-    assert (SRC / rel).is_dir() or (SRC / rel).with_suffix(".py").is_file()
+def test_todo_entries_exist() -> None:
+    for entry in TODO:  # empty once the whole public API is checked (issue 9)
+        rel = Path(*entry.split(".")[1:])
+        assert (SRC / rel).is_dir() or (SRC / rel).with_suffix(".py").is_file(), entry
