@@ -659,15 +659,16 @@ def _mvc_side_lower(res: BridgeResult) -> list[Flag]:
             f"The {side} glute max is lower in microvolts: its MVC is "
             f"{100 * (1 - ratio_v):.0f} % lower ({min(mL, mR):.0f} vs {max(mL, mR):.0f} uV)"
             f"{bridge_txt}. %MVC divides each side by its own MVC, so an inhibition that "
-            "lowers the MVC as much as the bridge is hidden from the %MVC comparison; this "
-            "raw-microvolt hint is the only trace of it. What it can support: a reason to "
+            "lowers the MVC as much as the bridge is hidden from the %MVC comparison; only raw "
+            "microvolts can show it. What it can support: a reason to "
             "look (palpation, strength testing, a repeat with re-applied electrodes). What it "
             "cannot: electrode position, skin and fat alone make healthy sides differ in "
-            f"microvolts (SD about {100 * HEALTHY_UV_LOG_RATIO_SD:.0f} %), so it does not "
+            f"microvolts (SD of the log ratio about {HEALTHY_UV_LOG_RATIO_SD:.2f} in simulated "
+            "healthy subjects), so it does not "
             "tell inhibition from electrode contact and is not a finding. Rule (a convention): "
             f"the same side at least {lower_pct:.0f} % lower in both the MVC and the bridge, "
-            "about 1 healthy SD; about 1 healthy subject in 5 shows it, and a true 30 % "
-            "drop of both is missed about half of the time.",
+            "about 1 healthy SD; in simulated sessions about 1 healthy subject in 5 shows it, "
+            "and a true 30 % drop of both is missed about half of the time.",
             muscle="glute_max",
             side=side,
             evidence={
