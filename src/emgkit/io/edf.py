@@ -570,9 +570,33 @@ def read_edf(path: str | Path) -> Recording:
     FormatError
         Not an EDF/BDF file, a damaged header, or incomplete data records.
     """
+    p = Path(path)
+    edf, sigs, anns, is_bdf = _open_edf(p)
+    meta = _load_sidecar(p)
+    fs = max(float(s.sampling_frequency) for s in sigs)
+    slow = {j for j, s in enumerate(sigs) if float(s.sampling_frequency) != fs}
+    cols = _read_columns(p, sigs)
+    n = min(len(c) for j, c in enumerate(cols) if j not in slow)
+    if slow:
+        _check_expansion(p, n, len(sigs), len(slow), fs)
+    n_true = _true_length(edf, meta)
+    if n_true is not None and 0 < n_true <= n:
+        n = n_true
+    slow_rates = _interpolate_slow(cols, sigs, slow, fs, n)
+    data = np.column_stack([c[:n] for c in cols])
+    channels, bw = _edf_channels(sigs, data, slow, meta)
+    events, gaps = _edf_annotations(anns, data, fs, n)
+    info = _info_from(edf, meta, bw)
+    _stamp_origin(info, p, is_bdf)
+    if slow_rates:
+        _note_resampled(info, p, fs, slow_rates)
+    return Recording(data, fs, channels, events, gaps, info)
+
+
+def _open_edf(p: Path) -> tuple[Any, list[Any], list[Any], bool]:
+    """Check the magic and header, then read (edf, signals, annotations, is_bdf) with edfio."""
     import edfio
 
-    p = Path(path)
     if not p.is_file():
         raise format_error(p, "no such file")
     with p.open("rb") as fh:
@@ -595,6 +619,11 @@ def read_edf(path: str | Path) -> Recording:
         raise format_error(p, f"damaged {'BDF' if is_bdf else 'EDF'} file: {exc}") from None
     if not sigs:
         raise format_error(p, "no signals (only annotations)")
+    return edf, sigs, anns, is_bdf
+
+
+def _load_sidecar(p: Path) -> dict[str, Any]:
+    """Return the sidecar's metadata when it describes ``p``, else an empty dict."""
     side = sidecar_path(p)
     meta: dict[str, Any] = {}
     if side.is_file():
@@ -612,28 +641,36 @@ def read_edf(path: str | Path) -> Recording:
                     f"from {p.name}'s); ignored. Channel muscles and sides come from the "
                     "file's own header",
                     UserWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
                 meta = {}
         elif meta.get("file") != p.name:
             meta = {}  # a 0.1 sidecar (no hash) is matched by name
-    fs = max(float(s.sampling_frequency) for s in sigs)
-    keep = sigs
-    slow = {j for j, s in enumerate(sigs) if float(s.sampling_frequency) != fs}
+    return meta
+
+
+def _read_columns(p: Path, sigs: list[Any]) -> list[npt.NDArray[np.float64]]:
+    """Decode every signal's physical samples as float64 columns."""
     try:
-        cols = [np.asarray(s.data, dtype=np.float64) for s in keep]
+        return [np.asarray(s.data, dtype=np.float64) for s in sigs]
     except Exception as exc:
         raise format_error(p, f"cannot read the samples: {exc}") from None
-    n = min(len(c) for j, c in enumerate(cols) if j not in slow)
-    if slow:
-        need = n * len(keep) * 8
-        if need > _EXPANSION * p.stat().st_size + 256 * 2**20:
-            raise format_error(
-                p,
-                f"{len(slow)} slower signals interpolated onto the {fs:g} Hz time base would "
-                f"need {need / 2**30:.1f} GiB for a {p.stat().st_size / 2**20:.1f} MiB file; "
-                "split the file by sampling rate first (e.g. with EDFbrowser)",
-            )
+
+
+def _check_expansion(p: Path, n: int, n_sigs: int, n_slow: int, fs: float) -> None:
+    """Refuse to interpolate slow signals when the result would dwarf the file."""
+    need = n * n_sigs * 8
+    if need > _EXPANSION * p.stat().st_size + 256 * 2**20:
+        raise format_error(
+            p,
+            f"{n_slow} slower signals interpolated onto the {fs:g} Hz time base would "
+            f"need {need / 2**30:.1f} GiB for a {p.stat().st_size / 2**20:.1f} MiB file; "
+            "split the file by sampling rate first (e.g. with EDFbrowser)",
+        )
+
+
+def _true_length(edf: Any, meta: dict[str, Any]) -> int | None:
+    """Return the unpadded sample count (``n=`` subfield, overridden by the sidecar)."""
     n_true: int | None = None
     try:
         add = edf.recording.additional
@@ -644,76 +681,110 @@ def read_edf(path: str | Path) -> Recording:
         pass
     if isinstance(meta.get("n_samples"), int):
         n_true = int(meta["n_samples"])
-    if n_true is not None and 0 < n_true <= n:
-        n = n_true
+    return n_true
+
+
+def _interpolate_slow(
+    cols: list[npt.NDArray[np.float64]], sigs: list[Any], slow: set[int], fs: float, n: int
+) -> dict[str, float]:
+    """Interpolate the slow columns in place onto the ``fs`` time base; return their rates."""
     t = np.arange(n) / fs
     slow_rates: dict[str, float] = {}
     for j in sorted(slow):
-        fs_j = float(keep[j].sampling_frequency)
+        fs_j = float(sigs[j].sampling_frequency)
         t_j = np.arange(len(cols[j])) / fs_j
         # linear interpolation: no content above the signal's own fs_j / 2 is created;
         # nothing after its last sample is invented (NaN)
         col = np.interp(t, t_j, cols[j])
         col[t > t_j[-1] + 1e-12] = np.nan
         cols[j] = col
-        slow_rates[keep[j].label.strip() or f"ch{j + 1}"] = fs_j
-    data = np.column_stack([c[:n] for c in cols])
+        slow_rates[sigs[j].label.strip() or f"ch{j + 1}"] = fs_j
+    return slow_rates
+
+
+def _edf_channels(
+    sigs: list[Any], data: npt.NDArray[np.float64], slow: set[int], meta: dict[str, Any]
+) -> tuple[list[Channel], float | None]:
+    """Build the channels (scaling voltage columns of ``data`` to uV); return them and the band."""
     chan_meta = {c.get("label"): c for c in meta.get("channels", [])}
     channels: list[Channel] = []
     bw: float | None = None
-    for j, s in enumerate(keep):
+    for j, s in enumerate(sigs):
         label = s.label.strip() or f"ch{j + 1}"
         unit = s.physical_dimension.strip()
-        cm = chan_meta.get(s.label)
         if unit in _TO_UV:
             data[:, j] *= _TO_UV[unit]
-            # EMG stored below the time base's rate is kept but not analysed as EMG
-            kind = SignalKind.OTHER if j in slow else SignalKind.RAW
-            units = "uV"
-        elif unit.lower() == "g":
-            kind, units = SignalKind.ACCEL, "g"
-        else:
-            kind, units = SignalKind.OTHER, unit
+        kind, units = _kind_units(unit, j in slow)
         lp = _parse_lp(s.prefiltering)
         if lp is not None and kind == SignalKind.RAW:
             bw = lp if bw is None else min(bw, lp)
-        sem = decode_transducer(s.transducer_type)
-        if sem and not cm:
-            try:
-                channels.append(
-                    Channel(
-                        sem.get("name") or label,
-                        sem.get("muscle"),
-                        sem.get("side"),
-                        kind if j in slow else SignalKind(sem.get("kind", kind)),
-                        units,
-                        "",
-                        sem.get("site", ""),
-                    )
-                )
-                continue
-            except (ValueError, TypeError):
-                pass  # an unknown muscle or kind: read the channel as a foreign one
-        if cm:
-            channels.append(
-                Channel(
-                    cm.get("name") or label,
-                    cm.get("muscle"),
-                    cm.get("side"),
-                    SignalKind(cm.get("kind", kind)),
-                    cm.get("units", units),
-                    cm.get("device", ""),
-                    cm.get("site", ""),
-                )
+        channels.append(
+            _edf_channel(label, kind, units, j in slow, s.transducer_type, chan_meta.get(s.label))
+        )
+    return _dedupe_names(channels), bw
+
+
+def _kind_units(unit: str, is_slow: bool) -> tuple[SignalKind, str]:
+    """Map an EDF physical dimension to (kind, units)."""
+    if unit in _TO_UV:
+        # EMG stored below the time base's rate is kept but not analysed as EMG
+        return (SignalKind.OTHER if is_slow else SignalKind.RAW), "uV"
+    if unit.lower() == "g":
+        return SignalKind.ACCEL, "g"
+    return SignalKind.OTHER, unit
+
+
+def _edf_channel(
+    label: str,
+    kind: SignalKind,
+    units: str,
+    is_slow: bool,
+    transducer: str,
+    cm: dict[str, Any] | None,
+) -> Channel:
+    """Build one channel from its transducer semantics, its sidecar entry, or its label."""
+    sem = decode_transducer(transducer)
+    if sem and not cm:
+        try:
+            return Channel(
+                sem.get("name") or label,
+                sem.get("muscle"),
+                sem.get("side"),
+                kind if is_slow else SignalKind(sem.get("kind", kind)),
+                units,
+                "",
+                sem.get("site", ""),
             )
-        else:
-            channels.append(Channel(label, kind=kind, units=units))
-    # de-duplicate foreign labels
+        except (ValueError, TypeError):
+            pass  # an unknown muscle or kind: read the channel as a foreign one
+    if cm:
+        return Channel(
+            cm.get("name") or label,
+            cm.get("muscle"),
+            cm.get("side"),
+            SignalKind(cm.get("kind", kind)),
+            cm.get("units", units),
+            cm.get("device", ""),
+            cm.get("site", ""),
+        )
+    return Channel(label, kind=kind, units=units)
+
+
+def _dedupe_names(channels: list[Channel]) -> list[Channel]:
+    """Suffix duplicated (foreign) channel names with their 1-based position."""
+    channels = list(channels)
     names = [c.name for c in channels]
     for j, c in enumerate(channels):
         if names.count(c.name) > 1:
             channels[j] = dataclasses.replace(c, name=f"{c.name}_{j + 1}")
             names[j] = channels[j].name
+    return channels
+
+
+def _edf_annotations(
+    anns: list[Any], data: npt.NDArray[np.float64], fs: float, n: int
+) -> tuple[list[Event], list[Gap]]:
+    """Decode annotations into events and gaps (blanking gap rows of ``data`` with NaN)."""
     events: list[Event] = []
     gaps: list[Gap] = []
     for a in anns:
@@ -732,24 +803,30 @@ def read_edf(path: str | Path) -> Recording:
             )
         else:
             events.append(Event(float(a.onset), max(dur, 0.0), fields[0].strip() or "annotation"))
-    info = _info_from(edf, meta, bw)
+    return events, gaps
+
+
+def _stamp_origin(info: SessionInfo, p: Path, is_bdf: bool) -> None:
+    """Record the file's format and name, keeping any earlier ones as ``original_*``."""
     for key, orig in (("format", "original_format"), ("source_file", "original_file")):
         if key in info.extra and orig not in info.extra:
             info.extra[orig] = info.extra[key]
     info.extra["format"] = "bdf+" if is_bdf else "edf+"
     info.extra["source_file"] = p.name
-    if slow_rates:
-        named = ", ".join(f"{k} ({v:g} Hz)" for k, v in slow_rates.items())
-        note = (
-            f"signals at lower rates interpolated (linear) onto the {fs:g} Hz time base: "
-            f"{named}; they hold no content above half their own rate, voltage signals among "
-            "them are kind 'other' (not analysed as EMG), and samples after their last one "
-            "are NaN"
-        )
-        warnings.warn(f"{p}: {note}", UserWarning, stacklevel=2)
-        info.extra["resampled_signals"] = slow_rates
-        info.notes = f"{info.notes}; {note}" if info.notes else note
-    return Recording(data, fs, channels, events, gaps, info)
+
+
+def _note_resampled(info: SessionInfo, p: Path, fs: float, slow_rates: dict[str, float]) -> None:
+    """Warn about and record the signals interpolated onto the time base."""
+    named = ", ".join(f"{k} ({v:g} Hz)" for k, v in slow_rates.items())
+    note = (
+        f"signals at lower rates interpolated (linear) onto the {fs:g} Hz time base: "
+        f"{named}; they hold no content above half their own rate, voltage signals among "
+        "them are kind 'other' (not analysed as EMG), and samples after their last one "
+        "are NaN"
+    )
+    warnings.warn(f"{p}: {note}", UserWarning, stacklevel=3)
+    info.extra["resampled_signals"] = slow_rates
+    info.notes = f"{info.notes}; {note}" if info.notes else note
 
 
 def _info_from(edf: Any, meta: dict[str, Any], bw: float | None) -> SessionInfo:
