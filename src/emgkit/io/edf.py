@@ -429,13 +429,28 @@ def check_header(path: str | Path) -> EdfHeader:
     """
     p = Path(path)
     size = p.stat().st_size
+    head, sh, ns = _read_headers(p, size)
+    is_bdf = head[:8] == b"\xffBIOSEMI"
+    n_records, dur = _record_layout(head, p)
+    bps = 3 if is_bdf else 2
+    labels: list[str] = []
+    sprs: list[int] = []
+    for i in range(ns):
+        lab, spr = _check_signal(sh, ns, i, p, dur, is_bdf)
+        labels.append(lab)
+        sprs.append(spr)
+    _check_size(p, size, ns, n_records, dur, sum(sprs) * bps)
+    return EdfHeader(n_records, dur, tuple(labels), tuple(sprs), bps)
+
+
+def _read_headers(p: Path, size: int) -> tuple[bytes, bytes, int]:
+    """Read the 256-byte header and the signal headers; return them and the signal count."""
     with p.open("rb") as fh:
         head = fh.read(256)
         if len(head) < 256:
             raise format_error(
                 p, f"the file ends inside the 256-byte header ({len(head)} bytes); truncated"
             )
-        is_bdf = head[:8] == b"\xffBIOSEMI"
         ns_f = _num(head[252:256], p, "number-of-signals", byte=252)
         if ns_f != int(ns_f) or not 1 <= ns_f <= (size - 256) // 256:
             raise format_error(
@@ -455,6 +470,11 @@ def check_header(path: str | Path) -> EdfHeader:
         sh = fh.read(256 * ns)
         if len(sh) < 256 * ns:
             raise format_error(p, "the file ends inside the signal headers; truncated")
+    return head, sh, ns
+
+
+def _record_layout(head: bytes, p: Path) -> tuple[int, float]:
+    """Validate and return the data-record count and duration (s)."""
     nr_text = head[236:244].decode("latin-1").strip()
     try:
         n_records = int(nr_text)
@@ -476,62 +496,71 @@ def check_header(path: str | Path) -> EdfHeader:
         raise format_error(
             p, f"the data-record duration is {dur!r} s; expected a positive number", byte=244
         )
+    return n_records, dur
 
-    def field(offset: int, width: int, i: int) -> bytes:
-        start = offset * ns + i * width
-        return sh[start : start + width]
 
-    bps = 3 if is_bdf else 2
+def _sfield(sh: bytes, ns: int, offset: int, width: int, i: int) -> bytes:
+    """Return signal ``i``'s field at ``offset`` (width ``width``) of the signal headers."""
+    start = offset * ns + i * width
+    return sh[start : start + width]
+
+
+def _check_signal(sh: bytes, ns: int, i: int, p: Path, dur: float, is_bdf: bool) -> tuple[str, int]:
+    """Validate signal ``i``'s header; return its label and samples per record."""
+    lab = _sfield(sh, ns, 0, 16, i).decode("latin-1").strip()
+    name = lab or f"signal {i + 1}"
+    base = 256 + 216 * ns + 8 * i
+    spr_f = _num(_sfield(sh, ns, 216, 8, i), p, f"samples-per-record ({name})", byte=base)
+    if spr_f != int(spr_f) or spr_f < 1:
+        raise format_error(
+            p,
+            f"signal {name!r}: {spr_f:g} samples per record; expected a positive integer",
+            byte=base,
+        )
+    if lab in ("EDF Annotations", "BDF Annotations"):
+        return lab, int(spr_f)
+    rate = spr_f / dur
+    if rate > MAX_FS_HZ:
+        raise format_error(
+            p,
+            f"signal {name!r}: {spr_f:g} samples per {dur:g}-s record is a sampling rate "
+            f"of {rate:g} Hz, above the {MAX_FS_HZ:g} Hz any EMG amplifier uses (damaged "
+            "header: samples-per-record or record duration)",
+        )
+    _check_ranges(sh, ns, i, p, name, is_bdf)
+    return lab, int(spr_f)
+
+
+def _check_ranges(sh: bytes, ns: int, i: int, p: Path, name: str, is_bdf: bool) -> None:
+    """Validate signal ``i``'s physical and digital ranges."""
     dig_lo, dig_hi = (-8_388_608, 8_388_607) if is_bdf else (-32_768, 32_767)
-    labels: list[str] = []
-    sprs: list[int] = []
-    for i in range(ns):
-        lab = field(0, 16, i).decode("latin-1").strip()
-        labels.append(lab)
-        name = lab or f"signal {i + 1}"
-        base = 256 + 216 * ns + 8 * i
-        spr_f = _num(field(216, 8, i), p, f"samples-per-record ({name})", byte=base)
-        if spr_f != int(spr_f) or spr_f < 1:
-            raise format_error(
-                p,
-                f"signal {name!r}: {spr_f:g} samples per record; expected a positive integer",
-                byte=base,
-            )
-        sprs.append(int(spr_f))
-        if lab in ("EDF Annotations", "BDF Annotations"):
-            continue
-        rate = spr_f / dur
-        if rate > MAX_FS_HZ:
-            raise format_error(
-                p,
-                f"signal {name!r}: {spr_f:g} samples per {dur:g}-s record is a sampling rate "
-                f"of {rate:g} Hz, above the {MAX_FS_HZ:g} Hz any EMG amplifier uses (damaged "
-                "header: samples-per-record or record duration)",
-            )
-        vals = []
-        for off, what in (
-            (104, "physical minimum"),
-            (112, "physical maximum"),
-            (120, "digital minimum"),
-            (128, "digital maximum"),
-        ):
-            v = _num(field(off, 8, i), p, f"{what} ({name})", byte=256 + off * ns + 8 * i)
-            vals.append(v)
-        pmin, pmax, dmin, dmax = vals
-        if not (math.isfinite(pmin) and math.isfinite(pmax)) or pmin == pmax:
-            raise format_error(
-                p,
-                f"signal {name!r}: physical range {pmin:g}..{pmax:g} cannot scale the samples "
-                "to units (expected two different finite numbers); the values would be raw "
-                "counts",
-            )
-        if not (dig_lo <= dmin < dmax <= dig_hi) or dmin != int(dmin) or dmax != int(dmax):
-            raise format_error(
-                p,
-                f"signal {name!r}: digital range {dmin:g}..{dmax:g} is not an increasing pair "
-                f"of integers within {dig_lo}..{dig_hi}",
-            )
-    rec_bytes = sum(sprs) * bps
+    vals = []
+    for off, what in (
+        (104, "physical minimum"),
+        (112, "physical maximum"),
+        (120, "digital minimum"),
+        (128, "digital maximum"),
+    ):
+        v = _num(_sfield(sh, ns, off, 8, i), p, f"{what} ({name})", byte=256 + off * ns + 8 * i)
+        vals.append(v)
+    pmin, pmax, dmin, dmax = vals
+    if not (math.isfinite(pmin) and math.isfinite(pmax)) or pmin == pmax:
+        raise format_error(
+            p,
+            f"signal {name!r}: physical range {pmin:g}..{pmax:g} cannot scale the samples "
+            "to units (expected two different finite numbers); the values would be raw "
+            "counts",
+        )
+    if not (dig_lo <= dmin < dmax <= dig_hi) or dmin != int(dmin) or dmax != int(dmax):
+        raise format_error(
+            p,
+            f"signal {name!r}: digital range {dmin:g}..{dmax:g} is not an increasing pair "
+            f"of integers within {dig_lo}..{dig_hi}",
+        )
+
+
+def _check_size(p: Path, size: int, ns: int, n_records: int, dur: float, rec_bytes: int) -> None:
+    """Refuse a truncated file; warn about bytes after the last data record."""
     need = 256 * (ns + 1) + n_records * rec_bytes
     if size < need:
         have = (size - 256 * (ns + 1)) / rec_bytes
@@ -548,9 +577,8 @@ def check_header(path: str | Path) -> EdfHeader:
             f"{p}: {size - need} bytes after the last data record are ignored (the header "
             f"says {n_records} records of {rec_bytes} bytes)",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return EdfHeader(n_records, dur, tuple(labels), tuple(sprs), bps)
 
 
 def read_edf(path: str | Path) -> Recording:
