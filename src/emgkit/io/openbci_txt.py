@@ -241,21 +241,9 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         raise format_error(p, "expected an OpenBCI GUI file starting with '%OpenBCI'", line=1)
     fields, rest = _header(head)
     n_pct = len(head.splitlines()) - len(rest)
-    rate = fields.get("sample rate", "")
-    m = re.match(r"([0-9]+(?:\.[0-9]*)?)", rate)
-    if not m:
-        raise format_error(p, "no '%Sample Rate = N Hz' header line; cannot know the sampling rate")
-    fs = float(m.group(1))
-    if not (0 < fs < 1e6):
-        raise format_error(p, f"sampling rate {rate!r} is not a plausible rate in Hz")
-    nch_text = fields.get("number of channels")
-    nch = int(nch_text) if nch_text and re.fullmatch(r"[0-9]{1,3}", nch_text) else None
-    if nch == 0:
-        raise format_error(p, "'%Number of channels = 0': no channels")
+    fs, nch = _rate_and_nch(p, fields)
     board_text = fields.get("board")
     device = _device_from(board_text, nch, fs)
-    board_id = _DEVICE_BOARD.get(device)
-    title = fields.get("title", "")
     first = next((ln for ln in rest if ln.strip()), None)
     if first is None:
         raise format_error(p, "header only, no data rows", line=n_pct + 1)
@@ -263,22 +251,16 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     if not _is_number(cells[0]):
         # v5+: a column-name line
         names = cells
-        roles = _roles_named(names, board_id)
+        roles = _roles_named(names, _DEVICE_BOARD.get(device))
         skip = n_pct + 1
-        generation = "v5.2+" if "exg" in title.lower() else "v5.0-5.1"
-        body_line = next((ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None)
-        if body_line is None:
+        generation = "v5.2+" if "exg" in fields.get("title", "").lower() else "v5.0-5.1"
+        if _next_line(rest, first) is None:
             raise format_error(p, "column names but no data rows", line=skip + 1)
         ncols = len(names)
     else:
-        # the GUI's v5 files (and its own v5 sample recording) start with an all-zero row
-        # before counter 0: the columns are told by the first real row
         generation = "v5.0 (no column line)" if "board" in fields else "v3/v4"
         skip = n_pct
-        if _all_zero(cells):
-            nxt = next((ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None)
-            if nxt is not None:
-                cells = [c.strip() for c in nxt.split(",")]
+        cells = _typical_row(cells, rest, first)
         ncols = len(cells)
         if nch is None:
             nch = {"ganglion": 4, "cyton-daisy": 16}.get(device, 8)
@@ -289,37 +271,10 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
                 "plus the sample index",
                 line=skip + 1,
             )
-        names = ["Sample Index"] + [f"EXG Channel {k}" for k in range(nch)]
-        roles = [("index", 0)] + [("exg", k) for k in range(nch)]
-        k_acc = 0
-        for j in range(nch + 1, ncols):
-            cell = cells[j]
-            if not _is_number(cell):
-                names.append("Timestamp (Formatted)")
-                roles.append(("text", 0))
-            elif k_acc < 3 and j <= nch + 3:
-                names.append(f"Accel Channel {k_acc}")
-                roles.append(("accel", k_acc))
-                k_acc += 1
-            elif float(cell) > 1e9:
-                names.append("Timestamp")
-                roles.append(("timestamp", 0))
-            else:
-                names.append(f"Other {j}")
-                roles.append(("skip", 0))
-    exg_cols = [j for j, r in enumerate(roles) if r[0] == "exg"]
-    if not exg_cols:
-        raise format_error(p, "no EXG channel columns found in the column line", line=skip)
-    if nch is not None and len(exg_cols) != nch:
-        raise format_error(
-            p,
-            f"'%Number of channels = {nch}' but {len(exg_cols)} EXG columns; the header lies",
-            line=skip,
-        )
-    index_cols = [j for j, r in enumerate(roles) if r[0] == "index"]
-    acc_cols = [j for j, r in enumerate(roles) if r[0] == "accel"]
-    ts_cols = [j for j, r in enumerate(roles) if r[0] == "timestamp"]
-    mk_cols = [j for j, r in enumerate(roles) if r[0] == "marker"]
+        names, roles = _roles_inferred(cells, nch)
+    by_role = _role_columns(p, roles, nch, skip)
+    index_cols, exg_cols, acc_cols = by_role["index"], by_role["exg"], by_role["accel"]
+    ts_cols, mk_cols = by_role["timestamp"], by_role["marker"]
     use = index_cols[:1] + exg_cols + acc_cols + ts_cols[:1] + mk_cols[:1]
     arr = read_numeric_table(
         p,
@@ -331,24 +286,12 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         strict_rows=strict,
     )
     if not strict:
-        keep = np.asarray(np.isfinite(arr).all(axis=1), dtype=bool)
-        if not bool(keep[-1]):
-            arr = arr[: np.flatnonzero(keep)[-1] + 1] if keep.any() else arr[:0]
+        arr = _drop_incomplete_tail(arr)
     if arr.shape[0] == 0:
         raise format_error(p, "no complete data rows", line=skip + 1)
     col = {j: k for k, j in enumerate(use)}
-    n_zero = 0
-    if index_cols:
-        # leading all-zero rows followed by counter 0 are the GUI's placeholder, not samples
-        # (read as samples they look like a 0 -> 0 wrap: a false 255-sample gap)
-        ic = col[index_cols[0]]
-        while (
-            n_zero + 1 < arr.shape[0]
-            and bool(np.all(arr[n_zero] == 0))
-            and arr[n_zero + 1, ic] == 0
-        ):
-            n_zero += 1
-        arr = arr[n_zero:]
+    n_zero = _leading_zero_rows(arr, col[index_cols[0]]) if index_cols else 0
+    arr = arr[n_zero:]
     exg = arr[:, [col[j] for j in exg_cols]]
     acc = arr[:, [col[j] for j in acc_cols]] if acc_cols else np.empty((arr.shape[0], 0))
     ts = arr[:, col[ts_cols[0]]] if ts_cols else None
@@ -356,6 +299,138 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     date, ts_s = session_date(ts) if ts is not None else (None, None)
     if ts_s is not None and date is None:
         ts_s = None
+    extra = _base_extra(p, generation, board_text, n_zero, names, roles, by_role)
+    counter = arr[:, col[index_cols[0]]] if index_cols else None
+    positions, n_out, gaps = row_positions(
+        p, device, counter, fs, ts_s, arr.shape[0], first_line=skip, extra=extra
+    )
+    if ts_s is not None:
+        _check_measured_rate(p, fs, ts_s, positions, extra)
+    if date is None:
+        # v3/v4: wall-clock time of day only
+        tod = _start_time_of_day(roles, cells, rest, first)
+        if tod is not None:
+            extra["start_time_of_day"] = tod
+    data = place_rows(np.hstack([exg, acc]), positions, n_out)
+    channels = [
+        Channel(names[j].strip(), kind=SignalKind.RAW, units="uV", device=device) for j in exg_cols
+    ]
+    channels += [
+        Channel(names[j].strip(), kind=SignalKind.ACCEL, units="g", device=device) for j in acc_cols
+    ]
+    events = markers_to_events(marker, positions, fs) if marker is not None else []
+    info = SessionInfo(
+        date=date,
+        device=device,
+        hardware_bandwidth_hz=_board_bandwidth(fs, device),
+        extra=extra,
+    )
+    return Recording(data, fs, channels, events, gaps, info)
+
+
+def _rate_and_nch(p: Path, fields: dict[str, str]) -> tuple[float, int | None]:
+    """Parse the header's sample rate (Hz) and channel count (None when absent)."""
+    rate = fields.get("sample rate", "")
+    m = re.match(r"([0-9]+(?:\.[0-9]*)?)", rate)
+    if not m:
+        raise format_error(p, "no '%Sample Rate = N Hz' header line; cannot know the sampling rate")
+    fs = float(m.group(1))
+    if not (0 < fs < 1e6):
+        raise format_error(p, f"sampling rate {rate!r} is not a plausible rate in Hz")
+    nch_text = fields.get("number of channels")
+    nch = int(nch_text) if nch_text and re.fullmatch(r"[0-9]{1,3}", nch_text) else None
+    if nch == 0:
+        raise format_error(p, "'%Number of channels = 0': no channels")
+    return fs, nch
+
+
+def _next_line(rest: list[str], first: str) -> str | None:
+    """The first non-blank line after ``first``."""
+    return next((ln for ln in rest[rest.index(first) + 1 :] if ln.strip()), None)
+
+
+def _typical_row(cells: list[str], rest: list[str], first: str) -> list[str]:
+    """The cells of the first real row (skipping the GUI's leading all-zero row)."""
+    # the GUI's v5 files (and its own v5 sample recording) start with an all-zero row
+    # before counter 0: the columns are told by the first real row
+    if _all_zero(cells):
+        nxt = _next_line(rest, first)
+        if nxt is not None:
+            return [c.strip() for c in nxt.split(",")]
+    return cells
+
+
+def _roles_inferred(cells: list[str], nch: int) -> tuple[list[str], list[tuple[str, int]]]:
+    """Column names and roles of a file without a column line, told by one data row."""
+    names = ["Sample Index"] + [f"EXG Channel {k}" for k in range(nch)]
+    roles = [("index", 0)] + [("exg", k) for k in range(nch)]
+    k_acc = 0
+    for j in range(nch + 1, len(cells)):
+        cell = cells[j]
+        if not _is_number(cell):
+            names.append("Timestamp (Formatted)")
+            roles.append(("text", 0))
+        elif k_acc < 3 and j <= nch + 3:
+            names.append(f"Accel Channel {k_acc}")
+            roles.append(("accel", k_acc))
+            k_acc += 1
+        elif float(cell) > 1e9:
+            names.append("Timestamp")
+            roles.append(("timestamp", 0))
+        else:
+            names.append(f"Other {j}")
+            roles.append(("skip", 0))
+    return names, roles
+
+
+def _role_columns(
+    p: Path, roles: list[tuple[str, int]], nch: int | None, skip: int
+) -> dict[str, list[int]]:
+    """Column indices per role; check there are EXG columns and as many as the header says."""
+    by_role = {
+        role: [j for j, r in enumerate(roles) if r[0] == role]
+        for role in ("index", "exg", "accel", "timestamp", "marker")
+    }
+    exg_cols = by_role["exg"]
+    if not exg_cols:
+        raise format_error(p, "no EXG channel columns found in the column line", line=skip)
+    if nch is not None and len(exg_cols) != nch:
+        raise format_error(
+            p,
+            f"'%Number of channels = {nch}' but {len(exg_cols)} EXG columns; the header lies",
+            line=skip,
+        )
+    return by_role
+
+
+def _drop_incomplete_tail(arr: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Drop the trailing rows after the last complete (all-finite) row."""
+    keep = np.asarray(np.isfinite(arr).all(axis=1), dtype=bool)
+    if not bool(keep[-1]):
+        return arr[: np.flatnonzero(keep)[-1] + 1] if keep.any() else arr[:0]
+    return arr
+
+
+def _leading_zero_rows(arr: npt.NDArray[np.float64], ic: int) -> int:
+    """Count the GUI's leading all-zero placeholder rows (followed by counter 0)."""
+    # leading all-zero rows followed by counter 0 are the GUI's placeholder, not samples
+    # (read as samples they look like a 0 -> 0 wrap: a false 255-sample gap)
+    n_zero = 0
+    while n_zero + 1 < arr.shape[0] and bool(np.all(arr[n_zero] == 0)) and arr[n_zero + 1, ic] == 0:
+        n_zero += 1
+    return n_zero
+
+
+def _base_extra(
+    p: Path,
+    generation: str,
+    board_text: str | None,
+    n_zero: int,
+    names: list[str],
+    roles: list[tuple[str, int]],
+    by_role: dict[str, list[int]],
+) -> dict[str, Any]:
+    """The ``info.extra`` entries known before the rows are placed."""
     extra: dict[str, Any] = {
         "format": "openbci-txt",
         "gui_generation": generation,
@@ -366,51 +441,52 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         extra["leading_zero_rows_dropped"] = n_zero
     # what the file holds and the recording does not: named, not silently dropped
     not_kept = [names[j].strip() for j, r in enumerate(roles) if r[0] in ("skip", "text")]
-    not_kept += [names[j].strip() for j in ts_cols[1:] + mk_cols[1:] + index_cols[1:]]
+    not_kept += [
+        names[j].strip()
+        for j in by_role["timestamp"][1:] + by_role["marker"][1:] + by_role["index"][1:]
+    ]
     if not_kept:
         extra["not_kept"] = not_kept
-    counter = arr[:, col[index_cols[0]]] if index_cols else None
-    positions, n_out, gaps = row_positions(
-        p, device, counter, fs, ts_s, arr.shape[0], first_line=skip, extra=extra
-    )
-    if ts_s is not None:
-        span = float(ts_s[-1] - ts_s[0])
-        if span >= 2.0:  # GUI timestamps are per USB batch: too jittery over shorter spans
-            measured = float(positions[-1]) / span
-            extra["measured_rate_hz"] = round(measured, 3)
-            if abs(measured - fs) > 0.10 * fs:
-                raise format_error(
-                    p,
-                    f"the header says {fs:g} Hz but the timestamps give {measured:.1f} Hz "
-                    f"({positions[-1]} sample intervals in {span:.2f} s); the header lies or "
-                    "the timestamps are broken",
-                )
-    if date is None:
-        # v3/v4: wall-clock time of day only
-        tcol = [j for j, r in enumerate(roles) if r[0] == "text"]
-        row = _first_row(cells, rest, first)
-        if tcol and row is not None and len(row) > tcol[0]:
-            extra["start_time_of_day"] = row[tcol[0]].strip()
-    data = place_rows(np.hstack([exg, acc]), positions, n_out)
-    channels = [
-        Channel(names[j].strip(), kind=SignalKind.RAW, units="uV", device=device) for j in exg_cols
-    ]
-    channels += [
-        Channel(names[j].strip(), kind=SignalKind.ACCEL, units="g", device=device) for j in acc_cols
-    ]
-    events = markers_to_events(marker, positions, fs) if marker is not None else []
-    bw = (
-        ads1299_bandwidth_hz(fs, daisy=device == "cyton-daisy")
-        if device in ("cyton", "cyton-daisy")
-        else None
-    )
-    info = SessionInfo(
-        date=date,
-        device=device,
-        hardware_bandwidth_hz=bw,
-        extra=extra,
-    )
-    return Recording(data, fs, channels, events, gaps, info)
+    return extra
+
+
+def _check_measured_rate(
+    p: Path,
+    fs: float,
+    ts_s: npt.NDArray[np.float64],
+    positions: npt.NDArray[np.int64],
+    extra: dict[str, Any],
+) -> None:
+    """Record the rate measured from the timestamps; refuse one 10 % off the header's."""
+    span = float(ts_s[-1] - ts_s[0])
+    if span >= 2.0:  # GUI timestamps are per USB batch: too jittery over shorter spans
+        measured = float(positions[-1]) / span
+        extra["measured_rate_hz"] = round(measured, 3)
+        if abs(measured - fs) > 0.10 * fs:
+            raise format_error(
+                p,
+                f"the header says {fs:g} Hz but the timestamps give {measured:.1f} Hz "
+                f"({positions[-1]} sample intervals in {span:.2f} s); the header lies or "
+                "the timestamps are broken",
+            )
+
+
+def _start_time_of_day(
+    roles: list[tuple[str, int]], cells: list[str], rest: list[str], first: str
+) -> str | None:
+    """The first row's formatted time of day (v3/v4 files), if there is one."""
+    tcol = [j for j, r in enumerate(roles) if r[0] == "text"]
+    row = _first_row(cells, rest, first)
+    if tcol and row is not None and len(row) > tcol[0]:
+        return row[tcol[0]].strip()
+    return None
+
+
+def _board_bandwidth(fs: float, device: str) -> float | None:
+    """The ADS1299 hardware bandwidth (Hz) for Cyton boards, None for others."""
+    if device in ("cyton", "cyton-daisy"):
+        return ads1299_bandwidth_hz(fs, daisy=device == "cyton-daisy")
+    return None
 
 
 def _all_zero(cells: list[str]) -> bool:
