@@ -296,86 +296,21 @@ def read_xdf(
     """
     p = Path(path)
     pyxdf = _pyxdf()
-    if not p.is_file():
-        raise FormatError(f"{p}: no such file")
-    with p.open("rb") as fh:
-        magic = fh.read(4)
-    if magic != b"XDF:":
-        raise format_error(
-            p, f"not an XDF file: the first 4 bytes are {magic!r}, not b'XDF:'", byte=0
-        )
-    check_structure(p)
-    try:
-        streams, header = pyxdf.load_xdf(str(p), dejitter_timestamps=False, verbose=False)
-    except Exception as exc:  # pyxdf raises plain Exceptions on damaged files
-        raise FormatError(f"{p}: damaged XDF file ({type(exc).__name__}: {exc})") from exc
+    streams, header = _load_streams(p, pyxdf)
     s = _pick(p, streams, stream)
     info = s["info"]
     fs = float(_field(info, "nominal_srate"))
     ts = np.asarray(s["time_stamps"], dtype=np.float64)
     x = np.asarray(s["time_series"], dtype=np.float64)
     name = _field(info, "name")
-    if ts.size < 2 or x.ndim != 2 or x.shape[0] != ts.size:
-        raise FormatError(
-            f"{p}: stream {name!r} holds {ts.size} samples; at least 2 are needed to check its rate"
-        )
-    dt = np.diff(ts)
-    if np.any(dt <= 0):
-        k = int(np.argmax(dt <= 0))
-        raise FormatError(
-            f"{p}: stream {name!r}: timestamps do not increase at sample {k + 1} "
-            f"({ts[k]:.6f} then {ts[k + 1]:.6f} s); the file is damaged"
-        )
-    fs_ts = 1.0 / float(np.median(dt))
-    if abs(fs_ts - fs) > rate_tolerance * fs:
-        raise FormatError(
-            f"{p}: stream {name!r} says nominal_srate={fs:g} Hz but its timestamps run at "
-            f"{fs_ts:.4g} Hz (median interval); the header is wrong or the stream was resampled"
-        )
-    idx = np.rint((ts - ts[0]) * fs).astype(np.int64)
-    if np.any(np.diff(idx) <= 0):
-        raise FormatError(
-            f"{p}: stream {name!r}: two samples fall on the same {1 / fs:.6g} s slot; the "
-            "timestamps are too irregular for the nominal rate"
-        )
+    idx, fs_ts = _sample_slots(p, name, ts, x, fs, rate_tolerance)
     n = int(idx[-1]) + 1
-    desc = _channels_desc(info)
-    nch = x.shape[1]
-    if len(desc) != nch:
-        desc = [{"label": f"ch{k + 1}", "unit": "", "type": ""} for k in range(nch)]
-    chans = []
-    scales = np.ones(nch)
-    assumed = False
-    names_seen: set[str] = set()
-    for k, d in enumerate(desc):
-        kind, units, scale, guess = _kind_and_scale(d)
-        label = d["label"] or f"ch{k + 1}"
-        if label in names_seen:
-            label = f"{label}_{k + 1}"
-        names_seen.add(label)
-        assumed |= guess
-        scales[k] = scale
-        chans.append(Channel(label, kind=kind, units=units, device=name))
-    data: npt.NDArray[np.float64] = np.full((n, nch), np.nan)
+    chans, scales, assumed = _xdf_channels(info, x.shape[1], name)
+    data: npt.NDArray[np.float64] = np.full((n, x.shape[1]), np.nan)
     data[idx] = x * scales
-    gaps = []
-    jumps = np.flatnonzero(np.diff(idx) > 1)
-    for j in jumps:
-        gaps.append(Gap(int(idx[j]) + 1, int(idx[j + 1] - idx[j] - 1), "xdf timestamp gap"))
+    gaps = _timestamp_gaps(idx)
     t0 = float(ts[0])
-    duration = n / fs
-    events: list[Event] = []
-    outside = 0
-    for m in streams:
-        if _is_numeric(m):
-            continue
-        for t, vals in zip(m["time_stamps"], m["time_series"], strict=False):
-            onset = float(t) - t0
-            if not math.isfinite(onset) or onset < 0 or onset > duration:
-                outside += 1
-                continue
-            text = " ".join(str(v) for v in vals) if isinstance(vals, list) else str(vals)
-            events.append(Event(onset, 0.0, "marker", "", text))
+    events, outside = _marker_events(streams, t0, n / fs)
     hdr = header.get("info", {}) if isinstance(header, dict) else {}
     extra: dict[str, Any] = {
         "format": "xdf",
@@ -404,3 +339,107 @@ def read_xdf(
         gaps,
         SessionInfo(device=name or src, extra=extra),
     )
+
+
+def _load_streams(p: Path, pyxdf: Any) -> tuple[list[dict[str, Any]], Any]:
+    """Check the magic and chunk structure, then load (streams, header) with pyxdf."""
+    if not p.is_file():
+        raise FormatError(f"{p}: no such file")
+    with p.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != b"XDF:":
+        raise format_error(
+            p, f"not an XDF file: the first 4 bytes are {magic!r}, not b'XDF:'", byte=0
+        )
+    check_structure(p)
+    try:
+        streams, header = pyxdf.load_xdf(str(p), dejitter_timestamps=False, verbose=False)
+    except Exception as exc:  # pyxdf raises plain Exceptions on damaged files
+        raise FormatError(f"{p}: damaged XDF file ({type(exc).__name__}: {exc})") from exc
+    return streams, header
+
+
+def _sample_slots(
+    p: Path,
+    name: str,
+    ts: npt.NDArray[np.float64],
+    x: npt.NDArray[np.float64],
+    fs: float,
+    rate_tolerance: float,
+) -> tuple[npt.NDArray[np.int64], float]:
+    """Check the timestamps against the nominal rate; return each sample's slot and the rate."""
+    if ts.size < 2 or x.ndim != 2 or x.shape[0] != ts.size:
+        raise FormatError(
+            f"{p}: stream {name!r} holds {ts.size} samples; at least 2 are needed to check its rate"
+        )
+    dt = np.diff(ts)
+    if np.any(dt <= 0):
+        k = int(np.argmax(dt <= 0))
+        raise FormatError(
+            f"{p}: stream {name!r}: timestamps do not increase at sample {k + 1} "
+            f"({ts[k]:.6f} then {ts[k + 1]:.6f} s); the file is damaged"
+        )
+    fs_ts = 1.0 / float(np.median(dt))
+    if abs(fs_ts - fs) > rate_tolerance * fs:
+        raise FormatError(
+            f"{p}: stream {name!r} says nominal_srate={fs:g} Hz but its timestamps run at "
+            f"{fs_ts:.4g} Hz (median interval); the header is wrong or the stream was resampled"
+        )
+    idx = np.rint((ts - ts[0]) * fs).astype(np.int64)
+    if np.any(np.diff(idx) <= 0):
+        raise FormatError(
+            f"{p}: stream {name!r}: two samples fall on the same {1 / fs:.6g} s slot; the "
+            "timestamps are too irregular for the nominal rate"
+        )
+    return idx, fs_ts
+
+
+def _xdf_channels(
+    info: dict[str, Any], nch: int, name: str
+) -> tuple[list[Channel], npt.NDArray[np.float64], bool]:
+    """Build the channels; return them, their scales to uV, and whether units were assumed."""
+    desc = _channels_desc(info)
+    if len(desc) != nch:
+        desc = [{"label": f"ch{k + 1}", "unit": "", "type": ""} for k in range(nch)]
+    chans = []
+    scales = np.ones(nch)
+    assumed = False
+    names_seen: set[str] = set()
+    for k, d in enumerate(desc):
+        kind, units, scale, guess = _kind_and_scale(d)
+        label = d["label"] or f"ch{k + 1}"
+        if label in names_seen:
+            label = f"{label}_{k + 1}"
+        names_seen.add(label)
+        assumed |= guess
+        scales[k] = scale
+        chans.append(Channel(label, kind=kind, units=units, device=name))
+    return chans, scales, assumed
+
+
+def _timestamp_gaps(idx: npt.NDArray[np.int64]) -> list[Gap]:
+    """One gap per jump of more than one slot between consecutive samples."""
+    gaps = []
+    jumps = np.flatnonzero(np.diff(idx) > 1)
+    for j in jumps:
+        gaps.append(Gap(int(idx[j]) + 1, int(idx[j + 1] - idx[j] - 1), "xdf timestamp gap"))
+    return gaps
+
+
+def _marker_events(
+    streams: list[dict[str, Any]], t0: float, duration: float
+) -> tuple[list[Event], int]:
+    """Events from the string streams' samples; return them and how many fell outside."""
+    events: list[Event] = []
+    outside = 0
+    for m in streams:
+        if _is_numeric(m):
+            continue
+        for t, vals in zip(m["time_stamps"], m["time_series"], strict=False):
+            onset = float(t) - t0
+            if not math.isfinite(onset) or onset < 0 or onset > duration:
+                outside += 1
+                continue
+            text = " ".join(str(v) for v in vals) if isinstance(vals, list) else str(vals)
+            events.append(Event(onset, 0.0, "marker", "", text))
+    return events, outside
