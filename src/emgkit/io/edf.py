@@ -599,7 +599,9 @@ def read_edf(path: str | Path) -> Recording:
         Not an EDF/BDF file, a damaged header, or incomplete data records.
     """
     p = Path(path)
-    edf, sigs, anns, is_bdf = _open_edf(p)
+    is_bdf = _edf_magic(p)
+    check_header(p)
+    edf, sigs, anns = _load_edf(p, is_bdf)
     meta = _load_sidecar(p)
     fs = max(float(s.sampling_frequency) for s in sigs)
     slow = {j for j, s in enumerate(sigs) if float(s.sampling_frequency) != fs}
@@ -621,9 +623,9 @@ def read_edf(path: str | Path) -> Recording:
     return Recording(data, fs, channels, events, gaps, info)
 
 
-def _open_edf(p: Path) -> tuple[Any, list[Any], list[Any], bool]:
-    """Check the magic and header, then read (edf, signals, annotations, is_bdf) with edfio."""
-    import edfio
+def _edf_magic(p: Path) -> bool:
+    """Check that ``p`` is an EDF or BDF file; return True for BDF."""
+    import edfio  # noqa: F401  (a missing edfio is reported before the file is opened)
 
     if not p.is_file():
         raise format_error(p, "no such file")
@@ -634,7 +636,13 @@ def _open_edf(p: Path) -> tuple[Any, list[Any], list[Any], bool]:
         raise format_error(
             p, f"the version field {magic!r} is neither EDF ('0       ') nor BDF", byte=0
         )
-    check_header(p)
+    return is_bdf
+
+
+def _load_edf(p: Path, is_bdf: bool) -> tuple[Any, list[Any], list[Any]]:
+    """Read (edf, signals, annotations) with edfio; refuse a file without signals."""
+    import edfio
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -647,7 +655,7 @@ def _open_edf(p: Path) -> tuple[Any, list[Any], list[Any], bool]:
         raise format_error(p, f"damaged {'BDF' if is_bdf else 'EDF'} file: {exc}") from None
     if not sigs:
         raise format_error(p, "no signals (only annotations)")
-    return edf, sigs, anns, is_bdf
+    return edf, sigs, anns
 
 
 def _load_sidecar(p: Path) -> dict[str, Any]:
