@@ -247,31 +247,10 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
     first = next((ln for ln in rest if ln.strip()), None)
     if first is None:
         raise format_error(p, "header only, no data rows", line=n_pct + 1)
-    cells = [c.strip() for c in first.split(",")]
-    if not _is_number(cells[0]):
-        # v5+: a column-name line
-        names = cells
-        roles = _roles_named(names, _DEVICE_BOARD.get(device))
-        skip = n_pct + 1
-        generation = "v5.2+" if "exg" in fields.get("title", "").lower() else "v5.0-5.1"
-        if _next_line(rest, first) is None:
-            raise format_error(p, "column names but no data rows", line=skip + 1)
-        ncols = len(names)
-    else:
-        generation = "v5.0 (no column line)" if "board" in fields else "v3/v4"
-        skip = n_pct
-        cells = _typical_row(cells, rest, first)
-        ncols = len(cells)
-        if nch is None:
-            nch = {"ganglion": 4, "cyton-daisy": 16}.get(device, 8)
-        if ncols < nch + 1:
-            raise format_error(
-                p,
-                f"{ncols} fields per row but a {device} at {fs:g} Hz has {nch} EXG channels "
-                "plus the sample index",
-                line=skip + 1,
-            )
-        names, roles = _roles_inferred(cells, nch)
+    cells, names, roles, skip, generation, nch = _column_layout(
+        p, fields, rest, first, n_pct, nch, device, fs
+    )
+    ncols = len(cells)  # the column line itself (v5+) or a typical data row
     by_role = _role_columns(p, roles, nch, skip)
     index_cols, exg_cols, acc_cols = by_role["index"], by_role["exg"], by_role["accel"]
     ts_cols, mk_cols = by_role["timestamp"], by_role["marker"]
@@ -326,6 +305,43 @@ def read_openbci_txt(path: str | Path, *, strict: bool = True) -> Recording:
         extra=extra,
     )
     return Recording(data, fs, channels, events, gaps, info)
+
+
+def _column_layout(
+    p: Path,
+    fields: dict[str, str],
+    rest: list[str],
+    first: str,
+    n_pct: int,
+    nch: int | None,
+    device: str,
+    fs: float,
+) -> tuple[list[str], list[str], list[tuple[str, int]], int, str, int | None]:
+    """Tell the columns: (typical row cells, names, roles, lines to skip, GUI generation, nch)."""
+    cells = [c.strip() for c in first.split(",")]
+    if not _is_number(cells[0]):
+        # v5+: a column-name line
+        names = cells
+        roles = _roles_named(names, _DEVICE_BOARD.get(device))
+        skip = n_pct + 1
+        generation = "v5.2+" if "exg" in fields.get("title", "").lower() else "v5.0-5.1"
+        if _next_line(rest, first) is None:
+            raise format_error(p, "column names but no data rows", line=skip + 1)
+    else:
+        generation = "v5.0 (no column line)" if "board" in fields else "v3/v4"
+        skip = n_pct
+        cells = _typical_row(cells, rest, first)
+        if nch is None:
+            nch = {"ganglion": 4, "cyton-daisy": 16}.get(device, 8)
+        if len(cells) < nch + 1:
+            raise format_error(
+                p,
+                f"{len(cells)} fields per row but a {device} at {fs:g} Hz has {nch} EXG channels "
+                "plus the sample index",
+                line=skip + 1,
+            )
+        names, roles = _roles_inferred(cells, nch)
+    return cells, names, roles, skip, generation, nch
 
 
 def _rate_and_nch(p: Path, fields: dict[str, str]) -> tuple[float, int | None]:

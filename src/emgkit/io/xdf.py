@@ -311,25 +311,7 @@ def read_xdf(
     gaps = _timestamp_gaps(idx)
     t0 = float(ts[0])
     events, outside = _marker_events(streams, t0, n / fs)
-    hdr = header.get("info", {}) if isinstance(header, dict) else {}
-    extra: dict[str, Any] = {
-        "format": "xdf",
-        "xdf_version": _field(hdr, "version"),
-        "xdf_stream": name,
-        "xdf_stream_type": _field(info, "type"),
-        "xdf_streams": [_field(m["info"], "name") for m in streams],
-        "xdf_first_timestamp": t0,
-        "xdf_rate_from_timestamps": fs_ts,
-    }
-    others = [
-        _describe(m) for m in streams if m is not s and _is_numeric(m)
-    ]  # string streams are read as markers
-    if others:
-        extra["not_kept"] = others
-    if assumed:
-        extra["xdf_units_assumed"] = "uV (the stream names no unit)"
-    if outside:
-        extra["xdf_markers_outside"] = outside
+    extra = _xdf_extra(header, s, streams, t0, fs_ts, assumed, outside)
     src = _field(info, "source_id")
     return Recording(
         data,
@@ -443,3 +425,37 @@ def _marker_events(
             text = " ".join(str(v) for v in vals) if isinstance(vals, list) else str(vals)
             events.append(Event(onset, 0.0, "marker", "", text))
     return events, outside
+
+
+def _xdf_extra(
+    header: Any,
+    s: dict[str, Any],
+    streams: list[dict[str, Any]],
+    t0: float,
+    fs_ts: float,
+    assumed: bool,
+    outside: int,
+) -> dict[str, Any]:
+    """The ``info.extra`` of an XDF recording read from stream ``s``."""
+    info = s["info"]
+    name = _field(info, "name")
+    hdr = header.get("info", {}) if isinstance(header, dict) else {}
+    extra: dict[str, Any] = {
+        "format": "xdf",
+        "xdf_version": _field(hdr, "version"),
+        "xdf_stream": name,
+        "xdf_stream_type": _field(info, "type"),
+        "xdf_streams": [_field(m["info"], "name") for m in streams],
+        "xdf_first_timestamp": t0,
+        "xdf_rate_from_timestamps": fs_ts,
+    }
+    others = [
+        _describe(m) for m in streams if m is not s and _is_numeric(m)
+    ]  # string streams are read as markers
+    if others:
+        extra["not_kept"] = others
+    if assumed:
+        extra["xdf_units_assumed"] = "uV (the stream names no unit)"
+    if outside:
+        extra["xdf_markers_outside"] = outside
+    return extra
