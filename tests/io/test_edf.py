@@ -218,3 +218,18 @@ def test_long_labels_fit_the_80_byte_header_fields(tmp_path: Path) -> None:
     shortened = read(plain).info
     assert long_info.session.replace(" ", "_").startswith(shortened.session.replace(" ", "_"))
     assert len(shortened.session) >= 20
+
+
+def test_reader_warnings_point_at_the_callers_line(tmp_path: Path) -> None:
+    # a warning must name the user's line, not a line inside emgkit (stacklevel after refactors)
+    import warnings
+
+    f = write_bdf(_recording(), tmp_path / "t.bdf", sidecar=False)
+    with f.open("ab") as fh:
+        fh.write(b"\x00" * 7)  # bytes after the last data record
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        read_edf(f)
+    trailing = [w for w in got if "after the last data record" in str(w.message)]
+    assert trailing, [str(w.message) for w in got]
+    assert all(Path(w.filename) == Path(__file__) for w in trailing), [w.filename for w in got]
