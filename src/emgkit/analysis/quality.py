@@ -23,10 +23,11 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from emgkit.errors import BandLimitWarning
-from emgkit.recording import Recording, SignalKind
+from emgkit.recording import Channel, Recording, SignalKind
 from emgkit.signal import quality as sq
 from emgkit.signal.ecg import detect_ecg, subtract_ecg
 from emgkit.signal.mains import subtract_mains
@@ -49,6 +50,9 @@ TRUNK_MUSCLES = ("erector_spinae", "multifidus")
 
 #: Issues that refuse amplitude metrics.
 _FAIL = {"flat", "clipping"}
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -151,6 +155,172 @@ def _fmt_issue_detail(code: str, name: str, m: dict[str, float]) -> str:
     return code
 
 
+def _mains_per_channel(
+    data: FloatArray, fs: float, line_hz: float | None, raw: BoolArray, long_enough: bool
+) -> tuple[FloatArray, FloatArray, list[tuple[int, ...]], float]:
+    """Mains dB, µV and harmonics per channel (zero/empty off raw) and the hum frequency."""
+    nc = data.shape[1]
+    all_raw = bool(raw.all())
+    mains = (
+        sq.mains_level(data if all_raw else data[:, raw], fs, line_hz)
+        if raw.any() and long_enough
+        else None
+    )
+    mains_db = np.zeros(nc)
+    mains_uv = np.zeros(nc)
+    mains_harm: list[tuple[int, ...]] = [() for _ in range(nc)]
+    raw_idx = np.flatnonzero(raw)
+    if mains is not None:
+        for j, rc in enumerate(raw_idx.tolist()):
+            mains_db[rc], mains_uv[rc], mains_harm[rc] = (
+                mains.db[j],
+                mains.uv[j],
+                mains.harmonics[j],
+            )
+    mains_hz = mains.freq_hz if mains is not None else (line_hz or 50.0)
+    return mains_db, mains_uv, mains_harm, mains_hz
+
+
+def _remove_mains(
+    filled: FloatArray,
+    fs: float,
+    mains_hz: float,
+    mains_harm: list[tuple[int, ...]],
+    flat: BoolArray,
+    names: list[str],
+    actions: list[str],
+) -> list[str]:
+    """Subtract the hum in place on non-flat channels with a detected hum; the names cleaned."""
+    notched: list[str] = []
+    for c in range(filled.shape[1]):
+        if mains_harm[c] and not flat[c]:
+            filled[:, c] = subtract_mains(filled[:, c], fs, mains_hz, mains_harm[c])
+            notched.append(names[c])
+    if notched:
+        actions.append(
+            f"{mains_hz:.0f} Hz hum (and its detected harmonics) on {', '.join(notched)} removed "
+            "by subtracting the tracked hum (emgkit.signal.mains; no notch filter)"
+        )
+    return notched
+
+
+def _remove_ecg(
+    filled: FloatArray,
+    fs: float,
+    tidx: list[int],
+    rest: tuple[float, float] | None,
+    names: list[str],
+    actions: list[str],
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Detect ECG on columns ``tidx`` and subtract it in place; rate, R amplitude, found."""
+    nc = filled.shape[1]
+    ecg_rate = np.full(nc, np.nan)
+    ecg_r = np.full(nc, np.nan)
+    ecg_found = np.zeros(nc, dtype=bool)
+    if not tidx:
+        return ecg_rate, ecg_r, ecg_found
+    dets = detect_ecg(filled[:, tidx], fs, reference=rest)
+    subtracted = []
+    for c, d in zip(tidx, dets, strict=True):
+        ecg_rate[c] = d.rate_bpm if d.detected else np.nan
+        if d.detected:
+            ecg_found[c] = True
+            ecg_r[c] = d.r_amplitude_uv
+            filled[:, c] = subtract_ecg(filled[:, c], fs, d.r_peaks)
+            subtracted.append(names[c])
+    if subtracted:
+        actions.append(
+            f"ECG on {', '.join(subtracted)} removed by template subtraction "
+            "(median of neighbouring beats)"
+        )
+    return ecg_rate, ecg_r, ecg_found
+
+
+def _cleaned_measures(
+    filled: FloatArray,
+    finite: BoolArray,
+    fs: float,
+    raw: BoolArray,
+    trunk: BoolArray,
+    rest: tuple[float, float] | None,
+) -> dict[str, FloatArray]:
+    """Noise floor, peak, tonic fraction, wander and motion rate of the raw cleaned channels."""
+    nc = filled.shape[1]
+    out = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
+    all_raw = bool(raw.all())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BandLimitWarning)
+        raw_filled = filled if all_raw else filled[:, raw]  # one copy, not three
+        band = preprocess(raw_filled, fs, trunk_highpass=trunk[raw])
+    if not finite.all():
+        band[~finite[:, raw]] = np.nan
+    out["floor"][raw] = sq.noise_floor(band, fs)
+    lv = sq.rms_levels(band, fs)
+    if lv.shape[0]:
+        out["peak"][raw] = np.nanpercentile(lv, 99, axis=0)
+    if rest is not None:
+        out["tonic"][raw] = sq.tonic_fraction(band, fs, rest)
+    out["wander"][raw] = sq.wander_level(raw_filled, fs)
+    ev = sq.motion_events(raw_filled, fs)
+    minutes = filled.shape[0] / fs / 60.0
+    out["motion"][raw] = [len(e) / minutes for e in ev]
+    return out
+
+
+def _channel_issues(
+    flat: bool, clipped: float, mains: bool, ecg: bool, in_uv: bool, m: dict[str, float]
+) -> tuple[list[str], bool]:
+    """The issue codes of one channel from its measures, and whether it fails."""
+    issues: list[str] = []
+    fail = False
+    if flat:
+        issues.append("flat")
+        fail = True
+    if bool(sq.is_clipping(clipped)):
+        issues.append("clipping")
+        fail = True
+    if flat:
+        return issues, fail
+    floor, peak = m["noise_floor_uv"], m["peak_uv"]
+    tonic, wander, motion = m["tonic_fraction"], m["wander_uv"], m["motion_per_min"]
+    if mains:
+        issues.append("mains")
+    if ecg:
+        issues.append("ecg")
+    if np.isfinite(floor) and (
+        (in_uv and floor > sq.NOISE_FLOOR_WARN_UV) or peak < sq.NOISE_FLOOR_FAIL_SNR * floor
+    ):
+        issues.append("noise_floor")
+        fail = fail or bool(peak < sq.NOISE_FLOOR_FAIL_SNR * floor)
+    if np.isfinite(tonic) and tonic > sq.TONIC_FRACTION:
+        issues.append("tonic")
+    if in_uv and np.isfinite(wander) and wander > sq.WANDER_UV:
+        issues.append("wander")
+    if np.isfinite(motion) and motion > 0:
+        issues.append("motion")
+    return issues, fail
+
+
+def _channel_row(
+    ch: Channel, flat: bool, missing: float, m: dict[str, float], issues: list[str], fail: bool
+) -> dict[str, object]:
+    """One row of the channels table: identity, status, issues, plain-words detail, measures."""
+    status = "fail" if fail else ("warn" if issues else "ok")
+    detail = " ".join(_fmt_issue_detail(i, ch.name, m) for i in issues) or "no problem found"
+    return {
+        "channel": ch.name,
+        "muscle": ch.muscle,
+        "side": ch.side,
+        "kind": str(ch.kind),
+        "status": status,
+        "issues": ";".join(issues),
+        "detail": detail,
+        "flat": flat,
+        **m,
+        "missing_pct": missing,
+    }
+
+
 def assess_recording(
     rec: Recording, *, rest: tuple[float, float] | None = None
 ) -> QualityAssessment:
@@ -175,11 +345,8 @@ def assess_recording(
     data = rec.data
     finite = np.isfinite(data)
     filled = rec.filled().data.copy()
-    clean = data.copy()
-    line_hz = rec.info.power_line_hz
-    actions: list[str] = []
-    rows = []
     nc = rec.n_channels
+    names = [c.name for c in rec.channels]
     raw = np.array([c.kind == SignalKind.RAW for c in rec.channels], dtype=bool)
     trunk = np.array([c.muscle in TRUNK_MUSCLES for c in rec.channels], dtype=bool) & raw
     long_enough = rec.n_samples >= round(2.0 * fs)
@@ -187,87 +354,29 @@ def assess_recording(
     clipped = sq.clipped_fraction(data)
     flat = sq.is_flat(data)
     missing = (~finite).mean(axis=0) * 100.0 if rec.n_samples else np.zeros(nc)
-    all_raw = bool(raw.all())
-    mains = (
-        sq.mains_level(data if all_raw else data[:, raw], fs, line_hz)
-        if raw.any() and long_enough
-        else None
+    mains_db, mains_uv, mains_harm, mains_hz = _mains_per_channel(
+        data, fs, rec.info.power_line_hz, raw, long_enough
     )
-    mains_db = np.zeros(nc)
-    mains_uv = np.zeros(nc)
-    mains_harm: list[tuple[int, ...]] = [() for _ in range(nc)]
-    raw_idx = np.flatnonzero(raw)
-    if mains is not None:
-        for j, rc in enumerate(raw_idx.tolist()):
-            mains_db[rc], mains_uv[rc], mains_harm[rc] = (
-                mains.db[j],
-                mains.uv[j],
-                mains.harmonics[j],
-            )
-    mains_hz = mains.freq_hz if mains is not None else (line_hz or 50.0)
 
-    # ---- clean: mains notches where detected
-    notched: list[str] = []
-    for c in range(nc):
-        if mains_harm[c] and not flat[c]:
-            filled[:, c] = subtract_mains(filled[:, c], fs, mains_hz, mains_harm[c])
-            notched.append(rec.channels[c].name)
-    if notched:
-        actions.append(
-            f"{mains_hz:.0f} Hz hum (and its detected harmonics) on {', '.join(notched)} removed "
-            "by subtracting the tracked hum (emgkit.signal.mains; no notch filter)"
-        )
-
-    # ---- ECG on trunk channels: detect, subtract
-    ecg_rate = np.full(nc, np.nan)
-    ecg_r = np.full(nc, np.nan)
-    ecg_found = np.zeros(nc, dtype=bool)
-    tidx = [int(c) for c in np.flatnonzero(trunk) if not flat[c]]
-    if tidx and long_enough:
-        dets = detect_ecg(filled[:, tidx], fs, reference=rest)
-        subtracted = []
-        for c, d in zip(tidx, dets, strict=True):
-            ecg_rate[c] = d.rate_bpm if d.detected else np.nan
-            if d.detected:
-                ecg_found[c] = True
-                ecg_r[c] = d.r_amplitude_uv
-                filled[:, c] = subtract_ecg(filled[:, c], fs, d.r_peaks)
-                subtracted.append(rec.channels[c].name)
-        if subtracted:
-            actions.append(
-                f"ECG on {', '.join(subtracted)} removed by template subtraction "
-                "(median of neighbouring beats)"
-            )
-    clean_cols = [c for c in range(nc) if rec.channels[c].name in notched or ecg_found[c]]
+    # ---- clean: mains where detected, then ECG on trunk channels
+    actions: list[str] = []
+    notched = _remove_mains(filled, fs, mains_hz, mains_harm, flat, names, actions)
+    tidx = [int(c) for c in np.flatnonzero(trunk) if not flat[c]] if long_enough else []
+    ecg_rate, ecg_r, ecg_found = _remove_ecg(filled, fs, tidx, rest, names, actions)
+    clean = data.copy()
+    clean_cols = [c for c in range(nc) if names[c] in notched or ecg_found[c]]
     for c in clean_cols:
         col = filled[:, c].copy()
         col[~finite[:, c]] = np.nan
         clean[:, c] = col
 
     # ---- noise floor, peak, tonic, wander, motion on the cleaned signal
-    floor = np.full(nc, np.nan)
-    peak = np.full(nc, np.nan)
-    tonic = np.full(nc, np.nan)
-    wander = np.full(nc, np.nan)
-    motion = np.full(nc, np.nan)
     if raw.any() and long_enough:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", BandLimitWarning)
-            raw_filled = filled if all_raw else filled[:, raw]  # one copy, not three
-            band = preprocess(raw_filled, fs, trunk_highpass=trunk[raw])
-        if not finite.all():
-            band[~finite[:, raw]] = np.nan
-        floor[raw] = sq.noise_floor(band, fs)
-        lv = sq.rms_levels(band, fs)
-        if lv.shape[0]:
-            peak[raw] = np.nanpercentile(lv, 99, axis=0)
-        if rest is not None:
-            tonic[raw] = sq.tonic_fraction(band, fs, rest)
-        wander[raw] = sq.wander_level(raw_filled, fs)
-        ev = sq.motion_events(raw_filled, fs)
-        minutes = rec.n_samples / fs / 60.0
-        motion[raw] = [len(e) / minutes for e in ev]
+        ms = _cleaned_measures(filled, finite, fs, raw, trunk, rest)
+    else:
+        ms = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
 
+    rows = []
     for c, ch in enumerate(rec.channels):
         m = {
             "clipped_fraction": float(clipped[c]),
@@ -276,54 +385,17 @@ def assess_recording(
             "mains_uv": float(mains_uv[c]),
             "ecg_rate_bpm": float(ecg_rate[c]),
             "ecg_r_uv": float(ecg_r[c]),
-            "noise_floor_uv": float(floor[c]),
-            "peak_uv": float(peak[c]),
-            "tonic_fraction": float(tonic[c]),
-            "wander_uv": float(wander[c]),
-            "motion_per_min": float(motion[c]),
+            "noise_floor_uv": float(ms["floor"][c]),
+            "peak_uv": float(ms["peak"][c]),
+            "tonic_fraction": float(ms["tonic"][c]),
+            "wander_uv": float(ms["wander"][c]),
+            "motion_per_min": float(ms["motion"][c]),
         }
-        issues: list[str] = []
-        fail = False
-        if flat[c]:
-            issues.append("flat")
-            fail = True
-        if sq.is_clipping(clipped[c]):
-            issues.append("clipping")
-            fail = True
-        if not flat[c]:
-            if mains_harm[c]:
-                issues.append("mains")
-            if ecg_found[c]:
-                issues.append("ecg")
-            in_uv = ch.units in ("uV", "µV")  # absolute µV rules only for channels in µV
-            if np.isfinite(floor[c]) and (
-                (in_uv and floor[c] > sq.NOISE_FLOOR_WARN_UV)
-                or peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c]
-            ):
-                issues.append("noise_floor")
-                fail = fail or bool(peak[c] < sq.NOISE_FLOOR_FAIL_SNR * floor[c])
-            if np.isfinite(tonic[c]) and tonic[c] > sq.TONIC_FRACTION:
-                issues.append("tonic")
-            if in_uv and np.isfinite(wander[c]) and wander[c] > sq.WANDER_UV:
-                issues.append("wander")
-            if np.isfinite(motion[c]) and motion[c] > 0:
-                issues.append("motion")
-        status = "fail" if fail else ("warn" if issues else "ok")
-        detail = " ".join(_fmt_issue_detail(i, ch.name, m) for i in issues) or "no problem found"
-        rows.append(
-            {
-                "channel": ch.name,
-                "muscle": ch.muscle,
-                "side": ch.side,
-                "kind": str(ch.kind),
-                "status": status,
-                "issues": ";".join(issues),
-                "detail": detail,
-                "flat": bool(flat[c]),
-                **m,
-                "missing_pct": float(missing[c]),
-            }
+        in_uv = ch.units in ("uV", "µV")  # absolute µV rules only for channels in µV
+        issues, fail = _channel_issues(
+            bool(flat[c]), clipped[c], bool(mains_harm[c]), bool(ecg_found[c]), in_uv, m
         )
+        rows.append(_channel_row(ch, bool(flat[c]), float(missing[c]), m, issues, fail))
     frame = pd.DataFrame(rows).set_index("channel")
     cleaned = rec.with_data(clean) if clean_cols else rec.copy()
     return QualityAssessment(cleaned, frame, tuple(actions))

@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from emgkit.recording import MUSCLES, Recording, SignalKind
+from emgkit.recording import MUSCLES, Channel, Recording, SignalKind
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from emgkit.analysis.bridge import BridgeResult
+    from emgkit.analysis.params import AnalysisParams
     from emgkit.montage import Montage
 
 __all__ = ["REFERENCES", "MethodsSection", "methods_paragraphs", "zero_phase_corners"]
@@ -165,33 +168,9 @@ def _fmt_hz(v: float) -> str:
     return f"{v:.1f}" if abs(v - round(v)) > 0.05 else f"{v:.0f}"
 
 
-def methods_paragraphs(
-    rec: Recording, result: BridgeResult, montage: Montage | None = None
-) -> list[MethodsSection]:
-    """The methods text of a report: electrodes, detection, acquisition, processing, analysis.
-
-    Parameters
-    ----------
-    rec : Recording
-        The session (channels, sites, device, fs, hardware bandwidth, gain).
-    result : BridgeResult
-        Its analysis (the parameters actually used).
-    montage : Montage, optional
-        Placement details; by default the montage named in ``rec.info.montage`` when it is a
-        shipped one.
-
-    Returns
-    -------
-    list of MethodsSection
-        Plain text (not HTML-escaped); cites are keys of :data:`REFERENCES`.
-    """
-    p = result.params
+def _electrodes_section(rec: Recording, emg: list[Channel], mont: Montage | None) -> MethodsSection:
+    """The electrodes-and-placement paragraph."""
     info = rec.info
-    mont = _montage_of(rec, montage)
-    emg = [c for c in rec.channels if c.muscle is not None and c.kind != SignalKind.ACCEL]
-    out: list[MethodsSection] = []
-
-    # -- electrodes and placement
     muscles = list(dict.fromkeys(c.muscle for c in emg))
     names = ", ".join(MUSCLES.get(str(m), str(m)) for m in muscles) or "no assigned muscle"
     sides = sorted({c.side for c in emg if c.side})
@@ -211,18 +190,19 @@ def methods_paragraphs(
             f"Montage: {info.montage or 'not recorded'}; electrode type, size and "
             "inter-electrode distance not recorded in the file."
         )
-    out.append(
-        MethodsSection(
-            "Electrodes and placement",
-            f"{len(emg)} sEMG channels over {names} ({' and '.join(sides) or 'unspecified'} "
-            f"side{'s' if len(sides) > 1 else ''}). {elec} Sites: " + "; ".join(sites) + ". "
-            "Electrode material and size, skin preparation, input impedance and CMRR are not "
-            "recorded by emgkit and should be added from the laboratory's set-up sheet.",
-            ("Hermens 2000", "Merletti 1999"),
-        )
+    return MethodsSection(
+        "Electrodes and placement",
+        f"{len(emg)} sEMG channels over {names} ({' and '.join(sides) or 'unspecified'} "
+        f"side{'s' if len(sides) > 1 else ''}). {elec} Sites: " + "; ".join(sites) + ". "
+        "Electrode material and size, skin preparation, input impedance and CMRR are not "
+        "recorded by emgkit and should be added from the laboratory's set-up sheet.",
+        ("Hermens 2000", "Merletti 1999"),
     )
 
-    # -- detection and acquisition
+
+def _acquisition_section(rec: Recording, emg: list[Channel]) -> MethodsSection:
+    """The detection-and-acquisition paragraph."""
+    info = rec.info
     kinds = sorted({str(c.kind) for c in emg})
     detection = (
         "bipolar (single differential) raw sEMG"
@@ -248,11 +228,13 @@ def methods_paragraphs(
             "sEMG power above the hardware bandwidth is attenuated, amplitudes are "
             "underestimated and spectral (fatigue) measures are not computed."
         )
-    out.append(MethodsSection("Detection and acquisition", acq, ("Merletti 1999",)))
+    return MethodsSection("Detection and acquisition", acq, ("Merletti 1999",))
 
-    # -- filtering
-    lo, hi = zero_phase_corners(rec.fs, p.band[0], p.band[1], p.order)
-    trunk_lo, _ = zero_phase_corners(rec.fs, max(p.trunk_low, p.band[0]), p.band[1], p.order)
+
+def _filtering_section(fs: float, p: AnalysisParams) -> MethodsSection:
+    """The filtering paragraph: design, effective zero-phase corners at ``fs``."""
+    lo, hi = zero_phase_corners(fs, p.band[0], p.band[1], p.order)
+    trunk_lo, _ = zero_phase_corners(fs, max(p.trunk_low, p.band[0]), p.band[1], p.order)
     if hi is not None:
         design = (
             f"band-pass {_fmt_hz(p.band[0])}-{_fmt_hz(p.band[1])} Hz, Butterworth order "
@@ -262,7 +244,7 @@ def methods_paragraphs(
     else:
         design = (
             f"high-pass {_fmt_hz(p.band[0])} Hz, Butterworth order {p.order} per pass (the "
-            f"{_fmt_hz(p.band[1])} Hz low-pass corner is above 0.95 x Nyquist at {rec.fs:g} Hz "
+            f"{_fmt_hz(p.band[1])} Hz low-pass corner is above 0.95 x Nyquist at {fs:g} Hz "
             "and was not applied; the hardware limits the band)"
         )
         eff = f"effective -3 dB corner {lo:.1f} Hz"
@@ -274,70 +256,102 @@ def methods_paragraphs(
         "not band-passed. Missing samples are set to 0 for filtering only and excluded from "
         "every measurement window."
     )
-    out.append(MethodsSection("Filtering", filt, ("De Luca 2010", "Drake 2006")))
+    return MethodsSection("Filtering", filt, ("De Luca 2010", "Drake 2006"))
 
-    # -- amplitude, normalisation
-    src = result.mvc
+
+def _amplitude_section(p: AnalysisParams, mvc: pd.DataFrame) -> MethodsSection:
+    """The amplitude-and-normalisation paragraph (MVC source trials from ``mvc``)."""
+    src = mvc
     positions = ""
     if not src.empty and "source_trial" in src:
         used = sorted({str(s) for s in src["source_trial"].dropna() if str(s)})
         positions = f" MVC trials that gave the maximum: {', '.join(used) or 'none'}."
-    out.append(
-        MethodsSection(
-            "Amplitude and normalisation",
-            f"Amplitude: centred moving RMS envelope, {p.rms_window * 1000:g} ms window. "
-            "Normalisation: isometric MVC per muscle and side (each side to its own MVC); MVC "
-            + (
-                f"amplitude = RMS over the plateau of each MVC hold (the hold without its first "
-                f"{p.mvc_trim[0]:g} s and last {p.mvc_trim[1]:g} s)"
-                if p.mvc_method == "plateau"
-                else f"amplitude = highest {p.mvc_window * 1000:g} ms mean of the envelope"
-            )
-            + " within that muscle's and side's MVC holds, maximum over the tested positions "
-            "(several gluteus maximus positions, since no single position is maximal for "
-            "everyone); refused when below 5 x the channel's rest RMS. %MVC = RMS over each "
-            f"hold / MVC x 100.{positions}",
-            ("St-Amant 1996", "Besomi 2020", "Contreras 2015"),
+    return MethodsSection(
+        "Amplitude and normalisation",
+        f"Amplitude: centred moving RMS envelope, {p.rms_window * 1000:g} ms window. "
+        "Normalisation: isometric MVC per muscle and side (each side to its own MVC); MVC "
+        + (
+            f"amplitude = RMS over the plateau of each MVC hold (the hold without its first "
+            f"{p.mvc_trim[0]:g} s and last {p.mvc_trim[1]:g} s)"
+            if p.mvc_method == "plateau"
+            else f"amplitude = highest {p.mvc_window * 1000:g} ms mean of the envelope"
         )
+        + " within that muscle's and side's MVC holds, maximum over the tested positions "
+        "(several gluteus maximus positions, since no single position is maximal for "
+        "everyone); refused when below 5 x the channel's rest RMS. %MVC = RMS over each "
+        f"hold / MVC x 100.{positions}",
+        ("St-Amant 1996", "Besomi 2020", "Contreras 2015"),
     )
 
-    # -- onsets
+
+def _onset_section(p: AnalysisParams) -> MethodsSection:
+    """The onset-detection paragraph."""
     lo_s, hi_s = p.onset_search
-    out.append(
-        MethodsSection(
-            "Onset detection",
-            f"Method '{p.onset_method}': Teager-Kaiser energy operator conditioning of the "
-            "band-passed signal, low-pass 50 Hz (2nd order), then a threshold of each rep's "
-            f"own pre-movement baseline ({p.onset_baseline:g} s before the search window) "
-            "mean + 3 SD sustained for at least 25 ms (bursts < 50 ms apart "
-            "merged) (envelope-only channels: Hodges-Bui threshold on the "
-            "envelope). The onset of a rep is the start of the first burst chain (fragments "
-            "< 100 ms apart, lasting >= 150 ms) beginning between "
-            f"{lo_s * 1000:+.0f} and {hi_s * 1000:+.0f} ms of the rep's movement marker; latency "
-            "= onset - movement onset (negative = before movement).",
-            ("Li 2007", "Solnik 2010", "Hodges 1996"),
-        )
+    return MethodsSection(
+        "Onset detection",
+        f"Method '{p.onset_method}': Teager-Kaiser energy operator conditioning of the "
+        "band-passed signal, low-pass 50 Hz (2nd order), then a threshold of each rep's "
+        f"own pre-movement baseline ({p.onset_baseline:g} s before the search window) "
+        "mean + 3 SD sustained for at least 25 ms (bursts < 50 ms apart "
+        "merged) (envelope-only channels: Hodges-Bui threshold on the "
+        "envelope). The onset of a rep is the start of the first burst chain (fragments "
+        "< 100 ms apart, lasting >= 150 ms) beginning between "
+        f"{lo_s * 1000:+.0f} and {hi_s * 1000:+.0f} ms of the rep's movement marker; latency "
+        "= onset - movement onset (negative = before movement).",
+        ("Li 2007", "Solnik 2010", "Hodges 1996"),
     )
 
-    # -- derived measures
-    out.append(
-        MethodsSection(
-            "Ratios and symmetry",
-            "Ratios: glute max %MVC / hamstring %MVC and / erector %MVC, per side and rep. "
-            "Left/right: symmetry angle SA = (45 deg - arctan(L/R)) / 90 deg x 100 "
-            "(positive = right larger); single-leg bridges compare the working side of the left "
-            "trial with that of the right trial. 95 % interval of SA: t-interval of log(L/R) "
-            "over the reps of a double-leg trial (paired) or the holds of the single-leg trials "
-            "(Welch; with one hold per side the rep-to-rep SD of the double-leg reps is used). "
-            "The headline averages the single-leg and the largest double-leg comparison "
-            "(mean log(L/R), SE = sqrt(SE1^2 + SE2^2) / 2). "
-            "Outcome: 'likely asymmetric' when |SA| exceeds "
-            f"{p.asymmetry_floor:g} points and the interval excludes 0; 'no meaningful "
-            "difference' when the whole interval lies within that threshold; otherwise "
-            "'inconclusive'. The threshold is a convention chosen so that people with natural "
-            "side differences of about 8 % are rarely called asymmetric, not a validated norm: "
-            "no glute max side-difference norm was found.",
-            ("Zifchock 2008", "Norcross 2010"),
-        )
+
+def _symmetry_section(p: AnalysisParams) -> MethodsSection:
+    """The ratios-and-symmetry paragraph."""
+    return MethodsSection(
+        "Ratios and symmetry",
+        "Ratios: glute max %MVC / hamstring %MVC and / erector %MVC, per side and rep. "
+        "Left/right: symmetry angle SA = (45 deg - arctan(L/R)) / 90 deg x 100 "
+        "(positive = right larger); single-leg bridges compare the working side of the left "
+        "trial with that of the right trial. 95 % interval of SA: t-interval of log(L/R) "
+        "over the reps of a double-leg trial (paired) or the holds of the single-leg trials "
+        "(Welch; with one hold per side the rep-to-rep SD of the double-leg reps is used). "
+        "The headline averages the single-leg and the largest double-leg comparison "
+        "(mean log(L/R), SE = sqrt(SE1^2 + SE2^2) / 2). "
+        "Outcome: 'likely asymmetric' when |SA| exceeds "
+        f"{p.asymmetry_floor:g} points and the interval excludes 0; 'no meaningful "
+        "difference' when the whole interval lies within that threshold; otherwise "
+        "'inconclusive'. The threshold is a convention chosen so that people with natural "
+        "side differences of about 8 % are rarely called asymmetric, not a validated norm: "
+        "no glute max side-difference norm was found.",
+        ("Zifchock 2008", "Norcross 2010"),
     )
-    return out
+
+
+def methods_paragraphs(
+    rec: Recording, result: BridgeResult, montage: Montage | None = None
+) -> list[MethodsSection]:
+    """The methods text of a report: electrodes, detection, acquisition, processing, analysis.
+
+    Parameters
+    ----------
+    rec : Recording
+        The session (channels, sites, device, fs, hardware bandwidth, gain).
+    result : BridgeResult
+        Its analysis (the parameters actually used).
+    montage : Montage, optional
+        Placement details; by default the montage named in ``rec.info.montage`` when it is a
+        shipped one.
+
+    Returns
+    -------
+    list of MethodsSection
+        Plain text (not HTML-escaped); cites are keys of :data:`REFERENCES`.
+    """
+    p = result.params
+    mont = _montage_of(rec, montage)
+    emg = [c for c in rec.channels if c.muscle is not None and c.kind != SignalKind.ACCEL]
+    return [
+        _electrodes_section(rec, emg, mont),
+        _acquisition_section(rec, emg),
+        _filtering_section(rec.fs, p),
+        _amplitude_section(p, result.mvc),
+        _onset_section(p),
+        _symmetry_section(p),
+    ]

@@ -335,6 +335,105 @@ def _discard(run: _Segment, state: dict[str, Any], trial: Trial, start: int, end
     run.event(DISCARDED, start, max(end, start + 1), trial.id, f"attempt {n}")
 
 
+def _open_segment_recorder(
+    recorder_or_device: Any, bdf: Path, opts: dict[str, Any], proto: Protocol, state: dict[str, Any]
+) -> tuple[Any, Any]:
+    """The recorder writing segment file ``bdf`` (from a device, factory or instance), emulator."""
+    emu = None
+    if isinstance(recorder_or_device, str):
+        rec, emu = _open_device(recorder_or_device, bdf, opts, proto)
+    elif callable(recorder_or_device) and not hasattr(recorder_or_device, "start"):
+        rec = recorder_or_device(bdf)
+        _cue_emulator(rec, proto)
+    else:
+        rec = recorder_or_device
+        if any(s["status"] != "empty" for s in state["segments"]):
+            raise ConfigError(
+                "a Recorder instance records one segment only; resume with a device name or a "
+                "recorder factory"
+            )
+    return rec, emu
+
+
+def _new_segment(k: int, rec: Any, bdf: Path, outdir: Path) -> dict[str, Any]:
+    """The state entry of segment ``k`` recording to ``bdf`` (paths relative to ``outdir``)."""
+    jdir = Path(getattr(rec, "journal_dir", bdf.with_name(bdf.name + ".journal")))
+    return {
+        "index": k,
+        "bdf": os.path.relpath(bdf, outdir),
+        "journal": os.path.relpath(jdir, outdir),
+        "status": "recording",
+        "trials": [],
+        "partial": None,
+        "started": datetime.now(UTC).isoformat(),
+    }
+
+
+def _undo_last(
+    run: _Segment,
+    state: dict[str, Any],
+    seg: dict[str, Any],
+    state_path: Path,
+    ui: SessionUI,
+    last: tuple[Trial, int, int],
+) -> Trial:
+    """Label the last trial's attempt discarded and unmark it done; the trial to record again."""
+    prev, p_start, p_end = last
+    _discard(run, state, prev, p_start, p_end)
+    state["trials"].pop(prev.id, None)
+    seg["trials"].remove(prev.id)
+    _save_state(state_path, state)
+    ui.message(f"repeating {prev.id}: its first attempt stays, labelled discarded")
+    return prev
+
+
+def _ask_answers(
+    run: _Segment, ui: SessionUI, operator: _OperatorTime, trial: Trial, stop: int
+) -> None:
+    """Ask the trial's pain rating and felt muscles, if it asks, as events at sample ``stop``."""
+    if trial.ask_pain:
+        with operator:
+            pain = int(ui.ask_pain(trial))
+        if not 0 <= pain <= 10:
+            raise ConfigError(f"pain rating must be 0-10, got {pain}")
+        run.event("pain", stop, stop, trial.id, str(pain))
+    if trial.ask_felt:
+        with operator:
+            felt = ui.ask_felt(trial)
+        run.event("felt", stop, stop, trial.id, ",".join(felt))
+
+
+def _finish_segment(
+    rec: Any,
+    emu: Any,
+    bdf: Path,
+    seg: dict[str, Any],
+    state: dict[str, Any],
+    state_path: Path,
+    outdir: Path,
+    ui: SessionUI,
+    status: str,
+) -> None:
+    """Stop and finalise the segment's file, stop the emulator, and save the session state."""
+    seg["stopped"] = datetime.now(UTC).isoformat()
+    try:
+        path = rec.stop()
+        seg["bdf"] = os.path.relpath(path, outdir)
+        seg["status"] = "finalized"
+    except RecordingError as exc:
+        ui.message(f"finalising {bdf} failed: {exc}")
+        if "no samples" in str(exc):
+            seg["status"] = "empty"
+            for tid in seg["trials"]:
+                state["trials"].pop(tid, None)
+            seg["trials"] = []
+    finally:
+        if emu is not None:
+            emu.stop()
+        state["status"] = status if status != "complete" else "running"
+        _save_state(state_path, state)
+
+
 def _record_segment(
     proto: Protocol,
     trials: list[Trial],
@@ -351,31 +450,11 @@ def _record_segment(
     stall_s: float,
 ) -> Literal["complete", "aborted", "interrupted"]:
     k = len(state["segments"]) + 1
-    bdf = outdir / _segment_name(k)
-    emu = None
-    if isinstance(recorder_or_device, str):
-        rec, emu = _open_device(recorder_or_device, bdf, opts, proto)
-    elif callable(recorder_or_device) and not hasattr(recorder_or_device, "start"):
-        rec = recorder_or_device(bdf)
-        _cue_emulator(rec, proto)
-    else:
-        rec = recorder_or_device
-        if any(s["status"] != "empty" for s in state["segments"]):
-            raise ConfigError(
-                "a Recorder instance records one segment only; resume with a device name or a "
-                "recorder factory"
-            )
+    rec, emu = _open_segment_recorder(
+        recorder_or_device, outdir / _segment_name(k), opts, proto, state
+    )
     bdf = Path(rec.out)
-    jdir = Path(getattr(rec, "journal_dir", bdf.with_name(bdf.name + ".journal")))
-    seg: dict[str, Any] = {
-        "index": k,
-        "bdf": os.path.relpath(bdf, outdir),
-        "journal": os.path.relpath(jdir, outdir),
-        "status": "recording",
-        "trials": [],
-        "partial": None,
-        "started": datetime.now(UTC).isoformat(),
-    }
+    seg = _new_segment(k, rec, bdf, outdir)
     state["segments"].append(seg)
     _save_state(state_path, state)
     status: Literal["complete", "aborted", "interrupted"] = "complete"
@@ -408,13 +487,7 @@ def _record_segment(
                     if last is None:
                         ui.message("no trial of this recording segment to repeat")
                         continue
-                    prev, p_start, p_end = last
-                    _discard(run, state, prev, p_start, p_end)
-                    state["trials"].pop(prev.id, None)
-                    seg["trials"].remove(prev.id)
-                    _save_state(state_path, state)
-                    ui.message(f"repeating {prev.id}: its first attempt stays, labelled discarded")
-                    queue.appendleft(prev)
+                    queue.appendleft(_undo_last(run, state, seg, state_path, ui, last))
                     last = None
                     continue
                 if decision == "skip":
@@ -434,16 +507,7 @@ def _record_segment(
                     queue.appendleft(trial)
                     last = None
                     continue
-                if trial.ask_pain:
-                    with operator:
-                        pain = int(ui.ask_pain(trial))
-                    if not 0 <= pain <= 10:
-                        raise ConfigError(f"pain rating must be 0-10, got {pain}")
-                    run.event("pain", stop, stop, trial.id, str(pain))
-                if trial.ask_felt:
-                    with operator:
-                        felt = ui.ask_felt(trial)
-                    run.event("felt", stop, stop, trial.id, ",".join(felt))
+                _ask_answers(run, ui, operator, trial, stop)
                 run.sync()
                 with contextlib.suppress(Exception):
                     rec.journal.sync()  # the trial is on disk before it is marked done
@@ -469,21 +533,5 @@ def _record_segment(
             raise
     finally:
         seg["partial"] = current
-        seg["stopped"] = datetime.now(UTC).isoformat()
-        try:
-            path = rec.stop()
-            seg["bdf"] = os.path.relpath(path, outdir)
-            seg["status"] = "finalized"
-        except RecordingError as exc:
-            ui.message(f"finalising {bdf} failed: {exc}")
-            if "no samples" in str(exc):
-                seg["status"] = "empty"
-                for tid in seg["trials"]:
-                    state["trials"].pop(tid, None)
-                seg["trials"] = []
-        finally:
-            if emu is not None:
-                emu.stop()
-            state["status"] = status if status != "complete" else "running"
-            _save_state(state_path, state)
+        _finish_segment(rec, emu, bdf, seg, state, state_path, outdir, ui, status)
     return status
