@@ -118,6 +118,36 @@ def quality_advice(q: Any) -> tuple[str, list[str]]:
     return light, [ADVICE[p] for p in problems]
 
 
+class Wakers:
+    """Callables to wake when something changed, shared by the live feed and the session controller.
+
+    Each ``wake()`` must not block (the server passes ``loop.call_soon_threadsafe`` wrappers);
+    :meth:`fire` may run on any thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: list[Callable[[], None]] = []
+
+    def add(self, wake: Callable[[], None]) -> None:
+        """Call ``wake()`` on every later :meth:`fire`."""
+        with self._lock:
+            self._calls.append(wake)
+
+    def remove(self, wake: Callable[[], None]) -> None:
+        """Stop calling ``wake`` (unknown callables are ignored)."""
+        with self._lock:
+            if wake in self._calls:
+                self._calls.remove(wake)
+
+    def fire(self) -> None:
+        """Call every registered ``wake()`` once."""
+        with self._lock:
+            calls = list(self._calls)
+        for wake in calls:
+            wake()
+
+
 @dataclass(slots=True)
 class _Phase:
     trial: str = ""
@@ -191,7 +221,7 @@ class LiveFeed:
         self._hold_sum: _F64 | None = None
         self._hold_n = 0
         self._rep: _Rep | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._wakers = Wakers()
 
     # ------------------------------------------------------------------ lifecycle
     def add_listener(self, wake: Callable[[], None]) -> None:
@@ -200,14 +230,11 @@ class LiveFeed:
         The server's push loop waits on this instead of polling, so a point leaves for the
         page as soon as its chunk is processed (no push period added to the latency).
         """
-        with self._lock:
-            self._listeners.append(wake)
+        self._wakers.add(wake)
 
     def remove_listener(self, wake: Callable[[], None]) -> None:
         """Stop calling ``wake`` (unknown callables are ignored)."""
-        with self._lock:
-            if wake in self._listeners:
-                self._listeners.remove(wake)
+        self._wakers.remove(wake)
 
     def start(self) -> LiveFeed:
         """Start the consumer thread."""
@@ -285,9 +312,8 @@ class LiveFeed:
                 p = Point(self.seq, t, tuple(e[k].tolist()), tuple(r[k].tolist()), now)
                 self.points.append(p)
                 self._track(p, int((bins[k] + 1) * self.step))
-            listeners = list(self._listeners) if bins.shape[0] else []
-        for wake in listeners:
-            wake()
+        if bins.shape[0]:
+            self._wakers.fire()
         if now - self._last_q >= 0.5 and self._ring.shape[0] >= 8:
             self._last_q = now
             qs = _deps.channel_quality(self._ring, self.fs, power_line_hz=self.power_line_hz)

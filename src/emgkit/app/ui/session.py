@@ -23,7 +23,7 @@ from typing import Any
 
 from emgkit.app.ui import _deps
 from emgkit.app.ui._deps import Decision
-from emgkit.app.ui.feed import LiveFeed
+from emgkit.app.ui.feed import LiveFeed, Wakers
 from emgkit.errors import ConfigError, EmgkitError
 
 __all__ = ["Controller", "WebUI", "safe_pseudonym"]
@@ -265,24 +265,20 @@ class Controller:
         self.thread: threading.Thread | None = None
         self._lock = threading.RLock()
         self._last_tick = 0.0
-        self._listeners: list[Callable[[], None]] = []
+        self._wakers = Wakers()
 
     def add_listener(self, wake: Callable[[], None]) -> None:
         """Call ``wake()`` (non-blocking, from any thread) whenever the state changes."""
-        with self._lock:
-            self._listeners.append(wake)
+        self._wakers.add(wake)
 
     def remove_listener(self, wake: Callable[[], None]) -> None:
         """Stop calling ``wake`` (unknown callables are ignored)."""
-        with self._lock:
-            if wake in self._listeners:
-                self._listeners.remove(wake)
+        self._wakers.remove(wake)
 
     def _bump(self) -> None:
         # with self._lock held: a new state version, and wake the pushers
         self.version += 1
-        for wake in self._listeners:
-            wake()
+        self._wakers.fire()
 
     # ------------------------------------------------------------------ state
     def update(self, **kw: Any) -> None:
