@@ -4,7 +4,9 @@ ruff's ``D`` rules with the numpy convention check the docstring layout but not 
 parameter is described (D417 is off for numpy). This test reads every module with :mod:`ast`:
 a public function or method (no ``_`` in its module path, class or name) that takes two or more
 parameters besides ``self``/``cls`` must have a ``Parameters`` section naming each one
-(``*args``/``**kwargs`` as ``*args``/``**kwargs``, or ``x, y : float`` for several). Packages
+(``*args``/``**kwargs`` as ``*args``/``**kwargs``, or ``x, y : float`` for several). A method that overrides a base class's method (same module, or
+a base imported from another ``emgkit`` module) inherits the parameters documented there, so an
+interface documents its parameters once and each implementation only says what it does. Packages
 and modules in :data:`TODO` are not checked yet (issue 9); the count of what they still miss is
 printed with ``pytest -s``.
 """
@@ -91,11 +93,109 @@ def missing_params(module: str, path: Path) -> list[str]:
                     continue
                 doc = ast.get_docstring(node) or ""
                 missing = [p for p in params if p not in _documented(doc)]
+                if in_class and missing:
+                    cls = prefix.rstrip(".").split(".")[-1]
+                    inherited = _base_documented(module, cls, node.name)
+                    missing = [p for p in missing if p not in inherited]
                 if missing and not _is_hook(module, prefix + node.name):
                     out.append(f"{module}.{prefix}{node.name}: {', '.join(missing)}")
 
     visit(tree.body, "", False)
     return out
+
+
+# ------------------------------------------------------------------------------ inheritance
+# An override documents only what it does differently (its summary); the parameters are
+# documented once, on the base class's method (``inspect.getdoc`` and ``help()`` show the
+# base's docstring for an override without one). Base classes are resolved statically: a
+# class of the same module, or one imported from another ``emgkit`` module.
+
+
+def _resolve_module(module: str, is_pkg: bool, level: int, name: str | None) -> str:
+    """Absolute name of ``from <level dots><name> import ...`` written in ``module``."""
+    if level == 0:
+        return name or ""
+    parts = module.split(".")
+    base = parts if is_pkg else parts[:-1]
+    base = base[: len(base) - (level - 1)]
+    return ".".join([*base, *([name] if name else [])])
+
+
+def _module_path(module: str) -> Path | None:
+    rel = Path(*module.split(".")[1:])
+    for cand in ((SRC / rel).with_suffix(".py"), SRC / rel / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _classes(module: str) -> dict[str, tuple[list[tuple[str, str]], dict[str, set[str]]]]:
+    """``{class: ([(module, base class)], {method: documented parameters})}`` of a module."""
+    path = _module_path(module)
+    if path is None:
+        return {}
+    if module in _CLASS_CACHE:
+        return _CLASS_CACHE[module]
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_pkg = path.name == "__init__.py"
+    imported: dict[str, tuple[str, str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            src = _resolve_module(module, is_pkg, node.level, node.module)
+            for a in node.names:
+                imported[a.asname or a.name] = (src, a.name)
+    out: dict[str, tuple[list[tuple[str, str]], dict[str, set[str]]]] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases: list[tuple[str, str]] = []
+        for b in node.bases:
+            if isinstance(b, ast.Name):
+                bases.append(imported.get(b.id, (module, b.id)))
+        methods = {
+            f.name: _documented(ast.get_docstring(f) or "")
+            for f in node.body
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        out[node.name] = (bases, methods)
+    _CLASS_CACHE[module] = out
+    _IMPORTS[module] = imported
+    return out
+
+
+_IMPORTS: dict[str, dict[str, tuple[str, str]]] = {}
+
+
+def _find_class(
+    module: str, name: str, depth: int = 0
+) -> tuple[str, tuple[list[tuple[str, str]], dict[str, set[str]]]] | None:
+    """``(defining module, class entry)`` of ``module.name``, following re-exports."""
+    if depth > 10 or not module.startswith("emgkit"):
+        return None
+    entry = _classes(module).get(name)
+    if entry is not None:
+        return module, entry
+    src = _IMPORTS.get(module, {}).get(name)
+    return None if src is None else _find_class(src[0], src[1], depth + 1)
+
+
+_CLASS_CACHE: dict[str, dict[str, tuple[list[tuple[str, str]], dict[str, set[str]]]]] = {}
+
+
+def _base_documented(module: str, cls: str, method: str, depth: int = 0) -> set[str]:
+    """Parameters of ``method`` documented on a base class of ``module.cls`` (any depth)."""
+    if depth > 10 or not module.startswith("emgkit"):
+        return set()
+    entry = _classes(module).get(cls)
+    if entry is None:
+        return set()
+    found: set[str] = set()
+    for bmod, bcls in entry[0]:
+        hit = _find_class(bmod, bcls)
+        if hit is not None:
+            found |= hit[1][1].get(method, set())
+            found |= _base_documented(hit[0], bcls, method, depth + 1)
+    return found
 
 
 #: Hooks with one signature, documented once: ``register(sub, table)`` of every command
@@ -156,6 +256,17 @@ def test_the_check_sees_a_missing_parameter(tmp_path: Path) -> None:
     assert _is_hook("emgkit.cli.record", "register")
     assert not _is_hook("emgkit.cli._commands", "register")
     assert not _is_hook("emgkit.io.base", "register")
+
+
+def test_an_override_inherits_its_base_methods_parameters() -> None:
+    # Fault.apply documents data, fs, idx, rng, channels once; the subclasses' apply methods
+    # only say what they do
+    assert _base_documented("emgkit.simulate.faults", "Mains", "apply") >= {
+        "data", "fs", "idx", "rng", "channels"
+    }
+    # a class with no documented base method gets nothing
+    assert _base_documented("emgkit.simulate.faults", "Fault", "apply") == set()
+    assert _base_documented("emgkit.simulate.faults", "NoSuchClass", "apply") == set()
 
 
 def test_todo_entries_cover_what_they_name(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -205,18 +205,7 @@ class Mains(Fault):
     ) -> dict[str, Any]:
         """Add the mains sinusoid and its harmonics, random phase per channel and harmonic.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -282,18 +271,7 @@ class BaselineWander(Fault):
     ) -> dict[str, Any]:
         """Add a random slow drift of RMS ``amplitude_uv`` to each selected channel.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -387,18 +365,7 @@ class ECG(Fault):
     ) -> dict[str, Any]:
         """Add the ECG beat train, scaled by ``right_factor`` on right-side channels.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -462,18 +429,7 @@ class MotionSpikes(Fault):
     ) -> dict[str, Any]:
         """Add the motion transients, the same times on every selected channel.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -531,18 +487,7 @@ class ElectrodePop(Fault):
     ) -> dict[str, Any]:
         """Add the pops, drawn independently per channel unless ``times_s`` is given.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -586,18 +531,7 @@ class FlatChannel(Fault):
     ) -> dict[str, Any]:
         """Replace the selected channels' samples in the window with the flat level.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -634,18 +568,7 @@ class Clipping(Fault):
     ) -> dict[str, Any]:
         """Clip the selected channels' samples in the window to +-``limit_uv``.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
@@ -752,18 +675,7 @@ class Fatigue(Fault):
     ) -> dict[str, Any]:
         """Nothing to do here: fatigue is applied while the carrier is generated.
 
-        Parameters
-        ----------
-        data : ndarray, shape (n_samples, n_channels)
-            The session's samples in microvolts (after the simulated ADC), modified in place.
-        fs : float
-            Sampling rate in Hz.
-        idx : list of int
-            Columns of ``data`` to change, as returned by :meth:`resolve`.
-        rng : numpy.random.Generator
-            Source of the fault's randomness (phases, times, signs), for reproducible sessions.
-        channels : sequence of Channel
-            Description of every column of ``data`` (name, muscle, side).
+        The parameters are those of :meth:`Fault.apply`.
 
         Returns
         -------
