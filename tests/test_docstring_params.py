@@ -4,11 +4,11 @@ ruff's ``D`` rules with the numpy convention check the docstring layout but not 
 parameter is described (D417 is off for numpy). This test reads every module with :mod:`ast`:
 a public function or method (no ``_`` in its module path, class or name) that takes two or more
 parameters besides ``self``/``cls`` must have a ``Parameters`` section naming each one
-(``*args``/``**kwargs`` as ``*args``/``**kwargs``, or ``x, y : float`` for several). A method that overrides a base class's method (same module, or
-a base imported from another ``emgkit`` module) inherits the parameters documented there, so an
-interface documents its parameters once and each implementation only says what it does. Packages
-and modules in :data:`TODO` are not checked yet (issue 9); the count of what they still miss is
-printed with ``pytest -s``.
+(``*args``/``**kwargs`` as ``*args``/``**kwargs``, or ``x, y : float`` for several). A method
+that overrides a base class's method (same module, or a base imported from another ``emgkit``
+module) inherits the parameters documented there, so an interface documents its parameters once
+and each implementation only says what it does. Packages and modules in :data:`TODO` are not
+checked yet (issue 9); the count of what they still miss is printed with ``pytest -s``.
 """
 
 from __future__ import annotations
