@@ -149,7 +149,7 @@ def _describe(trial: Trial) -> str:
     return ", ".join(bits)
 
 
-class TerminalUI:
+class TerminalUI(SessionUI):
     """Plain prompts and an ANSI countdown; degrades to plain lines when not a terminal.
 
     Parameters
@@ -208,12 +208,7 @@ class TerminalUI:
     def trial_intro(self, trial: Trial, index: int, total: int) -> Decision:
         """Print the trial's instructions and prompt until the operator decides.
 
-        Parameters
-        ----------
-        trial : Trial
-            The trial about to run.
-        index, total : int
-            Its 1-based position in the session and the number of trials.
+        The parameters are those of :meth:`SessionUI.trial_intro`.
 
         Returns
         -------
@@ -246,12 +241,7 @@ class TerminalUI:
     def cue(self, text: str, seconds: float) -> None:
         """Show the phase's cue with its length (a coloured in-place countdown on a terminal).
 
-        Parameters
-        ----------
-        text : str
-            The phase's cue word(s).
-        seconds : float
-            Planned length of the phase in seconds.
+        The parameters are those of :meth:`SessionUI.cue`.
         """
         self._end_line()
         self._cue = text
@@ -301,12 +291,7 @@ class TerminalUI:
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
         """Return False: a terminal operator stops at the next trial's prompt.
 
-        Parameters
-        ----------
-        trial : Trial
-            The running trial.
-        reps_done : int
-            Reps of it completed so far.
+        The parameters are those of :meth:`SessionUI.abort_now`.
 
         Returns
         -------
@@ -318,12 +303,7 @@ class TerminalUI:
     def repeat_now(self, trial: Trial, reps_done: int) -> bool:
         """Return False: a terminal repeats at the next trial's prompt ("r").
 
-        Parameters
-        ----------
-        trial : Trial
-            The running trial.
-        reps_done : int
-            Reps of it completed so far.
+        The parameters are those of :meth:`SessionUI.repeat_now`.
 
         Returns
         -------
@@ -338,7 +318,7 @@ class TerminalUI:
         self.stdout.flush()
 
 
-class ScriptedUI:
+class ScriptedUI(SessionUI):
     """A scripted subject and operator: answers from an :class:`Answers` file, no input.
 
     Every call is logged in :attr:`log` as ``(kind, detail)`` tuples, so tests can check what
@@ -382,12 +362,7 @@ class ScriptedUI:
     def trial_intro(self, trial: Trial, index: int, total: int) -> Decision:
         """Decide from the answers: abort before the trial, skip it, or go.
 
-        Parameters
-        ----------
-        trial : Trial
-            The trial about to run.
-        index, total : int
-            Its 1-based position in the session and the number of trials.
+        The parameters are those of :meth:`SessionUI.trial_intro`.
 
         Returns
         -------
@@ -408,12 +383,7 @@ class ScriptedUI:
     def cue(self, text: str, seconds: float) -> None:
         """Log the cue (and echo it when ``echo`` is given).
 
-        Parameters
-        ----------
-        text : str
-            The phase's cue word(s).
-        seconds : float
-            Planned length of the phase in seconds.
+        The parameters are those of :meth:`SessionUI.cue`.
         """
         self._say("cue", text)
 
@@ -440,12 +410,7 @@ class ScriptedUI:
     def abort_now(self, trial: Trial, reps_done: int) -> bool:
         """Return True once ``trial`` has reached the answers' ``after_rep``.
 
-        Parameters
-        ----------
-        trial : Trial
-            The running trial.
-        reps_done : int
-            Reps of it completed so far.
+        The parameters are those of :meth:`SessionUI.abort_now`.
 
         Returns
         -------
@@ -461,12 +426,7 @@ class ScriptedUI:
     def repeat_now(self, trial: Trial, reps_done: int) -> bool:
         """Return False: scripted sessions never repeat a trial.
 
-        Parameters
-        ----------
-        trial : Trial
-            The running trial.
-        reps_done : int
-            Reps of it completed so far.
+        The parameters are those of :meth:`SessionUI.repeat_now`.
 
         Returns
         -------
