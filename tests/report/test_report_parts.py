@@ -277,3 +277,16 @@ def test_unlabelled_session_is_named_by_file_or_said_so(tmp_path):
     ).stdout
     assert text.count("Session from file P07_visit2.bdf, date not recorded") == 2
     assert "Session -" not in text
+
+
+def test_mvc_section_states_the_definition_the_analysis_used():
+    # the report said "highest 500 ms mean" while the analysis used the plateau RMS
+    from emgkit.analysis.params import AnalysisParams
+    from emgkit.report._blocks import _mvc_definition
+
+    plateau = _mvc_definition(AnalysisParams())
+    assert "plateau" in plateau and "first 1 s and last 0.5 s" in plateau
+    assert "highest 500 ms mean" not in plateau
+    peak = _mvc_definition(AnalysisParams(mvc_method="peak_window", mvc_window=0.5))
+    assert "highest 500 ms mean of the 100 ms RMS envelope" in peak
+    assert "reads high" in peak

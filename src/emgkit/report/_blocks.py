@@ -296,13 +296,28 @@ def _mvc(result: BridgeResult) -> Section:
             "MVC holds": [str(v) for v in m.get("n_mvc_holds", pd.Series(["-"] * len(m)))],
         }
     )
-    p = result.params
-    text = (
-        f"MVC amplitude = highest {p.mvc_window * 1000:g} ms mean of the {p.rms_window * 1000:g} "
-        "ms RMS envelope over the MVC holds of the same muscle and side; when several positions "
-        "were tested the maximum is kept and its trial is named."
-    )
+    text = _mvc_definition(result.params)
     return Section("mvc", "MVC (normalisation)", [Paragraph(text), Table(disp)])
+
+
+def _mvc_definition(p: Any) -> str:
+    """The MVC definition the analysis used (its ``AnalysisParams``), in words."""
+    tail = (
+        "over the MVC holds of the same muscle and side; when several positions were tested "
+        "the maximum is kept and its trial is named."
+    )
+    if p.mvc_method == "peak_window":
+        return (
+            f"MVC amplitude = highest {p.mvc_window * 1000:g} ms mean of the "
+            f"{p.rms_window * 1000:g} ms RMS envelope {tail} (The conventional peak window; it "
+            "reads high on a noisy envelope: docs/validation.md.)"
+        )
+    t0, t1 = p.mvc_trim
+    return (
+        f"MVC amplitude = RMS over the plateau of each MVC hold (the hold without its first "
+        f"{t0:g} s and last {t1:g} s), maximum {tail} The plateau RMS avoids the upward bias of "
+        "picking the highest short window of a noisy envelope (docs/analysis.md)."
+    )
 
 
 def _envelopes(rec: Recording, env: Any, result: BridgeResult) -> Section:
