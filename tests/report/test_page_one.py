@@ -146,3 +146,9 @@ def test_every_cited_work_is_in_the_reference_list(case):
     )
     assert not missing, missing
     assert set(REFERENCES) >= {"Ekstrom 2007", "Lehecka 2017", "Hodges 2003"}
+
+
+def test_limits_answer_ends_with_one_full_stop(case):
+    _, rec, res = case
+    text = _by_key(rec, res)["limits"].text
+    assert text.endswith(".") and not text.endswith("..")

@@ -294,7 +294,7 @@ def _limits(rec: Recording, result: BridgeResult, flags: list[Flag] | None) -> A
         bits.append(f"{int(meta['holds_with_gaps'])} bridge hold(s) contain lost samples")
     bits.append(ONE_SESSION[0].lower() + ONE_SESSION[1:].split(";")[0])
     text = "; ".join(bits)
-    return Answer("limits", q, text[0].upper() + text[1:] + ".", "-")
+    return Answer("limits", q, text[0].upper() + text[1:].rstrip(".") + ".", "-")
 
 
 def answers(rec: Recording, result: BridgeResult, flags: list[Flag] | None = None) -> list[Answer]:
