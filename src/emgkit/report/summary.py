@@ -248,6 +248,14 @@ def _pain(rec: Recording, result: BridgeResult) -> Answer:
         return Answer("pain", q, "No pain ratings were recorded.", "-")
     rated = [_f(v) for v in ratings.values()]
     any_pain = any(np.isfinite(v) and v > 0 for v in rated)
+    if not any_pain and all(np.isfinite(v) for v in rated):
+        return Answer(
+            "pain",
+            q,
+            f"No: 0 (no pain, on a 0-10 scale) in all {len(rated)} rated trials "
+            f"({', '.join(ratings)}).",
+            "-",
+        )
     listing = ", ".join(f"{t} {v}" for t, v in ratings.items())
     tail = (
         "; pain can change how muscles are used, so the patterns below describe movement with "
