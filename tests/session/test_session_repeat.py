@@ -3,6 +3,7 @@ the last attempt (issue 14)."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 
@@ -103,3 +104,40 @@ def test_repeated_attempts_are_kept_labelled_and_left_out_of_the_analysis(
     per_trial = reps[(reps.muscle == "glute_max") & (reps.side == "left")].groupby("trial").size()
     assert per_trial.to_dict() == {"dlb": 4, "slb_left": 1}
     assert set(result.reps.trial) == {"dlb", "slb_left"}
+
+
+class _AheadRecorder:
+    """A recorder whose samples are always ahead of the schedule (a loaded machine)."""
+
+    fs = 1000.0
+
+    def __init__(self) -> None:
+        self.markers: list[tuple[str, str, str, int]] = []
+        self._n = 0
+
+    @property
+    def n_samples(self) -> int:  # 100 s more at every look
+        self._n += 100_000
+        return self._n
+
+    def add_marker(self, label, value, trial, *, sample, duration):
+        self.markers.append((label, value, trial, sample))
+
+
+def test_a_repeat_lands_after_the_rep_it_was_asked_at_when_samples_are_ahead() -> None:
+    # the schedule never waits when the samples are ahead, and a repeat asked after rep 2
+    # used to be seen only once the thread next had to wait: reps 3.. were already journalled
+    from emgkit.app.session.schedule import _Repeat, _Segment
+    from emgkit.protocol import Trial as _Trial
+
+    class UI(ScriptedUI):
+        def repeat_now(self, trial: Trial, reps_done: int) -> bool:
+            return reps_done == 2
+
+    rec = _AheadRecorder()
+    seg = _Segment(rec, UI(parse_answers(ANSWERS)), time.monotonic, 0.001, 5.0)
+    trial = _Trial(id="dlb", task="double_leg_bridge", side="both", hold_s=5.0, reps=5)
+    with pytest.raises(_Repeat):
+        seg.run_trial(trial, 3.0)
+    reps = [v for label, v, _, _ in rec.markers if label == "rep"]
+    assert reps == ["1", "2"]

@@ -103,6 +103,15 @@ class _Segment:
         last_change = self.clock()
         while True:
             n = int(rec.n_samples)
+            # asked before the target check, so a repeat lands at the next phase boundary even
+            # when the samples are ahead of this thread (a loaded machine, a fast emulator)
+            if (
+                self.trial is not None
+                and self._repeat_now is not None
+                and self._repeat_now(self.trial, self.reps_done)
+            ):
+                self.t = max(self.t, n)  # the schedule goes on from now
+                raise _Repeat(self.trial.id)
             if n >= target:
                 return
             err = getattr(rec, "journal_error", None)
@@ -116,13 +125,6 @@ class _Segment:
                     f"the device sent no samples for {self.stall_s:g} s (at sample {n}); "
                     "check the cable and power, then resume the session with --resume"
                 )
-            if (
-                self.trial is not None
-                and self._repeat_now is not None
-                and self._repeat_now(self.trial, self.reps_done)
-            ):
-                self.t = max(self.t, n)  # the schedule goes on from now
-                raise _Repeat(self.trial.id)
             self.ui.tick((target - n) / self.fs)
             time.sleep(self.poll)
 
