@@ -43,7 +43,7 @@ def test_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     pattern = r"acted out (\d+) cued trials; \d+ samples \(\d+ s\) at 1000 Hz, (\d+) gaps"
     m = re.search(pattern, text)
     assert m, text
-    assert int(m.group(1)) == 14 and m.group(2) == "0"
+    assert int(m.group(1)) == 15 and m.group(2) == "0"
     m = re.search(r"median relative error (\d+) % over (\d+)\)", text)
     assert m, text
     assert int(m.group(1)) <= 10 and int(m.group(2)) >= 8

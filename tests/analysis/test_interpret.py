@@ -116,20 +116,18 @@ def test_glute_onset_later_on_the_right_beyond_the_detection_floor() -> None:
 
 
 def test_cue_variants_compared_with_the_plain_bridge_only() -> None:
-    # the shipped protocol has no plain double-leg bridge: no cue comparison, and a note
-    res = _result("healthy", 2)
+    # without a plain double-leg bridge: no cue comparison, and a note
+    no_plain = dataclasses.replace(
+        PROTOCOL, trials=tuple(t for t in PROTOCOL.trials if t.id != "dlb_plain")
+    )
+    rec, _ = synthesize_session("healthy", fs=1000.0, protocol=no_plain, seed=2)
+    res = analyze_bridge(rec, no_plain)
     assert res.variants.empty and _codes(interpret(res), "cue_effect") == []
     assert any("no plain double-leg bridge" in n for n in res.notes)
-    # with a plain bridge, the cue variants are compared with it (never with squeeze-first)
-    trials = tuple(
-        dataclasses.replace(t, id="dlb_plain", cue="standard", reps=3)
-        if t.id == "dlb_squeeze"
-        else t
-        for t in PROTOCOL.trials
-    )
-    proto = dataclasses.replace(
-        PROTOCOL, trials=(*trials, *(t for t in PROTOCOL.trials if t.id == "dlb_squeeze"))
-    )
+    # the shipped protocol has one (dlb_plain): the cue variants are compared with it, never
+    # with squeeze-first
+    proto = PROTOCOL
+    assert proto.trial("dlb_plain").cue == "standard"
     rec, _ = synthesize_session("healthy", fs=1000.0, protocol=proto, seed=2)
     res = analyze_bridge(rec, proto)
     assert set(res.variants["trial"]) == {
