@@ -30,6 +30,7 @@ Usage::
 
     nice -n 5 python3 benchmarks/bench_ui.py --channels 8 16 --seconds 60   # byte -> pixel
     nice -n 5 python3 benchmarks/bench_ui.py --channels 16 --seconds 1800   # the long run
+    nice -n 5 python3 benchmarks/bench_ui.py --memory --channels 8 16       # where RSS goes
 """
 
 from __future__ import annotations
@@ -226,6 +227,59 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def memory_child(channels: int, fs: float) -> None:
+    """Print what the emulator of `emgkit ui --demo` keeps (``start_emulator``'s objects)."""
+    import gc
+    import sys
+    import tracemalloc
+
+    import emgkit.app.emulated  # noqa: F401  (the imports the server has before a session)
+    from emgkit.protocol import load_protocol
+    from emgkit.simulate.emulators import cued_subject, make_model
+
+    proc = psutil.Process()
+    proto = load_protocol("bridge")
+    gc.collect()
+    r0 = proc.memory_info().rss / 2**20
+    tracemalloc.start()
+    cued = cued_subject("arduino", "healthy", proto, fs=fs, n_channels=channels, seed=1)
+    model = make_model("arduino", samples_uv=cued.samples_uv, fs=fs, n_channels=channels)
+    gc.collect()
+    kept, peak = (v / 2**20 for v in tracemalloc.get_traced_memory())
+    r1 = proc.memory_info().rss / 2**20
+    act = getattr(cued.truth, "activation", None)
+    out = {
+        "channels": channels,
+        "protocol_s": round(cued.samples_uv.shape[0] / fs, 1),
+        "rss_mib_imports": round(r0, 1),
+        "rss_mib_added": round(r1 - r0, 1),
+        "traced_mib_kept": round(kept, 1),
+        "traced_mib_peak": round(peak, 1),
+        "samples_uv_mib": round(cued.samples_uv.nbytes / 2**20, 1),
+        "model_counts_mib": round(model.counts.nbytes / 2**20, 1),
+        "truth_activation_mib": round(act.nbytes / 2**20, 1) if act is not None else None,
+    }
+    sys.stdout.write(json.dumps(out) + "\n")
+
+
+def memory(channels: list[int], fs: float) -> None:
+    """:func:`memory_child` in a fresh process per channel count, and a markdown table."""
+    import sys
+
+    rows = []
+    for ch in channels:
+        cmd = [sys.executable, __file__, "--memory-child", str(ch), "--fs", f"{fs:g}"]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), flush=True)
+    keys = list(rows[0])
+    print()
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(str(r[k]) for k in keys) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=60.0)
@@ -238,7 +292,19 @@ def main() -> None:
         "--speed", type=float, default=1.0,
         help="emulated device N times faster than real time (the long memory/loss run)",
     )  # fmt: skip
+    ap.add_argument(
+        "--memory", action="store_true",
+        help="only measure where the demo server's memory goes (the cued subject), per --channels",
+    )  # fmt: skip
+    ap.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child, args.fs)
+        return
+    if args.memory:
+        print(f"before: {uptime()}", flush=True)
+        memory(args.channels, args.fs)
+        return
     print(f"before: {uptime()}", flush=True)
     results = []
     for ch in args.channels:
