@@ -23,7 +23,7 @@ FS = 2000.0
 
 
 def _record(
-    tmp_path: Path, name: str, stamp: bool
+    tmp_path: Path, name: str, stamp: bool, transport: str | None = None
 ) -> tuple[Any, LiveFeed, Any, Path, float, float]:
     """Record 3 s of known samples from the emulated MyoWare at 4x real time."""
     from emgkit.app.emulated import recorder as Recorder
@@ -34,7 +34,7 @@ def _record(
         "emulated-arduino",
         out=tmp_path / f"{name}.bdf",
         fs=FS,
-        emulator={"samples_uv": x, "realtime": True, "speed": 4.0},
+        emulator={"samples_uv": x, "realtime": True, "speed": 4.0, "transport": transport},
         stamp_arrival=stamp,
     )
     sub = rec.subscribe(maxsize=100_000, name="test")  # keeps every chunk
@@ -51,12 +51,15 @@ def _record(
     return sub, feed, x, path, t0, t1
 
 
-def test_every_chunk_and_point_carries_its_read_time(tmp_path: Path) -> None:
-    sub, feed, x, _, t0, t1 = _record(tmp_path, "on", stamp=True)
+@pytest.mark.parametrize("transport", ["pty", "socket"])
+def test_every_chunk_and_point_carries_its_read_time(tmp_path: Path, transport: str) -> None:
+    sub, feed, x, _, t0, t1 = _record(tmp_path, "on", stamp=True, transport=transport)
     chunks = [r for r in sub.drain() if r.samples.shape[0]]
     assert sum(r.samples.shape[0] for r in chunks) == x.shape[0]
     stamps = []
+    read_at = np.full(x.shape[0], np.nan)  # sample index -> when its read() returned
     for r in chunks:
+        read_at[r.sample_index] = r.aux["t_arrival"]
         st = r.aux["t_arrival"]  # present for every chunk with rows, one stamp per row
         assert st.shape == (r.samples.shape[0],)
         assert np.all(st == st[0])  # one read() per chunk (the MyoWare parser holds nothing)
@@ -72,7 +75,9 @@ def test_every_chunk_and_point_carries_its_read_time(tmp_path: Path) -> None:
     byte = np.array([p.byte for p in pts], dtype=float)  # None would be NaN: none allowed
     assert not np.any(np.isnan(byte))
     assert np.all(np.diff(byte) >= 0)
-    assert set(byte.tolist()) <= set(stamps)  # each point's stamp is one of a real read
+    # each point has the read time of its bin's newest row (the bin of 40 samples ending at t)
+    newest = np.array([round(p.t * FS) - 1 for p in pts])
+    np.testing.assert_array_equal(byte, read_at[newest])
     # a bin's newest row is read before the feed processes the chunk that completes the bin
     assert all(p.byte is not None and p.byte <= p.arrival for p in pts)
     # the bin's newest row: a point whose bin ends mid-chunk has that chunk's stamp; rows of
