@@ -85,6 +85,14 @@ class Recorder:
         (:data:`EmulatorFactory`).
     n_channels, kinds : optional
         Arduino channel count and MyoWare output kinds to configure.
+    read_timeout : float
+        Seconds a single port read may block.
+    reconnect : bool
+        Reopen the port after a disconnect.
+    stamp_arrival : bool
+        Diagnostics: the reader stamps the rows it publishes to subscribers with the wall-clock
+        time their bytes were read (``aux["t_arrival"]``, see
+        :class:`~emgkit.acquisition.transport.DeviceReader`); the recording is unchanged.
     """
 
     def __init__(
@@ -109,6 +117,7 @@ class Recorder:
         emulator_factory: EmulatorFactory | None = None,
         read_timeout: float = 0.05,
         reconnect: bool = True,
+        stamp_arrival: bool = False,
     ) -> None:
         get_device(device)  # a ConfigError naming the choices for an unknown device
         if port is None and not device.startswith(EMULATED_PREFIX):
@@ -147,6 +156,7 @@ class Recorder:
         self.marker_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.read_timeout = read_timeout
         self.reconnect = reconnect
+        self.stamp_arrival = stamp_arrival
         self.driver: DeviceDriver = make_driver(
             device, fs=fs, gains=gains, n_channels=n_channels, kinds=kinds
         )
@@ -291,6 +301,7 @@ class Recorder:
             on_status=self._on_status,
             reconnect=self.reconnect,
             port=ser,
+            stamp_arrival=self.stamp_arrival,
         )
         for sub in self._early_subs:
             self.reader.attach(sub)

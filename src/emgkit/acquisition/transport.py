@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import serial
 
 from emgkit.acquisition.journal import JournalWriter, SampleClock, flush_parser
@@ -230,6 +231,15 @@ class DeviceReader:
         Exponential back-off between reopen attempts, in seconds.
     port : serial object, optional
         An already open port to use for the first session (tests, ``loop://``).
+    max_read : int
+        Most bytes taken by one ``read``.
+    stamp_arrival : bool
+        Diagnostics (latency benchmarks): give every published result with rows an
+        ``aux["t_arrival"]`` array, one wall-clock time (``time.time()``, seconds since the
+        epoch) per row: when the ``read()`` that delivered the bytes completing the row
+        returned. A parser that holds rows back for look-ahead (Cyton) releases them with a
+        later read, whose time they get. Off by default: the normal path takes no stamp; the
+        journal and the recording are the same either way.
     """
 
     def __init__(
@@ -248,6 +258,7 @@ class DeviceReader:
         backoff_max: float = 2.0,
         port: serial.Serial | None = None,
         max_read: int = 1 << 16,
+        stamp_arrival: bool = False,
     ) -> None:
         self.url = url
         self.parser = parser
@@ -261,6 +272,7 @@ class DeviceReader:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.max_read = max_read
+        self.stamp_arrival = stamp_arrival
         self.stats = ReaderStats()
         self.clock = SampleClock()
         self.error: BaseException | None = None
@@ -382,7 +394,7 @@ class DeviceReader:
                         break
                     continue
                 if data:
-                    self._handle(data)
+                    self._handle(data, time.time() if self.stamp_arrival else 0.0)
                 self._sync_journal()
         except BaseException as exc:  # pragma: no cover - unexpected: report, never hang
             self.error = exc
@@ -416,7 +428,9 @@ class DeviceReader:
         self.journal_error = exc
         self._status("journal_failed", error=str(exc))
 
-    def _handle(self, data: bytes) -> None:
+    def _handle(self, data: bytes, t_read: float = 0.0) -> None:
+        # t_read: time.time() when the read() that returned ``data`` returned (stamp_arrival
+        # mode; 0.0 means "now", e.g. bytes the handshake read)
         t = time.monotonic()
         t_ns = time.monotonic_ns()
         st = self.stats
@@ -449,6 +463,9 @@ class DeviceReader:
             self.parser.reset()
             return
         n = int(res.samples.shape[0])
+        if self.stamp_arrival and n:
+            stamp = np.full(n, t_read if t_read else time.time())
+            res.aux = {**res.aux, "t_arrival": stamp}
         if self.clock.awaiting_base and n:
             elapsed = t - st.last_data_monotonic if st.last_data_monotonic else 0.0
             n_gap = max(round(elapsed * self.fs) - n, 1)

@@ -76,6 +76,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         choices=(50.0, 60.0),
         help="mains frequency for the electrode check (default: check both)",
     )
+    p.add_argument(
+        "--stamp-latency",
+        action="store_true",
+        help="diagnostics: stamp each serial read with the wall clock and send it to the "
+        "page, for the byte-to-pixel latency of benchmarks/bench_ui.py",
+    )
     return p
 
 
@@ -119,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         short=args.short,
         emulated_subject=args.subject_profile,
         power_line_hz=args.power_line,
+        stamp_arrival=args.stamp_latency,
     )
     token = new_token() if args.lan else None
     host = "0.0.0.0" if args.lan else "127.0.0.1"

@@ -37,7 +37,11 @@ class Point:
     t: float
     env: tuple[float, ...]
     raw: tuple[float, ...]
-    arrival: float  # wall-clock time (s since the epoch) the newest row of the bin arrived
+    #: wall-clock time (s since the epoch) the feed processed the chunk that completed the bin
+    arrival: float
+    #: wall-clock time the serial ``read()`` returned the bytes of the bin's newest row, when
+    #: the recorder stamps arrivals (``stamp_arrival``, diagnostics), else None
+    byte: float | None = None
 
 
 def decimate_bins(
@@ -213,6 +217,7 @@ class LiveFeed:
         self._thread: threading.Thread | None = None
         self._env: Any = None
         self._pend: tuple[_F64, _F64, npt.NDArray[np.int64]] | None = None
+        self._pend_st: _F64 | None = None  # byte-arrival stamps of the pending rows
         self._ring: _F64 | None = None
         self._last_q = 0.0
         self._phase = _Phase()
@@ -294,6 +299,8 @@ class LiveFeed:
         assert self._ring is not None
         idx = np.asarray(res.sample_index, dtype=np.int64)
         env = self._env.process(x)
+        n_old = 0 if self._pend is None else self._pend[0].shape[0]
+        stamps = self._stamps(res, n_old)
         if self._pend is not None:
             pe, pr, pi = self._pend
             env, x_all, idx = np.vstack([pe, env]), np.vstack([pr, x]), np.r_[pi, idx]
@@ -302,6 +309,14 @@ class LiveFeed:
         bins, e, r, pending = decimate_bins(env, x_all, idx, self.step)
         cut = x_all.shape[0] - pending
         self._pend = (env[cut:], x_all[cut:], idx[cut:]) if pending else None
+        byte: list[float | None] = [None] * bins.shape[0]
+        if stamps is not None:
+            self._pend_st = stamps[cut:] if pending else None
+            if bins.shape[0]:
+                # the newest row of each complete bin (the rows before ``cut``, in order)
+                b = idx[:cut] // self.step
+                last = np.r_[np.flatnonzero(b[1:] != b[:-1]), cut - 1]
+                byte = [None if math.isnan(v) else v for v in stamps[last].tolist()]
         keep = max(8, round(self.fs))
         self._ring = np.vstack([self._ring, x])[-keep:]
         with self._lock:
@@ -309,7 +324,7 @@ class LiveFeed:
             for k in range(bins.shape[0]):
                 self.seq += 1
                 t = float((bins[k] + 1) * self.step) / self.fs
-                p = Point(self.seq, t, tuple(e[k].tolist()), tuple(r[k].tolist()), now)
+                p = Point(self.seq, t, tuple(e[k].tolist()), tuple(r[k].tolist()), now, byte[k])
                 self.points.append(p)
                 self._track(p, int((bins[k] + 1) * self.step))
         if bins.shape[0]:
@@ -333,6 +348,21 @@ class LiveFeed:
                 )
             with self._lock:
                 self.quality = out
+
+    def _stamps(self, res: Any, n_old: int) -> _F64 | None:
+        """Byte-arrival stamps of the pending rows then ``res``'s rows (NaN where unknown).
+
+        None when neither carries stamps (the recorder does not stamp: the normal path).
+        """
+        new = res.aux.get("t_arrival") if res.aux else None
+        if new is None and self._pend_st is None:
+            return None
+        n_new = int(res.samples.shape[0])
+        cur = np.full(n_new, np.nan) if new is None else np.asarray(new, dtype=np.float64)
+        old = self._pend_st
+        if old is None or old.shape[0] != n_old:
+            old = np.full(n_old, np.nan)
+        return np.r_[old, cur]
 
     # ------------------------------------------------------------------ phases
     def set_phase(self, trial: Any, cue: str, sample: int | None = None) -> None:

@@ -40,19 +40,21 @@ def new_token() -> str:
 def _points_json(pts: list[Any], seq: int) -> str:
     # arrival: when the feed received the chunk of the message's *oldest* point (the worst
     # case of the message); sent: when the message left (both time.time(), for the latency
-    # breakdown the page keeps in window.__emgkit.lat)
-    return json.dumps(
-        {
-            "type": "env",
-            "seq": seq,
-            "t": [round(p.t, 4) for p in pts],
-            "env": [[round(v, 2) for v in p.env] for p in pts],
-            "raw": [[round(v, 1) for v in p.raw] for p in pts],
-            "arrival": pts[0].arrival if pts else None,
-            "sent": time.time(),
-        },
-        separators=(",", ":"),
-    )
+    # breakdown the page keeps in window.__emgkit.lat); byte (only when the recorder stamps
+    # arrivals, a diagnostic mode): when the serial read() returned the bytes of that oldest
+    # point's newest row (window.__emgkit.stamps)
+    msg: dict[str, Any] = {
+        "type": "env",
+        "seq": seq,
+        "t": [round(p.t, 4) for p in pts],
+        "env": [[round(v, 2) for v in p.env] for p in pts],
+        "raw": [[round(v, 1) for v in p.raw] for p in pts],
+        "arrival": pts[0].arrival if pts else None,
+    }
+    if pts and pts[0].byte is not None:
+        msg["byte"] = pts[0].byte
+    msg["sent"] = time.time()
+    return json.dumps(msg, separators=(",", ":"))
 
 
 def make_app(

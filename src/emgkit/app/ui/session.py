@@ -237,6 +237,10 @@ class Controller:
         Synthetic profile streamed by emulated devices.
     power_line_hz : float, optional
         50 or 60 for the live mains check (None checks both).
+    stamp_arrival : bool
+        Diagnostics (``benchmarks/bench_ui.py``): the recorder stamps each serial read with the
+        wall clock and the page receives, per envelope message, when the bytes of its oldest
+        point were read (byte-to-pixel latency). Off by default.
     """
 
     def __init__(
@@ -248,6 +252,7 @@ class Controller:
         short: bool = False,
         emulated_subject: str = "healthy",
         power_line_hz: float | None = None,
+        stamp_arrival: bool = False,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.demo = demo
@@ -255,6 +260,7 @@ class Controller:
         self.short = short
         self.emulated_subject = emulated_subject
         self.power_line_hz = power_line_hz
+        self.stamp_arrival = stamp_arrival
         self.version = 0
         self.changed = threading.Condition()
         self.state: dict[str, Any] = {"screen": "setup", "message": "", "error": ""}
@@ -488,6 +494,7 @@ class Controller:
                 session=session_label,
                 power_line_hz=self.power_line_hz,
                 emulator=emu,
+                stamp_arrival=self.stamp_arrival,
             )
             rec.marker_listeners.append(self._log_marker)
             if self.feed is not None:

@@ -8,7 +8,7 @@
   const WINDOW_S = 10;
   const app = (window.__emgkit = {
     state: null, names: [], muscles: [], t: [], env: [], raw: [],
-    lat: [], latParts: [], pending: [], frames: 0, msgs: 0, view: "setup", userView: false, dirty: false,
+    lat: [], latParts: [], stamps: [], pending: [], frames: 0, msgs: 0, view: "setup", userView: false, dirty: false,
   });
 
   function el(tag, attrs, ...kids) {
@@ -229,7 +229,7 @@
     const tmax = app.t[app.t.length - 1]; let cut = 0;
     while (cut < app.t.length && app.t[cut] < tmax - WINDOW_S) cut++;
     if (cut) { app.t.splice(0, cut); app.env.forEach((a) => a.splice(0, cut)); app.raw.forEach((a) => a.splice(0, cut)); }
-    if (m.arrival) app.pending.push([m.arrival, m.sent, m.recv]);
+    if (m.arrival) app.pending.push([m.arrival, m.sent, m.recv, m.byte]);
     app.dirty = true;
     bioUpdate(m);
   }
@@ -253,11 +253,15 @@
       // latency of every message drawn in this frame: feed arrival -> drawn (after setData),
       // split into server (arrival -> sent), transport (sent -> onmessage), page (-> drawn)
       const drawn = wallNow();
-      for (const [a, s, r] of app.pending) {
+      // with byte-arrival stamps (a diagnostic mode of the server): the raw times
+      // [byte read, feed, sent, onmessage, drawn] of each drawn message, in stamps
+      for (const [a, s, r, b] of app.pending) {
         app.lat.push(drawn - a); app.latParts.push([s - a, r - s, drawn - r]);
+        if (b) app.stamps.push([b, a, s, r, drawn]);
       }
       app.pending.length = 0;
       if (app.lat.length > 20000) { app.lat.splice(0, 10000); app.latParts.splice(0, 10000); }
+      if (app.stamps.length > 20000) app.stamps.splice(0, 10000);
     }
     requestAnimationFrame(draw);
   }
