@@ -6,6 +6,7 @@ import dataclasses
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from emgkit.analysis.bridge import analyze_bridge
@@ -109,3 +110,21 @@ def test_a_recorder_factory_gets_the_same_cued_subject(
         countdown = round(3.0 * FS)
         start = round(spans[tid].onset * FS) - (0 if tid != "rest" else countdown)
         assert at == start + countdown - lead
+
+
+def test_the_cued_subject_hands_its_rendering_to_the_model_once() -> None:
+    # the live screen keeps only the rendering's length (a 16-channel full protocol is
+    # about 240 MiB of float64); the model gets the samples
+    from emgkit.errors import ConfigError
+    from emgkit.protocol import load_protocol
+    from emgkit.simulate.emulators import cued_subject
+
+    proto = load_protocol("bridge").shortened(max_reps=1)
+    cued = cued_subject("arduino", "healthy", proto, fs=500.0, seed=1)
+    assert cued.samples_uv is not None
+    n = cued.samples_uv.shape[0]
+    data = cued.take_samples()
+    assert data.shape[0] == n == cued.n_rows and cued.samples_uv is None
+    with pytest.raises(ConfigError, match="already handed"):
+        cued.take_samples()
+    assert cued.truth.activation.dtype == np.float32

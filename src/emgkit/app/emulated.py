@@ -78,7 +78,7 @@ def start_emulator(
             seed=int(model_options.get("seed", 0)),
         )
         model_options = {k: v for k, v in model_options.items() if k not in ("subject",)}
-        model_options["samples_uv"] = cued.samples_uv
+        model_options["samples_uv"] = cued.take_samples()
         model_options.pop("duration", None)
     model = make_model(spec.name, **model_options)
     return Emulator(

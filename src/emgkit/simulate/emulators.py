@@ -215,8 +215,9 @@ class Emulator:
         Before a :class:`Disconnect`, wait up to this long for the host to read what is in
         flight (0 = cut immediately, losing the unread bytes as a real unplug does).
     subject : CuedSubject, optional
-        A synthetic subject that acts out the protocol it is cued through (the model's
-        ``samples_uv`` must be ``subject.samples_uv``); see :class:`CuedSubject`.
+        A synthetic subject that acts out the protocol it is cued through (the model must
+        be built from its rendering, :meth:`CuedSubject.take_samples`); see
+        :class:`CuedSubject`.
     transport : {"pty", "socket"}, optional
         ``pty`` (POSIX; tests of the real serial code) or ``socket``: a TCP listener on
         127.0.0.1 that the host opens as the pyserial URL ``socket://127.0.0.1:<port>`` (works
@@ -668,7 +669,9 @@ class CuedSubject:
     Parameters
     ----------
     samples_uv : ndarray, shape (n_samples, n_channels)
-        The rendered session (microvolts), what the device model is built from.
+        The rendered session (microvolts), what the device model is built from. Hand it to
+        the model with :meth:`take_samples`, which keeps only its length (a 16-channel
+        rendering of the full protocol is about 240 MiB).
     plans : dict
         Trial id -> (first row, stop row, lead-in samples) of its rendering: the lead-in
         rows before the first movement (0 for a rest trial) are part of it.
@@ -687,7 +690,9 @@ class CuedSubject:
         frame: int = 1,
         truth: Any = None,
     ) -> None:
-        self.samples_uv = samples_uv
+        self.samples_uv: npt.NDArray[np.float64] | None = samples_uv
+        #: Rows of the rendered session (kept after :meth:`take_samples`).
+        self.n_rows = int(samples_uv.shape[0])
         self.plans = plans
         r0, r1 = int(rest[0]), int(rest[1])
         if r1 - r0 < 2 * max(1, frame):
@@ -705,6 +710,19 @@ class CuedSubject:
         #: as before issue 14), so a live view or biofeedback screen shows activity while the
         #: runner waits for the operator; from the first cue on it rests between trials.
         self.free = True
+
+    def take_samples(self) -> npt.NDArray[np.float64]:
+        """The rendered session, for building the device model; the subject forgets it.
+
+        Returns
+        -------
+        ndarray, shape (n_samples, n_channels)
+            Microvolts. A second call raises :class:`~emgkit.errors.ConfigError`.
+        """
+        if self.samples_uv is None:
+            raise ConfigError("the cued subject's samples were already handed to a model")
+        data, self.samples_uv = self.samples_uv, None
+        return data
 
     def before_packet(self, model: Any, frame: int = 1) -> None:
         """Point the model's next row at what the subject does now (emulator thread).
@@ -738,7 +756,7 @@ class CuedSubject:
         if self.free:
             return
         r0, r1 = self.rest
-        row = _model_row(model) % max(1, self.samples_uv.shape[0])
+        row = _model_row(model) % max(1, self.n_rows)
         if not r0 <= row <= r1 - self.frame:
             model._row = r0
 
@@ -822,6 +840,10 @@ def cued_subject(
     if rest is None:  # no rest trial: the quiet pad before the first trial
         first = min((p[0] for p in plans.values()), default=data.shape[0])
         rest = (0, max(first, 2))
+    # the per-sample activation is for the simulator's own tests; float32 halves what the
+    # live screen keeps of it (levels, onsets and MVCs, what sessions are checked against,
+    # are unchanged)
+    truth.activation = truth.activation.astype(np.float32)
     return CuedSubject(data, plans, rest, truth=truth)
 
 
