@@ -243,19 +243,23 @@ def memory_child(channels: int, fs: float) -> None:
     r0 = proc.memory_info().rss / 2**20
     tracemalloc.start()
     cued = cued_subject("arduino", "healthy", proto, fs=fs, n_channels=channels, seed=1)
-    model = make_model("arduino", samples_uv=cued.samples_uv, fs=fs, n_channels=channels)
+    samples = cued.take_samples()  # as emgkit.app.emulated does: the model gets the rendering
+    rendered_mib = samples.nbytes / 2**20
+    model = make_model("arduino", samples_uv=samples, fs=fs, n_channels=channels)
+    del samples
     gc.collect()
     kept, peak = (v / 2**20 for v in tracemalloc.get_traced_memory())
     r1 = proc.memory_info().rss / 2**20
     act = getattr(cued.truth, "activation", None)
     out = {
         "channels": channels,
-        "protocol_s": round(cued.samples_uv.shape[0] / fs, 1),
+        "protocol_s": round(cued.n_rows / fs, 1),
         "rss_mib_imports": round(r0, 1),
         "rss_mib_added": round(r1 - r0, 1),
         "traced_mib_kept": round(kept, 1),
         "traced_mib_peak": round(peak, 1),
-        "samples_uv_mib": round(cued.samples_uv.nbytes / 2**20, 1),
+        "rendered_mib_handed_to_model": round(rendered_mib, 1),
+        "still_held_by_subject": cued.samples_uv is not None,
         "model_counts_mib": round(model.counts.nbytes / 2**20, 1),
         "truth_activation_mib": round(act.nbytes / 2**20, 1) if act is not None else None,
     }
