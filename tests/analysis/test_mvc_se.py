@@ -177,3 +177,26 @@ def test_symmetry_table_takes_the_mvc_error_from_the_mvc_rows() -> None:
     assert sym.loc["dlb_squeeze", "log_ratio_se"] == pytest.approx(math.hypot(se_rep, mse))
     # the pooled SE keeps the whole MVC term (it is common to both tasks)
     assert sym.loc[COMBINED, "log_ratio_se"] > mse
+
+
+def test_analysis_carries_the_mvc_error_into_the_glute_interval() -> None:
+    import warnings
+
+    from emgkit.analysis.bridge import analyze_bridge
+    from emgkit.protocol import load_protocol
+    from emgkit.simulate import synthesize_session
+
+    proto = load_protocol("bridge").shortened(max_reps=3)
+    rec, _ = synthesize_session("healthy", fs=1000.0, protocol=proto, seed=2, generator="coloured")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = analyze_bridge(rec, proto)
+    g = res.mvc[res.mvc.muscle == "glute_max"].set_index("side")
+    # 5 s MVC holds: a 3.5 s plateau, 1 s batches: 1.5 x 2.5 df; 1-5 % on log(MVC)
+    assert g["mvc_log_se_df"].tolist() == pytest.approx([3.75, 3.75])
+    assert ((g["mvc_log_se"] > 0.005) & (g["mvc_log_se"] < 0.06)).all()
+    mse = math.hypot(g.loc["left", "mvc_log_se"], g.loc["right", "mvc_log_se"])
+    head = res.symmetry.set_index(["comparison", "muscle"]).loc[(COMBINED, "glute_max")]
+    assert head["mvc_log_ratio_se"] == pytest.approx(mse)
+    assert head["log_ratio_se"] > mse
+    assert "MVC normalisation error of both sides common to all" in head["interval_source"]

@@ -25,6 +25,7 @@ measurement uncertainty, into the range a healthy person shows; :func:`false_cal
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -305,6 +306,10 @@ def _add_mvc(se: float, dof: float, mvc_se: float, mvc_df: float) -> tuple[float
     return tot, (tot**4 / den if den > 0 else dof)
 
 
+#: How :func:`side_difference` names the MVC term in ``source`` (removed when pooled).
+_MVC_SRC = r" \+ MVC normalisation error of both sides \(SE [0-9.]+ on log L/R\)"
+
+
 def side_difference(
     left: npt.ArrayLike,
     right: npt.ArrayLike,
@@ -474,7 +479,10 @@ def combine_differences(
         raise ValueError("combine_differences needs at least one comparison")
     common = (not shared) if mvc_common is None else mvc_common
     n = sum(p.n for p in parts)
-    src = "; ".join(p.source for p in parts)
+    srcs = [p.source for p in parts]
+    if common and len(parts) > 1:  # said once below, not per part
+        srcs = [re.sub(_MVC_SRC, "", x) for x in srcs]
+    src = "; ".join(srcs)
     src = (
         f"{'repeat comparisons' if shared else 'comparisons'} pooled ({src})"
         if len(parts) > 1
@@ -507,6 +515,8 @@ def combine_differences(
         se = float(np.sqrt(np.sum(w**2 * se_i**2)))
     if not shared:
         nat = float(np.sqrt(np.sum(w**2 * nat_i**2))) if np.all(np.isfinite(nat_i)) else nan
+    if common and len(parts) > 1 and mvc > 0:
+        src += f", plus the MVC normalisation error of both sides common to all (SE {mvc:.3f})"
     return _from_log(m, se, float(min(p.df for p in parts)), n, src, level, nat, mvc)
 
 
