@@ -10,8 +10,10 @@ Symmetry (clinical-anchors.md section 7):
 
 Left/right decision (:func:`side_difference`, :func:`asymmetry_outcome`): the symmetry angle of
 the geometric-mean left/right ratio over reps (paired) or holds (unpaired), with a 95 %
-t-interval on ``log(L/R)`` from the rep-to-rep or hold-to-hold variability actually present,
-mapped through the (monotone) symmetry-angle function; three outcomes against a threshold.
+t-interval on ``log(L/R)`` from the rep-to-rep or hold-to-hold variability actually present
+plus, for %MVC, the two sides' MVC-normalisation error (:func:`plateau_log_se`,
+:func:`mvc_log_ratio_se`: one error per side shared by all its reps), mapped through the
+(monotone) symmetry-angle function; three outcomes against a threshold.
 
 The natural side difference is a known limit, not noise that more reps remove: a healthy
 person's two sides differ in every task by an amount that stays for the whole session
@@ -165,7 +167,8 @@ def plateau_log_se(
     ``sqrt(mean P)`` of the power ``P = envelope**2`` over the plateau. ``P`` is autocorrelated
     (the RMS window, effort wander), so its sample variance / n would understate the error
     several-fold. The variance of the mean is estimated by overlapping batch means (Meketon &
-    Schmeiser 1984): with ``N`` plateau samples and batches of ``b`` samples,
+    Schmeiser 1984, Proc. Winter Simulation Conference 226-230): with ``N`` plateau samples
+    and batches of ``b`` samples,
     ``Var(mean P) = b / ((N - b)(N - b + 1)) x sum_j (mean of batch j - mean P)^2`` over all
     ``N - b + 1`` batches, with about ``1.5 (N / b - 1)`` degrees of freedom; then, by the delta
     method, ``SE(log RMS) = 0.5 x SE(mean P) / mean P``. The same trim as the MVC plateau
