@@ -17,6 +17,10 @@ Usage::
     PYTHONPATH=src nice -n 5 python3 benchmarks/bench_mvc_hint.py --seeds 20 \\
         --save /work/bench-pickles/surf.pkl
     PYTHONPATH=src python3 benchmarks/bench_mvc_hint.py --reread /work/bench-pickles/surf-res.pkl
+    python3 benchmarks/bench_mvc_hint.py --rows /work/bench-pickles/s4-asym.pkl
+
+``--rows`` counts the same from the per-session rows a ``bench_validity.py --only asym --save``
+run pickled (its ``inh_mvc`` sessions and its healthy 8 % sessions), without re-running.
 """
 
 from __future__ import annotations
@@ -112,6 +116,24 @@ def summarise(results: list[tuple[dict[str, Any], Any]]) -> pd.DataFrame:
     return tab
 
 
+def summarise_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The counts of :func:`summarise` from ``bench_validity`` rows (no analysis results)."""
+    inh = df[df["cond"] == "inh_mvc"]
+    hea = df[(df["cond"] == "asym") & (df["side_cv"] == 0.08) & (df["inhibition"] == 0.0)]
+    if "visit" in hea:
+        hea = hea[hea["visit"].fillna(1) <= 1]
+    asym_r = (inh["outcome"] == "asymmetric") & (inh["side_said"] == "right")
+    hint_r = (inh["outcome"] != "asymmetric") & (inh["surfaced"] == "right")
+    return pd.DataFrame(
+        {
+            "inh_mvc_surfaced": (asym_r | hint_r).groupby(inh["generator"]).sum(),
+            "inh_mvc_n": inh.groupby("generator").size(),
+            "healthy_hinted": hea["surfaced"].notna().groupby(hea["generator"]).sum(),
+            "healthy_n": hea.groupby("generator").size(),
+        }
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -120,7 +142,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--generators", default=",".join(bv.GENERATORS))
     ap.add_argument("--save", default="bench_mvc_hint.pkl")
     ap.add_argument("--reread", help="re-read a saved -res.pkl with the current code")
+    ap.add_argument("--rows", help="count from a bench_validity.py --save pickle of rows")
     a = ap.parse_args(argv)
+    if a.rows:
+        print(summarise_rows(pd.read_pickle(a.rows)).to_string())
+        return
     if a.reread:
         with open(a.reread, "rb") as f:
             results = pickle.load(f)

@@ -161,6 +161,7 @@ def read_analysis(res: Any) -> Reading:
                 "threshold",
                 "healthy_range",
                 "log_ratio_se",
+                "mvc_log_ratio_se",
                 "natural_sd",
                 "n_epochs",
             )
@@ -693,8 +694,12 @@ def table_asym(df: pd.DataFrame) -> pd.DataFrame:
 
 #: Measurement standard errors of log(L/R) of the shipped protocol (medians of the motor-unit
 #: and coloured sessions, docs/validation.md): 40 paired double-leg reps; one single-leg hold
-#: per side with the hold-to-hold SD borrowed from the double-leg reps.
+#: per side with the hold-to-hold SD borrowed from the double-leg reps (rep/hold part only).
 SE_DLB, SE_SLB = 0.0125, 0.089
+#: The two sides' MVC-normalisation error on a %MVC log(L/R): sqrt(2) x 0.028, the per-side SE
+#: of log(MVC) of the simulated glute max MVCs (truth 0.024-0.031, estimated 0.026-0.032:
+#: ``benchmarks/bench_mvc_se.py --seeds 30``). Common to both tasks of a session.
+SE_MVC = 0.040
 
 
 def table_tradeoff(_df: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -703,16 +708,17 @@ def table_tradeoff(_df: pd.DataFrame | None = None) -> pd.DataFrame:
     A healthy person's measured log(L/R) ~ N(0, natural^2 + se^2); a one-sided inhibition
     shifts it by log(1 - inhibition). For each data source: the threshold that calls 5 % of
     healthy people with natural 8 % differences asymmetric and its detection rates, then the
-    same at the analysis' threshold (``max(floor, healthy range)``).
+    same at the analysis' threshold (``max(floor, healthy range)``). Every SE includes the
+    two sides' MVC-normalisation error ``SE_MVC``, which pooling the tasks does not shrink.
     """
     nat = NATURAL_LOG_RATIO_SD
     w = np.array([1 / (nat**2 + SE_SLB**2), 1 / (nat**2 + SE_DLB**2)])
     w /= w.sum()
-    pooled_se = float(np.hypot(w[0] * SE_SLB, w[1] * SE_DLB))
+    pooled_se = float(np.sqrt((w[0] * SE_SLB) ** 2 + (w[1] * SE_DLB) ** 2 + SE_MVC**2))
     pooled_nat = float(nat * np.sqrt((w**2).sum()))
     sources = (
-        ("single-leg holds only (1 per side)", nat, SE_SLB),
-        ("double-leg reps only (40 paired)", nat, SE_DLB),
+        ("single-leg holds only (1 per side)", nat, float(np.hypot(SE_SLB, SE_MVC))),
+        ("double-leg reps only (40 paired)", nat, float(np.hypot(SE_DLB, SE_MVC))),
         ("pooled, natural difference task-specific (simulator)", pooled_nat, pooled_se),
         ("pooled, natural difference shared by both tasks", nat, pooled_se),
         ("no natural difference, pooled", 0.0, pooled_se),

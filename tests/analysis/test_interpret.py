@@ -204,3 +204,16 @@ def test_pooled_tradeoff_also_states_the_shared_natural_difference_case() -> Non
     assert shared > round(100 * false_call_rate(6.5, 0.08, se))  # the shared case calls more
     one_task = _tradeoff(pd.Series({"natural_sd": NATURAL_LOG_RATIO_SD, "log_ratio_se": se}), 6.5)
     assert "were the same" not in one_task and "would be called asymmetric, and" in one_task
+
+
+def test_a_percent_mvc_no_difference_says_what_it_cannot_rule_out() -> None:
+    # per-side %MVC divides out an inhibition that lowers the MVC as much as the bridge: an
+    # outcome short of "likely asymmetric" must say it does not rule that out
+    asym = _codes(interpret(_result("healthy", 1)), "glute_asymmetry")[0]
+    assert "likely asymmetric" not in asym.message
+    assert "cannot support: ruling out an inhibition that lowers the same side's MVC" in (
+        asym.message
+    )
+    assert "microvolt" in asym.message
+    inh = _codes(interpret(_result("right_inhibition", 1)), "glute_asymmetry")[0]
+    assert "likely asymmetric" in inh.message and "cannot support" not in inh.message

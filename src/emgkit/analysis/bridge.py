@@ -25,6 +25,7 @@ MVC (``_rest_levels``, ``_mvc_table``, ``_no_activity``), per-hold %MVC and onse
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,8 @@ from emgkit.analysis.metrics import (
     combine_differences,
     healthy_range,
     limb_symmetry_index,
+    mvc_log_ratio_se,
+    plateau_log_se,
     ratio,
     side_difference,
     symmetry_index,
@@ -47,7 +50,9 @@ from emgkit.analysis.metrics import (
 from emgkit.analysis.normalize import (
     MVC_MIN_SNR,
     PCT_MVC_SUBMAXIMAL,
+    best_window_mean,
     mvc_amplitude,
+    plateau_rms,
 )
 from emgkit.analysis.params import AnalysisParams, envelopes
 from emgkit.analysis.quality import assess_recording
@@ -79,7 +84,11 @@ class BridgeResult:
     mvc : DataFrame
         channel, muscle, side, mvc_uv (see :mod:`emgkit.analysis.normalize` for the
         definition), source_trial, n_mvc_holds, rest_uv (the channel's rest RMS), snr
-        (mvc_uv / rest_uv), mvc_ok (False: %MVC refused for this channel), mvc_note.
+        (mvc_uv / rest_uv), mvc_ok (False: %MVC refused for this channel), mvc_note,
+        mvc_log_se and mvc_log_se_df (standard error of log mvc_uv from the plateau of the
+        hold that gave it, by overlapping batch means:
+        :func:`emgkit.analysis.metrics.plateau_log_se`;
+        it enters the %MVC left/right intervals).
     reps : DataFrame
         trial, task, cue, side_task, rep, channel, muscle, side, hold_s (hold duration),
         amplitude_uv (RMS over the hold), pct_mvc, onset_s, latency_s (onset relative to
@@ -96,13 +105,15 @@ class BridgeResult:
         Per comparison (each double-leg trial, reps paired; the single-leg pair, holds
         unpaired) and muscle: pct_left, pct_right, symmetry_angle (from the geometric mean
         left/right ratio over reps or holds), ci_low, ci_high (95 % interval of the symmetry
-        angle from the rep-to-rep or hold-to-hold variability: a t-interval on log(L/R)),
+        angle from the rep-to-rep or hold-to-hold variability plus the two sides' MVC
+        normalisation error: a t-interval on log(L/R)),
         interval_source, symmetry_index, lsi, lower_side, threshold (the meaningful
         symmetry angle: ``asymmetry_floor`` or, when wider, healthy_range), healthy_range
         (95 % range of a healthy person with natural side differences of
         :data:`~emgkit.analysis.metrics.NATURAL_SIDE_CV` measured with this comparison's
-        noise, points), log_ratio_se and natural_sd (standard error of the measured log(L/R)
-        and SD of the natural one), outcome ("likely asymmetric" / "inconclusive" /
+        noise, points), log_ratio_se, mvc_log_ratio_se and natural_sd (standard error of the
+        measured log(L/R), the part of it from the MVC normalisation, and SD of the natural
+        one), outcome ("likely asymmetric" / "inconclusive" /
         "no meaningful difference"), meaningful (outcome is "likely asymmetric"), mdc
         (1.96 x sqrt(2) x standard error of the symmetry angle), n_epochs (the number of
         reps or holds the interval uses), mvc_uv_left/right, amp_uv_left/right (raw
@@ -449,6 +460,7 @@ def _mvc_channel(
     if not ch_holds:
         ch_holds = _mvc_holds(proto, holds, str(ch.muscle), str(ch.side), exact=False)
     amp, src = mvc_amplitude(env, fs, ch_holds, p.mvc_window, method=p.mvc_method, trim=p.mvc_trim)
+    log_se, log_df = _mvc_log_se(env, fs, ch_holds, amp, p)
     snr = amp / rest_uv if rest_uv > 0 else float("nan")
     ok = bool(np.isfinite(amp) and not (np.isfinite(snr) and snr < MVC_MIN_SNR))
     note = ""
@@ -476,8 +488,32 @@ def _mvc_channel(
         "snr": snr,
         "mvc_ok": ok,
         "mvc_note": note,
+        "mvc_log_se": log_se,
+        "mvc_log_se_df": log_df,
     }
     return row, rec_note
+
+
+def _mvc_log_se(
+    env: npt.NDArray[np.float64], fs: float, holds: list[Event], amp: float, p: AnalysisParams
+) -> tuple[float, float]:
+    """SE of log(MVC) from the plateau of the hold that gave ``amp`` (NaN, 0 when none)."""
+    if not np.isfinite(amp):
+        return float("nan"), 0.0
+    for ev in holds:
+        i0 = max(0, round(ev.onset * fs))
+        i1 = min(env.shape[0], round(ev.offset * fs))
+        if i1 - i0 < 2:
+            continue
+        seg = env[i0:i1]
+        val = (
+            plateau_rms(seg, fs, p.mvc_trim)
+            if p.mvc_method == "plateau"
+            else best_window_mean(seg, fs, p.mvc_window)
+        )
+        if val == amp:
+            return plateau_log_se(seg, fs, p.mvc_trim)
+    return float("nan"), 0.0
 
 
 def _mvc_table(
@@ -1185,6 +1221,7 @@ _SYM_COLS = [
     "threshold",
     "healthy_range",
     "log_ratio_se",
+    "mvc_log_ratio_se",
     "natural_sd",
     "n_epochs",
     "outcome",
@@ -1222,6 +1259,21 @@ def _uv(mvc: pd.DataFrame, muscle: str, side: str) -> float:
     return float(m.mean()) if m.notna().any() else float("nan")
 
 
+def _mvc_side_se(mvc: pd.DataFrame, muscle: str) -> tuple[float, float]:
+    """SE (and df) on a %MVC log(L/R) of ``muscle`` from its two sides' MVC errors."""
+    if "mvc_log_se" not in mvc.columns:
+        return 0.0, math.inf
+    out = []
+    for side in ("left", "right"):
+        m = mvc[(mvc.muscle == muscle) & (mvc.side == side)]
+        if "mvc_ok" in m.columns:
+            m = m[m["mvc_ok"].astype(bool)]
+        if m.empty:
+            return float("nan"), float("nan")
+        out.append((float(m["mvc_log_se"].iloc[0]), float(m["mvc_log_se_df"].iloc[0])))
+    return mvc_log_ratio_se(out[0][0], out[0][1], out[1][0], out[1][1])
+
+
 def _sym_row(
     comparison: str,
     muscle: str,
@@ -1232,7 +1284,11 @@ def _sym_row(
     mvc: pd.DataFrame,
     floor: float,
 ) -> dict[str, Any]:
-    """One left/right comparison with its interval and three-way outcome."""
+    """One left/right comparison with its interval and three-way outcome.
+
+    %MVC comparison: the two sides' MVC-normalisation error is part of the interval.
+    """
+    mse, mdf = _mvc_side_se(mvc, muscle)
     Lv = left["pct_mvc"].to_numpy(dtype=float)
     Rv = right["pct_mvc"].to_numpy(dtype=float)
     if paired:
@@ -1241,9 +1297,17 @@ def _sym_row(
         with np.errstate(invalid="ignore", divide="ignore"):
             d = np.log(Lp / Rp)
         ok = np.isfinite(d)
-        iv = side_difference(Lp[ok], Rp[ok], paired=True)
+        iv = side_difference(Lp[ok], Rp[ok], paired=True, mvc_se=mse, mvc_df=mdf)
     else:
-        iv = side_difference(Lv, Rv, paired=False, borrowed_sd=borrowed[0], borrowed_df=borrowed[1])
+        iv = side_difference(
+            Lv,
+            Rv,
+            paired=False,
+            borrowed_sd=borrowed[0],
+            borrowed_df=borrowed[1],
+            mvc_se=mse,
+            mvc_df=mdf,
+        )
     L = float(np.nanmean(Lv)) if np.isfinite(Lv).any() else np.nan
     R = float(np.nanmean(Rv)) if np.isfinite(Rv).any() else np.nan
     return _row_dict(comparison, muscle, L, R, iv, floor, mvc, left, right)
@@ -1291,6 +1355,7 @@ def _row_dict(
         "threshold": thr,
         "healthy_range": hr,
         "log_ratio_se": iv.se,
+        "mvc_log_ratio_se": iv.mvc_se,
         "natural_sd": iv.natural_sd,
         "n_epochs": iv.n,
         "outcome": outcome,

@@ -512,6 +512,8 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
             "neither confirm nor rule out a meaningful difference. "
         )
         level = "info"
+    if outcome != "likely asymmetric":
+        body += _hidden_by_mvc(res)
     uv = ""
     mL, mR = _f(r.get("mvc_uv_left")), _f(r.get("mvc_uv_right"))
     aL, aR = _f(r.get("amp_uv_left")), _f(r.get("amp_uv_right"))
@@ -547,6 +549,23 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
             references=(REFS["zifchock"], REFS["norcross"], REFS["freeman"]),
         )
     ]
+
+
+def _hidden_by_mvc(res: BridgeResult) -> str:
+    """What a %MVC outcome short of "likely asymmetric" cannot rule out (issue 10, item 4)."""
+    hint = _mvc_side_lower(res)
+    tail = (
+        f"the microvolt note on the {hint[0].side} side is a reason to look, not a finding"
+        if hint
+        else "the microvolt amplitudes of one session cannot rule it out either: healthy sides "
+        "differ in microvolts (electrode position, skin, fat) by about as much as a 30 % drop, "
+        "and in simulated sessions such a drop is missed about half of the time"
+    )
+    return (
+        "What this %MVC result cannot support: ruling out an inhibition that lowers the same "
+        "side's MVC as much as its bridge. Each side is divided by its own MVC, so such an "
+        f"inhibition leaves no left/right difference in %MVC; {tail}. "
+    )
 
 
 def _paired_log_ratio(reps: pd.DataFrame) -> tuple[float, float, float, int]:
