@@ -210,15 +210,28 @@ def _onset_order(result: BridgeResult) -> Answer:
         b = b[b["cue"] != "squeeze_first"]
     if "quality" in b:
         b = b[b["quality"] != "fail"]
-    lat = b.groupby("muscle")["latency_s"].mean().dropna().sort_values()
-    if lat.empty:
+    from emgkit.analysis.interpret import ORDER_FLOOR_S, onset_order
+
+    # the interpretation's order: muscles whose difference the reps do not resolve are said to
+    # switch on about together (docs/onset.md)
+    om, _ = onset_order(b)
+    if om.empty:
         return Answer("onset_order", q, "Not answered: no onsets were found.", "fail")
-    order = ", then ".join(
-        f"{_NICE.get(str(m), str(m).replace('_', ' '))} ({v * 1000:+.0f} ms)"
-        for m, v in lat.items()
-    )
+    groups = []
+    for _, g in om.groupby("group", sort=True):
+        names = [
+            f"{_NICE.get(str(m), str(m).replace('_', ' '))} ({v:+.0f} ms)"
+            for m, v in zip(g["muscle"], g["latency_ms"], strict=True)
+        ]
+        groups.append(names[0] if len(names) == 1 else " and ".join(names) + " about together")
+    order = ", then ".join(groups)
     n = int(b.dropna(subset=["latency_s"])[["trial", "rep"]].drop_duplicates().shape[0])
-    if "glute_max" in lat.index and lat.index[-1] == "glute_max":
+    if len(groups) < len(om):
+        order += (
+            f" (about together: closer than the reps' spread and {ORDER_FLOOR_S * 1000:.0f} ms "
+            "of systematic onset error resolve)"
+        )
+    if "glute_max" in set(om.loc[om["group"] == om["group"].max(), "muscle"]):
         tail = (
             "hamstrings and erector spinae before glute max is the usual healthy order "
             "(Lewis 2009; Sakamoto 2009), i.e. normal"
@@ -230,7 +243,7 @@ def _onset_order(result: BridgeResult) -> Answer:
         )
     text = (
         f"{order[0].upper()}{order[1:]} relative to movement onset (mean of {n} reps of the "
-        f"working muscles; onsets below about 10 %MVC lag by tens of ms); {tail}."
+        f"working muscles; onsets below about 10 %MVC are less precise); {tail}."
     )
     return Answer("onset_order", q, text, _worst(b["quality"]) if "quality" in b else "-")
 
