@@ -344,12 +344,12 @@ def run_session(spec: dict[str, Any]) -> dict[str, Any]:
     erec = on[(on["muscle"] == "erector_spinae") & (on["pct_true"] >= 10)]
     out["erector_found"] = (int(erec["onset_s"].notna().sum()), len(erec))
     out["order_ok"] = _order_ok(on)
-    out["order_said_ok"], out["order_ties"] = _order_said(on)
+    out["order_said_ok"], out["order_ties"] = _order_said(on, spec["fs"])
     out["cv500"] = _cv500(rec) if spec["cv500"] else np.nan
     return out
 
 
-def _order_said(on: pd.DataFrame) -> tuple[bool, int]:
+def _order_said(on: pd.DataFrame, fs: float | None = None) -> tuple[bool, int]:
     """Whether the onset order the output states is right, and how many pairs it calls ties.
 
     What the clinician reads: :func:`emgkit.analysis.interpret.onset_order` (the
@@ -358,7 +358,7 @@ def _order_said(on: pd.DataFrame) -> tuple[bool, int]:
     ("a before b") is right when the true mean latencies (same reps) are in that order; a stated
     tie is right when the true gap is within the resolution the output states for that pair.
     """
-    m, pairs = onset_order(on)
+    m, pairs = onset_order(on, fs)
     if m.empty:
         return False, 0
     est = on.dropna(subset=["latency_s"])

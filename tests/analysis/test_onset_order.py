@@ -74,3 +74,14 @@ def test_few_scattered_reps_resolve_nothing() -> None:
         1.96 * math.hypot(60 / math.sqrt(3), 60 / math.sqrt(3)) + 20.0
     )
     assert pairs.loc[0, "stated"] == "together"
+
+
+def test_below_500_hz_the_systematic_floor_is_wider() -> None:
+    # 60-70 ms apart with 20 reps: resolved at 1 kHz (29 ms), not at 250 Hz (9 + 80 = 89 ms)
+    reps = _reps({"hamstrings": -150.0, "erector_spinae": -80.0, "glute_max": -20.0}, 15.0, 20)
+    assert onset_order(reps, 1000.0)[0]["group"].tolist() == [0, 1, 2]
+    m, pairs = onset_order(reps, 250.0)
+    assert m["group"].tolist() == [0, 0, 0]
+    assert pairs["resolution_ms"].min() == pytest.approx(
+        1.96 * math.hypot(15 / math.sqrt(20), 15 / math.sqrt(20)) + 80.0
+    )

@@ -207,8 +207,9 @@ def _limitations(res: BridgeResult) -> list[Flag]:
                 "band_limited",
                 "limitation",
                 f"Recorded at {where}{bw_txt}: surface EMG power above that band is attenuated, so "
-                "amplitudes are underestimated and onsets are less precise (about 40 ms at "
-                "250 Hz). %MVC and ratios remain usable only because the MVC and the bridges "
+                "amplitudes are underestimated and onsets are less precise (p95 error about "
+                "100-130 ms at 250 Hz on the validation generators, docs/validation.md). %MVC "
+                "and ratios remain usable only because the MVC and the bridges "
                 "were recorded with the same hardware; median-frequency (fatigue) metrics were "
                 "not computed. A >= 1 kHz recording is needed for clinical claims.",
                 evidence={"fs_hz": fs, "hardware_bandwidth_hz": _f(bw)},
@@ -825,6 +826,18 @@ def _glute_erector(res: BridgeResult) -> list[Flag]:
 #: (-12 ms at >= 20 %MVC on ``motor_unit``, +5 ms on ``coloured``, up to +-10 ms at ~10 %MVC;
 #: docs/onset.md). A convention derived from that measurement, not a published value.
 ORDER_FLOOR_S = 0.020
+#: ``ORDER_FLOOR_S`` below 500 Hz (s): at 250 Hz the muscles' mean onset errors differed by up to
+#: 75 ms within one session (4 seeds per generator, docs/onset.md), so only larger differences
+#: are called an order there.
+ORDER_FLOOR_LOW_FS_S = 0.080
+#: Sampling rate (Hz) from which ``ORDER_FLOOR_S`` applies.
+ORDER_FLOOR_MIN_FS = 500.0
+
+
+def order_floor_s(fs: float | None) -> float:
+    """The systematic part of the onset-order resolution at sampling rate ``fs`` (s)."""
+    low = fs is not None and math.isfinite(fs) and fs < ORDER_FLOOR_MIN_FS
+    return ORDER_FLOOR_LOW_FS_S if low else ORDER_FLOOR_S
 
 
 def _order_reps(reps: pd.DataFrame) -> pd.DataFrame:
@@ -838,15 +851,16 @@ def _order_reps(reps: pd.DataFrame) -> pd.DataFrame:
     return standard if standard["latency_s"].notna().any() else working
 
 
-def onset_order(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def onset_order(reps: pd.DataFrame, fs: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Mean onset latency per muscle and which differences the reps resolve.
 
     The latencies of the working muscles in the bridges (the stance side of single-leg
     bridges; the squeeze-first cue left out when other trials exist) are averaged per muscle
     over reps and trials. Two muscles' order is **resolved** when the difference of their
-    means exceeds its resolution ``1.96 * sqrt(se_a^2 + se_b^2) + ORDER_FLOOR_S`` (``se`` =
+    means exceeds its resolution ``1.96 * sqrt(se_a^2 + se_b^2) + floor`` (``se`` =
     SD / sqrt(n) of a muscle's rep latencies, which holds both the person's rep-to-rep
-    variation and the random onset error; ``ORDER_FLOOR_S`` the systematic error). Muscles
+    variation and the random onset error; ``floor`` the systematic error,
+    :func:`order_floor_s`: ``ORDER_FLOOR_S`` from 500 Hz, ``ORDER_FLOOR_LOW_FS_S`` below). Muscles
     sorted by mean latency form groups: a new group starts where the difference to the
     previous muscle is resolved; inside a group the muscles switch on "about together".
 
@@ -854,6 +868,8 @@ def onset_order(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ----------
     reps : DataFrame
         :attr:`BridgeResult.reps` (columns task, side, side_task, cue, muscle, latency_s).
+    fs : float, optional
+        Sampling rate of the recording in Hz (``None``: treated as >= 500 Hz).
 
     Returns
     -------
@@ -880,10 +896,11 @@ def onset_order(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     m.index.name = "muscle"
     m = m.reset_index()
     se = (m["sd_ms"] / np.sqrt(m["n"])).to_numpy()
+    floor_ms = order_floor_s(fs) * 1000.0
     lat = m["latency_ms"].to_numpy()
 
     def res_ms(i: int, j: int) -> float:
-        return float(1.96 * math.hypot(se[i], se[j]) + ORDER_FLOOR_S * 1000.0)
+        return float(1.96 * math.hypot(se[i], se[j]) + floor_ms)
 
     group = [0]
     for i in range(1, len(m)):
@@ -919,7 +936,8 @@ def _onsets(res: BridgeResult) -> list[Flag]:
         return []
     bridges = reps[reps["task"].isin(("single_leg_bridge", "double_leg_bridge"))]
     out: list[Flag] = []
-    m, pairs = onset_order(reps)
+    fs = _f(res.meta.get("fs")) if isinstance(getattr(res, "meta", None), dict) else math.nan
+    m, pairs = onset_order(reps, fs)
     if not m.empty:
         last = m[m["group"] == m["group"].max()]["muscle"].tolist()
         glute_last = "glute_max" in last
@@ -944,7 +962,7 @@ def _onsets(res: BridgeResult) -> list[Flag]:
         res_text = (
             f" Each arrow is a difference larger than its resolution (at most "
             f"{resolved['resolution_ms'].max():.0f} ms: 1.96 x the standard error from the reps' "
-            f"spread plus {ORDER_FLOOR_S * 1000:.0f} ms of systematic onset error)."
+            f"spread plus {order_floor_s(fs) * 1000:.0f} ms of systematic onset error)."
             if not resolved.empty
             else ""
         )

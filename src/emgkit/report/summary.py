@@ -210,11 +210,13 @@ def _onset_order(result: BridgeResult) -> Answer:
         b = b[b["cue"] != "squeeze_first"]
     if "quality" in b:
         b = b[b["quality"] != "fail"]
-    from emgkit.analysis.interpret import ORDER_FLOOR_S, onset_order
+    from emgkit.analysis.interpret import onset_order, order_floor_s
 
     # the interpretation's order: muscles whose difference the reps do not resolve are said to
     # switch on about together (docs/onset.md)
-    om, _ = onset_order(b)
+    fs = result.meta.get("fs") if isinstance(result.meta, dict) else None
+    fs = float(fs) if isinstance(fs, (int, float)) else None
+    om, _ = onset_order(b, fs)
     if om.empty:
         return Answer("onset_order", q, "Not answered: no onsets were found.", "fail")
     groups = []
@@ -228,7 +230,7 @@ def _onset_order(result: BridgeResult) -> Answer:
     n = int(b.dropna(subset=["latency_s"])[["trial", "rep"]].drop_duplicates().shape[0])
     if len(groups) < len(om):
         order += (
-            f" (about together: closer than the reps' spread and {ORDER_FLOOR_S * 1000:.0f} ms "
+            f" (about together: closer than the reps' spread and {order_floor_s(fs) * 1000:.0f} ms "
             "of systematic onset error resolve)"
         )
     if "glute_max" in set(om.loc[om["group"] == om["group"].max(), "muscle"]):
