@@ -81,7 +81,12 @@ def test_below_500_hz_the_systematic_floor_is_wider() -> None:
     reps = _reps({"hamstrings": -150.0, "erector_spinae": -80.0, "glute_max": -20.0}, 15.0, 20)
     assert onset_order(reps, 1000.0)[0]["group"].tolist() == [0, 1, 2]
     m, pairs = onset_order(reps, 250.0)
-    assert m["group"].tolist() == [0, 0, 0]
+    assert m["group"].tolist() == [0, 0, 0]  # chained through unresolved neighbours...
+    p = pairs.set_index(["a", "b"])["stated"]
+    assert p[("hamstrings", "glute_max")] == "before"  # ...but 130 ms > 89 ms is resolved
+    assert p[("hamstrings", "erector_spinae")] == "together"
+    (flag,) = _onsets(SimpleNamespace(reps=reps, meta={"fs": 250.0}))  # type: ignore[arg-type]
+    assert "(but hamstrings before glute max)" in flag.message
     assert pairs["resolution_ms"].min() == pytest.approx(
         1.96 * math.hypot(15 / math.sqrt(20), 15 / math.sqrt(20)) + 80.0
     )

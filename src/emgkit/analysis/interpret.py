@@ -878,7 +878,10 @@ def onset_order(reps: pd.DataFrame, fs: float | None = None) -> tuple[pd.DataFra
         ``latency_ms``, ``sd_ms``, ``n``, ``group`` (0, 1, ...; equal = about together).
     pairs : DataFrame
         One row per pair ``a`` (earlier mean) and ``b``: ``diff_ms`` (b - a, >= 0),
-        ``resolution_ms``, ``stated`` (``"before"``: a before b; ``"together"``).
+        ``resolution_ms``, ``stated`` (``"before"``: the difference exceeds its own resolution,
+        a before b; ``"together"``: it does not). Groups are chained through neighbours, so two
+        muscles of one group can still be resolved from each other (stated ``"before"``; the
+        flag's text names such pairs).
     """
     cols = ["muscle", "latency_ms", "sd_ms", "n", "group"]
     pcols = ["a", "b", "diff_ms", "resolution_ms", "stated"]
@@ -914,7 +917,7 @@ def onset_order(reps: pd.DataFrame, fs: float | None = None) -> tuple[pd.DataFra
             "b": names[j],
             "diff_ms": float(lat[j] - lat[i]),
             "resolution_ms": res_ms(i, j),
-            "stated": "together" if group[i] == group[j] else "before",
+            "stated": "before" if lat[j] - lat[i] > res_ms(i, j) else "together",
         }
         for i in range(len(m))
         for j in range(i + 1, len(m))
@@ -922,11 +925,30 @@ def onset_order(reps: pd.DataFrame, fs: float | None = None) -> tuple[pd.DataFra
     return m[cols], pd.DataFrame(pairs, columns=pcols)
 
 
-def _order_text(m: pd.DataFrame) -> str:
+def onset_order_text(m: pd.DataFrame, pairs: pd.DataFrame, nice: Any = None) -> str:
+    """The order of :func:`onset_order` in words: groups by arrows, "about together" inside.
+
+    Muscles of one group that are nevertheless resolved from each other (a chain A ~ B ~ C
+    with A before C) are named after the group. ``nice`` maps a muscle id to its name
+    (default: the interpretation's names).
+    """
+    name = nice or _nice
     parts = []
+    group_of = dict(zip(m["muscle"], m["group"], strict=True))
     for _, grp in m.groupby("group", sort=True):
-        names = [f"{_nice(str(r.muscle))} ({r.latency_ms:+.0f} ms)" for r in grp.itertuples()]
-        parts.append(names[0] if len(names) == 1 else " and ".join(names) + " about together")
+        names = [
+            f"{name(str(k))} ({v:+.0f} ms)"
+            for k, v in zip(grp["muscle"], grp["latency_ms"], strict=True)
+        ]
+        text = names[0] if len(names) == 1 else " and ".join(names) + " about together"
+        inner = [
+            f"{name(str(a))} before {name(str(b))}"
+            for a, b, st in zip(pairs["a"], pairs["b"], pairs["stated"], strict=True)
+            if st == "before" and group_of[a] == group_of[b] == grp["group"].iloc[0]
+        ]
+        if inner:
+            text += " (but " + ", ".join(inner) + ")"
+        parts.append(text)
     return " -> ".join(parts)
 
 
@@ -980,7 +1002,7 @@ def _onsets(res: BridgeResult) -> list[Flag]:
                 "onset_order",
                 "info",
                 f"Onset order relative to movement onset (mean over working muscles and reps): "
-                f"{_order_text(m)}.{res_text}{tie_text} "
+                f"{onset_order_text(m, pairs)}.{res_text}{tie_text} "
                 + (
                     "Hamstrings and erector spinae switching on before glute max is the usual "
                     "order in healthy people and is not a problem."

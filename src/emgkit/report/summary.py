@@ -210,25 +210,18 @@ def _onset_order(result: BridgeResult) -> Answer:
         b = b[b["cue"] != "squeeze_first"]
     if "quality" in b:
         b = b[b["quality"] != "fail"]
-    from emgkit.analysis.interpret import onset_order, order_floor_s
+    from emgkit.analysis.interpret import onset_order, onset_order_text, order_floor_s
 
     # the interpretation's order: muscles whose difference the reps do not resolve are said to
     # switch on about together (docs/onset.md)
     fs = result.meta.get("fs") if isinstance(result.meta, dict) else None
     fs = float(fs) if isinstance(fs, (int, float)) else None
-    om, _ = onset_order(b, fs)
+    om, pairs = onset_order(b, fs)
     if om.empty:
         return Answer("onset_order", q, "Not answered: no onsets were found.", "fail")
-    groups = []
-    for _, g in om.groupby("group", sort=True):
-        names = [
-            f"{_NICE.get(str(m), str(m).replace('_', ' '))} ({v:+.0f} ms)"
-            for m, v in zip(g["muscle"], g["latency_ms"], strict=True)
-        ]
-        groups.append(names[0] if len(names) == 1 else " and ".join(names) + " about together")
-    order = ", then ".join(groups)
+    order = onset_order_text(om, pairs, lambda m: _NICE.get(m, m.replace("_", " ")))
     n = int(b.dropna(subset=["latency_s"])[["trial", "rep"]].drop_duplicates().shape[0])
-    if len(groups) < len(om):
+    if (pairs["stated"] == "together").any():
         order += (
             f" (about together: closer than the reps' spread and {order_floor_s(fs) * 1000:.0f} ms "
             "of systematic onset error resolve)"
