@@ -988,6 +988,13 @@ def _onsets(res: BridgeResult) -> list[Flag]:
             if not resolved.empty
             else ""
         )
+        low_text = (
+            f" At {fs:g} Hz onsets are imprecise (p95 error 100-130 ms at >= 20 %MVC) and an order "
+            "stated this way was right in only 67-83 % of simulated 250 Hz sessions "
+            "(docs/validation.md): treat it as indicative."
+            if order_floor_s(fs) > ORDER_FLOOR_S
+            else ""
+        )
         mus = [str(v) for v in m["muscle"]]
         evidence = {f"latency_ms_{k}": float(v) for k, v in zip(mus, m["latency_ms"], strict=True)}
         evidence.update({f"n_reps_{k}": float(v) for k, v in zip(mus, m["n"], strict=True)})
@@ -1002,7 +1009,7 @@ def _onsets(res: BridgeResult) -> list[Flag]:
                 "onset_order",
                 "info",
                 f"Onset order relative to movement onset (mean over working muscles and reps): "
-                f"{onset_order_text(m, pairs)}.{res_text}{tie_text} "
+                f"{onset_order_text(m, pairs)}.{res_text}{tie_text}{low_text} "
                 + (
                     "Hamstrings and erector spinae switching on before glute max is the usual "
                     "order in healthy people and is not a problem."
