@@ -72,12 +72,8 @@ def _order_right(m: pd.DataFrame) -> bool:
     return True
 
 
-# at 7.5-15 %MVC the p95 stays above the issue-10 target of 60 ms on both generators (10 seeds
-# of benchmarks/bench_validity.py: docs/onset.md); slow weak ramps barely leave the noise floor
-_WEAK_SHORT = "~10 %MVC onsets: p95 target of 60 ms not met, see docs/onset.md"
-
-
-@pytest.mark.xfail(strict=True, reason=_WEAK_SHORT)
+# at 7.5-15 %MVC: the issue-10 target of 60 ms (met since the likelihood refinement; the
+# full figures are in docs/onset.md)
 @pytest.mark.parametrize("generator", ["coloured", "motor_unit"])
 def test_weak_contractions_p95_within_60_ms(generator: str) -> None:
     m = _errors_ms(generator, WEAK_SEEDS)

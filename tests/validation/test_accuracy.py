@@ -2,8 +2,7 @@
 tables: ``benchmarks/bench_validity.py``, docs/validation.md).
 
 Bounds today's analysis meets are plain asserts; bounds it does not meet yet are
-``xfail(strict=True)`` (the >= 20 %MVC onset p95 on these few seeds):
-they fail the suite as soon as they pass, so the mark must then go.
+``xfail(strict=True)``: they fail the suite as soon as they pass, so the mark must then go.
 """
 
 from __future__ import annotations
@@ -124,12 +123,22 @@ def test_5pct_tonic_erector_keeps_erector_onsets(bench: ModuleType) -> None:
     assert found / total >= 0.95
 
 
-# p95 32 ms on these 2 seeds x 2 generators (280 muscle-reps); the pooled benchmark figure
-# is in docs/onset.md
-@pytest.mark.xfail(strict=True, reason="p95 32 ms > 30 ms on seeds 1-2 (docs/onset.md)")
+# these 2 seeds x 2 generators (280 muscle-reps) read 32 ms before the likelihood refinement;
+# the pooled benchmark figure is in docs/onset.md
 def test_onset_p95_at_20pct_mvc_and_above(acc1k) -> None:
     e = np.concatenate([r["on_err20"] for r in acc1k])
     assert np.all(np.isfinite(e)) and np.quantile(e, 0.95) <= 30.0
+
+
+def test_onset_p95_at_about_10pct_mvc(acc1k) -> None:
+    e = np.concatenate([r["on_err10"] for r in acc1k])
+    assert e.size >= 10 and np.all(np.isfinite(e))
+    assert np.quantile(np.abs(e), 0.95) <= 60.0
+
+
+def test_onset_order_the_output_states_is_right(acc1k) -> None:
+    # what the clinician reads (interpret.onset_order), scored by the benchmark's _order_said
+    assert all(r["order_said_ok"] for r in acc1k), [r["order_said_ok"] for r in acc1k]
 
 
 # ------------------------------------------------------------------ tables from several pickles

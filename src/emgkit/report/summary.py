@@ -210,15 +210,23 @@ def _onset_order(result: BridgeResult) -> Answer:
         b = b[b["cue"] != "squeeze_first"]
     if "quality" in b:
         b = b[b["quality"] != "fail"]
-    lat = b.groupby("muscle")["latency_s"].mean().dropna().sort_values()
-    if lat.empty:
+    from emgkit.analysis.interpret import onset_order, onset_order_text, order_floor_s
+
+    # the interpretation's order: muscles whose difference the reps do not resolve are said to
+    # switch on about together (docs/onset.md)
+    fs = result.meta.get("fs") if isinstance(result.meta, dict) else None
+    fs = float(fs) if isinstance(fs, (int, float)) else None
+    om, pairs = onset_order(b, fs)
+    if om.empty:
         return Answer("onset_order", q, "Not answered: no onsets were found.", "fail")
-    order = ", then ".join(
-        f"{_NICE.get(str(m), str(m).replace('_', ' '))} ({v * 1000:+.0f} ms)"
-        for m, v in lat.items()
-    )
+    order = onset_order_text(om, pairs, lambda m: _NICE.get(m, m.replace("_", " ")))
     n = int(b.dropna(subset=["latency_s"])[["trial", "rep"]].drop_duplicates().shape[0])
-    if "glute_max" in lat.index and lat.index[-1] == "glute_max":
+    if (pairs["stated"] == "together").any():
+        order += (
+            f" (about together: closer than the reps' spread and {order_floor_s(fs) * 1000:.0f} ms "
+            "of systematic onset error resolve)"
+        )
+    if "glute_max" in set(om.loc[om["group"] == om["group"].max(), "muscle"]):
         tail = (
             "hamstrings and erector spinae before glute max is the usual healthy order "
             "(Lewis 2009; Sakamoto 2009), i.e. normal"
@@ -230,7 +238,7 @@ def _onset_order(result: BridgeResult) -> Answer:
         )
     text = (
         f"{order[0].upper()}{order[1:]} relative to movement onset (mean of {n} reps of the "
-        f"working muscles; onsets below about 10 %MVC lag by tens of ms); {tail}."
+        f"working muscles; onsets below about 10 %MVC are less precise); {tail}."
     )
     return Answer("onset_order", q, text, _worst(b["quality"]) if "quality" in b else "-")
 
