@@ -286,4 +286,4 @@ def test_normal_only_inside_the_quoted_range() -> None:
     ge = [f for f in flags if f.code.startswith("glute_erector")]
     assert [f.code for f in ge] == ["glute_erector_ratio"]
     assert "normal range" not in ge[0].message and "not called normal" in ge[0].message
-    assert "25 +- 14" in ge[0].message and "0.64" in ge[0].message
+    assert "25 ± 14" in ge[0].message and "0.64" in ge[0].message

@@ -76,7 +76,7 @@ def test_normal_only_inside_quoted_range(case):
     assert m, a.text
     g, e = float(m.group(1)), float(m.group(2))
     inside = abs(g - 25) <= 14 and abs(e - 39) <= 13
-    assert "25 +- 14 and 39 +- 13 %MVC (Ekstrom 2007" in a.text  # the range is quoted
+    assert "25 ± 14 and 39 ± 13 %MVC (Ekstrom 2007" in a.text  # the range is quoted
     assert ("i.e. normal" in a.text) == inside
     assert ("not called normal" in a.text) == (not inside)
     ratios = [float(x) for x in re.findall(r"(\d\.\d\d) (?:left|right)", a.text)]

@@ -51,7 +51,7 @@ def test_progress_report_files_and_refusal(visits, tmp_path):
     html, pdf = write_progress_report(visits, tmp_path)
     text = html.read_text()
     assert "Progress across visits: subject P007" in text
-    assert "beyond +-" in text
+    assert "beyond ±" in text
     assert pdf.read_bytes().startswith(b"%PDF")
     other = dataclasses.replace(visits[0].recording.info, subject="P008")
     rec = visits[0].recording.copy()

@@ -71,8 +71,8 @@ REFS = {
     "lewis": "Lewis & Sahrmann 2009 (hamstrings fire before glute max in healthy hip extension)",
     "sakamoto": "Sakamoto et al. 2009 (semitendinosus -> erector spinae -> glute max)",
     "guimaraes": "Guimaraes et al. 2010 (same order with and without low back pain)",
-    "ekstrom": "Ekstrom, Donatelli & Carp 2007 (double-leg bridge: glute max 25 +- 14, "
-    "longissimus 39 +- 13 %MVC)",
+    "ekstrom": "Ekstrom, Donatelli & Carp 2007 (double-leg bridge: glute max 25 ± 14, "
+    "longissimus 39 ± 13 %MVC)",
     "besomi": "Besomi et al. 2020 (normalisation to MVC)",
     "ads1299": "ADS1299 datasheet, Table 1 (-3 dB at 65 Hz at 250 SPS)",
     "coorevits": "Coorevits et al. 2008 (median-frequency slope)",
@@ -410,7 +410,7 @@ def _headline_sym(res: BridgeResult, muscle: str) -> pd.Series | None:
 ONE_SESSION = (
     "One session cannot tell inhibition from a natural side difference of the same size "
     "(electrode, anatomy, habit: healthy sides differ by about 8 %, a symmetry angle spread "
-    "of about +-7 points in one task). Repeating the same test narrows only the measurement "
+    "of about ±7 points in one task). Repeating the same test narrows only the measurement "
     "interval: a natural difference stays from visit to visit, and so does a lasting "
     "inhibition. What separates them is a change: the side difference before and after pain "
     "changes, or with and without a cue that acts on one side: the difference between two "
@@ -489,7 +489,7 @@ def _glute_asymmetry(res: BridgeResult) -> list[Flag]:
         f"symmetry index {_f(r.get('lsi')):.0f} %). "
         + (
             f"Threshold {thr:.1f} points: the larger of a {floor:g}-point convention and the "
-            f"range a healthy person shows in this comparison (+-{hr:.1f} points at 95 %, from "
+            f"range a healthy person shows in this comparison (±{hr:.1f} points at 95 %, from "
             "natural side differences of about 8 % per side - a convention, no glute max "
             "side-difference norm exists - and this session's measurement noise). "
             if np.isfinite(hr)
@@ -804,8 +804,8 @@ def _glute_erector(res: BridgeResult) -> list[Flag]:
     (gm, gsd), (em, esd) = EKSTROM_DLB["glute_max"], EKSTROM_DLB["erector_spinae"]
     inside = abs(g - gm) <= gsd and abs(e - em) <= esd
     quoted = (
-        f"healthy adults average glute max {gm:g} +- {gsd:g} and lumbar erector spinae "
-        f"{em:g} +- {esd:g} %MVC in this exercise (ratio of the means {gm / em:.2f})"
+        f"healthy adults average glute max {gm:g} ± {gsd:g} and lumbar erector spinae "
+        f"{em:g} ± {esd:g} %MVC in this exercise (ratio of the means {gm / em:.2f})"
     )
     head = (
         f"In the double-leg bridges glute max worked less than the lumbar erector spinae "
@@ -821,7 +821,7 @@ def _glute_erector(res: BridgeResult) -> list[Flag]:
         code = "glute_erector_ratio"
         text = (
             "A ratio below 1 is usual in this exercise, but these values lie outside the range "
-            f"quoted for healthy adults ({quoted}; mean +- 1 SD), so they are not called normal "
+            f"quoted for healthy adults ({quoted}; mean ± 1 SD), so they are not called normal "
             "here; set-up, effort and the MVCs can move them."
         )
     evidence = {"glute_erector": ge, "n": float(d.notna().sum()), "glute_pct": g, "erector_pct": e}

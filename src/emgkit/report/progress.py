@@ -115,7 +115,7 @@ def _change_word(change: float, threshold: float) -> str:
     if not (np.isfinite(change) and np.isfinite(threshold)):
         return "-"
     word = "beyond" if abs(change) > threshold else "within"
-    return f"{change:+.1f} ({word} +-{threshold:g})"
+    return f"{change:+.1f} ({word} ±{threshold:g})"
 
 
 def _plot(df: pd.DataFrame) -> Figure:
@@ -125,7 +125,7 @@ def _plot(df: pd.DataFrame) -> Figure:
     ax = fig.add_subplot()
     x = np.arange(len(df))
     thr = float(np.nanmax(df["threshold"])) if df["threshold"].notna().any() else 7.5
-    ax.axhspan(-thr, thr, color="#dddddd", lw=0, label=f"meaningful threshold +-{thr:g}")
+    ax.axhspan(-thr, thr, color="#dddddd", lw=0, label=f"meaningful threshold ±{thr:g}")
     ax.axhline(0, color="k", lw=0.8)
     err = np.vstack([df["sa"] - df["ci_low"], df["ci_high"] - df["sa"]])
     ax.errorbar(

@@ -117,7 +117,7 @@ def _glute_sides(result: BridgeResult) -> Answer:
     text = (
         f"{verdict.capitalize()[0]}{verdict[1:]} in the {where} ({lo:.0f} vs {hi:.0f} %MVC; "
         f"symmetry angle {sa:+.1f} points, {interval}, from {int(_f(r['n_epochs']))} "
-        f"reps/holds; meaningful change +-{thr:g} points, a convention)."
+        f"reps/holds; meaningful change ±{thr:g} points, a convention)."
     )
     return Answer("glute_sides", q, text, status)
 
@@ -153,7 +153,7 @@ def _glute_vs_others(result: BridgeResult) -> Answer:
             parts.append(
                 f"in the double-leg bridges glute max worked at {g:.0f} %MVC and the lumbar "
                 f"erector spinae at {e:.0f} %MVC (glute:erector {g / e:.2f}); healthy adults: "
-                f"{gm:g} +- {gsd:g} and {em:g} +- {esd:g} %MVC (Ekstrom 2007, mean +- 1 SD), "
+                f"{gm:g} ± {gsd:g} and {em:g} ± {esd:g} %MVC (Ekstrom 2007, mean ± 1 SD), "
                 f"{word}"
             )
             if "quality" in dl:
@@ -398,7 +398,7 @@ def plot_glute_sides(result: BridgeResult) -> Figure | None:
     ax.tick_params(labelsize=7)
     sa, a, b, thr = (_f(r[k]) for k in ("symmetry_angle", "ci_low", "ci_high", "threshold"))
     lim = float(np.nanmax(np.abs([sa, a, b, thr, 10.0]))) * 1.25
-    ax2.axvspan(-thr, thr, color="#dddddd", lw=0, label=f"meaningful change +-{thr:g}")
+    ax2.axvspan(-thr, thr, color="#dddddd", lw=0, label=f"meaningful change ±{thr:g}")
     ax2.axvline(0, color="k", lw=0.8)
     if np.isfinite(a) and np.isfinite(b):
         ax2.plot([a, b], [0, 0], color="k", lw=2, label="95 % interval")
