@@ -119,3 +119,21 @@ def test_next_frames_not_streaming() -> None:
     assert m.next_frames(4) == []
     with pytest.raises(ConfigError):
         m.next_frames(-1)
+
+
+@pytest.mark.parametrize(
+    ("k", "n"), [(4, 6), (1, 1), (3, 40), (8, 16), (119, 1), (120, 1), (60, 2)]
+)
+def test_single_frame_fast_encoder_equals_reference(k: int, n: int) -> None:
+    """The device model's per-frame encoder (cued-subject path) gives encode_data_frame's bytes,
+    for bodies up to 253 bytes (split at zeros) and longer ones (full COBS)."""
+    from emgkit.devices.arduino.framed import _encode_data_frame_u2
+
+    rng = np.random.default_rng(k * 7 + n)
+    for i in range(1500):
+        counts = rng.integers(0, 65536, (k, n)).astype(np.uint16)
+        counts[rng.random(counts.shape) < 0.2] = 0
+        counts[rng.random(counts.shape) < 0.2] = 256
+        seq = int(rng.integers(0, 1 << 34)) if i % 3 else int(rng.integers(0, 4)) << 8
+        t_us = int(rng.integers(0, 1 << 34)) if i % 5 else 0
+        assert _encode_data_frame_u2(seq, t_us, counts) == encode_data_frame(seq, t_us, counts)

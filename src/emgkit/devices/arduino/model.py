@@ -49,6 +49,7 @@ from emgkit.devices.arduino.framed import (
     MsgType,
     StatusCode,
     StreamConfig,
+    _encode_data_frame_u2,
     _parse_config,
     cobs_decode,
     crc16,
@@ -324,7 +325,7 @@ class ArduinoModel:
             )
         else:
             frames = [
-                encode_data_frame(base_seq + a, self._t_us(clock0 + a), block[a : a + k])
+                _encode_data_frame_u2(base_seq + a, self._t_us(clock0 + a), block[a : a + k])
                 for a in range(0, n_full * k, k)
             ]
         if n_take > n_full * k:
