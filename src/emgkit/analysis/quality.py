@@ -219,7 +219,10 @@ def _remove_ecg(
     ecg_found = np.zeros(nc, dtype=bool)
     if not tidx:
         return ecg_rate, ecg_r, ecg_found
-    dets = detect_ecg(filled[:, tidx], fs, reference=rest)
+    # C-ordered columns (``filled[:, tidx]`` is Fortran-ordered: the detector would copy it)
+    cols = filled if len(tidx) == filled.shape[1] else np.take(filled, tidx, axis=1)
+    dets = detect_ecg(cols, fs, reference=rest)
+    del cols
     subtracted = []
     for c, d in zip(tidx, dets, strict=True):
         ecg_rate[c] = d.rate_bpm if d.detected else np.nan
