@@ -227,26 +227,13 @@ def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """
     arr, _ = as_2d(x, allow_nan=True)
     out = np.zeros(arr.shape[1])
-    if arr.shape[0] >= 2 and all_finite_fast(arr):
-        # every channel at once on the time-major array (no column copies): the same extremes
-        # and counts, so the same fractions
-        hi, lo = arr.max(axis=0), arr.min(axis=0)
-        stuck = np.zeros(arr.shape[1], dtype=np.int64)
-        for r0 in range(0, arr.shape[0], _ROW_BLOCK):
-            b = arr[r0 : r0 + _ROW_BLOCK]
-            stuck += np.count_nonzero(b == hi, axis=0) + np.count_nonzero(b == lo, axis=0)
-        stuck[hi <= lo] = 0
-        for c in np.flatnonzero(stuck >= CLIP_MIN_SAMPLES).tolist():
-            if _enough_levels(arr[:, c]):
-                out[c] = stuck[c] / arr.shape[0]
-        return out
     for c, col in _columns(arr):
         v = _finite(col)
         if v.size < 2:
             continue
-        stuck_c = _stuck_1d(v)
-        if stuck_c >= CLIP_MIN_SAMPLES and _enough_levels(v):
-            out[c] = stuck_c / v.size
+        stuck = _stuck_1d(v)
+        if stuck >= CLIP_MIN_SAMPLES and _enough_levels(v):
+            out[c] = stuck / v.size
     return out
 
 
@@ -597,30 +584,27 @@ def _line_excess(
 def _welch(
     arr: npt.NDArray[np.float64], fs: float, nper: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """``scipy.signal.welch(arr, fs, nperseg=nper, axis=0)`` of every channel.
+    """``scipy.signal.welch(arr, fs, nperseg=nper, axis=0)``, one channel at a time.
 
     Same estimate (periodic Hann window, 50 % overlap, each segment's mean removed, density
     scaling, one-sided, mean over segments; equal to rounding), without scipy's full-size
-    segment array: segments are strided views of the time-major rows, transformed a few dozen
-    at a time for all channels together.
+    segment array: segments are strided views, transformed a few dozen at a time.
     """
     step = nper - nper // 2
     win = sps.get_window("hann", nper)
     scale = 1.0 / (fs * float(np.dot(win, win)))
     nf = nper // 2 + 1
-    nc = arr.shape[1]
-    # segments of every channel at once, read from the time-major rows (no column copies);
-    # per channel the same arithmetic, batch by batch, as one channel at a time
-    segs = sliding_window_view(arr, nper, axis=0)[::step]  # (n_segments, channels, nper)
-    acc = np.zeros((nc, nf))
-    batch = 64 if nc <= 16 else max(1, 1024 // nc)  # at most ~1024 segment rows in memory
-    for i in range(0, segs.shape[0], batch):
-        s = segs[i : i + batch]
-        s = s - s.mean(axis=2, keepdims=True)
-        s *= win
-        spec = sfft.rfft(s, axis=2)
-        acc += (spec.real**2 + spec.imag**2).sum(axis=0)
-    out = np.ascontiguousarray(acc.T) * (scale / segs.shape[0])
+    out = np.zeros((nf, arr.shape[1]))
+    for c, col in _columns(arr):
+        segs = sliding_window_view(col, nper)[::step]
+        acc = np.zeros(nf)
+        for i in range(0, segs.shape[0], 64):
+            s = segs[i : i + 64]
+            s = s - s.mean(axis=1, keepdims=True)
+            s *= win
+            spec = sfft.rfft(s, axis=1)
+            acc += (spec.real**2 + spec.imag**2).sum(axis=0)
+        out[:, c] = acc * (scale / segs.shape[0])
     out[1 : -1 if nper % 2 == 0 else None] *= 2.0
     return np.asarray(np.fft.rfftfreq(nper, 1.0 / fs), dtype=np.float64), out
 
