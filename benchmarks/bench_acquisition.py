@@ -24,6 +24,9 @@
    same-run baseline on a shared machine. Also the emulator's batched framing alone
    (``ArduinoModel.next_frames`` vs one ``next_bytes`` per frame, same bytes checked).
 
+5. **The parser's two paths** (``--parser``): CPU per frame of :class:`FramedParser` with
+   the per-frame loop and with the bulk (numpy) path, for chunks of 8 to 16,000 frames.
+
 Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s);
 ``python benchmarks/bench_acquisition.py --demo-record --repeats 3 --baseline-src /tmp/base/src``.
 """
@@ -289,13 +292,56 @@ def demo_record(repeats: int, baseline_src: str | None) -> None:
             print(f"demo record step: baseline / new {key} = {ratio:.2f}x")
 
 
+def parser_paths(n_frames: int = 40_000) -> None:
+    """FramedParser CPU per frame: the per-frame loop vs the bulk (numpy) path, by chunk size.
+
+    The demo's frames (6 ch, 4 samples per frame, 10-bit counts around mid-scale) fed in chunks
+    of 8 to 16,000 frames; the live reader sees about 30 frames per read at the demo's speed, a
+    journal re-parse 1 MiB chunks (16,000 frames).
+    """
+    from emgkit.devices.arduino.framed import encode_data_frames
+
+    rng = np.random.default_rng(0)
+    counts = np.clip(rng.normal(512, 60, (n_frames, 4, 6)), 0, 1023).astype(np.int64)
+    seq = np.arange(n_frames) * 4
+    stream = b"".join(encode_data_frames(seq, seq * 500, counts))
+    size = len(stream) // n_frames
+    print(
+        f"FramedParser, {n_frames} DATA frames of {size} bytes (6 ch x 4 samples), CPU per frame:"
+    )
+    for per_chunk in (8, 32, 128, 16_000):
+        chunk = size * per_chunk
+        best = {}
+        for name, thr in (("per-frame", 1 << 60), ("bulk", 1), ("default", None)) * 2:
+            p = FramedParser(6, 2000.0)
+            if thr is not None:
+                p.batch_min_frames = thr
+            t0 = time.process_time()
+            for i in range(0, len(stream), chunk):
+                p.feed(stream[i : i + chunk])
+            dt = (time.process_time() - t0) / n_frames * 1e6
+            best[name] = min(best.get(name, np.inf), dt)
+        print(
+            f"  {per_chunk:6d} frames per chunk: per-frame loop {best['per-frame']:.2f} us, "
+            f"bulk path {best['bulk']:.2f} us, default (bulk from "
+            f"{FramedParser.batch_min_frames} frames) {best['default']:.2f} us"
+        )
+    print(f"load {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--demo-record", action="store_true", help="only the demo's record step")
+    ap.add_argument(
+        "--parser", action="store_true", help="only the parser's per-frame vs bulk path"
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline-src", default=None, help="src folder of the baseline code")
     a = ap.parse_args()
+    if a.parser:
+        parser_paths()
+        return
     if a.demo_record:
         demo_record(a.repeats, a.baseline_src)
         return
