@@ -11,13 +11,21 @@
    stamps each chunk when ``read`` returns; a consumer thread takes the rows from its queue and
    runs :class:`emgkit.signal.stream.StreamingEnvelope`; latency = envelope ready - arrival.
 
-4. **The demo's record step** (``--demo-record``): ``emgkit demo``'s synthetic session (323 s,
-   6 ch, 2 kHz) streamed through the emulated MyoWare/Arduino device and recorded by the real
-   reader, journal and recorder (BDF+ written), timed as the demo times it. With
-   ``--baseline-src DIR`` (another checkout's ``src``, e.g. ``git archive <commit> src``), the
-   step runs alternately in subprocesses on that code and on this one, and the ratio of the
-   medians is printed: a same-run baseline on a shared machine. Also the emulator's framing
-   alone (``ArduinoModel.next_frames`` vs one ``next_bytes`` per frame, same bytes checked).
+4. **The demo's record step** (``--demo-record``): ``emgkit demo``'s guided session (the
+   shortened bridge protocol with 3 reps, 6 ch, 2 kHz, about 350 s of samples): the cued
+   synthetic subject on the emulated MyoWare/Arduino device (asked for up to 200x real time),
+   recorded by the real reader, journal and recorder, which writes and verifies the BDF+;
+   timed around ``emgkit.app.demo._guided_session`` as ``run_demo`` times its record step.
+   Besides wall and process CPU, the CPU of each thread: the emulator (the device model and
+   the cued subject), the reader (serial reads, parsing, journal) and the main thread's
+   ``finalize`` (journal re-parse, BDF+ write and read-back). With ``--baseline-src DIR``
+   (another checkout's ``src``, e.g. ``git archive <commit> src``), the step runs alternately
+   in subprocesses on that code and on this one, and the ratio of the medians is printed: a
+   same-run baseline on a shared machine. Also the emulator's batched framing alone
+   (``ArduinoModel.next_frames`` vs one ``next_bytes`` per frame, same bytes checked).
+
+5. **The parser's two paths** (``--parser``): CPU per frame of :class:`FramedParser` with
+   the per-frame loop and with the bulk (numpy) path, for chunks of 8 to 16,000 frames.
 
 Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s);
 ``python benchmarks/bench_acquisition.py --demo-record --repeats 3 --baseline-src /tmp/base/src``.
@@ -26,6 +34,7 @@ Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s);
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -34,6 +43,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -172,31 +182,48 @@ def latency(seconds: float) -> dict[str, float]:
 
 
 _DEMO_RECORD = """
-import sys, tempfile, time
+import json, tempfile, threading, time
 from pathlib import Path
-from emgkit.app.demo import _record_through
+thread_cpu = {}
+_run = threading.Thread.run
+def run(self):
+    try:
+        _run(self)
+    finally:
+        thread_cpu[self.name.split(":")[0]] = time.thread_time()
+threading.Thread.run = run
+import emgkit.acquisition.recorder as R
+fin = R.finalize
+def timed_finalize(*a, **k):
+    c = time.thread_time()
+    try:
+        return fin(*a, **k)
+    finally:
+        thread_cpu["finalize"] = thread_cpu.get("finalize", 0.0) + time.thread_time() - c
+R.finalize = timed_finalize
+from emgkit.app.demo import _guided_session
 from emgkit.protocol import load_protocol
-from emgkit.simulate import synthesize_session
 proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)  # as run_demo
-rec, _ = synthesize_session("right_inhibition", fs=2000.0, protocol=proto, seed=1)
 with tempfile.TemporaryDirectory() as d:
     t0 = time.perf_counter(); c0 = time.process_time()
-    out, _ = _record_through("emulated-arduino", rec, Path(d) / "s.bdf", lambda s: None)
+    rec, _, _, _ = _guided_session(
+        "emulated-arduino", proto, "right_inhibition", 1, 2000.0, 200.0, Path(d), lambda s: None
+    )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-assert out.n_samples == rec.n_samples
-print(wall, cpu, rec.n_samples, rec.duration)
+print(json.dumps({"wall": wall, "cpu": cpu, "n": rec.n_samples, "gaps": len(rec.gaps),
+                  "threads": thread_cpu}))
 """
 
 
-def _demo_record_once(src: str) -> tuple[float, float]:
+def _demo_record_once(src: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": src}
     res = subprocess.run(
         [sys.executable, "-c", _DEMO_RECORD], env=env, capture_output=True, text=True
     )
     if res.returncode:
         raise SystemExit(f"the demo record step failed on {src}:\n{res.stderr[-2000:]}")
-    wall, cpu, _n, _dur = res.stdout.split()
-    return float(wall), float(cpu)
+    out: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    return out
 
 
 def framing(seconds: float = 323.0) -> dict[str, float]:
@@ -234,33 +261,87 @@ def demo_record(repeats: int, baseline_src: str | None) -> None:
         f"per frame {f['per_frame']:.2f} s CPU, next_frames(32) {f['batched']:.2f} s CPU "
         f"({f['per_frame'] / f['batched']:.1f}x; same bytes)"
     )
-    runs: dict[str, list[tuple[float, float]]] = {"new": [], "baseline": []}
+    runs: dict[str, list[dict[str, Any]]] = {"new": [], "baseline": []}
     for _ in range(repeats):
         if baseline_src:
             runs["baseline"].append(_demo_record_once(baseline_src))
         runs["new"].append(_demo_record_once(here))
     for name, r in runs.items():
-        if r:
-            print(
-                f"demo record step ({name}): wall median "
-                f"{statistics.median(w for w, _ in r):.2f} s "
-                f"(runs {', '.join(f'{w:.2f}' for w, _ in r)}), process CPU median "
-                f"{statistics.median(c for _, c in r):.2f} s; load {os.getloadavg()[0]:.1f}"
-            )
-    if runs["baseline"]:
-        ratio = statistics.median(w for w, _ in runs["baseline"]) / statistics.median(
-            w for w, _ in runs["new"]
+        if not r:
+            continue
+        walls = [x["wall"] for x in r]
+        cpus = [x["cpu"] for x in r]
+        threads = {
+            t: statistics.median(x["threads"].get(t, 0.0) for x in r)
+            for t in ("emgkit-emulator", "emgkit-reader", "finalize")
+        }
+        print(
+            f"demo record step ({name}): wall median "
+            f"{statistics.median(x['wall'] for x in r):.2f} s "
+            f"(runs {', '.join(f'{w:.2f}' for w in walls)}), process CPU median "
+            f"{statistics.median(x['cpu'] for x in r):.2f} s (runs "
+            f"{', '.join(f'{c:.2f}' for c in cpus)}); thread CPU medians: "
+            + ", ".join(f"{t} {v:.2f} s" for t, v in threads.items())
+            + f"; {r[0]['n']} samples, {r[0]['gaps']} gaps; load {os.getloadavg()[0]:.1f}"
         )
-        print(f"demo record step: baseline / new wall = {ratio:.2f}x")
+    if runs["baseline"]:
+        for key in ("wall", "cpu"):
+            ratio = statistics.median(x[key] for x in runs["baseline"]) / statistics.median(
+                x[key] for x in runs["new"]
+            )
+            print(f"demo record step: baseline / new {key} = {ratio:.2f}x")
+
+
+def parser_paths(n_frames: int = 40_000) -> None:
+    """FramedParser CPU per frame: the per-frame loop vs the bulk (numpy) path, by chunk size.
+
+    The demo's frames (6 ch, 4 samples per frame, 10-bit counts around mid-scale) fed in chunks
+    of 8 to 16,000 frames; the live reader sees about 30 frames per read at the demo's speed, a
+    journal re-parse 1 MiB chunks (16,000 frames).
+    """
+    from emgkit.devices.arduino.framed import encode_data_frames
+
+    rng = np.random.default_rng(0)
+    counts = np.clip(rng.normal(512, 60, (n_frames, 4, 6)), 0, 1023).astype(np.int64)
+    seq = np.arange(n_frames) * 4
+    stream = b"".join(encode_data_frames(seq, seq * 500, counts))
+    size = len(stream) // n_frames
+    print(
+        f"FramedParser, {n_frames} DATA frames of {size} bytes (6 ch x 4 samples), CPU per frame:"
+    )
+    for per_chunk in (8, 32, 128, 16_000):
+        chunk = size * per_chunk
+        best = {}
+        for name, thr in (("per-frame", 1 << 60), ("bulk", 1), ("default", None)) * 2:
+            p = FramedParser(6, 2000.0)
+            if thr is not None:
+                p.batch_min_frames = thr
+            t0 = time.process_time()
+            for i in range(0, len(stream), chunk):
+                p.feed(stream[i : i + chunk])
+            dt = (time.process_time() - t0) / n_frames * 1e6
+            best[name] = min(best.get(name, np.inf), dt)
+        print(
+            f"  {per_chunk:6d} frames per chunk: per-frame loop {best['per-frame']:.2f} us, "
+            f"bulk path {best['bulk']:.2f} us, default (bulk from "
+            f"{FramedParser.batch_min_frames} frames) {best['default']:.2f} us"
+        )
+    print(f"load {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--demo-record", action="store_true", help="only the demo's record step")
+    ap.add_argument(
+        "--parser", action="store_true", help="only the parser's per-frame vs bulk path"
+    )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline-src", default=None, help="src folder of the baseline code")
     a = ap.parse_args()
+    if a.parser:
+        parser_paths()
+        return
     if a.demo_record:
         demo_record(a.repeats, a.baseline_src)
         return

@@ -119,3 +119,46 @@ def test_next_frames_not_streaming() -> None:
     assert m.next_frames(4) == []
     with pytest.raises(ConfigError):
         m.next_frames(-1)
+
+
+@pytest.mark.parametrize(
+    ("k", "n"), [(4, 6), (1, 1), (3, 40), (8, 16), (119, 1), (120, 1), (60, 2)]
+)
+def test_single_frame_fast_encoder_equals_reference(k: int, n: int) -> None:
+    """The device model's per-frame encoder (cued-subject path) gives encode_data_frame's bytes,
+    for bodies up to 253 bytes (split at zeros) and longer ones (full COBS)."""
+    from emgkit.devices.arduino.framed import _encode_data_frame_u2
+
+    rng = np.random.default_rng(k * 7 + n)
+    for i in range(1500):
+        counts = rng.integers(0, 65536, (k, n)).astype(np.uint16)
+        counts[rng.random(counts.shape) < 0.2] = 0
+        counts[rng.random(counts.shape) < 0.2] = 256
+        seq = int(rng.integers(0, 1 << 34)) if i % 3 else int(rng.integers(0, 4)) << 8
+        t_us = int(rng.integers(0, 1 << 34)) if i % 5 else 0
+        assert _encode_data_frame_u2(seq, t_us, counts) == encode_data_frame(seq, t_us, counts)
+
+
+def test_per_frame_path_with_jumping_rows_sends_the_rows_acquired() -> None:
+    """next_bytes while a cued subject moves the model's row between calls (and the loop wraps):
+    every frame carries exactly the rows the ADC read, in order (the one-stretch fast path and
+    the gathered path both)."""
+    from emgkit.devices.arduino.framed import FramedParser
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(0, 300, (997, 3))
+    m = ArduinoModel(x, 2000, ["RAW"] * 3, samples_per_frame=4, loop=True)
+    m.handle(encode_command(MsgType.START, 1))
+    total = m.counts.shape[0]
+    read: list[int] = []
+    wire = []
+    for i in range(3000):
+        if i % 7 == 0:
+            m._row = int(rng.integers(0, total))  # what the cued subject does
+        n = int(rng.integers(1, 9))
+        read.extend((m._row + j) % total for j in range(n))
+        wire.append(m.next_bytes(n))
+    res = FramedParser(3, 2000.0).feed(b"".join(wire))
+    sent = res.samples.shape[0]
+    assert sent == m.samples_sent and sent > 10_000
+    np.testing.assert_array_equal(res.samples, m.counts[read[:sent]].astype(np.float64))

@@ -40,7 +40,7 @@ import threading
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -658,6 +658,32 @@ def rows_to_recording(
     return Recording(data, fs, channels, events, gaps, info)
 
 
+#: Bytes of consecutive journal records :func:`recover` hands the parser in one call.
+_FEED_CHUNK = 1 << 20
+
+
+def _merged_records(
+    records: Sequence[tuple[int, bytes]], resets: Container[int]
+) -> Iterator[tuple[int, bytes]]:
+    """(index of the first record, payload) for runs of records that no reset separates.
+
+    A run starts at every record in ``resets`` and grows up to :data:`_FEED_CHUNK` bytes.
+    """
+    run: list[bytes] = []
+    first = 0
+    size = 0
+    for r, (_t, payload) in enumerate(records):
+        if run and (r in resets or size >= _FEED_CHUNK):
+            yield first, b"".join(run)
+            run, size = [], 0
+        if not run:
+            first = r
+        run.append(payload)
+        size += len(payload)
+    if run:
+        yield first, b"".join(run)
+
+
 def recover(
     journal_dir: str | os.PathLike[str],
     *,
@@ -714,7 +740,10 @@ def recover(
             samples.append(np.asarray(res.samples, dtype=np.float64))
             indices.append(res.sample_index)
 
-    for r, (_t, payload) in enumerate(jc.records):
+    # Consecutive records between two resets are fed as one chunk of up to _FEED_CHUNK bytes:
+    # the parsers decode a stream the same whatever its cutting into reads (the framed parser's
+    # bulk path then takes many frames per call, see devices/arduino/_framed_batch.py).
+    for r, payload in _merged_records(jc.records, resets):
         if r in resets:
             tail = flush_parser(p)
             if tail is not None:

@@ -54,13 +54,15 @@ from emgkit.analysis.normalize import (
     mvc_amplitude,
     plateau_rms,
 )
-from emgkit.analysis.params import AnalysisParams, envelopes
-from emgkit.analysis.quality import assess_recording
+from emgkit.analysis.params import AnalysisParams, _raw_and_trunk, envelopes
+from emgkit.analysis.quality import QualityAssessment, assess_recording
 from emgkit.analysis.segment import segment
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
 from emgkit.muscles import GLUTE, HAMSTRING_MUSCLES, TRUNK_MUSCLES
 from emgkit.protocol import Protocol, Trial, load_protocol
 from emgkit.recording import Event, Recording, SignalKind
+from emgkit.signal.envelope import moving_rms
+from emgkit.signal.pipeline import TRUNK_HIGHPASS_HZ
 
 __all__ = ["AnalysisParams", "BridgeResult", "analyze_bridge", "envelopes"]
 
@@ -207,13 +209,14 @@ QUALITY_LEVELS = ("ok", "warn", "fail")
 
 def _assess(
     rec: Recording, rest: tuple[float, float] | None
-) -> tuple[pd.DataFrame, list[str], Recording]:
+) -> tuple[pd.DataFrame, list[str], Recording, QualityAssessment]:
     """Run the quality step (emgkit.analysis.quality) on the EMG channels.
 
-    Returns the per-channel table, what was done to the signal, and the recording to analyse.
+    Returns the per-channel table, what was done to the signal, the recording to analyse and
+    the assessment itself (its band-passed signal can spare :func:`_filter` a pass).
     """
     qa = assess_recording(rec, rest=rest)
-    return qa.channels, list(qa.actions), qa.recording
+    return qa.channels, list(qa.actions), qa.recording, qa
 
 
 def _channel_quality(quality: pd.DataFrame, chans: tuple[Any, ...]) -> tuple[list[str], list[str]]:
@@ -396,7 +399,7 @@ def _pick_emg(rec: Recording, emg_idx: list[int]) -> Recording:
 
 
 def _filter(
-    rec: Recording, p: AnalysisParams
+    rec: Recording, p: AnalysisParams, qa: QualityAssessment | None = None
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Band-passed signal and moving-RMS envelope (:func:`envelopes`), band-limit warning muted.
 
@@ -406,12 +409,30 @@ def _filter(
         The EMG channels after the quality step.
     p : AnalysisParams
         Filter and envelope settings.
+    qa : QualityAssessment, optional
+        The quality step's result for ``rec``: its band-passed signal is reused when it is
+        exactly what :func:`envelopes` would compute (default filter settings, every channel
+        raw, nothing missing).
 
     Returns
     -------
     filtered, env : ndarray (n_samples, n_channels)
         In microvolts, at ``rec.fs``.
     """
+    if qa is not None and qa.band is not None and qa.band_trunk is not None:
+        # the quality step band-passed these very samples with the default design: when the
+        # parameters are those defaults, that is envelopes' filtered signal (one pass fewer)
+        raw, trunk = _raw_and_trunk(rec)
+        if (
+            tuple(p.band) == (20.0, 450.0)
+            and p.order == 4
+            and p.trunk_low == TRUNK_HIGHPASS_HZ
+            and raw.all()
+            and np.array_equal(trunk, qa.band_trunk)
+            and qa.band.shape == rec.data.shape
+            and not rec.gap_mask().any()
+        ):
+            return qa.band, moving_rms(qa.band, rec.fs, p.rms_window, center=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         return envelopes(rec, p)
@@ -914,9 +935,9 @@ def analyze_bridge(
     # quality step, envelopes and rest levels on the EMG channels
     sub = _pick_emg(rec, emg_idx)
     baseline = _baseline_window(sub)
-    quality, actions, sub = _assess(sub, baseline)
+    quality, actions, sub, qa = _assess(sub, baseline)
     notes.extend(actions)
-    filtered, env = _filter(sub, p)
+    filtered, env = _filter(sub, p, qa)
     fs, chans = sub.fs, sub.channels
     rest_uv = _rest_levels(env, fs, baseline)
     # MVC, and whether there is any contraction at all

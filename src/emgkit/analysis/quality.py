@@ -72,11 +72,21 @@ class QualityAssessment:
         ``peak_uv``, ``tonic_fraction``, ``wander_uv``, ``motion_per_min``, ``missing_pct``.
     actions : tuple of str
         What was done to the signal, in words.
+    band : ndarray or None
+        The cleaned recording band-passed as :func:`emgkit.signal.pipeline.preprocess` does with
+        its defaults (20-450 Hz, order 4, 30 Hz low corner on the :data:`TRUNK_MUSCLES`
+        channels), which the noise-floor, peak and tonic measures used; the analysis reuses it
+        instead of filtering the same samples again. Set only when every channel is raw and every
+        sample finite (then it is exactly that filter applied to ``recording.data``), else None.
+    band_trunk : ndarray of bool or None
+        The channels ``band`` gave the 30 Hz low corner.
     """
 
     recording: Recording
     channels: pd.DataFrame
     actions: tuple[str, ...]
+    band: FloatArray | None = None
+    band_trunk: BoolArray | None = None
 
     def status(self, channel: str) -> str:
         """The status of one channel ('ok' when the channel is unknown)."""
@@ -219,7 +229,10 @@ def _remove_ecg(
     ecg_found = np.zeros(nc, dtype=bool)
     if not tidx:
         return ecg_rate, ecg_r, ecg_found
-    dets = detect_ecg(filled[:, tidx], fs, reference=rest)
+    # C-ordered columns (``filled[:, tidx]`` is Fortran-ordered: the detector would copy it)
+    cols = filled if len(tidx) == filled.shape[1] else np.take(filled, tidx, axis=1)
+    dets = detect_ecg(cols, fs, reference=rest)
+    del cols
     subtracted = []
     for c, d in zip(tidx, dets, strict=True):
         ecg_rate[c] = d.rate_bpm if d.detected else np.nan
@@ -243,8 +256,12 @@ def _cleaned_measures(
     raw: BoolArray,
     trunk: BoolArray,
     rest: tuple[float, float] | None,
-) -> dict[str, FloatArray]:
-    """Noise floor, peak, tonic fraction, wander and motion rate of the raw cleaned channels."""
+) -> tuple[dict[str, FloatArray], FloatArray]:
+    """Noise floor, peak, tonic fraction, wander and motion rate of the raw cleaned channels.
+
+    Also returns the band-passed raw channels the first three were measured on (NaN where a
+    sample is missing).
+    """
     nc = filled.shape[1]
     out = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
     all_raw = bool(raw.all())
@@ -264,7 +281,7 @@ def _cleaned_measures(
     ev = sq.motion_events(raw_filled, fs)
     minutes = filled.shape[0] / fs / 60.0
     out["motion"][raw] = [len(e) / minutes for e in ev]
-    return out
+    return out, band
 
 
 def _channel_issues(
@@ -371,10 +388,12 @@ def assess_recording(
         clean[:, c] = col
 
     # ---- noise floor, peak, tonic, wander, motion on the cleaned signal
+    band: FloatArray | None = None
     if raw.any() and long_enough:
-        ms = _cleaned_measures(filled, finite, fs, raw, trunk, rest)
+        ms, band = _cleaned_measures(filled, finite, fs, raw, trunk, rest)
     else:
         ms = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
+    shared = band is not None and bool(raw.all()) and bool(finite.all())
 
     rows = []
     for c, ch in enumerate(rec.channels):
@@ -398,7 +417,9 @@ def assess_recording(
         rows.append(_channel_row(ch, bool(flat[c]), float(missing[c]), m, issues, fail))
     frame = pd.DataFrame(rows).set_index("channel")
     cleaned = rec.with_data(clean) if clean_cols else rec.copy()
-    return QualityAssessment(cleaned, frame, tuple(actions))
+    if not shared:
+        return QualityAssessment(cleaned, frame, tuple(actions))
+    return QualityAssessment(cleaned, frame, tuple(actions), band, trunk.copy())
 
 
 def failing_channels(qa: QualityAssessment) -> list[str]:

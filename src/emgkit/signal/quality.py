@@ -108,6 +108,8 @@ MOTION_RATIO = 1.5
 
 #: Channels transposed together by :func:`_columns` (bounds the temporary copy).
 _COLUMN_GROUP = 8
+#: Rows per block when a measure walks the time-major array itself (about 1 MB at 16 channels).
+_ROW_BLOCK = 8192
 
 
 def _columns(arr: npt.NDArray[np.float64]) -> Iterator[tuple[int, npt.NDArray[np.float64]]]:
@@ -244,6 +246,16 @@ def is_flat(x: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """Per channel: standard deviation below :data:`FLAT_UV` µV (or no finite sample)."""
     arr, _ = as_2d(x, allow_nan=True)
     out = np.ones(arr.shape[1], dtype=bool)
+    if arr.shape[0] >= 2 and all_finite_fast(arr):
+        # two passes over row blocks of the time-major array (no column copies); the standard
+        # deviation equals np.std's to rounding
+        mean = arr.mean(axis=0)
+        ss = np.zeros(arr.shape[1])
+        for r0 in range(0, arr.shape[0], _ROW_BLOCK):
+            d = arr[r0 : r0 + _ROW_BLOCK] - mean
+            d *= d
+            ss += d.sum(axis=0)
+        return np.asarray(np.sqrt(ss / arr.shape[0]) < FLAT_UV, dtype=bool)
     for c, col in _columns(arr):
         v = _finite(col)
         if v.size >= 2:
@@ -448,26 +460,78 @@ def motion_events(
     if not lf_cols:
         return out
     chans = sorted(lf_cols)
-    hf = bandpass(arr[:, chans], fs, min(20.0, 0.3 * fs), min(450.0, 0.45 * fs), order=2)
-    for j, h in _columns(hf):
-        c = chans[j]
+    # every channel (no copy) or the channels with candidates, C-ordered (``arr[:, chans]`` is
+    # Fortran-ordered and the filter would copy it again)
+    sub = arr if len(chans) == arr.shape[1] else np.take(arr, chans, axis=1)
+    hf = bandpass(sub, fs, min(20.0, 0.3 * fs), min(450.0, 0.45 * fs), order=2)
+    del sub
+    for j, c in enumerate(chans):
         v, idx = lf_cols.pop(c), cand[c]
-        cp = _window_sums(v * v, w)
-        lf_rms = np.sqrt(np.maximum((cp[idx + w] - cp[idx]) / w, 0.0))
-        # the largest sEMG RMS within +-0.2 s is at least the one at the sample itself: drop
-        # the candidates that already fail against it (inside contractions, most of them)
-        ch = _window_sums(h * h, w)
-        own = np.sqrt(np.maximum((ch[idx + w] - ch[idx]) / w, 0.0))
-        keep = lf_rms > MOTION_RATIO * own
-        idx, lf_rms = idx[keep], lf_rms[keep]
-        if idx.size == 0:
-            continue
-        hf_rms = _hf_rms_max_at(h, w, idx)
-        hit = idx[lf_rms > MOTION_RATIO * hf_rms]
+        hit = _motion_hits(v, hf[:, j], w, idx)
         if hit.size:
             starts = hit[np.concatenate([[True], np.diff(hit) > gap])]
             out[c] = starts / fs
     return out
+
+
+def _motion_hits(
+    v: npt.NDArray[np.float64],
+    h: npt.NDArray[np.float64],
+    w: int,
+    idx: npt.NDArray[np.intp],
+) -> npt.NDArray[np.intp]:
+    """The candidates ``idx`` whose 1-20 Hz RMS (``v``) beats the sEMG band's (``h``).
+
+    A candidate is kept when its ``w``-sample 1-20 Hz RMS exceeds :data:`MOTION_RATIO` times
+    the largest ``w``-sample RMS of ``h`` within ``[i - w, i + w)``. Every quantity is a window
+    sum around the candidates, so it is computed from running sums over the stretches around
+    each cluster of candidates only (``h`` may be a strided column: only those stretches are
+    read). The windows are those of :func:`_window_sums`; the sums equal the whole-signal
+    running sums' to rounding. Candidates must lie at least ``w + w // 2 + 1`` samples from
+    both ends (motion_events skips the first and last second); many clusters covering much of
+    the signal take one pass over the whole column instead.
+    """
+    n = v.size
+    h1 = (w - 1) // 2 + 1  # the window at i is [i - s, i + h1)
+    s = w - h1
+    groups = np.split(idx, np.flatnonzero(np.diff(idx) > 2 * w) + 1)
+    cover = sum(int(g[-1]) - int(g[0]) + 3 * w + 1 for g in groups)
+    if cover > n // 4 or int(idx[0]) - w - s < 0 or int(idx[-1]) + w + h1 > n:
+        hc = np.ascontiguousarray(h)
+        cp = _window_sums(v * v, w)
+        lf_rms = np.sqrt(np.maximum((cp[idx + w] - cp[idx]) / w, 0.0))
+        ch = _window_sums(hc * hc, w)
+        own = np.sqrt(np.maximum((ch[idx + w] - ch[idx]) / w, 0.0))
+        keep = lf_rms > MOTION_RATIO * own
+        idx, lf_rms = idx[keep], lf_rms[keep]
+        if idx.size == 0:
+            return idx
+        return idx[lf_rms > MOTION_RATIO * _hf_rms_max_at(hc, w, idx)]
+    hits: list[npt.NDArray[np.intp]] = []
+    for g in groups:
+        g0, g1 = int(g[0]), int(g[-1])
+        seg = v[g0 - s : g1 + h1]
+        lc = np.zeros(seg.size + 1)
+        np.cumsum(seg * seg, out=lc[1:])
+        rel = g - g0
+        lf_rms = np.sqrt(np.maximum((lc[rel + w] - lc[rel]) / w, 0.0))
+        # the sEMG band's running sums over [a - s, g1 + w + h1): windows at a .. g1 + w - 1
+        a = g0 - w
+        hs = h[a - s : g1 + w + h1]
+        hc = np.zeros(hs.size + 1)
+        np.cumsum(hs * hs, out=hc[1:])
+        # the largest sEMG RMS within +-0.2 s is at least the one at the sample itself: drop
+        # the candidates that already fail against it (inside contractions, most of them)
+        own = np.sqrt(np.maximum((hc[g - a + w] - hc[g - a]) / w, 0.0))
+        keep = lf_rms > MOTION_RATIO * own
+        if not keep.any():
+            continue
+        span = g1 + w - a
+        ms = (hc[w : w + span] - hc[:span]) / w
+        mf = maximum_filter1d(np.sqrt(np.maximum(ms, 0.0)), 2 * w)
+        gk = g[keep]
+        hits.append(gk[lf_rms[keep] > MOTION_RATIO * mf[gk - a]])
+    return np.concatenate(hits) if hits else np.zeros(0, dtype=np.intp)
 
 
 @dataclass(frozen=True)

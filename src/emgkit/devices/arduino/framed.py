@@ -25,6 +25,7 @@ import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -482,6 +483,28 @@ def encode_data_frame(seq: int, t_us: int, counts: npt.ArrayLike) -> bytes:
     return frame_payload(head + arr.astype("<u2").tobytes())
 
 
+_DATA_HEAD = struct.Struct("<BBIIBB")
+_COBS_CODE = [bytes((i + 1,)) for i in range(254)]
+
+
+def _encode_data_frame_u2(seq: int, t_us: int, counts: npt.NDArray[np.uint16]) -> bytes:
+    """:func:`encode_data_frame` for a (k, n_channels) uint16 array (no checks: the device model).
+
+    Byte for byte the same frame (``tests/devices/test_framed_batch.py``). A body (payload and
+    CRC) of at most 253 bytes is COBS-encoded by splitting it at its zero bytes: every block
+    is then shorter than 254 bytes, so its code is its length plus one.
+    """
+    k, n = counts.shape
+    body = _DATA_HEAD.pack(1, PROTOCOL_VERSION, seq % _U32, t_us % _U32, n, k) + (
+        counts.astype("<u2", copy=False).tobytes()
+    )
+    body += binascii.crc_hqx(body, 0xFFFF).to_bytes(2, "big")
+    if len(body) > 253:
+        return cobs_encode(body) + b"\x00"
+    code = _COBS_CODE
+    return b"".join([code[len(c)] + c for c in body.split(b"\x00")]) + b"\x00"
+
+
 def _crc16_rows(body: npt.NDArray[np.uint8], m: int) -> npt.NDArray[np.int64]:
     """:func:`crc16` of the first ``m`` bytes of every row of C-contiguous ``body``.
 
@@ -902,21 +925,86 @@ class FramedParser:
         out, self.replies = self.replies, []
         return out
 
+    #: A chunk holding at least this many 0x00 delimiters is decoded by the vectorised bulk path
+    #: (:mod:`emgkit.devices.arduino._framed_batch`); fewer, frame by frame in Python. Both give
+    #: the same result; the per-frame loop has less fixed cost for the one or two frames a live
+    #: read returns.
+    batch_min_frames = 96
+
     def feed(self, data: bytes | bytearray | memoryview) -> ParseResult:
         """Decode ``data`` appended to whatever earlier calls left over."""
         buf = self._pending + bytes(data)
-        parts = buf.split(b"\x00")
-        tail = parts.pop()
+        if buf.count(0) >= max(1, self.batch_min_frames):
+            return self._feed_batch(buf)
+        return self._feed_per_frame(buf)
+
+    def _split_tail(self, buf: bytes, last_zero: int, has_parts: bool) -> int:
+        """Keep the unterminated tail for the next call; returns its bad bytes (over-long)."""
+        tail = buf[last_zero + 1 :]
         bad = 0
-        discard = self._discard
         if len(tail) > MAX_ENCODED:
-            bad += len(tail)
+            bad = len(tail)
             tail = b""
             self._discard = True
         else:
-            self._discard = discard and not parts
+            self._discard = self._discard and not has_parts
         self._pending = tail
+        return bad
 
+    def _decode_part(self, part: bytes) -> tuple[int, tuple[int, int, int, bytes, int] | None]:
+        """One frame body: (bad bytes, the DATA frame's (seq, t_us, k, blob, wire) or None).
+
+        Replies are appended to :attr:`replies` (and passed to ``on_reply``) here.
+        """
+        ln = len(part)
+        if ln > MAX_ENCODED:
+            self.n_bad_frames += 1
+            return ln + 1, None
+        # inline COBS decode (hot path)
+        out = bytearray()
+        i = 0
+        while i < ln:
+            code = part[i]
+            j = i + code
+            if j > ln:
+                self.n_bad_frames += 1
+                return ln + 1, None
+            out += part[i + 1 : j]
+            if code != 0xFF and j < ln:
+                out.append(0)
+            i = j
+        if len(out) < 4 or binascii.crc_hqx(out, 0xFFFF) != 0 or out[1] != PROTOCOL_VERSION:
+            self.n_bad_frames += 1
+            return ln + 1, None
+        if out[0] == MsgType.DATA:
+            n = self._n
+            if len(out) < DATA_HEADER_SIZE + 2:
+                self.n_bad_frames += 1
+                return ln + 1, None
+            seq, t_us, fn, k = struct.unpack_from("<IIBB", out, 2)
+            if fn != n or k == 0 or len(out) != DATA_HEADER_SIZE + 2 * n * k + 2:
+                self.n_bad_frames += 1
+                return ln + 1, None
+            return 0, (seq, t_us, k, bytes(out[DATA_HEADER_SIZE:-2]), ln + 1)
+        try:
+            msg = decode_payload(bytes(out[:-2]))
+        except FormatError:
+            self.n_unknown += 1
+            return 0, None
+        if isinstance(msg, (Info, Ack, Nak, Status)):
+            self.replies.append(msg)
+            if self.on_reply is not None:
+                self.on_reply(msg)
+        else:  # a command echoed back (loopback): not for us
+            self.n_unknown += 1
+        return 0, None
+
+    def _feed_per_frame(self, buf: bytes) -> ParseResult:
+        """Decode a chunk frame by frame (few frames: the live case)."""
+        parts = buf.split(b"\x00")
+        discard = self._discard
+        bad = self._split_tail(buf, len(buf) - len(parts[-1]) - 1, len(parts) > 1)
+        parts.pop()
         n = self._n
         crc = binascii.crc_hqx
         unpack = struct.unpack_from
@@ -982,6 +1070,227 @@ class FramedParser:
                 else:  # a command echoed back (loopback): not for us
                     self.n_unknown += 1
         return self._assemble(seqs, tstamps, ks, blobs, wire, bad)
+
+    def _feed_batch(self, buf: bytes) -> ParseResult:
+        """Decode a chunk of many frames: bodies of one length checked together with numpy."""
+        from emgkit.devices.arduino import _framed_batch as fb
+
+        n = self._n
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        starts, ends = fb.split_frames(arr)
+        discard = self._discard
+        bad = self._split_tail(buf, int(ends[-1]), True)
+        lengths = ends - starts
+        # 0 handled here, 1 a good DATA frame from the matrix path, 2 for the per-frame loop
+        route = np.full(lengths.size, 2, dtype=np.int8)
+        if discard:
+            bad += int(lengths[0]) + 1  # tail of an over-long frame
+            route[0] = 0
+        route[(lengths == 0) & (route == 2)] = 0
+        cand = (route == 2) & (lengths <= fb.MAX_FAST_BODY)
+        uniq, counts = np.unique(lengths[cand], return_counts=True)
+        groups: list[tuple[Any, npt.NDArray[np.int64]]] = []
+        for length, count in zip(uniq.tolist(), counts.tolist(), strict=True):
+            if count < fb.MIN_GROUP:
+                continue
+            idx = np.flatnonzero(cand & (lengths == length)).astype(np.int64)
+            g = fb.decode_group(
+                arr, starts, idx, length, n, int(MsgType.DATA), PROTOCOL_VERSION, DATA_HEADER_SIZE
+            )
+            failed = g.status == 0
+            nfail = int(failed.sum())
+            bad += nfail * (length + 1)
+            self.n_bad_frames += nfail
+            route[idx[failed]] = 0
+            ok = g.status == 1
+            route[idx[ok]] = 1
+            if ok.any():
+                groups.append((g, np.flatnonzero(ok)))
+        # the rest, frame by frame in stream order (replies, long or rare bodies)
+        slow: list[tuple[int, tuple[int, int, int, bytes, int]]] = []
+        for pi in np.flatnonzero(route == 2).tolist():
+            b, frame = self._decode_part(buf[int(starts[pi]) : int(ends[pi])])
+            bad += b
+            if frame is not None:
+                slow.append((pi, frame))
+        if not slow and len(groups) == 1:
+            g, sel = groups[0]
+            seq, t_us, k = g.seq[sel], g.t_us[sel], g.k[sel]
+            wire = lengths[g.parts[sel]] + 1
+            payload = np.ascontiguousarray(g.counts[sel]).reshape(-1)
+        else:
+            order_parts = [g.parts[sel] for g, sel in groups]
+            order_parts.append(np.asarray([pi for pi, _ in slow], dtype=np.int64))
+            part_of = np.concatenate(order_parts)
+            seq = np.concatenate(
+                [g.seq[sel] for g, sel in groups] + [np.asarray([f[0] for _, f in slow], np.int64)]
+            )
+            t_us = np.concatenate(
+                [g.t_us[sel] for g, sel in groups] + [np.asarray([f[1] for _, f in slow], np.int64)]
+            )
+            k = np.concatenate(
+                [g.k[sel] for g, sel in groups] + [np.asarray([f[2] for _, f in slow], np.int64)]
+            )
+            order = np.argsort(part_of, kind="stable")
+            width = 2 * n * k  # payload bytes of every frame (unsorted)
+            off = np.empty_like(width)
+            off[order] = np.cumsum(width[order]) - width[order]
+            payload = np.empty(int(width.sum()), dtype=np.uint8)
+            pos = 0
+            for g, sel in groups:
+                w = g.counts.shape[1]
+                o = off[pos : pos + sel.size]
+                payload[o[:, None] + np.arange(w)] = g.counts[sel]
+                pos += sel.size
+            for j, (_, f) in enumerate(slow):
+                o0 = int(off[pos + j])
+                payload[o0 : o0 + len(f[3])] = np.frombuffer(f[3], dtype=np.uint8)
+            seq, t_us, k = seq[order], t_us[order], k[order]
+            wire = lengths[part_of[order]] + 1
+        return self._assemble_batch(seq, t_us, k, wire, payload.view("<u2").reshape(-1, n), bad)
+
+    def _accept(
+        self, seq: int, t_us: int, k: int, d: int, gaps: list[tuple[int, int]]
+    ) -> tuple[int, float]:
+        """Take a frame ``d`` samples after the expected one; returns its (start index, t0)."""
+        if d:
+            gaps.append((self._next_index, d))
+            self._next_index += d
+        if self._ref is not None and d == 0:
+            # learn the device's own sample period (its micros() per sample)
+            r_seq, r_t = self._ref
+            ds = (seq - r_seq) % _U32
+            dt = (t_us - r_t) % _U32
+            if 0 < ds < _HALF and 0 < dt < _HALF:
+                obs = dt / ds
+                self._period = obs if self._period is None else 0.8 * self._period + 0.2 * obs
+        self._ref = (seq, t_us)
+        # unwrap micros() (wraps every 71.6 minutes)
+        if self._t_last is not None and t_us < self._t_last and self._t_last - t_us > _HALF:
+            self._t_wrap += _U32
+        self._t_last = t_us
+        start = self._next_index
+        self._next_index += k
+        self._next_seq = (seq + k) % _U32
+        return start, float(t_us + self._t_wrap)
+
+    def _accept_run(
+        self, seq: npt.NDArray[np.int64], t_us: npt.NDArray[np.int64], k: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """:meth:`_accept` with ``d == 0`` for a run of frames that each continue the last.
+
+        Returns the start indices and t0 of the frames; the state ends as after the loop.
+        """
+        # the period the per-frame loop learns, in the same order and arithmetic
+        if self._ref is not None:
+            r_seq = np.concatenate(([self._ref[0]], seq[:-1]))
+            r_t = np.concatenate(([self._ref[1]], t_us[:-1]))
+            c_seq, c_t = seq, t_us
+        else:
+            r_seq, r_t, c_seq, c_t = seq[:-1], t_us[:-1], seq[1:], t_us[1:]
+        ds = (c_seq - r_seq) % _U32
+        dt = (c_t - r_t) % _U32
+        learn = (ds > 0) & (ds < _HALF) & (dt > 0) & (dt < _HALF)
+        period = self._period
+        for obs in (dt[learn] / ds[learn]).tolist():
+            period = obs if period is None else 0.8 * period + 0.2 * obs
+        self._period = period
+        # micros() unwrapping
+        if self._t_last is not None:
+            prev = np.concatenate(([self._t_last], t_us[:-1]))
+            wrapped = (t_us < prev) & (prev - t_us > _HALF)
+        else:
+            wrapped = np.zeros(t_us.size, dtype=bool)
+            wrapped[1:] = (t_us[1:] < t_us[:-1]) & (t_us[:-1] - t_us[1:] > _HALF)
+        wrap = self._t_wrap + np.cumsum(wrapped, dtype=np.int64) * _U32
+        self._t_wrap = int(wrap[-1])
+        self._t_last = int(t_us[-1])
+        self._ref = (int(seq[-1]), int(t_us[-1]))
+        ends = self._next_index + np.cumsum(k)
+        starts = ends - k
+        self._next_index = int(ends[-1])
+        self._next_seq = int((seq[-1] + k[-1]) % _U32)
+        return starts, (t_us + wrap).astype(np.float64)
+
+    def _step(
+        self,
+        seq: int,
+        t_us: int,
+        k: int,
+        blob: bytes,
+        nbytes: int,
+        keep: list[tuple[int, int, float, bytes]],
+        gaps: list[tuple[int, int]],
+    ) -> tuple[int, int]:
+        """Sequence logic for one decoded DATA frame; returns (bad bytes, samples lost)."""
+        bad = lost = 0
+        if self._next_seq is None:
+            if self._first_sequence is not None:
+                self._next_seq = self._first_sequence % _U32
+            else:
+                self._next_seq = seq
+        if self._suspect is not None:
+            s_seq, s_t, s_k, s_blob, s_bytes = self._suspect
+            self._suspect = None
+            ahead = (seq - s_seq - s_k) % _U32
+            agrees = self._clock_agrees(s_seq, s_t, seq, t_us)
+            # confirmed by the next frame: it continues the held frame exactly (and the
+            # device clock agrees, once its period is known), or it jumps ahead of it by
+            # as much as the device clock advanced
+            if (ahead == 0 and (self._period is None or agrees)) or (0 < ahead < _HALF and agrees):
+                # the frame after it continues it: the jump was real
+                d = (s_seq - self._next_seq) % _U32
+                start, t0 = self._accept(s_seq, s_t, s_k, d, gaps)
+                lost += d
+                keep.append((start, s_k, t0, s_blob))
+            else:
+                self.n_bad_frames += 1
+                self.n_implausible += 1
+                bad += s_bytes
+        d = (seq - self._next_seq) % _U32
+        if d >= _HALF:  # backwards: duplicate or stale frame
+            self.n_stale += 1
+            self.n_bad_frames += 1
+            return bad + nbytes, lost
+        if d and not self._jump_plausible(seq, t_us):
+            # a gap is believed only when the device clock agrees with it, or when the
+            # next frame continues it: hold the frame until then
+            self._suspect = (seq, t_us, k, blob, nbytes)
+            return bad, lost
+        start, t0 = self._accept(seq, t_us, k, d, gaps)
+        keep.append((start, k, t0, blob))
+        return bad, lost + d
+
+    def _result(
+        self,
+        counts: npt.NDArray[np.uint16],
+        starts: npt.NDArray[np.int64],
+        karr: npt.NDArray[np.int64],
+        t0s: npt.NDArray[np.float64],
+        lost: int,
+        gaps: list[tuple[int, int]],
+        bad: int,
+    ) -> ParseResult:
+        """The ParseResult of the frames kept by one call (counts in stream order)."""
+        n = self._n
+        self.n_frames += int(karr.size)
+        self.n_lost += lost
+        if not karr.size:
+            res = ParseResult.empty(n)
+            res.n_lost, res.gaps, res.n_bad_bytes = lost, gaps, bad
+            res.aux["timestamp_us"] = np.empty(0)
+            return res
+        period = 1e6 / self._fs
+        total = counts.shape[0]
+        self.n_samples += total
+        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(karr) - karr, karr)
+        index = np.repeat(starts, karr) + offsets
+        ts = np.repeat(t0s, karr) + offsets * period
+        if self.converter is None:
+            samples = counts.astype(np.float64)
+        else:
+            samples = np.asarray(self.converter(counts), dtype=np.float64)
+        return ParseResult(samples, index, lost, gaps, bad, {"timestamp_us": ts})
 
     def _assemble(
         self,
@@ -1085,3 +1394,80 @@ class FramedParser:
         else:
             samples = np.asarray(self.converter(counts), dtype=np.float64)
         return ParseResult(samples, index, lost, gaps, bad, {"timestamp_us": ts})
+
+    def _assemble_batch(
+        self,
+        seq: npt.NDArray[np.int64],
+        t_us: npt.NDArray[np.int64],
+        k: npt.NDArray[np.int64],
+        wire: npt.NDArray[np.int64],
+        rows: npt.NDArray[np.uint16],
+        bad: int,
+    ) -> ParseResult:
+        """:meth:`_assemble` for arrays of decoded DATA frames, in stream order.
+
+        Runs of frames that each continue the last are taken at once; any other frame (a
+        jump, a held frame, a stale one) goes through :meth:`_step`.
+        """
+        n = self._n
+        f = seq.size
+        gaps: list[tuple[int, int]] = []
+        lost = 0
+        seg_starts: list[npt.NDArray[np.int64]] = []
+        seg_k: list[npt.NDArray[np.int64]] = []
+        seg_t0: list[npt.NDArray[np.float64]] = []
+        seg_rows: list[npt.NDArray[np.uint16]] = []
+        if f:
+            row_end = np.cumsum(k)
+            row_start = row_end - k
+            cont = np.zeros(f, dtype=bool)
+            cont[:-1] = seq[1:] == (seq[:-1] + k[:-1]) % _U32
+            run_last = np.flatnonzero(~cont)
+        i = 0
+        while i < f:
+            s_i = int(seq[i])
+            if self._next_seq is None:
+                self._next_seq = (
+                    self._first_sequence % _U32 if self._first_sequence is not None else s_i
+                )
+            if self._suspect is None and s_i == self._next_seq:
+                j = int(run_last[np.searchsorted(run_last, i)]) + 1
+                starts, t0 = self._accept_run(seq[i:j], t_us[i:j], k[i:j])
+                seg_starts.append(starts)
+                seg_k.append(k[i:j])
+                seg_t0.append(t0)
+                seg_rows.append(rows[row_start[i] : row_end[j - 1]])
+                i = j
+                continue
+            keep: list[tuple[int, int, float, bytes]] = []
+            b, lo = self._step(
+                s_i,
+                int(t_us[i]),
+                int(k[i]),
+                rows[row_start[i] : row_end[i]].tobytes(),
+                int(wire[i]),
+                keep,
+                gaps,
+            )
+            bad += b
+            lost += lo
+            for start, kk, t0f, blob in keep:
+                seg_starts.append(np.asarray([start], dtype=np.int64))
+                seg_k.append(np.asarray([kk], dtype=np.int64))
+                seg_t0.append(np.asarray([t0f]))
+                seg_rows.append(np.frombuffer(blob, "<u2").reshape(-1, n))
+            i += 1
+        if not seg_k:
+            return self._result(
+                np.empty((0, n), np.uint16), np.empty(0, np.int64), np.empty(0, np.int64),
+                np.empty(0), lost, gaps, bad,
+            )  # fmt: skip
+        return self._result(
+            np.concatenate(seg_rows) if len(seg_rows) > 1 else seg_rows[0],
+            np.concatenate(seg_starts),
+            np.concatenate(seg_k),
+            np.concatenate(seg_t0),
+            lost,
+            gaps,
+            bad,
+        )

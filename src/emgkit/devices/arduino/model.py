@@ -49,6 +49,7 @@ from emgkit.devices.arduino.framed import (
     MsgType,
     StatusCode,
     StreamConfig,
+    _encode_data_frame_u2,
     _parse_config,
     cobs_decode,
     crc16,
@@ -174,6 +175,7 @@ class ArduinoModel:
         #: Sequence number of the first sample of each DATA frame sent, in order: the last
         #: :data:`TRUTH_LIMIT` frames (bounded for long runs; :attr:`frames_sent` counts all).
         self.frame_seqs: deque[int] = deque(maxlen=TRUTH_LIMIT)
+        self._pins_cache: tuple[StreamConfig, list[int], bool] | None = None
 
     # ------------------------------------------------------------------ helpers
     def _default_k(self, rate: int, nch: int) -> int:
@@ -312,8 +314,14 @@ class ArduinoModel:
             return []
         rows = self._buffered[:n_take]
         del self._buffered[:n_take]  # once per call, not once per frame
-        pins = [c.pin for c in self.config.channels]
-        block = self.counts[rows][:, pins]  # every pending sample gathered at once
+        pins, all_pins = self._pins()
+        r0 = rows[0]
+        if rows == list(range(r0, r0 + n_take)):  # one stretch of rows (the usual case): a view
+            block = self.counts[r0 : r0 + n_take]
+        else:
+            block = self.counts[rows]  # every pending sample gathered at once
+        if not all_pins:
+            block = block[:, pins]
         base_seq = self.seq - len(self._buffered) - n_take
         clock0 = self._clock - len(self._buffered) - n_take  # clock of rows[0]
         if n_full >= _BATCH_MIN:
@@ -324,7 +332,7 @@ class ArduinoModel:
             )
         else:
             frames = [
-                encode_data_frame(base_seq + a, self._t_us(clock0 + a), block[a : a + k])
+                _encode_data_frame_u2(base_seq + a, self._t_us(clock0 + a), block[a : a + k])
                 for a in range(0, n_full * k, k)
             ]
         if n_take > n_full * k:
@@ -334,6 +342,16 @@ class ArduinoModel:
         self.samples_sent += n_take
         self.frames_sent += len(frames)
         return frames
+
+    def _pins(self) -> tuple[list[int], bool]:
+        """The configured pins, and whether they are every column of ``counts`` in order."""
+        cached = self._pins_cache
+        if cached is not None and cached[0] is self.config:
+            return cached[1], cached[2]
+        pins = [c.pin for c in self.config.channels]
+        all_pins = pins == list(range(self.counts.shape[1]))
+        self._pins_cache = (self.config, pins, all_pins)
+        return pins, all_pins
 
     def _flush(self, partial: bool) -> bytes:
         return b"".join(self._take_frames(partial))
