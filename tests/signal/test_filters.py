@@ -189,3 +189,19 @@ def test_no_warning_in_normal_use() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bandpass(np.random.default_rng(0).standard_normal(2000), 2000.0)
+
+
+def test_designs_are_cached_but_returned_as_private_copies():
+    import scipy.signal as sps
+
+    from emgkit.signal.filters import design_bandpass, design_lowpass
+
+    a = design_lowpass(1000.0, 50.0, 2)
+    assert np.array_equal(a, sps.butter(2, 50.0, btype="lowpass", fs=1000.0, output="sos"))
+    a[:] = 0.0  # a caller may modify its copy ...
+    b = design_lowpass(1000.0, 50.0, 2)  # ... the next caller still gets the design
+    assert np.array_equal(b, sps.butter(2, 50.0, btype="lowpass", fs=1000.0, output="sos"))
+    assert b.flags.writeable
+    bp = design_bandpass(2000.0, 20.0, 450.0, 4)
+    ref = sps.butter(4, [20.0, 450.0], btype="bandpass", fs=2000.0, output="sos")
+    assert np.array_equal(bp, ref)

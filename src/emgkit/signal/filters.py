@@ -16,6 +16,7 @@ Design uses scipy (``butter(..., output='sos')``); application runs numba kernel
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Literal
 
@@ -75,6 +76,29 @@ def _check_order(order: int) -> None:
         raise SignalError(f"filter order must be an integer from 1 to 16, got {order!r}")
 
 
+_BType = Literal["bandpass", "lowpass", "highpass"]
+
+
+@functools.lru_cache(maxsize=256)
+def _butter_cached(
+    order: int, wn: float | tuple[float, float], btype: _BType, fs: float
+) -> npt.NDArray[np.float64]:
+    sos = np.asarray(sps.butter(order, wn, btype=btype, fs=fs, output="sos"), dtype=np.float64)
+    sos.flags.writeable = False
+    return sos
+
+
+def _butter(
+    order: int, wn: float | tuple[float, float], btype: _BType, fs: float
+) -> npt.NDArray[np.float64]:
+    """``scipy.signal.butter(..., output="sos")``, designed once per (order, corners, type, fs).
+
+    The analysis asks for the same few filters thousands of times (one low-pass per onset
+    window); a copy is returned so callers may modify it.
+    """
+    return _butter_cached(int(order), wn, btype, float(fs)).copy()
+
+
 def design_bandpass(
     fs: float,
     low: float = 20.0,
@@ -126,10 +150,10 @@ def design_bandpass(
             BandLimitWarning,
             stacklevel=3,
         )
-        return np.asarray(sps.butter(order, lo, btype="highpass", fs=fs, output="sos"))
+        return _butter(order, lo, "highpass", fs)
     if lo >= hi:
         raise SignalError(f"band-pass low corner {low:g} Hz must be below high corner {high:g} Hz")
-    return np.asarray(sps.butter(order, [lo, hi], btype="bandpass", fs=fs, output="sos"))
+    return _butter(order, (lo, hi), "bandpass", fs)
 
 
 def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDArray[np.float64]:
@@ -159,7 +183,7 @@ def design_highpass(fs: float, cutoff: float = 30.0, order: int = 4) -> npt.NDAr
     fs = check_fs(fs)
     _check_order(order)
     c = _corner(cutoff, fs, "high-pass")
-    return np.asarray(sps.butter(order, c, btype="highpass", fs=fs, output="sos"))
+    return _butter(order, c, "highpass", fs)
 
 
 def design_lowpass(fs: float, cutoff: float = 6.0, order: int = 4) -> npt.NDArray[np.float64]:
@@ -189,7 +213,7 @@ def design_lowpass(fs: float, cutoff: float = 6.0, order: int = 4) -> npt.NDArra
     fs = check_fs(fs)
     _check_order(order)
     c = _corner(cutoff, fs, "low-pass")
-    return np.asarray(sps.butter(order, c, btype="lowpass", fs=fs, output="sos"))
+    return _butter(order, c, "lowpass", fs)
 
 
 def _validate_sos(sos: npt.ArrayLike) -> npt.NDArray[np.float64]:
