@@ -1009,7 +1009,7 @@ def _onsets(res: BridgeResult) -> list[Flag]:
         )
         low_text = (
             f" At {fs:g} Hz onsets are imprecise (p95 error 100-130 ms at >= 20 %MVC) and an order "
-            "stated this way was right in only 67-83 % of simulated 250 Hz sessions "
+            "stated this way was right in only 67-97 % of simulated 250 Hz sessions "
             "(docs/validation.md): treat it as indicative."
             if order_floor_s(fs) > ORDER_FLOOR_S
             else ""
