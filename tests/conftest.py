@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -74,3 +75,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def hardware(request: pytest.FixtureRequest) -> tuple[str, str]:
     """(device kind, port) of the real device given with --device/--port."""
     return str(request.config.getoption("--device")), str(request.config.getoption("--port"))
+
+
+def consistent_with_p95(abs_err: Any, bound: float, alpha: float = 0.01) -> bool:
+    """Whether a small sample is consistent with "p95 of |error| <= bound".
+
+    The target says at most 5 % of errors exceed ``bound``; with ``n`` errors of which ``k``
+    exceed it, the sample contradicts the target when ``P(K >= k | n, 0.05) < alpha``
+    (one-sided binomial test). A sample quantile of 10-20 values is nearly their maximum, so
+    asserting ``quantile(e, 0.95) <= bound`` on a few seeds fails on one unlucky outlier while
+    the 30-seed benchmark meets the target; this still fails when errors beyond the bound are
+    several times more frequent than 5 %.
+    """
+    import numpy as np
+    from scipy.stats import binom
+
+    e = np.asarray(abs_err, dtype=float)
+    k = int((e > bound).sum())
+    return k == 0 or float(binom.sf(k - 1, e.size, 0.05)) >= alpha
+
+
+@pytest.fixture(scope="session")
+def p95_consistent() -> Any:
+    """:func:`consistent_with_p95` for the accuracy tests (a few seeds, not the benchmark)."""
+    return consistent_with_p95

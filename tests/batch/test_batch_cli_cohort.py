@@ -87,7 +87,7 @@ def test_session_metrics_are_means_of_the_tidy_rows(results: pd.DataFrame) -> No
         & (r["side"] == "right")
         & r["trial"].str.startswith("dlb")
     ]
-    assert len(sel) == 4  # the four double-leg trials of the shipped protocol
+    assert len(sel) == 5  # the five double-leg trials of the shipped protocol (v2: dlb_plain)
     got = per.query(
         "subject == 'P02' and session == 'ses-1' and metric == 'glute_ham' and side == 'right'"
     )["value"].item()

@@ -210,8 +210,12 @@ def _limitations(res: BridgeResult) -> list[Flag]:
                 "amplitudes are underestimated and onsets are less precise (p95 error about "
                 "100-130 ms at 250 Hz on the validation generators, docs/validation.md). %MVC "
                 "and ratios remain usable only because the MVC and the bridges "
-                "were recorded with the same hardware; median-frequency (fatigue) metrics were "
-                "not computed. A >= 1 kHz recording is needed for clinical claims.",
+                "were recorded with the same hardware, and not exactly: how much power the band "
+                "loses depends on the EMG spectrum, which changes with effort, so %MVC can be off "
+                "by about 6 % in either direction (-6 % median on the motor-unit validation "
+                "model at 250 Hz, whose bridges have a higher mean frequency than its MVCs). "
+                "Median-frequency (fatigue) metrics were not computed. A >= 1 kHz recording is "
+                "needed for clinical claims.",
                 evidence={"fs_hz": fs, "hardware_bandwidth_hz": _f(bw)},
                 references=(REFS["ads1299"],),
             )
@@ -948,8 +952,21 @@ def onset_order_text(m: pd.DataFrame, pairs: pd.DataFrame, nice: Any = None) -> 
     """The order of :func:`onset_order` in words: groups by arrows, "about together" inside.
 
     Muscles of one group that are nevertheless resolved from each other (a chain A ~ B ~ C
-    with A before C) are named after the group. ``nice`` maps a muscle id to its name
-    (default: the interpretation's names).
+    with A before C) are named after the group.
+
+    Parameters
+    ----------
+    m : DataFrame
+        The ``muscles`` table of :func:`onset_order` (sorted, with ``group``).
+    pairs : DataFrame
+        The ``pairs`` table of :func:`onset_order` (``a``, ``b``, ``stated``).
+    nice : callable, optional
+        Maps a muscle id to the name shown (default: the interpretation's names).
+
+    Returns
+    -------
+    str
+        E.g. ``"hamstrings (-120 ms) -> erector spinae (-60 ms) -> glute max (+48 ms)"``.
     """
     name = nice or _nice
     parts = []

@@ -289,7 +289,11 @@ def _limits(rec: Recording, result: BridgeResult, flags: list[Flag] | None) -> A
             if bw
             else f"the device is band-limited at {rec.fs:g} Hz"
         )
-        bits[-1] += ": amplitudes are biased low and onsets less precise; no fatigue spectra"
+        bits[-1] += (
+            ": amplitudes are underestimated, %MVC can be off by about 6 % (the loss depends "
+            "on the spectrum, which changes with effort), onsets are less precise; no fatigue "
+            "spectra"
+        )
     qa = result.quality if isinstance(result.quality, pd.DataFrame) else pd.DataFrame()
     if not qa.empty and "status" in qa:
         failed = [str(n) for n in qa.index[qa["status"] == "fail"]]
