@@ -9,7 +9,7 @@ from __future__ import annotations
 from emgkit.acquisition.ports import list_devices
 from emgkit.app.emulated import recorder as Recorder
 from emgkit.app.session.runner import STATE_NAME, SessionResult, load_state, run_session
-from emgkit.app.session.ui import Decision, instructions_for
+from emgkit.app.session.ui import Decision, SessionUI, instructions_for
 from emgkit.devices.registry import device_choices
 from emgkit.montage import available_montages, load_montage
 from emgkit.protocol import (
@@ -32,6 +32,7 @@ __all__ = [
     "Protocol",
     "Recorder",
     "SessionResult",
+    "SessionUI",
     "StreamingEnvelope",
     "Trial",
     "available_montages",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from emgkit.app.ui import _deps
-from emgkit.app.ui._deps import Decision
+from emgkit.app.ui._deps import Decision, SessionUI
 from emgkit.app.ui.feed import LiveFeed, Wakers
 from emgkit.errors import ConfigError, EmgkitError
 
@@ -57,7 +57,7 @@ class _Stop(Exception):
     pass
 
 
-class WebUI:
+class WebUI(SessionUI):
     """A :class:`SessionUI` whose operator is the page (thread-safe; the runner's thread blocks)."""
 
     def __init__(self, ctl: Controller) -> None:
@@ -88,12 +88,7 @@ class WebUI:
         Returns at once with "repeat" when repeat was pressed during the previous rest, and
         with "go" in automatic mode.
 
-        Parameters
-        ----------
-        trial : Trial
-            The trial about to run.
-        index, total : int
-            Its 1-based position in the session and the number of trials.
+        The parameters are those of :meth:`SessionUI.trial_intro`.
 
         Returns
         -------
@@ -122,12 +117,7 @@ class WebUI:
     def cue(self, text: str, seconds: float) -> None:
         """Show the new phase on the page and mark it on the live feed.
 
-        Parameters
-        ----------
-        text : str
-            The phase's cue word(s).
-        seconds : float
-            Planned length of the phase in seconds.
+        The parameters are those of :meth:`SessionUI.cue`.
         """
         self.ctl.feed_phase(self.ctl.state.get("trial_obj"), text)
         self.ctl.update(cue=text, cue_s=seconds, remaining=seconds)
@@ -163,12 +153,7 @@ class WebUI:
     def abort_now(self, trial: Any, reps_done: int) -> bool:
         """Return True once abort was pressed on the page.
 
-        Parameters
-        ----------
-        trial : Trial
-            The running trial.
-        reps_done : int
-            Reps of it completed so far.
+        The parameters are those of :meth:`SessionUI.abort_now`.
 
         Returns
         -------
@@ -180,12 +165,7 @@ class WebUI:
     def repeat_now(self, trial: Any, reps_done: int) -> bool:
         """Return True (once) when repeat was pressed while the trial ran.
 
-        Parameters
-        ----------
-        trial : Trial
-            The running trial.
-        reps_done : int
-            Reps of it completed so far.
+        The parameters are those of :meth:`SessionUI.repeat_now`.
 
         Returns
         -------
