@@ -1005,71 +1005,18 @@ class FramedParser:
         discard = self._discard
         bad = self._split_tail(buf, len(buf) - len(parts[-1]) - 1, len(parts) > 1)
         parts.pop()
-        n = self._n
-        crc = binascii.crc_hqx
-        unpack = struct.unpack_from
-        seqs: list[int] = []
-        tstamps: list[int] = []
-        ks: list[int] = []
-        blobs: list[bytes] = []
-        wire: list[int] = []
+        frames: list[tuple[int, int, int, bytes, int]] = []
         for pi, part in enumerate(parts):
             if discard and pi == 0:
                 bad += len(part) + 1  # tail of an over-long frame
                 continue
             if not part:
                 continue
-            # inline COBS decode (hot path)
-            ln = len(part)
-            if ln > MAX_ENCODED:
-                bad += ln + 1
-                self.n_bad_frames += 1
-                continue
-            out = bytearray()
-            i = 0
-            ok = True
-            while i < ln:
-                code = part[i]
-                j = i + code
-                if j > ln:
-                    ok = False
-                    break
-                out += part[i + 1 : j]
-                if code != 0xFF and j < ln:
-                    out.append(0)
-                i = j
-            if not ok or len(out) < 4 or crc(out, 0xFFFF) != 0 or out[1] != PROTOCOL_VERSION:
-                bad += ln + 1
-                self.n_bad_frames += 1
-                continue
-            if out[0] == MsgType.DATA:
-                if len(out) < DATA_HEADER_SIZE + 2:
-                    bad += ln + 1
-                    self.n_bad_frames += 1
-                    continue
-                seq, t_us, fn, k = unpack("<IIBB", out, 2)
-                if fn != n or k == 0 or len(out) != DATA_HEADER_SIZE + 2 * n * k + 2:
-                    bad += ln + 1
-                    self.n_bad_frames += 1
-                    continue
-                seqs.append(seq)
-                tstamps.append(t_us)
-                ks.append(k)
-                blobs.append(bytes(out[DATA_HEADER_SIZE:-2]))
-                wire.append(ln + 1)
-            else:
-                try:
-                    msg = decode_payload(bytes(out[:-2]))
-                except FormatError:
-                    self.n_unknown += 1
-                    continue
-                if isinstance(msg, (Info, Ack, Nak, Status)):
-                    self.replies.append(msg)
-                    if self.on_reply is not None:
-                        self.on_reply(msg)
-                else:  # a command echoed back (loopback): not for us
-                    self.n_unknown += 1
-        return self._assemble(seqs, tstamps, ks, blobs, wire, bad)
+            b, frame = self._decode_part(part)
+            bad += b
+            if frame is not None:
+                frames.append(frame)
+        return self._assemble(frames, bad)
 
     def _feed_batch(self, buf: bytes) -> ParseResult:
         """Decode a chunk of many frames: bodies of one length checked together with numpy."""
@@ -1293,107 +1240,32 @@ class FramedParser:
         return ParseResult(samples, index, lost, gaps, bad, {"timestamp_us": ts})
 
     def _assemble(
-        self,
-        seqs: Sequence[int],
-        tstamps: Sequence[int],
-        ks: Sequence[int],
-        blobs: Sequence[bytes],
-        wire: Sequence[int],
-        bad: int,
+        self, frames: Sequence[tuple[int, int, int, bytes, int]], bad: int
     ) -> ParseResult:
+        """The sequence logic (:meth:`_step`) for decoded DATA frames, in stream order."""
         n = self._n
-        keep_blobs: list[bytes] = []
-        starts: list[int] = []
-        kept_k: list[int] = []
-        t0s: list[float] = []
+        keep: list[tuple[int, int, float, bytes]] = []
         gaps: list[tuple[int, int]] = []
         lost = 0
-
-        def accept(seq: int, t_us: int, k: int, blob: bytes, d: int) -> None:
-            nonlocal lost
-            if d:
-                gaps.append((self._next_index, d))
-                lost += d
-                self._next_index += d
-            if self._ref is not None and d == 0:
-                # learn the device's own sample period (its micros() per sample)
-                r_seq, r_t = self._ref
-                ds = (seq - r_seq) % _U32
-                dt = (t_us - r_t) % _U32
-                if 0 < ds < _HALF and 0 < dt < _HALF:
-                    obs = dt / ds
-                    self._period = obs if self._period is None else 0.8 * self._period + 0.2 * obs
-            self._ref = (seq, t_us)
-            # unwrap micros() (wraps every 71.6 minutes)
-            if self._t_last is not None and t_us < self._t_last and self._t_last - t_us > _HALF:
-                self._t_wrap += _U32
-            self._t_last = t_us
-            starts.append(self._next_index)
-            kept_k.append(k)
-            t0s.append(float(t_us + self._t_wrap))
-            keep_blobs.append(blob)
-            self._next_index += k
-            self._next_seq = (seq + k) % _U32
-
-        def drop(nbytes: int) -> None:
-            nonlocal bad
-            self.n_bad_frames += 1
-            self.n_implausible += 1
-            bad += nbytes
-
-        for seq, t_us, k, blob, nbytes in zip(seqs, tstamps, ks, blobs, wire, strict=True):
-            if self._next_seq is None:
-                if self._first_sequence is not None:
-                    self._next_seq = self._first_sequence % _U32
-                else:
-                    self._next_seq = seq
-            if self._suspect is not None:
-                s_seq, s_t, s_k, s_blob, s_bytes = self._suspect
-                self._suspect = None
-                ahead = (seq - s_seq - s_k) % _U32
-                agrees = self._clock_agrees(s_seq, s_t, seq, t_us)
-                # confirmed by the next frame: it continues the held frame exactly (and the
-                # device clock agrees, once its period is known), or it jumps ahead of it by
-                # as much as the device clock advanced
-                if (ahead == 0 and (self._period is None or agrees)) or (
-                    0 < ahead < _HALF and agrees
-                ):
-                    # the frame after it continues it: the jump was real
-                    accept(s_seq, s_t, s_k, s_blob, (s_seq - self._next_seq) % _U32)
-                else:
-                    drop(s_bytes)
-            d = (seq - self._next_seq) % _U32
-            if d >= _HALF:  # backwards: duplicate or stale frame
-                self.n_stale += 1
-                self.n_bad_frames += 1
-                bad += nbytes
-                continue
-            if d and not self._jump_plausible(seq, t_us):
-                # a gap is believed only when the device clock agrees with it, or when the
-                # next frame continues it: hold the frame until then
-                self._suspect = (seq, t_us, k, blob, nbytes)
-                continue
-            accept(seq, t_us, k, blob, d)
-        period = 1e6 / self._fs
-        self.n_frames += len(keep_blobs)
-        self.n_lost += lost
-        if not keep_blobs:
-            res = ParseResult.empty(n)
-            res.n_lost, res.gaps, res.n_bad_bytes = lost, gaps, bad
-            res.aux["timestamp_us"] = np.empty(0)
-            return res
-        counts = np.frombuffer(b"".join(keep_blobs), "<u2").reshape(-1, n)
-        total = counts.shape[0]
-        self.n_samples += total
-        karr = np.asarray(kept_k, dtype=np.int64)
-        offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(karr) - karr, karr)
-        index = np.repeat(np.asarray(starts, dtype=np.int64), karr) + offsets
-        ts = np.repeat(np.asarray(t0s), karr) + offsets * period
-        if self.converter is None:
-            samples = counts.astype(np.float64)
-        else:
-            samples = np.asarray(self.converter(counts), dtype=np.float64)
-        return ParseResult(samples, index, lost, gaps, bad, {"timestamp_us": ts})
+        for seq, t_us, k, blob, nbytes in frames:
+            b, lo = self._step(seq, t_us, k, blob, nbytes, keep, gaps)
+            bad += b
+            lost += lo
+        if not keep:
+            return self._result(
+                np.empty((0, n), np.uint16), np.empty(0, np.int64), np.empty(0, np.int64),
+                np.empty(0), lost, gaps, bad,
+            )  # fmt: skip
+        starts, ks, t0s, blobs = zip(*keep, strict=True)
+        return self._result(
+            np.frombuffer(b"".join(blobs), "<u2").reshape(-1, n),
+            np.asarray(starts, dtype=np.int64),
+            np.asarray(ks, dtype=np.int64),
+            np.asarray(t0s, dtype=np.float64),
+            lost,
+            gaps,
+            bad,
+        )
 
     def _assemble_batch(
         self,
