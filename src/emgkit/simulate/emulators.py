@@ -517,12 +517,36 @@ class Emulator:
                 break
         return out
 
-    def _produce(self) -> bytes:
-        """The next packet, with a cued subject pointing the model at what it does now."""
+    def _produce(self, limit: int = 1) -> bytes:
+        """The next packet, with a cued subject pointing the model at what it does now.
+
+        ``limit``: packets the caller will take in a row now (this one included). With a cued
+        subject, a framed model with ``next_frames`` and no faults, up to ``limit`` frames are
+        built in one batch as long as the subject would not move the model's row between them
+        (:meth:`CuedSubject.frames_unchanged`), byte for byte the frames built one at a time;
+        the caller takes them all before it answers a command.
+        """
         if self.subject is None:
             return self._next_packet()
+        if self._ahead:
+            return self._ahead.popleft()
+        k = self._frame_samples()
         with self.subject.lock:
-            self.subject.before_packet(self.model, self._frame_samples())
+            self.subject.before_packet(self.model, k)
+            if (
+                limit > 1
+                and k > 1
+                and not self._faults
+                and not self._drop
+                and hasattr(self.model, "next_frames")
+            ):
+                m = min(limit, 1 + self.subject.frames_unchanged(self.model, k))
+                if m > 1:
+                    frames: list[bytes] = self.model.next_frames(m)
+                    if len(frames) > 1:
+                        self.subject.batched(len(frames) - 1, k)
+                    self._ahead.extend(frames[1:])
+                    return frames[0] if frames else b""
             return self._next_packet()
 
     def _due(self) -> int:
@@ -545,7 +569,7 @@ class Emulator:
     def _stream_some(self) -> None:
         n = self._due()
         out = bytearray()
-        for _ in range(n):
+        for i in range(n):
             k = self.truth.n_packets
             faults = self._faults.get(k, [])
             for f in faults:
@@ -556,7 +580,7 @@ class Emulator:
                     out.clear()
                     self._disconnect(f)
                     return
-            pkt = self._produce()
+            pkt = self._produce(n - i)
             if not pkt:
                 self._exhausted = True
                 break
@@ -759,6 +783,56 @@ class CuedSubject:
         row = _model_row(model) % max(1, self.n_rows)
         if not r0 <= row <= r1 - self.frame:
             model._row = r0
+
+    def frames_unchanged(self, model: Any, frame: int) -> int:
+        """Packets after the one :meth:`before_packet` just prepared that it would leave alone.
+
+        For that many following packets (of ``frame`` samples each) :meth:`before_packet`
+        would neither move the model's row nor change what the subject does: no cued trial
+        starts or ends, and the rest loop does not wrap. The emulator builds them in one batch
+        (:meth:`batched` then records them). Call with :attr:`lock` held.
+
+        Parameters
+        ----------
+        model : DeviceModel
+            The model :meth:`before_packet` was just called with.
+        frame : int
+            Samples per packet.
+
+        Returns
+        -------
+        int
+            Number of packets (0: the next one may need a change).
+        """
+        if getattr(model, "daisy_active", False):
+            return 0
+        k = max(1, int(frame))
+        s = _stream_sample(model)
+        free = 1 << 62
+        if self._next_cue < len(self.cues):
+            # packet j (at sample s + j k) starts the next cue once s + j k >= its sample
+            c = self.cues[self._next_cue][0]
+            free = min(free, max(0, -(-(c - s) // k) - 1))
+        if self._playing is not None:
+            # the trial plays on while s + j k - at < its rows
+            at, row0, row1 = self._playing
+            free = min(free, max(0, (row1 - row0 - (s - at) - 1) // k))
+        elif not self.free:
+            # the rest loop goes on while the row stays within [r0, r1 - k] (before_packet
+            # just put it at or above r0)
+            r1 = self.rest[1]
+            row = _model_row(model) % max(1, self.n_rows)
+            free = min(free, max(0, (r1 - k - row) // k))
+        return free
+
+    def batched(self, n_packets: int, frame: int) -> None:
+        """Record that ``n_packets`` more packets were built after the one just prepared.
+
+        They were covered by :meth:`frames_unchanged`; a trial cued from now on starts after
+        them, as if :meth:`before_packet` had been called for each. Call with :attr:`lock`
+        held.
+        """
+        self._next_sample += int(n_packets) * max(1, int(frame))
 
     def cue(self, trial_id: str, not_before: int, lead_in: int) -> int:
         """The runner starts ``trial_id``; returns the stream sample its schedule starts at.
