@@ -484,6 +484,9 @@ def encode_data_frame(seq: int, t_us: int, counts: npt.ArrayLike) -> bytes:
 
 
 _DATA_HEAD = struct.Struct("<BBIIBB")
+#: seq, t_us, n_channels, k of a DATA payload (from its byte 2), and its type byte.
+_DATA_FIELDS = struct.Struct("<IIBB")
+_DATA_TYPE = int(MsgType.DATA)
 _COBS_CODE = [bytes((i + 1,)) for i in range(254)]
 
 
@@ -960,7 +963,44 @@ class FramedParser:
         if ln > MAX_ENCODED:
             self.n_bad_frames += 1
             return ln + 1, None
-        # inline COBS decode (hot path)
+        # COBS decode in place (hot path): the payload is the body after its first code byte,
+        # with every later code byte turned into the 0x00 it stands for. A block of 254 data
+        # bytes (code 0xFF) followed by another block stands for no 0x00: those bodies (over
+        # 254 bytes) take the general decoder.
+        b = bytearray(part)
+        i = 0
+        code = b[0] if ln else 0
+        while True:
+            j = i + code
+            if j > ln:
+                self.n_bad_frames += 1
+                return ln + 1, None
+            if j == ln:
+                break
+            if code == 0xFF:
+                return self._decode_general(part)
+            code = b[j]
+            b[j] = 0
+            i = j
+        # b[1:] is the decoded payload + CRC (offsets below are one more than in the payload)
+        if ln < 5 or b[2] != PROTOCOL_VERSION or binascii.crc_hqx(memoryview(b)[1:], 0xFFFF) != 0:
+            self.n_bad_frames += 1
+            return ln + 1, None
+        if b[1] == _DATA_TYPE:
+            n = self._n
+            if ln < DATA_HEADER_SIZE + 3:
+                self.n_bad_frames += 1
+                return ln + 1, None
+            seq, t_us, fn, k = _DATA_FIELDS.unpack_from(b, 3)
+            if fn != n or k == 0 or ln != DATA_HEADER_SIZE + 2 * n * k + 3:
+                self.n_bad_frames += 1
+                return ln + 1, None
+            return 0, (seq, t_us, k, bytes(b[DATA_HEADER_SIZE + 1 : -2]), ln + 1)
+        return self._reply(bytes(b[1:-2]))
+
+    def _decode_general(self, part: bytes) -> tuple[int, tuple[int, int, int, bytes, int] | None]:
+        """:meth:`_decode_part` for bodies with 254-byte blocks (COBS decoded by copying)."""
+        ln = len(part)
         out = bytearray()
         i = 0
         while i < ln:
@@ -976,18 +1016,22 @@ class FramedParser:
         if len(out) < 4 or binascii.crc_hqx(out, 0xFFFF) != 0 or out[1] != PROTOCOL_VERSION:
             self.n_bad_frames += 1
             return ln + 1, None
-        if out[0] == MsgType.DATA:
+        if out[0] == _DATA_TYPE:
             n = self._n
             if len(out) < DATA_HEADER_SIZE + 2:
                 self.n_bad_frames += 1
                 return ln + 1, None
-            seq, t_us, fn, k = struct.unpack_from("<IIBB", out, 2)
+            seq, t_us, fn, k = _DATA_FIELDS.unpack_from(out, 2)
             if fn != n or k == 0 or len(out) != DATA_HEADER_SIZE + 2 * n * k + 2:
                 self.n_bad_frames += 1
                 return ln + 1, None
             return 0, (seq, t_us, k, bytes(out[DATA_HEADER_SIZE:-2]), ln + 1)
+        return self._reply(bytes(out[:-2]))
+
+    def _reply(self, payload: bytes) -> tuple[int, None]:
+        """A good frame that is not DATA: a reply (kept), else counted as unknown."""
         try:
-            msg = decode_payload(bytes(out[:-2]))
+            msg = decode_payload(payload)
         except FormatError:
             self.n_unknown += 1
             return 0, None
