@@ -3,13 +3,13 @@
 The emulator builds a cued subject's DATA frames in batches between the points where the
 subject moves the model's row (a cued trial starts or ends, the rest loop wraps). These tests
 drive one emulator step at a time (no pty, no threads) with cues placed before, inside and
-across those points, and compare every byte with the same emulator forced to one frame per
-:meth:`~emgkit.simulate.emulators.CuedSubject.before_packet` call.
+across those points, and compare every byte and the ground truth with the emulator's
+packet-by-packet path (one :meth:`~emgkit.simulate.emulators.CuedSubject.before_packet` call
+per frame), which it takes when faults are to be applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import pytest
 
 from emgkit.devices.arduino.framed import FramedParser, MsgType, encode_command
 from emgkit.devices.arduino.model import ArduinoModel
-from emgkit.simulate.emulators import CuedSubject, Emulator, _stream_sample
+from emgkit.simulate.emulators import CuedSubject, Emulator, InsertGarbage, _stream_sample
 
 N_ROWS, NCH = 3000, 3
 REST = (101, 164)  # 63 rows: the rest loop wraps at a row that is not a frame boundary
@@ -39,10 +39,9 @@ def _run(k: int, batch: int, script: Script, end: int, per_frame: bool) -> dict[
     model = _model(k)
     subject = CuedSubject(np.zeros((N_ROWS, NCH)), PLANS, REST, frame=k)
     subject.take_samples()
-    if per_frame:
-        unbatched: Callable[[Any, int], int] = lambda model, frame: 0  # noqa: E731
-        subject.frames_unchanged = unbatched  # type: ignore[method-assign]
-    emu = Emulator(model, realtime=False, batch=batch, subject=subject)
+    # the reference: a fault that never fires keeps the emulator on its packet-by-packet path
+    faults = [InsertGarbage(10**9, b"")] if per_frame else []
+    emu = Emulator(model, realtime=False, batch=batch, subject=subject, faults=faults)
     calls = [0]
     next_frames = model.next_frames
 
@@ -68,7 +67,15 @@ def _run(k: int, batch: int, script: Script, end: int, per_frame: bool) -> dict[
             lead = PLANS[trial][2]
             starts.append(subject.cue(trial, not_before, lead))
         emu._stream_some()
-    return {"bytes": bytes(out), "cues": list(subject.cues), "starts": starts, "calls": calls[0]}
+    t = emu.truth
+    truth = (t.n_packets, t.n_delivered, list(t.delivered), list(t.packet_sizes), t.bytes_written)
+    return {
+        "bytes": bytes(out),
+        "cues": list(subject.cues),
+        "starts": starts,
+        "calls": calls[0],
+        "truth": truth,
+    }
 
 
 SCRIPTS: list[tuple[Script, int]] = [
@@ -92,6 +99,7 @@ def test_batched_cued_frames_are_the_per_frame_frames(k: int, batch: int, case: 
     assert fast["starts"] == slow["starts"] and fast["cues"] == slow["cues"]
     assert len(fast["bytes"]) == len(slow["bytes"]) > 0
     assert fast["bytes"] == slow["bytes"]
+    assert fast["truth"] == slow["truth"]
 
 
 def test_cued_rows_land_where_the_cues_say() -> None:

@@ -268,8 +268,6 @@ class Emulator:
         self.truth = EmulatorTruth()
         self._faults: dict[int, list[Fault]] = {}
         self._drop: set[int] = set()
-        #: DATA frames built ahead by one batched call (see :meth:`_next_packet`).
-        self._ahead: deque[bytes] = deque()
         for f in faults:
             self._faults.setdefault(int(f.at), []).append(f)
             if isinstance(f, DropPackets):
@@ -495,21 +493,6 @@ class Emulator:
         k = self._frame_samples()
         if k == 1:
             return self.model.next_bytes(1)
-        if self._ahead:
-            return self._ahead.popleft()
-        if (
-            not self.realtime
-            and self.subject is None
-            and not self._faults
-            and hasattr(self.model, "next_frames")
-        ):
-            # As fast as possible, no faults, no cued subject: _stream_some asks for exactly
-            # `batch` packets in a row, so build them in one batch (numpy framing, byte for
-            # byte the per-frame output) and hand them out one by one. The batch is used up
-            # by the same _stream_some call, so commands never meet frames built ahead.
-            frames = self.model.next_frames(self.batch)
-            self._ahead.extend(frames[1:])
-            return frames[0] if frames else b""
         out = b""
         for _ in range(4):  # a frame completes after k samples (fewer if partly buffered)
             out = self.model.next_bytes(k)
@@ -517,37 +500,42 @@ class Emulator:
                 break
         return out
 
-    def _produce(self, limit: int = 1) -> bytes:
-        """The next packet, with a cued subject pointing the model at what it does now.
-
-        ``limit``: packets the caller will take in a row now (this one included). With a cued
-        subject, a framed model with ``next_frames`` and no faults, up to ``limit`` frames are
-        built in one batch as long as the subject would not move the model's row between them
-        (:meth:`CuedSubject.frames_unchanged`), byte for byte the frames built one at a time;
-        the caller takes them all before it answers a command.
-        """
+    def _produce(self) -> bytes:
+        """The next packet, with a cued subject pointing the model at what it does now."""
         if self.subject is None:
             return self._next_packet()
-        if self._ahead:
-            return self._ahead.popleft()
+        with self.subject.lock:
+            self.subject.before_packet(self.model, self._frame_samples())
+            return self._next_packet()
+
+    def _produce_many(self, limit: int) -> list[bytes]:
+        """Up to ``limit`` packets in a row (at least one; none when the model has no more).
+
+        A framed model with ``next_frames`` builds its DATA frames in one batch (numpy
+        framing, byte for byte the frames built one at a time); with a cued subject, only as
+        many as the subject leaves the model's row alone for
+        (:meth:`CuedSubject.frames_unchanged`). The caller sends them all before it answers
+        a command, as it would have sent them one by one.
+        """
         k = self._frame_samples()
+        next_frames: Any = getattr(self.model, "next_frames", None)
+        batched = limit > 1 and k > 1 and next_frames is not None
+        if self.subject is None:
+            if batched:
+                return list(next_frames(limit))
+            pkt = self._next_packet()
+            return [pkt] if pkt else []
         with self.subject.lock:
             self.subject.before_packet(self.model, k)
-            if (
-                limit > 1
-                and k > 1
-                and not self._faults
-                and not self._drop
-                and hasattr(self.model, "next_frames")
-            ):
+            if batched:
                 m = min(limit, 1 + self.subject.frames_unchanged(self.model, k))
                 if m > 1:
-                    frames: list[bytes] = self.model.next_frames(m)
+                    frames = list(next_frames(m))
                     if len(frames) > 1:
                         self.subject.batched(len(frames) - 1, k)
-                    self._ahead.extend(frames[1:])
-                    return frames[0] if frames else b""
-            return self._next_packet()
+                    return frames
+            pkt = self._next_packet()
+            return [pkt] if pkt else []
 
     def _due(self) -> int:
         if not self.realtime:
@@ -569,7 +557,26 @@ class Emulator:
     def _stream_some(self) -> None:
         n = self._due()
         out = bytearray()
-        for i in range(n):
+        if not self._faults and not self._drop:
+            # no faults to apply: packets in batches, the ground truth counted per batch
+            truth = self.truth
+            i = 0
+            while i < n:
+                pkts = self._produce_many(n - i)
+                if not pkts:
+                    self._exhausted = True
+                    break
+                k0 = truth.n_packets
+                truth.packet_sizes.extend(map(len, pkts))
+                truth.n_generated += len(pkts)
+                truth.delivered.extend(range(k0, k0 + len(pkts)))
+                truth.n_delivered += len(pkts)
+                out += b"".join(pkts)
+                i += len(pkts)
+            if out and self._write_all(bytes(out)):
+                truth.bytes_written += len(out)
+            return
+        for _ in range(n):
             k = self.truth.n_packets
             faults = self._faults.get(k, [])
             for f in faults:
@@ -580,7 +587,7 @@ class Emulator:
                     out.clear()
                     self._disconnect(f)
                     return
-            pkt = self._produce(n - i)
+            pkt = self._produce()
             if not pkt:
                 self._exhausted = True
                 break
