@@ -17,15 +17,21 @@
    recorded by the real reader, journal and recorder, which writes and verifies the BDF+;
    timed around ``emgkit.app.demo._guided_session`` as ``run_demo`` times its record step.
    Besides wall and process CPU, the CPU of each thread: the emulator (the device model and
-   the cued subject), the reader (serial reads, parsing, journal) and the main thread's
-   ``finalize`` (journal re-parse, BDF+ write and read-back). With ``--baseline-src DIR``
-   (another checkout's ``src``, e.g. ``git archive <commit> src``), the step runs alternately
-   in subprocesses on that code and on this one, and the ratio of the medians is printed: a
-   same-run baseline on a shared machine. Also the emulator's batched framing alone
-   (``ArduinoModel.next_frames`` vs one ``next_bytes`` per frame, same bytes checked).
+   the cued subject), the reader (serial reads, parsing, journal), the main thread's
+   ``finalize`` (journal re-parse, BDF+ write and read-back) and the rest of the main thread
+   (``main``: rendering the subject, the session runner, merging the segments, reading the
+   session back). ``--speed`` asks the emulator for another speed than the demo's 200x.
+   With ``--baseline-src DIR`` (another checkout's ``src``, e.g. ``git archive <commit>
+   src``), the step runs alternately in subprocesses on that code and on this one, and the
+   ratio of the medians is printed: a same-run baseline on a shared machine. Also the
+   emulator's batched framing alone (``ArduinoModel.next_frames`` vs one ``next_bytes`` per
+   frame, same bytes checked).
 
 5. **The parser's two paths** (``--parser``): CPU per frame of :class:`FramedParser` with
    the per-frame loop and with the bulk (numpy) path, for chunks of 8 to 16,000 frames.
+
+6. **Same seed, same recording** (``--same-recording --baseline-src DIR``): see
+   :func:`same_recording`.
 
 Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s);
 ``python benchmarks/bench_acquisition.py --demo-record --repeats 3 --baseline-src /tmp/base/src``.
@@ -205,21 +211,21 @@ from emgkit.app.demo import _guided_session
 from emgkit.protocol import load_protocol
 proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)  # as run_demo
 with tempfile.TemporaryDirectory() as d:
-    t0 = time.perf_counter(); c0 = time.process_time()
+    t0 = time.perf_counter(); c0 = time.process_time(); m0 = time.thread_time()
     rec, _, _, _ = _guided_session(
-        "emulated-arduino", proto, "right_inhibition", 1, 2000.0, 200.0, Path(d), lambda s: None
+        "emulated-arduino", proto, "right_inhibition", 1, 2000.0, __SPEED__, Path(d), lambda s: None
     )
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    thread_cpu["main"] = time.thread_time() - m0 - thread_cpu.get("finalize", 0.0)
 print(json.dumps({"wall": wall, "cpu": cpu, "n": rec.n_samples, "gaps": len(rec.gaps),
                   "threads": thread_cpu}))
 """
 
 
-def _demo_record_once(src: str) -> dict[str, Any]:
+def _demo_record_once(src: str, speed: float) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": src}
-    res = subprocess.run(
-        [sys.executable, "-c", _DEMO_RECORD], env=env, capture_output=True, text=True
-    )
+    code = _DEMO_RECORD.replace("__SPEED__", repr(float(speed)))
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if res.returncode:
         raise SystemExit(f"the demo record step failed on {src}:\n{res.stderr[-2000:]}")
     out: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
@@ -253,7 +259,7 @@ def framing(seconds: float = 323.0) -> dict[str, float]:
     return out
 
 
-def demo_record(repeats: int, baseline_src: str | None) -> None:
+def demo_record(repeats: int, baseline_src: str | None, speed: float = 200.0) -> None:
     here = str(Path(__file__).resolve().parents[1] / "src")
     f = framing()
     print(
@@ -264,8 +270,8 @@ def demo_record(repeats: int, baseline_src: str | None) -> None:
     runs: dict[str, list[dict[str, Any]]] = {"new": [], "baseline": []}
     for _ in range(repeats):
         if baseline_src:
-            runs["baseline"].append(_demo_record_once(baseline_src))
-        runs["new"].append(_demo_record_once(here))
+            runs["baseline"].append(_demo_record_once(baseline_src, speed))
+        runs["new"].append(_demo_record_once(here, speed))
     for name, r in runs.items():
         if not r:
             continue
@@ -273,10 +279,10 @@ def demo_record(repeats: int, baseline_src: str | None) -> None:
         cpus = [x["cpu"] for x in r]
         threads = {
             t: statistics.median(x["threads"].get(t, 0.0) for x in r)
-            for t in ("emgkit-emulator", "emgkit-reader", "finalize")
+            for t in ("emgkit-emulator", "emgkit-reader", "finalize", "main")
         }
         print(
-            f"demo record step ({name}): wall median "
+            f"demo record step ({name}, {speed:g}x): wall median "
             f"{statistics.median(x['wall'] for x in r):.2f} s "
             f"(runs {', '.join(f'{w:.2f}' for w in walls)}), process CPU median "
             f"{statistics.median(x['cpu'] for x in r):.2f} s (runs "
@@ -329,6 +335,198 @@ def parser_paths(n_frames: int = 40_000) -> None:
     print(f"load {os.getloadavg()[0]:.1f}")
 
 
+# ---------------------------------------------------------------------- same recording
+
+#: The emulator's wire bytes for a cued session, driven step by step (no pty, no threads);
+#: argv: kind seed faults(0/1) batch. The cues are issued far (20,000 samples at 2 kHz) ahead
+#: of the emulator, the first before it streams, so where they land does not depend on the
+#: wall clock or on how many packets one emulator step makes (the demo's own cues do: the
+#: runner cues a trial where the emulator is when it gets there, so two demo runs differ).
+_EMU_BYTES = r"""
+import hashlib, json, sys
+from emgkit.simulate import emulators as E
+from emgkit.protocol import load_protocol
+
+kind, seed, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[4])
+faults_on = sys.argv[3] == "1"
+proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
+if kind == "arduino":
+    fs, nch = 2000.0, 6
+else:
+    fs, nch = None, None
+cued = E.cued_subject(kind, "right_inhibition", proto, fs=fs, n_channels=nch, seed=seed)
+model = E.make_model(kind, samples_uv=cued.take_samples(), fs=fs, n_channels=nch, seed=seed)
+faults = []
+if faults_on:
+    faults = [E.DropPackets(3000, 5), E.CorruptBytes(5000, (3, -2)), E.InsertGarbage(7000),
+              E.Stall(9000, 1.0), E.DropPackets(40_000, 1), E.CorruptBytes(60_000, (0,))]
+emu = E.Emulator(model, faults=faults, realtime=False, batch=batch, subject=cued)
+if kind == "arduino":
+    from emgkit.devices.arduino.framed import MsgType, encode_command
+    emu.model.handle(encode_command(MsgType.START, 1))
+else:
+    emu.model.handle(b"b")
+emu._await_command = False
+buf = bytearray()
+def write_all(data):
+    buf.extend(data)
+    return True
+emu._write_all = write_all
+rate = float(getattr(model, "fs", None) or getattr(model, "sample_rate"))
+pos = lambda: E._stream_sample(model)
+margin = 20_000 if kind == "arduino" else 3_000
+target = margin + 4_000
+starts = []
+for i, t in enumerate(proto.expanded()):
+    # the first cue ends the subject's free movement: cue it before streaming starts so the
+    # rest loop starts at a packet that does not depend on the emulator's step size
+    while i and pos() < target - margin and not emu._exhausted:
+        emu._stream_some()
+    lead = round(3.0 * rate)
+    start = cued.cue(t.id, target, lead)
+    starts.append(start)
+    row0, row1, own = cued.plans[t.id]
+    target = start + (lead - own) + (row1 - row0) + round(2.0 * rate)
+while pos() < target and not emu._exhausted:
+    emu._stream_some()
+PREFIX = 10_700_000 if kind == "arduino" else 1_000_000
+assert len(buf) >= PREFIX, len(buf)
+tr = emu.truth
+print(json.dumps({
+    "kind": kind, "seed": seed, "faults": faults_on, "batch": batch,
+    "bytes": len(buf), "sha256": hashlib.sha256(bytes(buf)).hexdigest()[:16],
+    "prefix_sha256": hashlib.sha256(bytes(buf[:PREFIX])).hexdigest()[:16],
+    "packets": tr.n_packets, "delivered": tr.n_delivered, "dropped": tr.dropped,
+    "corrupted": tr.corrupted, "starts": starts, "cues": [c[0] for c in cued.cues],
+}))
+"""
+
+#: The same cue schedule through the pty, the reader, the journal and its recovery (what
+#: finalize writes to BDF+); argv: device seed faults(0/1).
+_E2E = r"""
+import hashlib, json, sys, tempfile, time
+from pathlib import Path
+import numpy as np
+from emgkit.app import emulated
+from emgkit.acquisition import journal
+from emgkit.protocol import load_protocol
+from emgkit.simulate import emulators as E
+
+dev, seed, faults_on = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
+trials = proto.expanded()
+arduino = dev == "arduino"
+faults = []
+if faults_on:
+    faults = [E.DropPackets(3000, 5), E.CorruptBytes(5000, (3, -2)), E.InsertGarbage(7000),
+              E.DropPackets(40_000, 1), E.CorruptBytes(60_000, (0,))]
+margin = 40_000 if arduino else 5_000
+first_target = margin + 4_000
+state = {}
+
+def factory(rec):
+    emu = emulated._factory(rec)
+    # cue the first trial before the device streams (ends free movement at packet 0)
+    rate = rec.driver.fs if arduino else 250.0
+    state["rate"] = rate
+    state["start0"] = emu.subject.cue(trials[0].id, first_target, round(3.0 * rate))
+    return emu
+
+with tempfile.TemporaryDirectory() as d:
+    kw = dict(fs=2000.0, n_channels=6) if arduino else {}
+    rec = emulated.recorder(
+        f"emulated-{dev}", out=Path(d) / "s.bdf", montage="bridge6", keep_journal=True,
+        emulator={"subject": "right_inhibition", "seed": seed, "speed": 200.0,
+                  "protocol": proto, "faults": faults},
+        emulator_factory=factory, **kw,
+    )
+    rec.start()
+    emu = rec.emulator
+    rate = state["rate"]
+    def wait_for(n):
+        t0 = time.monotonic()
+        while rec.n_samples < n:
+            if time.monotonic() - t0 > 120:
+                raise SystemExit(f"stalled at {rec.n_samples}")
+            time.sleep(0.002)
+    lead = round(3.0 * rate)
+    start = state["start0"]
+    events = []
+    for i, t in enumerate(trials):
+        if i:
+            wait_for(target - margin)
+            start = emu.subject.cue(t.id, target, lead)
+        row0, row1, own = emu.subject.plans[t.id]
+        dur = (lead - own) + (row1 - row0)
+        rec.add_marker("trial", "", t.id, sample=start, duration=dur / rate)
+        events.append((t.id, start, dur))
+        target = start + dur + round(2.0 * rate)
+    end = target
+    wait_for(end)
+    rec.stop(finalize_bdf=False)
+    r = journal.recover(rec.journal_dir)
+data = np.ascontiguousarray(r.data[:end])
+print(json.dumps({
+    "dev": dev, "seed": seed, "faults": faults_on, "n_recovered": r.n_samples, "prefix": end,
+    "rows_sha256": hashlib.sha256(np.nan_to_num(data, nan=-1e30).tobytes()).hexdigest()[:16],
+    "nan_rows": int(np.isnan(data).any(axis=1).sum()),
+    "gaps": [(g.start, g.n_samples, g.reason) for g in r.gaps if g.start < end],
+    "events": [
+        (e.label, e.trial, round(e.onset * r.fs), round(e.duration * r.fs)) for e in r.events
+    ],
+    "harness_events": events,
+}))
+"""
+
+
+def _run_json(src: str, code: str, *args: object) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": src}
+    res = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True
+    )
+    if res.returncode:
+        raise SystemExit(f"failed on {src}:\n{res.stderr[-2000:]}")
+    out: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    return out
+
+
+def same_recording(baseline_src: str, seeds: list[int]) -> bool:
+    """Same seed, same recording: this tree against ``baseline_src``, printed case by case.
+
+    For the Arduino and Cyton emulators, each seed, without and with faults (dropped,
+    corrupted packets, garbage): (1) the emulator's wire bytes and ground truth, and this
+    tree's bytes with another emulator step size; (2) end to end, the rows, gaps and events
+    recovered from the journal, compared over the scheduled session.
+    """
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    ok = True
+    for kind in ("arduino", "cyton"):
+        for seed in seeds:
+            for faults in (0, 1):
+                a = _run_json(baseline_src, _EMU_BYTES, kind, seed, faults, 32)
+                b = _run_json(here, _EMU_BYTES, kind, seed, faults, 32)
+                c = _run_json(here, _EMU_BYTES, kind, seed, faults, 7)
+                same = a == b and c["prefix_sha256"] == b["prefix_sha256"]
+                a2 = _run_json(baseline_src, _E2E, kind, seed, faults)
+                b2 = _run_json(here, _E2E, kind, seed, faults)
+                a2.pop("n_recovered")  # where the recorder stopped: after the schedule, by time
+                b2.pop("n_recovered")
+                same2 = a2 == b2
+                ok &= same and same2
+                print(
+                    f"{kind} seed {seed} faults {faults}: wire bytes "
+                    f"{'IDENTICAL' if same else 'DIFFERENT'} ({b['bytes']} bytes, "
+                    f"{b['packets']} packets, {len(b['dropped'])} dropped, "
+                    f"{len(b['corrupted'])} corrupted; step 7 vs 32 same prefix: "
+                    f"{c['prefix_sha256'] == b['prefix_sha256']}); recovered session "
+                    f"{'IDENTICAL' if same2 else 'DIFFERENT'} ({b2['prefix']} rows, "
+                    f"{b2['nan_rows']} missing, {len(b2['gaps'])} gaps, "
+                    f"{len(b2['events'])} events)",
+                    flush=True,
+                )
+    return ok
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -338,12 +536,28 @@ def main() -> None:
     )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline-src", default=None, help="src folder of the baseline code")
+    ap.add_argument(
+        "--same-recording",
+        action="store_true",
+        help="compare the recordings of this tree and --baseline-src for the same seeds",
+    )
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument(
+        "--speed",
+        type=float,
+        default=200.0,
+        help="--demo-record: the emulator's speed (run_demo's DEMO_SPEED is 200)",
+    )
     a = ap.parse_args()
     if a.parser:
         parser_paths()
         return
+    if a.same_recording:
+        if not a.baseline_src:
+            raise SystemExit("--same-recording needs --baseline-src")
+        raise SystemExit(0 if same_recording(a.baseline_src, a.seeds) else 1)
     if a.demo_record:
-        demo_record(a.repeats, a.baseline_src)
+        demo_record(a.repeats, a.baseline_src, a.speed)
         return
     c = reader_cost(a.seconds)
     print(

@@ -838,6 +838,13 @@ class CuedSubject:
         They were covered by :meth:`frames_unchanged`; a trial cued from now on starts after
         them, as if :meth:`before_packet` had been called for each. Call with :attr:`lock`
         held.
+
+        Parameters
+        ----------
+        n_packets : int
+            Packets built after the one :meth:`before_packet` prepared.
+        frame : int
+            Samples per packet.
         """
         self._next_sample += int(n_packets) * max(1, int(frame))
 
