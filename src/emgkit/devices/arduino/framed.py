@@ -508,23 +508,6 @@ def _encode_data_frame_u2(seq: int, t_us: int, counts: npt.NDArray[np.uint16]) -
     return b"".join([code[len(c)] + c for c in body.split(b"\x00")]) + b"\x00"
 
 
-def _crc16_rows(body: npt.NDArray[np.uint8], m: int) -> npt.NDArray[np.int64]:
-    """:func:`crc16` of the first ``m`` bytes of every row of C-contiguous ``body``.
-
-    ``binascii.crc_hqx`` on a memoryview slice per row: about 0.3 us a frame, no copy (a numpy
-    table-driven CRC over the byte columns costs one numpy call per byte, slower for the
-    emulator's batches of a few dozen frames).
-    """
-    flat = memoryview(body.reshape(-1).data)
-    width = body.shape[1]
-    h = binascii.crc_hqx
-    return np.fromiter(
-        (h(flat[i : i + m], 0xFFFF) for i in range(0, body.size, width)),
-        dtype=np.int64,
-        count=body.shape[0],
-    )
-
-
 def _cobs_rows(body: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """:func:`cobs_encode` of every row of ``body`` ``(n_frames, m)`` with ``m <= 254``.
 
@@ -563,9 +546,9 @@ def encode_data_frames(
 
     Notes
     -----
-    Headers and the COBS step are computed with numpy over the whole batch, the CRCs by
-    ``binascii`` row by row without copies; frames whose body (payload and CRC) exceeds 254
-    bytes go through :func:`cobs_encode` one by one.
+    Headers, CRCs (table lookup, :func:`~emgkit.devices.arduino._framed_batch.crc16_rows`)
+    and the COBS step are computed with numpy over the whole batch; frames whose body
+    (payload and CRC) exceeds 254 bytes go through :func:`cobs_encode` one by one.
     """
     arr = np.asarray(counts)
     if arr.ndim != 3 or not (1 <= arr.shape[1] <= 255 and 1 <= arr.shape[2] <= 255):
@@ -592,7 +575,9 @@ def encode_data_frames(
     body[:, 10] = n
     body[:, 11] = k
     body[:, DATA_HEADER_SIZE:m] = arr.astype("<u2").reshape(f, k * n).view(np.uint8)
-    crc = _crc16_rows(body, m)
+    from emgkit.devices.arduino._framed_batch import crc16_rows
+
+    crc = crc16_rows(body[:, :m])
     body[:, m] = crc >> 8
     body[:, m + 1] = crc & 0xFF
     if m + 2 > 254:
