@@ -93,6 +93,7 @@ __all__ = [
     "stream_envelope_ws",
     "stream_filter_tm",
     "stream_filter_ws",
+    "strict_ws",
     "tkeo_tm",
 ]
 
@@ -151,6 +152,27 @@ def kernel_ready(kernel: Any) -> bool:
         return any(key[1:] == ref[1:] for key in cache._cache_file._load_index())
     except Exception:  # pragma: no cover - numba internals changed
         return False
+
+
+def strict_ws(kernel: Any) -> Any:
+    """Compile the workspace kernel ``kernel`` for C-contiguous float64 chunks only; return it.
+
+    ``kernel(ws, iw, x, out)`` (:func:`stream_envelope_ws`, :func:`stream_filter_ws`) is compiled
+    (or loaded from numba's cache) for ``ws`` float64, ``iw`` int64, ``x`` / ``out`` 2-D float64,
+    all C-contiguous and writeable, and further compilation is disabled: any other argument types
+    raise ``TypeError`` at dispatch, at once, instead of compiling a new specialisation for every
+    layout or dtype a caller passes (seconds each). The streaming classes rely on this to call the
+    kernel without checking dtype and layout in Python first. Idempotent; a no-op with
+    ``EMGKIT_NUMBA=0``.
+    """
+    if NUMBA_ENABLED and kernel._can_compile:
+        from numba import types
+
+        vec, ivec = types.Array(types.float64, 1, "C"), types.Array(types.int64, 1, "C")
+        mat = types.Array(types.float64, 2, "C")
+        kernel.compile((vec, ivec, mat, mat))
+        kernel.disable_compile()
+    return kernel
 
 
 def _sosfiltfilt_scipy(
