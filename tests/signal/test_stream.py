@@ -166,13 +166,16 @@ def test_process_into_rejects_bad_arrays_state_kept() -> None:
     np.testing.assert_array_equal(se._ws, ws)
 
 
-@pytest.mark.parametrize("nc", [1, 8, 16, 17])
-def test_small_chunks_direct_path_bit_identical(nc: int) -> None:
-    """Chunks of up to 64 channel-samples take the direct (view-free) kernel path: same bits."""
+@pytest.mark.parametrize(("nc", "window"), [(1, 0.1), (8, 0.1), (16, 0.1), (17, 0.1), (17, 0.001)])
+def test_small_chunks_direct_path_bit_identical(nc: int, window: float) -> None:
+    """Chunks of up to 64 channel-samples take the direct (view-free) kernel path: same bits.
+
+    ``window = 0.001`` s is a one-sample RMS window (the running sum is resynced every sample).
+    """
     x = _signal(nc, seed=11)
     trunk = [0] if nc > 1 else None
     raw = None if nc < 3 else np.arange(nc) != 2
-    kw = {"trunk_highpass": trunk, "raw_mask": raw}
+    kw = {"trunk_highpass": trunk, "raw_mask": raw, "rms_window": window}
     ref = emg_amplitude(x, FS, zero_phase=False, center=False, **kw)  # type: ignore[arg-type]
     se, lean = StreamingEnvelope(FS, nc, **kw), StreamingEnvelope(FS, nc, **kw)  # type: ignore[arg-type]
     sizes = itertools.cycle([1, 2, 1, 3, 0, 1, 4, 8, 1, 5, 70, 1, 1, 9])  # around the threshold
