@@ -21,8 +21,7 @@ from emgkit.signal.pipeline import ColumnSelector, channel_designs
 
 __all__ = ["StreamingEnvelope", "StreamingFilter"]
 
-_LEAN = NUMBA_ENABLED
-"""Let the kernel's strict dispatch check dtype and layout (without numba: check in Python)."""
+_F64 = np.dtype(np.float64)
 _ndarray = np.ndarray  # module globals: two attribute lookups fewer per one-sample call
 _empty_like = np.empty_like
 
@@ -41,6 +40,13 @@ class _Stream:
     _nc: int
     _ws: npt.NDArray[np.float64]
     _iw: npt.NDArray[np.int64]
+    _lean: bool = NUMBA_ENABLED
+    """Leave dtype and layout checks of 2-D chunks to the kernel's strict dispatch (strict_ws).
+
+    Cleared on the first chunk the dispatch rejects (numba then raises a TypeError whose message
+    costs about 0.2 ms to build): from then on this stream checks its chunks in Python. Without
+    numba the kernels are plain Python and accept anything, so the checks are always in Python.
+    """
 
     def _kernel(
         self, ws: npt.NDArray[np.float64], iw: npt.NDArray[np.int64], x: object, out: object
@@ -83,15 +89,23 @@ class _Stream:
         A 1-D chunk is one sample across the channels (or samples of the only channel).
         Raises :class:`SignalError` (state unchanged) on NaN/inf or a wrong shape.
         """
-        if type(chunk) is _ndarray and chunk.ndim == 2 and _LEAN:
-            # dtype and layout are checked by the kernel's dispatch (strict_ws): a chunk that is
-            # not C-contiguous, writeable float64 raises TypeError at once and is converted below
-            out = _empty_like(chunk)
-            try:
+        if type(chunk) is _ndarray and chunk.ndim == 2:
+            if self._lean:
+                # dtype and layout are checked by the kernel's dispatch (strict_ws)
+                out = _empty_like(chunk)
+                try:
+                    status = self._kernel(self._ws, self._iw, chunk, out)
+                except TypeError:
+                    # not a writeable C-contiguous float64 array; numba's TypeError costs ~0.2 ms,
+                    # so this stream checks its chunks in Python from now on
+                    self._lean = False
+                else:
+                    if status:
+                        raise self._fail(status, chunk.shape)
+                    return out
+            elif chunk.dtype is _F64 and chunk.flags.c_contiguous and chunk.flags.writeable:
+                out = _empty_like(chunk)
                 status = self._kernel(self._ws, self._iw, chunk, out)
-            except TypeError:
-                pass
-            else:
                 if status:
                     raise self._fail(status, chunk.shape)
                 return out
