@@ -31,7 +31,7 @@ DESIGNS = {
     "bp-order8": sps.butter(8, [20, 100], "bandpass", fs=1000, output="sos"),  # 8 sections
     "cheby-bs": sps.cheby1(3, 1, [45, 55], "bandstop", fs=1000, output="sos"),
 }
-CHANNELS = [1, 3, 8, 16, 17]
+CHANNELS = [1, 3, 8, 16, 17, 48]  # 48: several full blocks (zp_wide, no RMS)
 
 
 def _rel(a: np.ndarray, b: np.ndarray) -> float:

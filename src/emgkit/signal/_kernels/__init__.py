@@ -231,16 +231,19 @@ def sosfiltfilt_tm(
     Only the specialisation this call needs is compiled: the direct row kernels only for full
     blocks of ``LANES`` channels with at most four sections, in the coefficient mode of those
     blocks (:func:`block_mode`, the least specialised one when they differ); the fused RMS only
-    when ``n_win > 0``. While that specialisation is cold (:func:`kernel_ready`), inputs smaller
-    than :data:`COLD_SCIPY_BELOW` channel-samples go to ``scipy.signal.sosfiltfilt`` instead.
+    when ``n_win > 0``. Recordings of whole ``LANES``-channel blocks run :func:`zp_wide` (tiles
+    across all blocks) when fused with the RMS or when there are several blocks, otherwise
+    :func:`zp_blocks` (block by block). While that specialisation is cold (:func:`kernel_ready`),
+    inputs smaller than :data:`COLD_SCIPY_BELOW` channel-samples go to
+    ``scipy.signal.sosfiltfilt`` instead.
     """
     nc = x.shape[1]
     full = nc // LANES
     direct = -1
     if coef.shape[1] == 4 and not rect_in and full > 0:
         direct = min(block_mode(coef[b]) for b in range(full))
-    if n_win > 0 and direct >= 0 and nc % LANES == 0:
-        kernel = zp_wide(direct)
+    if direct >= 0 and nc % LANES == 0 and (n_win > 0 or full > 1):
+        kernel = zp_wide(direct, n_win > 0)
     else:
         kernel = zp_blocks(direct, n_win > 0)
     if x.size < COLD_SCIPY_BELOW and not kernel_ready(kernel):

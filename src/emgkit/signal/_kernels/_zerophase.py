@@ -237,7 +237,7 @@ def zp_blocks(direct: int, rms: bool) -> Any:
 
 
 @functools.cache
-def zp_wide(mode: int) -> Any:
+def zp_wide(mode: int, rms: bool = True) -> Any:
     """Zero-phase + moving RMS over full blocks of one group, tile by tile across all blocks.
 
     Same arithmetic in the same order per channel as :func:`zp_blocks`, but the signal part of
@@ -248,9 +248,13 @@ def zp_wide(mode: int) -> Any:
     x 4 kHz), 3 min, process CPU minimum of 5 at load 6-10: 256-row tiles 309-363 ms, 64 rows
     285, 32 rows 212-234, 16 rows 201-237, 8 rows 226 (docs/performance.md). With one block
     the tile is ``ROWS`` rows (small tiles only add calls: W1 58-72 ms instead of 62-65).
-    ``mode``: coefficient mode shared by all blocks.
+    ``mode``: coefficient mode shared by all blocks. ``rms``: the backward pass is fused with
+    squaring and the moving RMS; without it (``preprocess``, ``sosfiltfilt`` of several blocks)
+    the backward pass filters in place through the tile copy, as :func:`zp_blocks`, tile by tile
+    across the blocks too.
     """
     MODE = mode
+    RMS = rms
 
     @jit
     def kernel(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ignore[no-untyped-def]
@@ -284,6 +288,23 @@ def zp_wide(mode: int) -> Any:
                 zf = z[b].reshape(z[b].size)
                 _rows(MODE, cf, zf, xf, of, t0, nt, nc, c0, nc, c0, opq)
         ok = True
+        if not RMS:
+            for b in range(nb):
+                c0 = np.uint64(b * LANES)
+                ok = (
+                    _pad_turn(coef[b], z[b], zi[b], x, buf, tail, n, padlen, c0, lanes, rect_in)
+                    and ok
+                )
+            bstep = min(step, TILE)
+            bf = buf.reshape(buf.size)
+            for hi in range(n, 0, -bstep):
+                nt = hi - max(hi - bstep, 0)
+                for b in range(nb):
+                    c0 = np.uint64(b * LANES)
+                    _copy_in(of, hi - 1, -1, nc, c0, lanes, bf, nt, False)
+                    _filter_buf(coef[b], z[b], buf, nt)
+                    _copy_out(bf, nt, of, hi - 1, -1, nc, c0, lanes)
+            return ok
         for b in range(nb):
             c0 = np.uint64(b * LANES)
             ok = _pad_turn(coef[b], z[b], zi[b], x, buf, tail, n, padlen, c0, lanes, rect_in) and ok
