@@ -7,6 +7,16 @@ same machine load; the figures are medians of wall time and of process CPU time
 (``time.process_time``: time the process actually ran, so waiting for a core shared with other
 processes is left out). The ratio is the ratio of the two medians from the same run.
 
+With ``--out`` a third function takes part in the rounds: ``emg_amplitude(x, fs, out=buf)`` into
+one reused buffer, what a caller that keeps its output array gets (no page faults and no zeroing
+of fresh pages). It is printed on its own line with its own ratio; the headline ratio stays the
+fresh-output call, as the scipy baseline allocates its results too.
+
+With ``--baseline-src DIR`` (another checkout's ``src``) it instead compares emgkit with emgkit:
+subprocesses alternate between that tree and this one (``--rounds`` each), every one timing
+``--repeats`` whole ``emg_amplitude`` calls on the workload (``--minutes`` long, default 10), and
+prints each subprocess's process-CPU median and minimum and the ratio of the medians of medians.
+
 Also prints a measured copy bandwidth and the bandwidth-bound ceiling, and with ``--compile``
 the numba compile time of the first call (empty cache) and the first call of a second process
 (cache on disk), both in subprocesses with a private ``NUMBA_CACHE_DIR``.
@@ -16,6 +26,8 @@ Usage::
     python3 benchmarks/bench_offline.py            # W1 and W2, 10 min each, 5 repeats
     python3 benchmarks/bench_offline.py --quick    # 1 min of each, 3 repeats
     python3 benchmarks/bench_offline.py --only W1 --repeats 7 --compile
+    python3 benchmarks/bench_offline.py --only W1 --repeats 7 --out
+    python3 benchmarks/bench_offline.py --only W2 --baseline-src /tmp/base/src --rounds 3
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from scipy import signal as sps
@@ -82,7 +95,9 @@ def copy_bandwidth(nbytes: int = 256 * 2**20, repeats: int = 5) -> float:
     return 2 * nbytes / min(ts) / 1e9
 
 
-def run(name: str, n_ch: int, fs: float, minutes: float, repeats: int, bw: float) -> None:
+def run(
+    name: str, n_ch: int, fs: float, minutes: float, repeats: int, bw: float, reuse: bool = False
+) -> None:
     n = int(fs * 60 * minutes)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, n_ch)) * 50.0
@@ -93,10 +108,14 @@ def run(name: str, n_ch: int, fs: float, minutes: float, repeats: int, bw: float
     ref = scipy_baseline(xc, fs)
     err = float(np.max(np.abs(ours - ref.T)) / np.max(ref))
     del ours, ref
-    res = interleaved(
-        {"emgkit": lambda: emg_amplitude(x, fs), "scipy": lambda: scipy_baseline(xc, fs)},
-        repeats,
-    )
+    fns: dict[str, Callable[[], object]] = {
+        "emgkit": lambda: emg_amplitude(x, fs),
+        "scipy": lambda: scipy_baseline(xc, fs),
+    }
+    if reuse:
+        buf = emg_amplitude(x, fs)
+        fns["out="] = lambda: emg_amplitude(x, fs, out=buf)
+    res = interleaved(fns, repeats)
     ceiling = bw * 1e9 / 32 / 1e6  # 32 bytes per channel-sample, see main()
     print(
         f"{name}: {n_ch} ch x {fs / 1000:g} kHz x {minutes:g} min = {cs:.1f} M channel-samples "
@@ -112,6 +131,13 @@ def run(name: str, n_ch: int, fs: float, minutes: float, repeats: int, bw: float
     rw = med["scipy"][0] / med["emgkit"][0]
     rc = med["scipy"][1] / med["emgkit"][1]
     print(f"  ratio (scipy / emgkit): wall {rw:.2f} x, CPU {rc:.2f} x   (max rel. diff {err:.1e})")
+    if reuse:
+        w, c = (statistics.median(v) for v in res["out="])
+        print(
+            f"  emgkit, out= reused  {cs / w:8.1f}  ({w:6.3f})  {cs / c:8.1f}  ({c:6.3f})   "
+            f"ratio wall {med['scipy'][0] / w:.2f} x, CPU {med['scipy'][1] / c:.2f} x "
+            "(not the headline: no fresh output)"
+        )
     best = cs / min(res["emgkit"][1])
     print(
         f"  bandwidth ceiling at {bw:.1f} GB/s and 32 B/channel-sample: {ceiling:.0f} M/s -> "
@@ -143,15 +169,66 @@ def compile_times() -> None:
             print(f"  first emg_amplitude call, {label}: {first} s (import {imp} s)")
 
 
+_EMGKIT_ONLY = """
+import statistics, sys, time
+import numpy as np
+from emgkit.signal import emg_amplitude
+nc, repeats = int(sys.argv[1]), int(sys.argv[4])
+fs, minutes = float(sys.argv[2]), float(sys.argv[3])
+x = np.random.default_rng(0).standard_normal((int(fs * 60 * minutes), nc)) * 50.0
+emg_amplitude(x[: int(fs)], fs)
+emg_amplitude(x, fs)
+ts = []
+for _ in range(repeats):
+    c0 = time.process_time()
+    emg_amplitude(x, fs)
+    ts.append(time.process_time() - c0)
+print(statistics.median(ts), min(ts))
+"""
+
+
+def emgkit_vs_emgkit(name: str, baseline: str, minutes: float, repeats: int, rounds: int) -> None:
+    """Alternate subprocesses on ``baseline`` (a ``src`` folder) and this tree's ``src``."""
+    nc, fs = (16, 2000.0) if name == "W1" else (64, 4000.0)
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    med: dict[str, list[float]] = {"baseline": [], "this tree": []}
+    print(f"{name}, {minutes:g} min, {repeats} calls per subprocess, process CPU seconds")
+    for _ in range(rounds):
+        for label, src in (("baseline", baseline), ("this tree", here)):
+            out = subprocess.run(
+                [sys.executable, "-c", _EMGKIT_ONLY, str(nc), str(fs), str(minutes), str(repeats)],
+                env=dict(os.environ, PYTHONPATH=src),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            m, lo = (float(v) for v in out.stdout.split())
+            med[label].append(m)
+            load = os.getloadavg()[0]
+            print(f"  {label:9s}  median {m:.3f}  min {lo:.3f}   (load {load:.1f})")
+    b, c = (statistics.median(v) for v in med.values())
+    print(f"  this tree / baseline (medians of medians): {c / b:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1 minute of data, 3 repeats")
     ap.add_argument("--repeats", type=int, default=None, help="interleaved rounds")
     ap.add_argument("--only", choices=["W1", "W2"], default=None, help="run one workload")
     ap.add_argument("--compile", action="store_true", help="also time JIT compile / cache load")
+    ap.add_argument("--baseline-src", default=None, help="compare emgkit with this src folder")
+    ap.add_argument("--rounds", type=int, default=2, help="subprocess pairs with --baseline-src")
+    ap.add_argument("--minutes", type=float, default=None, help="workload length in minutes")
+    ap.add_argument(
+        "--out", action="store_true", help="also time emg_amplitude(x, fs, out=buf), reused buffer"
+    )
     args = ap.parse_args()
-    minutes = 1.0 if args.quick else 10.0
+    minutes = args.minutes or (1.0 if args.quick else 10.0)
     repeats = args.repeats or (3 if args.quick else 5)
+    if args.baseline_src:
+        for name in ("W1", "W2") if args.only is None else (args.only,):
+            emgkit_vs_emgkit(name, args.baseline_src, minutes, repeats, args.rounds)
+        return
     import numba
     import scipy
 
@@ -169,9 +246,9 @@ def main() -> None:
     if args.compile:
         compile_times()
     if args.only in (None, "W1"):
-        run("W1", 16, 2000.0, minutes, repeats, bw)
+        run("W1", 16, 2000.0, minutes, repeats, bw, args.out)
     if args.only in (None, "W2"):
-        run("W2", 64, 4000.0, minutes, repeats, bw)
+        run("W2", 64, 4000.0, minutes, repeats, bw, args.out)
     print(f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 

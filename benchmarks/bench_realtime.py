@@ -7,10 +7,16 @@ channels, the ratio, and checks that both give the same numbers. ``process()`` r
 array; ``process_into()`` (the lean path) writes into a preallocated one and skips all Python
 checks; both columns are timed in the same run.
 
+With ``--baseline-src DIR`` (another checkout's ``src``) it instead compares emgkit with emgkit
+on the one-sample call (8 channels x ``--samples`` samples, default 1): subprocesses alternate
+between that tree and this one (``--rounds`` pairs), each timing ``process()`` and
+``process_into()`` (median of 7 runs of 20000 calls, process CPU time and wall time).
+
 Usage::
 
     python3 benchmarks/bench_realtime.py
     python3 benchmarks/bench_realtime.py --quick
+    python3 benchmarks/bench_realtime.py --baseline-src /tmp/base/src --rounds 3
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy import signal as sps
@@ -64,6 +73,60 @@ def per_call_us(proc, chunks: list[np.ndarray], repeats: int) -> float:  # type:
     return statistics.median(ts) * 1e6
 
 
+_ONE_TREE = """
+import statistics, sys, time
+import numpy as np
+from emgkit.signal import StreamingEnvelope
+n = int(sys.argv[1])
+rng = np.random.default_rng(0)
+chunks = [np.ascontiguousarray(rng.standard_normal((n, 8)) * 50) for _ in range(20000)]
+plain, lean, out = StreamingEnvelope(2000.0, 8), StreamingEnvelope(2000.0, 8), np.empty((n, 8))
+plain.process(chunks[0])
+lean.process_into(chunks[0], out)
+def per_call(fn, clock):
+    ts = []
+    for _ in range(7):
+        t0 = clock()
+        for c in chunks:
+            fn(c)
+        ts.append((clock() - t0) / len(chunks) * 1e6)
+    return statistics.median(ts)
+def into(c):
+    lean.process_into(c, out)
+cpu, wall = time.process_time, time.perf_counter
+print(per_call(plain.process, cpu), per_call(into, cpu), per_call(plain.process, wall),
+      per_call(into, wall))
+"""
+
+
+def tree_vs_tree(baseline: str, samples: int, rounds: int) -> None:
+    """Alternate subprocesses on ``baseline`` (a ``src`` folder) and this tree's ``src``."""
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    print(f"8 channels x {samples} sample(s) per call, us per call (median of 7 x 20000 calls)")
+    print(
+        f"{'tree':9s} | {'process CPU':>11s} | {'into CPU':>8s} | {'process wall':>12s} | "
+        f"{'into wall':>9s} | load"
+    )
+    res: dict[str, list[float]] = {"baseline": [], "this tree": []}
+    for _ in range(rounds):
+        for label, src in (("baseline", baseline), ("this tree", here)):
+            out = subprocess.run(
+                [sys.executable, "-c", _ONE_TREE, str(samples)],
+                env=dict(os.environ, PYTHONPATH=src),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            v = [float(t) for t in out.stdout.split()]
+            res[label].append(v[0])
+            print(
+                f"{label:9s} | {v[0]:11.3f} | {v[1]:8.3f} | {v[2]:12.3f} | {v[3]:9.3f} | "
+                f"{os.getloadavg()[0]:.1f}"
+            )
+    b, c = (statistics.median(v) for v in res.values())
+    print(f"process() CPU, this tree / baseline (medians): {c / b:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer calls and repeats")
@@ -75,7 +138,13 @@ def main() -> None:
         help="time with process CPU time (time.process_time) instead of wall time: on a loaded "
         "machine it leaves out the time the process waited for a core",
     )
+    ap.add_argument("--baseline-src", default=None, help="compare with this src folder")
+    ap.add_argument("--rounds", type=int, default=3, help="subprocess pairs with --baseline-src")
+    ap.add_argument("--samples", type=int, default=1, help="samples per call with --baseline-src")
     args = ap.parse_args()
+    if args.baseline_src:
+        tree_vs_tree(args.baseline_src, args.samples, args.rounds)
+        return
     global CLOCK
     if args.cpu:
         CLOCK = time.process_time

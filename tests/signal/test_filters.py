@@ -31,7 +31,7 @@ DESIGNS = {
     "bp-order8": sps.butter(8, [20, 100], "bandpass", fs=1000, output="sos"),  # 8 sections
     "cheby-bs": sps.cheby1(3, 1, [45, 55], "bandstop", fs=1000, output="sos"),
 }
-CHANNELS = [1, 3, 8, 16, 17]
+CHANNELS = [1, 3, 8, 16, 17, 48]  # 48: several full blocks (zp_wide, no RMS)
 
 
 def _rel(a: np.ndarray, b: np.ndarray) -> float:
@@ -205,3 +205,58 @@ def test_designs_are_cached_but_returned_as_private_copies():
     bp = design_bandpass(2000.0, 20.0, 450.0, 4)
     ref = sps.butter(4, [20.0, 450.0], btype="bandpass", fs=2000.0, output="sos")
     assert np.array_equal(bp, ref)
+
+
+@pytest.mark.parametrize("nc", [1, 16, 17])
+def test_out_gives_the_same_values_and_is_returned(nc: int) -> None:
+    """``out=``: same bits as a fresh result, written into and returned as the caller's array."""
+    from emgkit.signal import bandpass, emg_amplitude, highpass, lowpass, preprocess, sosfilt
+
+    x = np.random.default_rng(nc).standard_normal((3000, nc)) * 40 + 5
+    trunk = [0] if nc > 1 else None
+    sos = design_bandpass(2000.0)
+    calls = [
+        lambda **k: sosfiltfilt(sos, x, **k),
+        lambda **k: sosfilt(sos, x, **k),
+        lambda **k: bandpass(x, 2000.0, 10.0, 300.0, order=2, **k),
+        lambda **k: highpass(x, 2000.0, **k),
+        lambda **k: lowpass(x, 2000.0, 6.0, zero_phase=False, **k),
+        lambda **k: preprocess(x, 2000.0, trunk_highpass=trunk, **k),
+        lambda **k: emg_amplitude(x, 2000.0, trunk_highpass=trunk, raw_mask=[0], **k),
+        lambda **k: emg_amplitude(x, 2000.0, zero_phase=False, center=False, **k),
+    ]
+    for call in calls:
+        ref = call()
+        out = np.full_like(x, np.nan)
+        assert call(out=out) is out
+        np.testing.assert_array_equal(out, ref)
+        assert call(out=out) is out  # reused: same values again
+        np.testing.assert_array_equal(out, ref)
+    one = np.empty(3000)
+    assert sosfiltfilt(sos, x[:, 0], out=one) is one
+    np.testing.assert_array_equal(one, sosfiltfilt(sos, x[:, 0]))
+
+
+def test_bad_out_rejected() -> None:
+    from emgkit.signal import emg_amplitude
+
+    x = np.random.default_rng(0).standard_normal((500, 4))
+    sos = design_bandpass(1000.0)
+    ro = np.empty((500, 4))
+    ro.flags.writeable = False
+    bad = [
+        (np.empty((500, 3)), "shape of x"),
+        (np.empty((500, 4), dtype=np.float32), "float64"),
+        (np.empty((4, 500)).T, "C-contiguous"),
+        (ro, "writeable"),
+        ([[0.0] * 4] * 500, "float64"),
+        (x, "overlap"),
+        (np.empty(500), "shape of x"),
+    ]
+    for out, msg in bad:
+        with pytest.raises(SignalError, match=msg):
+            sosfiltfilt(sos, x, out=out)  # type: ignore[arg-type]
+        with pytest.raises(SignalError, match=msg):
+            emg_amplitude(x, 1000.0, out=out)  # type: ignore[arg-type]
+    with pytest.raises(SignalError, match="shape of x"):
+        sosfiltfilt(sos, x[:, 0], out=np.empty((500, 1)))

@@ -17,6 +17,8 @@ from emgkit.signal import (
     design_bandpass,
     emg_amplitude,
 )
+from emgkit.signal import _kernels as _k
+from emgkit.signal._numba import NUMBA_ENABLED
 
 FS = 1000.0
 N = 1500
@@ -162,3 +164,51 @@ def test_process_into_rejects_bad_arrays_state_kept() -> None:
         se.process_into(bad, out)
     assert se.samples_seen == seen
     np.testing.assert_array_equal(se._ws, ws)
+
+
+@pytest.mark.parametrize(("nc", "window"), [(1, 0.1), (8, 0.1), (16, 0.1), (17, 0.1), (17, 0.001)])
+def test_small_chunks_direct_path_bit_identical(nc: int, window: float) -> None:
+    """Chunks of up to 64 channel-samples take the direct (view-free) kernel path: same bits.
+
+    ``window = 0.001`` s is a one-sample RMS window (the running sum is resynced every sample).
+    """
+    x = _signal(nc, seed=11)
+    trunk = [0] if nc > 1 else None
+    raw = None if nc < 3 else np.arange(nc) != 2
+    kw = {"trunk_highpass": trunk, "raw_mask": raw, "rms_window": window}
+    ref = emg_amplitude(x, FS, zero_phase=False, center=False, **kw)  # type: ignore[arg-type]
+    se, lean = StreamingEnvelope(FS, nc, **kw), StreamingEnvelope(FS, nc, **kw)  # type: ignore[arg-type]
+    sizes = itertools.cycle([1, 2, 1, 3, 0, 1, 4, 8, 1, 5, 70, 1, 1, 9])  # around the threshold
+    got, got_into, a = [], np.empty_like(x), 0
+    while a < N:
+        b = min(a + next(sizes), N)
+        got.append(se.process(x[a:b]))
+        lean.process_into(x[a:b], got_into[a:b])
+        a = b
+    np.testing.assert_array_equal(np.vstack(got), ref)
+    np.testing.assert_array_equal(got_into, ref)
+    assert se.samples_seen == lean.samples_seen == N
+
+
+def test_process_converts_other_arrays_without_new_compiles() -> None:
+    """Fortran-order, strided, read-only, list and float32 chunks give the float64 result.
+
+    They are not what the strict kernel dispatch accepts (``strict_ws``): ``process`` converts
+    them, and no other specialisation of the kernel is ever compiled.
+    """
+    x = _signal(8, seed=5)[:40]
+    ref = StreamingEnvelope(FS, 8).process(x)
+    ro = x[30:40].copy()
+    ro.flags.writeable = False
+    wide = np.repeat(x[20:30], 2, axis=1)[:, ::2]  # a strided view of the same values
+    se = StreamingEnvelope(FS, 8)
+    chunks = [np.asfortranarray(x[0:10]), x[10:15].tolist(), x[15:20].T.copy().T, wide, ro]
+    got = np.vstack([se.process(c) for c in chunks])
+    assert got.dtype == np.float64 and got.flags.c_contiguous
+    np.testing.assert_array_equal(got, ref)
+    f32 = np.float32(x[:10])
+    np.testing.assert_array_equal(
+        StreamingEnvelope(FS, 8).process(f32), StreamingEnvelope(FS, 8).process(f32.astype(float))
+    )
+    if NUMBA_ENABLED:
+        assert len(_k.stream_envelope_ws.signatures) == 1  # nothing else was compiled

@@ -14,6 +14,7 @@ __all__ = [
     "as_2d",
     "check_fs",
     "check_nonneg_seconds",
+    "check_out",
     "check_positive",
     "check_window",
     "restore_shape",
@@ -64,6 +65,36 @@ def as_2d(
 def restore_shape(y: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.float64]:
     """Undo :func:`as_2d`'s promotion of 1-D input."""
     return y[:, 0] if was_1d else y
+
+
+def check_out(out: object, arr: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.float64]:
+    """Validate a caller-provided output for the input ``arr`` (from :func:`as_2d`); 2-D view.
+
+    ``out`` must be a writeable, C-contiguous float64 ndarray of the input's shape (1-D if the
+    input was 1-D) that shares no memory with the input: the zero-phase kernels read the input's
+    end samples again after the forward pass has written its output.
+
+    Raises
+    ------
+    SignalError
+        Any other ``out``.
+    """
+    shape = (arr.shape[0],) if was_1d else arr.shape
+    if (
+        not isinstance(out, np.ndarray)
+        or out.dtype != np.float64
+        or not out.flags.c_contiguous
+        or not out.flags.writeable
+    ):
+        raise SignalError(
+            f"out must be a writeable C-contiguous float64 array of shape {shape}, "
+            f"got {type(out).__name__} {getattr(out, 'dtype', '')} {getattr(out, 'shape', '')}"
+        )
+    if out.shape != shape:
+        raise SignalError(f"out must have the shape of x, {shape}, got {out.shape}")
+    if np.may_share_memory(out, arr):
+        raise SignalError("out must not overlap x (in-place filtering is not supported)")
+    return out.reshape(arr.shape)
 
 
 def check_positive(value: float, name: str) -> float:

@@ -26,7 +26,7 @@ from scipy import signal as sps
 
 from emgkit.errors import BandLimitWarning, SignalError
 from emgkit.signal import _kernels as _k
-from emgkit.signal._checks import as_2d, check_fs, restore_shape
+from emgkit.signal._checks import as_2d, check_fs, check_out, restore_shape
 
 __all__ = [
     "NyquistPolicy",
@@ -297,7 +297,9 @@ def _check_padlen(n_samples: int, padlen: int) -> None:
         )
 
 
-def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+def sosfiltfilt(
+    sos: npt.ArrayLike, x: npt.ArrayLike, *, out: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.float64]:
     """Zero-phase filtering along axis 0, equal to ``scipy.signal.sosfiltfilt(sos, x, axis=0)``.
 
     Same odd extension (``padlen = 3 * (2 * n_sections + 1 - ...)``) and the same
@@ -310,6 +312,12 @@ def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]
     x : array_like
         Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, e.g. in microvolts; it
         must be finite and longer than :func:`sos_padlen` samples.
+    out : numpy.ndarray, optional
+        Where to write the result: a writeable C-contiguous float64 array of the shape of ``x``
+        that does not overlap ``x``, returned as is. Reusing one buffer across calls saves the
+        first touch of a fresh result (page faults and the kernel's zeroing of new pages; on a
+        460 MB result 0.06 s or more of a 0.22 s call, docs/performance.md). Its contents are
+        undefined if the call raises.
 
     Returns
     -------
@@ -319,20 +327,23 @@ def sosfiltfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]
     Raises
     ------
     SignalError
-        Malformed ``sos``, empty, non-finite or more than 2-D ``x``, or ``x`` too short for
-        the odd extension.
+        Malformed ``sos``, empty, non-finite or more than 2-D ``x``, ``x`` too short for
+        the odd extension, or an ``out`` that is not a writeable C-contiguous float64 array of
+        the shape of ``x``, separate from it.
     """
     s = _validate_sos(sos)
     arr, was_1d = as_2d(x)
     padlen = sos_padlen(s)
     _check_padlen(arr.shape[0], padlen)
     coef, zi = _broadcast_design(s, arr.shape[1])
-    out = np.empty_like(arr)
-    _k.sosfiltfilt_tm(coef, zi, arr, out, padlen, False, 0, 0)
-    return restore_shape(out, was_1d)
+    res = np.empty_like(arr) if out is None else check_out(out, arr, was_1d)
+    _k.sosfiltfilt_tm(coef, zi, arr, res, padlen, False, 0, 0)
+    return restore_shape(res, was_1d) if out is None else out
 
 
-def sosfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
+def sosfilt(
+    sos: npt.ArrayLike, x: npt.ArrayLike, *, out: npt.NDArray[np.float64] | None = None
+) -> npt.NDArray[np.float64]:
     """Causal filtering along axis 0 from rest, equal to ``scipy.signal.sosfilt(sos, x, axis=0)``.
 
     Computed by a numba kernel on time-major data.
@@ -344,6 +355,12 @@ def sosfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     x : array_like
         Signal, shape ``(n_samples, n_channels)`` or ``(n_samples,)``, e.g. in microvolts;
         must be finite.
+    out : numpy.ndarray, optional
+        Where to write the result: a writeable C-contiguous float64 array of the shape of ``x``
+        that does not overlap ``x``, returned as is. Reusing one buffer across calls saves the
+        first touch of a fresh result (page faults and the kernel's zeroing of new pages; on a
+        460 MB result 0.06 s or more of a 0.22 s call, docs/performance.md). Its contents are
+        undefined if the call raises.
 
     Returns
     -------
@@ -353,14 +370,14 @@ def sosfilt(sos: npt.ArrayLike, x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     Raises
     ------
     SignalError
-        Malformed ``sos``, or empty, non-finite or more than 2-D ``x``.
+        Malformed ``sos``, empty, non-finite or more than 2-D ``x``, or a bad ``out``.
     """
     s = _validate_sos(sos)
     arr, was_1d = as_2d(x)
     coef, _ = _broadcast_design(s, arr.shape[1])
-    out = np.empty_like(arr)
-    _k.sosfilt_tm(coef, np.zeros((*coef.shape[:2], 2, _k.LANES)), arr, out, _scratch())
-    return restore_shape(out, was_1d)
+    res = np.empty_like(arr) if out is None else check_out(out, arr, was_1d)
+    _k.sosfilt_tm(coef, np.zeros((*coef.shape[:2], 2, _k.LANES)), arr, res, _scratch())
+    return restore_shape(res, was_1d) if out is None else out
 
 
 def bandpass(
@@ -371,6 +388,8 @@ def bandpass(
     order: int = 4,
     zero_phase: bool = True,
     on_nyquist: NyquistPolicy = "adapt",
+    *,
+    out: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Butterworth band-pass of ``x`` (default 20-450 Hz, 4th order, zero-phase).
 
@@ -391,6 +410,8 @@ def bandpass(
     on_nyquist : {'adapt', 'raise'}
         Drop ``high`` with a :class:`BandLimitWarning` when it is not below 0.95 x Nyquist
         (``'adapt'``), or raise :class:`SignalError` (``'raise'``).
+    out : numpy.ndarray, optional
+        Write the result here (see :func:`sosfiltfilt`); returned as is.
 
     Returns
     -------
@@ -400,15 +421,21 @@ def bandpass(
     Raises
     ------
     SignalError
-        Invalid ``fs``, corner or ``order``, bad ``x``, or (zero-phase) ``x`` shorter than the
-        odd extension.
+        Invalid ``fs``, corner or ``order``, bad ``x`` or ``out``, or (zero-phase) ``x``
+        shorter than the odd extension.
     """
     sos = design_bandpass(fs, low, high, order, on_nyquist)
-    return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
+    return sosfiltfilt(sos, x, out=out) if zero_phase else sosfilt(sos, x, out=out)
 
 
 def highpass(
-    x: npt.ArrayLike, fs: float, cutoff: float = 30.0, order: int = 4, zero_phase: bool = True
+    x: npt.ArrayLike,
+    fs: float,
+    cutoff: float = 30.0,
+    order: int = 4,
+    zero_phase: bool = True,
+    *,
+    out: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Butterworth high-pass (default 30 Hz, 4th order: ECG removal on trunk channels).
 
@@ -426,6 +453,8 @@ def highpass(
     zero_phase : bool
         Filter forward and backward (:func:`sosfiltfilt`: no phase delay, magnitude response
         squared) when True; causal :func:`sosfilt` from rest when False.
+    out : numpy.ndarray, optional
+        Write the result here (see :func:`sosfiltfilt`); returned as is.
 
     Returns
     -------
@@ -435,15 +464,21 @@ def highpass(
     Raises
     ------
     SignalError
-        Invalid ``fs``, corner or ``order``, bad ``x``, or (zero-phase) ``x`` shorter than the
-        odd extension.
+        Invalid ``fs``, corner or ``order``, bad ``x`` or ``out``, or (zero-phase) ``x``
+        shorter than the odd extension.
     """
     sos = design_highpass(fs, cutoff, order)
-    return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
+    return sosfiltfilt(sos, x, out=out) if zero_phase else sosfilt(sos, x, out=out)
 
 
 def lowpass(
-    x: npt.ArrayLike, fs: float, cutoff: float = 6.0, order: int = 4, zero_phase: bool = True
+    x: npt.ArrayLike,
+    fs: float,
+    cutoff: float = 6.0,
+    order: int = 4,
+    zero_phase: bool = True,
+    *,
+    out: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Butterworth low-pass (e.g. the 6 Hz linear envelope of a rectified signal).
 
@@ -461,6 +496,8 @@ def lowpass(
     zero_phase : bool
         Filter forward and backward (:func:`sosfiltfilt`: no phase delay, magnitude response
         squared) when True; causal :func:`sosfilt` from rest when False.
+    out : numpy.ndarray, optional
+        Write the result here (see :func:`sosfiltfilt`); returned as is.
 
     Returns
     -------
@@ -470,8 +507,8 @@ def lowpass(
     Raises
     ------
     SignalError
-        Invalid ``fs``, corner or ``order``, bad ``x``, or (zero-phase) ``x`` shorter than the
-        odd extension.
+        Invalid ``fs``, corner or ``order``, bad ``x`` or ``out``, or (zero-phase) ``x``
+        shorter than the odd extension.
     """
     sos = design_lowpass(fs, cutoff, order)
-    return sosfiltfilt(sos, x) if zero_phase else sosfilt(sos, x)
+    return sosfiltfilt(sos, x, out=out) if zero_phase else sosfilt(sos, x, out=out)

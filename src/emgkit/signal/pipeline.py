@@ -27,7 +27,14 @@ from scipy import signal as sps
 
 from emgkit.errors import SignalError
 from emgkit.signal import _kernels as _k
-from emgkit.signal._checks import as_2d, check_fs, check_positive, check_window, restore_shape
+from emgkit.signal._checks import (
+    as_2d,
+    check_fs,
+    check_out,
+    check_positive,
+    check_window,
+    restore_shape,
+)
 from emgkit.signal.filters import (
     NyquistPolicy,
     _check_padlen,
@@ -184,15 +191,17 @@ def _run_groups(
     n_win: int,
     center: bool,
     check_finite: bool = False,
+    out: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """Filter (and RMS) every column group into a new array.
+    """Filter (and RMS) every column group into a new array (or into ``out``, 2-D, checked).
 
     ``check_finite``: ``arr`` has not been checked for NaN/inf yet. When every group takes the
     zero-phase kernel, the check is folded into its forward pass (no extra read of ``arr``);
     otherwise ``arr`` is checked first. Either way a non-finite value raises the counting
     :class:`SignalError` of :func:`as_2d`.
     """
-    out = np.empty_like(arr)
+    if out is None:
+        out = np.empty_like(arr)
     groups = _groups(designs)
     folded = zero_phase and all(0 < p < arr.shape[0] for _, p in groups)
     if check_finite and not folded:
@@ -238,6 +247,7 @@ def emg_amplitude(
     zero_phase: bool = True,
     center: bool = True,
     on_nyquist: NyquistPolicy = "adapt",
+    out: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Surface EMG amplitude: band-pass, rectify, moving RMS (microvolts RMS).
 
@@ -270,6 +280,11 @@ def emg_amplitude(
     on_nyquist : {"adapt", "raise"}
         What to do when ``band[1]`` is not below 0.95 x Nyquist (e.g. 450 Hz at fs = 250 Hz):
         drop the low-pass corner with a :class:`~emgkit.errors.BandLimitWarning`, or raise.
+    out : ndarray, optional
+        Where to write the result: a writeable C-contiguous float64 array of the shape of ``x``
+        that does not overlap ``x``, returned as is (reusing one buffer saves the first touch of
+        a fresh result; see :func:`~emgkit.signal.filters.sosfiltfilt`). Its contents are
+        undefined if the call raises.
 
     Returns
     -------
@@ -280,14 +295,16 @@ def emg_amplitude(
     ------
     SignalError
         Bad ``fs``, empty / 3-D / non-finite input, window longer than the signal, corner above
-        Nyquist with ``on_nyquist="raise"``, or a signal too short for zero-phase padding.
+        Nyquist with ``on_nyquist="raise"``, a signal too short for zero-phase padding, or a bad
+        ``out``.
     """
     fs = check_fs(fs)
     arr, was_1d = as_2d(x, allow_nan=True)  # NaN/inf: checked by _run_groups
     n_win = check_window(rms_window, fs, arr.shape[0], "rms_window")
     designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
-    out = _run_groups(arr, designs, zero_phase, n_win, center, check_finite=True)
-    return restore_shape(out, was_1d)
+    dst = None if out is None else check_out(out, arr, was_1d)
+    res = _run_groups(arr, designs, zero_phase, n_win, center, check_finite=True, out=dst)
+    return restore_shape(res, was_1d) if out is None else out
 
 
 def preprocess(
@@ -300,6 +317,7 @@ def preprocess(
     raw_mask: ColumnSelector = None,
     zero_phase: bool = True,
     on_nyquist: NyquistPolicy = "adapt",
+    out: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """The filtered, not yet rectified signal of :func:`emg_amplitude` (same options).
 
@@ -325,6 +343,8 @@ def preprocess(
     on_nyquist : {"adapt", "raise"}
         What to do when ``band[1]`` is not below 0.95 x Nyquist: drop the low-pass corner with
         a :class:`~emgkit.errors.BandLimitWarning`, or raise.
+    out : ndarray, optional
+        Where to write the result (as in :func:`emg_amplitude`); returned as is.
 
     Returns
     -------
@@ -334,13 +354,15 @@ def preprocess(
     Raises
     ------
     SignalError
-        Bad ``fs``, empty / 3-D / non-finite input, an invalid design or column selector, or a
-        signal too short for zero-phase padding.
+        Bad ``fs``, empty / 3-D / non-finite input, an invalid design or column selector, a
+        signal too short for zero-phase padding, or a bad ``out``.
     """
     fs = check_fs(fs)
     arr, was_1d = _as_2d_finite(x)
     designs = channel_designs(fs, arr.shape[1], band, order, trunk_highpass, raw_mask, on_nyquist)
-    return restore_shape(_run_groups(arr, designs, zero_phase, 0, True), was_1d)
+    dst = None if out is None else check_out(out, arr, was_1d)
+    res = _run_groups(arr, designs, zero_phase, 0, True, out=dst)
+    return restore_shape(res, was_1d) if out is None else out
 
 
 def remove_mains(

@@ -15,12 +15,15 @@ import numpy.typing as npt
 from emgkit.errors import SignalError
 from emgkit.signal import _kernels as _k
 from emgkit.signal._checks import check_fs
+from emgkit.signal._numba import NUMBA_ENABLED
 from emgkit.signal.filters import NyquistPolicy, _validate_sos, channel_coefficients
 from emgkit.signal.pipeline import ColumnSelector, channel_designs
 
 __all__ = ["StreamingEnvelope", "StreamingFilter"]
 
 _F64 = np.dtype(np.float64)
+_ndarray = np.ndarray  # module globals: two attribute lookups fewer per one-sample call
+_empty_like = np.empty_like
 
 
 def _check_n_channels(n_channels: int) -> int:
@@ -37,6 +40,13 @@ class _Stream:
     _nc: int
     _ws: npt.NDArray[np.float64]
     _iw: npt.NDArray[np.int64]
+    _lean: bool = NUMBA_ENABLED
+    """Leave dtype and layout checks of 2-D chunks to the kernel's strict dispatch (strict_ws).
+
+    Cleared on the first chunk the dispatch rejects (numba then raises a TypeError whose message
+    costs about 0.2 ms to build): from then on this stream checks its chunks in Python. Without
+    numba the kernels are plain Python and accept anything, so the checks are always in Python.
+    """
 
     def _kernel(
         self, ws: npt.NDArray[np.float64], iw: npt.NDArray[np.int64], x: object, out: object
@@ -48,6 +58,8 @@ class _Stream:
             a = np.ascontiguousarray(chunk, dtype=np.float64)
         except (TypeError, ValueError):
             raise SignalError("chunk must be an array of numbers") from None
+        if not a.flags.writeable:
+            a = a.copy()  # the kernel is compiled for writeable arrays only (strict_ws)
         if a.ndim == 1:
             # one sample across channels, or samples of the only channel
             a = a.reshape(-1, 1) if self._nc == 1 else a.reshape(1, -1)
@@ -77,17 +89,26 @@ class _Stream:
         A 1-D chunk is one sample across the channels (or samples of the only channel).
         Raises :class:`SignalError` (state unchanged) on NaN/inf or a wrong shape.
         """
-        if (
-            type(chunk) is np.ndarray
-            and chunk.ndim == 2
-            and chunk.dtype is _F64
-            and chunk.flags.c_contiguous
-        ):
-            out = np.empty_like(chunk)
-            status = self._kernel(self._ws, self._iw, chunk, out)
-            if status:
-                raise self._fail(status, chunk.shape)
-            return out
+        if type(chunk) is _ndarray and chunk.ndim == 2:
+            if self._lean:
+                # dtype and layout are checked by the kernel's dispatch (strict_ws)
+                out = _empty_like(chunk)
+                try:
+                    status = self._kernel(self._ws, self._iw, chunk, out)
+                except TypeError:
+                    # not a writeable C-contiguous float64 array; numba's TypeError costs ~0.2 ms,
+                    # so this stream checks its chunks in Python from now on
+                    self._lean = False
+                else:
+                    if status:
+                        raise self._fail(status, chunk.shape)
+                    return out
+            elif chunk.dtype is _F64 and chunk.flags.c_contiguous and chunk.flags.writeable:
+                out = _empty_like(chunk)
+                status = self._kernel(self._ws, self._iw, chunk, out)
+                if status:
+                    raise self._fail(status, chunk.shape)
+                return out
         a, flat = self._as_chunk(chunk)
         out = np.empty_like(a)
         status = self._kernel(self._ws, self._iw, a, out)
@@ -100,17 +121,17 @@ class _Stream:
     ) -> npt.NDArray[np.float64]:
         """The lean live path: process ``chunk`` into the preallocated ``out``; returns ``out``.
 
-        No conversion and no allocation: ``chunk`` and ``out`` must be C-contiguous float64
-        arrays of shape ``(n_samples, n_channels)`` (``out`` may be ``chunk``). The shapes and
-        NaN/inf are checked inside the one kernel call; a wrong shape or NaN/inf raises
+        No conversion and no allocation: ``chunk`` and ``out`` must be C-contiguous, writeable
+        float64 arrays of shape ``(n_samples, n_channels)`` (``out`` may be ``chunk``). The shapes
+        and NaN/inf are checked inside the one kernel call; a wrong shape or NaN/inf raises
         :class:`SignalError` with the state unchanged. Same values as :meth:`process`.
         """
         try:
             status = self._kernel(self._ws, self._iw, chunk, out)
         except Exception:  # wrong dtype, layout or number of dimensions: numba cannot run it
             raise SignalError(
-                "process_into needs chunk and out as C-contiguous float64 arrays of shape "
-                f"(n_samples, {self._nc}); use process() for anything else"
+                "process_into needs chunk and out as writeable C-contiguous float64 arrays of "
+                f"shape (n_samples, {self._nc}); use process() for anything else"
             ) from None
         if status:
             raise self._fail(status, getattr(chunk, "shape", None))
@@ -139,6 +160,7 @@ class StreamingFilter(_Stream):
         self._nc = _check_n_channels(n_channels)
         self.sos = _validate_sos(sos)
         coef, _ = channel_coefficients([self.sos] * self._nc)
+        _k.strict_ws(self._kernel)
         self._ws, self._iw, self._views = _k.envelope_workspace(coef, 0, self._nc)
 
     @property
@@ -198,6 +220,7 @@ class StreamingEnvelope(_Stream):
             self.fs, self._nc, band, order, trunk_highpass, raw_mask, on_nyquist
         )
         coef, _ = channel_coefficients(designs)
+        _k.strict_ws(self._kernel)
         self._ws, self._iw, self._views = _k.envelope_workspace(coef, self.n_window, self._nc)
 
     @property

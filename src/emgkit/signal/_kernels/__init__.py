@@ -93,6 +93,7 @@ __all__ = [
     "stream_envelope_ws",
     "stream_filter_tm",
     "stream_filter_ws",
+    "strict_ws",
     "tkeo_tm",
 ]
 
@@ -153,6 +154,27 @@ def kernel_ready(kernel: Any) -> bool:
         return False
 
 
+def strict_ws(kernel: Any) -> Any:
+    """Compile the workspace kernel ``kernel`` for C-contiguous float64 chunks only; return it.
+
+    ``kernel(ws, iw, x, out)`` (:func:`stream_envelope_ws`, :func:`stream_filter_ws`) is compiled
+    (or loaded from numba's cache) for ``ws`` float64, ``iw`` int64, ``x`` / ``out`` 2-D float64,
+    all C-contiguous and writeable, and further compilation is disabled: any other argument types
+    raise ``TypeError`` at dispatch, at once, instead of compiling a new specialisation for every
+    layout or dtype a caller passes (seconds each). The streaming classes rely on this to call the
+    kernel without checking dtype and layout in Python first. Idempotent; a no-op with
+    ``EMGKIT_NUMBA=0``.
+    """
+    if NUMBA_ENABLED and kernel._can_compile:
+        from numba import types
+
+        vec, ivec = types.Array(types.float64, 1, "C"), types.Array(types.int64, 1, "C")
+        mat = types.Array(types.float64, 2, "C")
+        kernel.compile((vec, ivec, mat, mat))
+        kernel.disable_compile()
+    return kernel
+
+
 def _sosfiltfilt_scipy(
     coef: Array, x: Array, out: Array, padlen: int, rect_in: bool, n_win: int, k_off: int
 ) -> bool:
@@ -209,16 +231,19 @@ def sosfiltfilt_tm(
     Only the specialisation this call needs is compiled: the direct row kernels only for full
     blocks of ``LANES`` channels with at most four sections, in the coefficient mode of those
     blocks (:func:`block_mode`, the least specialised one when they differ); the fused RMS only
-    when ``n_win > 0``. While that specialisation is cold (:func:`kernel_ready`), inputs smaller
-    than :data:`COLD_SCIPY_BELOW` channel-samples go to ``scipy.signal.sosfiltfilt`` instead.
+    when ``n_win > 0``. Recordings of whole ``LANES``-channel blocks run :func:`zp_wide` (tiles
+    across all blocks) when fused with the RMS or when there are several blocks, otherwise
+    :func:`zp_blocks` (block by block). While that specialisation is cold (:func:`kernel_ready`),
+    inputs smaller than :data:`COLD_SCIPY_BELOW` channel-samples go to
+    ``scipy.signal.sosfiltfilt`` instead.
     """
     nc = x.shape[1]
     full = nc // LANES
     direct = -1
     if coef.shape[1] == 4 and not rect_in and full > 0:
         direct = min(block_mode(coef[b]) for b in range(full))
-    if n_win > 0 and direct >= 0 and nc % LANES == 0:
-        kernel = zp_wide(direct)
+    if direct >= 0 and nc % LANES == 0 and (n_win > 0 or full > 1):
+        kernel = zp_wide(direct, n_win > 0)
     else:
         kernel = zp_blocks(direct, n_win > 0)
     if x.size < COLD_SCIPY_BELOW and not kernel_ready(kernel):

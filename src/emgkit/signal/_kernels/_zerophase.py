@@ -30,7 +30,8 @@ from emgkit.signal._kernels._core import (
 )
 from emgkit.signal._numba import jit
 
-ROWS = 256  # time rows per tile when all blocks of a wide recording are filtered tile by tile
+ROWS = 256  # time rows per tile of zp_wide with one block
+WIDE_ROWS = 16  # time rows per tile of zp_wide with several blocks (see zp_wide)
 
 
 @jit(inline="always")
@@ -236,15 +237,24 @@ def zp_blocks(direct: int, rms: bool) -> Any:
 
 
 @functools.cache
-def zp_wide(mode: int) -> Any:
+def zp_wide(mode: int, rms: bool = True) -> Any:
     """Zero-phase + moving RMS over full blocks of one group, tile by tile across all blocks.
 
     Same arithmetic in the same order per channel as :func:`zp_blocks`, but the signal part of
-    each pass goes ``ROWS`` rows at a time over all blocks, so every row of ``x`` / ``out`` is read
-    whole and sequentially (a block-by-block pass over 64 channels reads a quarter of each row,
-    4 times over). ``mode``: coefficient mode shared by all blocks.
+    each pass goes a tile of rows at a time over all blocks, so every row of ``x`` / ``out`` is
+    read whole and sequentially (a block-by-block pass over 64 channels reads a quarter of each
+    row, 4 times over). With several blocks a tile is ``WIDE_ROWS = 16`` rows: the tile's rows
+    of ``x`` and ``out`` (8 KB at 64 channels) stay in L1 while the blocks take turns. W2 (64 ch
+    x 4 kHz), 3 min, process CPU minimum of 5 at load 6-10: 256-row tiles 309-363 ms, 64 rows
+    285, 32 rows 212-234, 16 rows 201-237, 8 rows 226 (docs/performance.md). With one block
+    the tile is ``ROWS`` rows (small tiles only add calls: W1 58-72 ms instead of 62-65).
+    ``mode``: coefficient mode shared by all blocks. ``rms``: the backward pass is fused with
+    squaring and the moving RMS; without it (``preprocess``, ``sosfiltfilt`` of several blocks)
+    the backward pass filters in place through the tile copy, as :func:`zp_blocks`, tile by tile
+    across the blocks too.
     """
     MODE = mode
+    RMS = rms
 
     @jit
     def kernel(coef, zi, x, out, padlen, rect_in, n_win, k_off):  # type: ignore[no-untyped-def]
@@ -269,14 +279,32 @@ def zp_wide(mode: int) -> Any:
             _pad_forward(
                 coef[b], z[b], zi[b], x, buf, n, padlen, np.uint64(b * LANES), lanes, rect_in
             )
-        for t0 in range(0, n, ROWS):
-            nt = min(ROWS, n - t0)
+        step = WIDE_ROWS if nb > 1 else ROWS
+        for t0 in range(0, n, step):
+            nt = min(step, n - t0)
             for b in range(nb):
                 c0 = np.uint64(b * LANES)
                 cf = coef[b].reshape(coef[b].size)
                 zf = z[b].reshape(z[b].size)
                 _rows(MODE, cf, zf, xf, of, t0, nt, nc, c0, nc, c0, opq)
         ok = True
+        if not RMS:
+            for b in range(nb):
+                c0 = np.uint64(b * LANES)
+                ok = (
+                    _pad_turn(coef[b], z[b], zi[b], x, buf, tail, n, padlen, c0, lanes, rect_in)
+                    and ok
+                )
+            bstep = min(step, TILE)
+            bf = buf.reshape(buf.size)
+            for hi in range(n, 0, -bstep):
+                nt = hi - max(hi - bstep, 0)
+                for b in range(nb):
+                    c0 = np.uint64(b * LANES)
+                    _copy_in(of, hi - 1, -1, nc, c0, lanes, bf, nt, False)
+                    _filter_buf(coef[b], z[b], buf, nt)
+                    _copy_out(bf, nt, of, hi - 1, -1, nc, c0, lanes)
+            return ok
         for b in range(nb):
             c0 = np.uint64(b * LANES)
             ok = _pad_turn(coef[b], z[b], zi[b], x, buf, tail, n, padlen, c0, lanes, rect_in) and ok
@@ -287,8 +315,8 @@ def zp_wide(mode: int) -> Any:
         # backward pass fused with the RMS, tile by tile from the end; output s = t + k_off
         t_mid = max(n - k_off, 0)
         slot = (n - 1) % n_win
-        for hi in range(n, 0, -ROWS):
-            lo = max(hi - ROWS, 0)
+        for hi in range(n, 0, -step):
+            lo = max(hi - step, 0)
             nxt = slot
             mid = min(max(lo, t_mid), hi)
             for b in range(nb):
