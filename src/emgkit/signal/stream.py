@@ -127,6 +127,8 @@ class _Stream:
         :class:`SignalError` with the state unchanged. Same values as :meth:`process`.
         """
         try:
+            if not NUMBA_ENABLED and not _lean_ok(chunk, out):
+                raise TypeError  # the plain-Python kernel would accept any array: same rule
             status = self._kernel(self._ws, self._iw, chunk, out)
         except Exception:  # wrong dtype, layout or number of dimensions: numba cannot run it
             raise SignalError(
@@ -136,6 +138,17 @@ class _Stream:
         if status:
             raise self._fail(status, getattr(chunk, "shape", None))
         return out
+
+
+def _lean_ok(*arrays: object) -> bool:
+    """Whether every array is what the compiled lean kernels accept (the EMGKIT_NUMBA=0 check)."""
+    return all(
+        isinstance(a, np.ndarray)
+        and a.dtype == np.float64
+        and a.flags.c_contiguous
+        and a.flags.writeable
+        for a in arrays
+    )
 
 
 class StreamingFilter(_Stream):
