@@ -58,15 +58,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import signal as sps
 
+from emgkit.signal._kernels import _causal
 from emgkit.signal._kernels._causal import (
     envelope_workspace,
-    moving_rms_tm,
     sosfilt_tm,
     stream_envelope_tm,
     stream_envelope_ws,
     stream_filter_tm,
     stream_filter_ws,
-    tkeo_tm,
 )
 from emgkit.signal._kernels._core import (
     LANES,
@@ -76,6 +75,7 @@ from emgkit.signal._kernels._core import (
     TILE,
     all_finite,
 )
+from emgkit.signal._kernels._numpy import all_finite_np, moving_rms_np, tkeo_np
 from emgkit.signal._kernels._zerophase import zp_blocks, zp_wide
 from emgkit.signal._numba import NUMBA_ENABLED
 
@@ -95,8 +95,6 @@ __all__ = [
     "stream_filter_ws",
     "tkeo_tm",
 ]
-
-all_finite_fast = all_finite
 
 Array = npt.NDArray[np.float64]
 
@@ -151,6 +149,40 @@ def kernel_ready(kernel: Any) -> bool:
         return any(key[1:] == ref[1:] for key in cache._cache_file._load_index())
     except Exception:  # pragma: no cover - numba internals changed
         return False
+
+
+def _twin_first(kernel: Any, x: Array) -> bool:
+    """True if a call of ``kernel`` on ``x`` should run its numpy twin (:mod:`._numpy`) instead.
+
+    So while ``kernel`` has not run in this process (neither compiled nor loaded from numba's
+    cache) and ``x`` is smaller than :data:`COLD_SCIPY_BELOW` channel-samples: a short process
+    (``emgkit analyze`` of a few minutes of EMG) then never pays numba's start-up for these
+    three kernels. The twins give identical results.
+    """
+    return x.size < COLD_SCIPY_BELOW and not getattr(kernel, "signatures", None)
+
+
+def all_finite_fast(x: Array) -> bool:
+    """True if ``x`` holds no NaN/inf: one numba read, no boolean temporary (or its twin)."""
+    if _twin_first(all_finite, x):
+        return all_finite_np(x)
+    return bool(all_finite(x))
+
+
+def moving_rms_tm(x: Array, out: Array, n_win: int, k_off: int) -> None:
+    """Moving RMS of the columns of ``x`` into ``out`` (:func:`._causal.moving_rms_tm`)."""
+    if _twin_first(_causal.moving_rms_tm, x):
+        moving_rms_np(x, out, n_win, k_off)
+    else:
+        _causal.moving_rms_tm(x, out, n_win, k_off)
+
+
+def tkeo_tm(x: Array, out: Array) -> None:
+    """Teager-Kaiser energy of the columns of ``x`` into ``out`` (:func:`._causal.tkeo_tm`)."""
+    if _twin_first(_causal.tkeo_tm, x):
+        tkeo_np(x, out)
+    else:
+        _causal.tkeo_tm(x, out)
 
 
 def _sosfiltfilt_scipy(
