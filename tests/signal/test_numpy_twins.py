@@ -66,15 +66,20 @@ def test_tkeo_twin_is_bit_identical(n: int) -> None:
         assert twin[1, 0] == x[1, 0] ** 2 - x[0, 0] * x[2, 0]
 
 
-def test_twin_runs_only_while_the_kernel_is_unused_and_the_input_small(
+def test_twin_runs_only_while_numba_is_unused_and_the_input_small(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     x = np.zeros((100, 2))
+    unused = SimpleNamespace(signatures=[])
+    used = SimpleNamespace(signatures=["(float64[:, :],)"])
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 201)
-    assert _k._twin_first(SimpleNamespace(signatures=[]), x)
-    assert not _k._twin_first(SimpleNamespace(signatures=["(float64[:, :],)"]), x)
-    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 200)
-    assert not _k._twin_first(SimpleNamespace(signatures=[]), x)
+    monkeypatch.setattr(_k, "_TWINNED", (unused, unused, unused))
+    assert _k._twin_first(x)
+    monkeypatch.setattr(_k, "_TWINNED", (unused, used, unused))  # one kernel has run
+    assert not _k._twin_first(x)
+    monkeypatch.setattr(_k, "_TWINNED", (unused, unused, unused))
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 200)  # a large input
+    assert not _k._twin_first(x)
 
 
 def test_public_functions_agree_whichever_path_runs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,7 +87,7 @@ def test_public_functions_agree_whichever_path_runs(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 0)  # kernels
     kern = (moving_rms(x, 2000.0), moving_rms(x, 2000.0, center=False), tkeo(x))
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
-    monkeypatch.setattr(_k, "_twin_first", lambda kernel, x: True)  # twins
+    monkeypatch.setattr(_k, "_twin_first", lambda x: True)  # twins
     twin = (moving_rms(x, 2000.0), moving_rms(x, 2000.0, center=False), tkeo(x))
     for a, b in zip(kern, twin, strict=True):
         assert np.array_equal(a, b)

@@ -151,27 +151,35 @@ def kernel_ready(kernel: Any) -> bool:
         return False
 
 
-def _twin_first(kernel: Any, x: Array) -> bool:
-    """True if a call of ``kernel`` on ``x`` should run its numpy twin (:mod:`._numpy`) instead.
+def _twin_first(x: Array) -> bool:
+    """True if a call on ``x`` should run the numpy twin (:mod:`._numpy`) instead of its kernel.
 
-    So while ``kernel`` has not run in this process (neither compiled nor loaded from numba's
-    cache) and ``x`` is smaller than :data:`COLD_SCIPY_BELOW` channel-samples: a short process
-    (``emgkit analyze`` of a few minutes of EMG) then never pays numba's start-up for these
-    three kernels. The twins give identical results.
+    So while none of the three twinned kernels has run in this process (neither compiled nor
+    loaded from numba's cache) and ``x`` is smaller than :data:`COLD_SCIPY_BELOW`
+    channel-samples: a short process (``emgkit analyze`` of a few minutes of EMG) then never
+    pays numba's start-up. Once one large input has started numba, every call takes the
+    kernels (the twins are slower per sample: many small calls would add up). The twins give
+    identical results.
     """
-    return x.size < COLD_SCIPY_BELOW and not getattr(kernel, "signatures", None)
+    if x.size >= COLD_SCIPY_BELOW:
+        return False
+    return not any(getattr(k, "signatures", None) for k in _TWINNED)
+
+
+#: The kernels with a numpy twin (:func:`_twin_first` looks whether any of them has run).
+_TWINNED = (all_finite, _causal.moving_rms_tm, _causal.tkeo_tm)
 
 
 def all_finite_fast(x: Array) -> bool:
     """True if ``x`` holds no NaN/inf: one numba read, no boolean temporary (or its twin)."""
-    if _twin_first(all_finite, x):
+    if _twin_first(x):
         return all_finite_np(x)
     return bool(all_finite(x))
 
 
 def moving_rms_tm(x: Array, out: Array, n_win: int, k_off: int) -> None:
     """Moving RMS of the columns of ``x`` into ``out`` (:func:`._causal.moving_rms_tm`)."""
-    if _twin_first(_causal.moving_rms_tm, x):
+    if _twin_first(x):
         moving_rms_np(x, out, n_win, k_off)
     else:
         _causal.moving_rms_tm(x, out, n_win, k_off)
@@ -179,7 +187,7 @@ def moving_rms_tm(x: Array, out: Array, n_win: int, k_off: int) -> None:
 
 def tkeo_tm(x: Array, out: Array) -> None:
     """Teager-Kaiser energy of the columns of ``x`` into ``out`` (:func:`._causal.tkeo_tm`)."""
-    if _twin_first(_causal.tkeo_tm, x):
+    if _twin_first(x):
         tkeo_np(x, out)
     else:
         _causal.tkeo_tm(x, out)
