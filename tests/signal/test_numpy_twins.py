@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from emgkit.signal import _kernels as _k
-from emgkit.signal import moving_rms, tkeo
+from emgkit.signal import linear_envelope, moving_rms, tkeo
 from emgkit.signal._kernels import _causal, _core
 from emgkit.signal._kernels._numpy import all_finite_np, moving_rms_np, tkeo_np
 
@@ -80,6 +80,20 @@ def test_twin_runs_only_while_numba_is_unused_and_the_input_small(
     monkeypatch.setattr(_k, "_TWINNED", (unused, unused, unused))
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 200)  # a large input
     assert not _k._twin_first(x)
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 201)
+    monkeypatch.setattr(_k, "_ZERO_PHASE_RAN", True)  # a zero-phase kernel started numba
+    assert not _k._twin_first(x)
+
+
+def test_a_zero_phase_kernel_call_ends_the_twins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_k, "_ZERO_PHASE_RAN", False)
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    monkeypatch.setattr(_k, "kernel_ready", lambda kernel: False)
+    linear_envelope(np.ones((500, 2)), 2000.0)  # the scipy shortcut: numba not started
+    assert not _k._ZERO_PHASE_RAN
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 0)
+    linear_envelope(np.ones((500, 2)), 2000.0)  # the kernel
+    assert _k._ZERO_PHASE_RAN
 
 
 def test_public_functions_agree_whichever_path_runs(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -154,20 +154,22 @@ def kernel_ready(kernel: Any) -> bool:
 def _twin_first(x: Array) -> bool:
     """True if a call on ``x`` should run the numpy twin (:mod:`._numpy`) instead of its kernel.
 
-    So while none of the three twinned kernels has run in this process (neither compiled nor
-    loaded from numba's cache) and ``x`` is smaller than :data:`COLD_SCIPY_BELOW`
-    channel-samples: a short process (``emgkit analyze`` of a few minutes of EMG) then never
-    pays numba's start-up. Once one large input has started numba, every call takes the
-    kernels (the twins are slower per sample: many small calls would add up). The twins give
-    identical results.
+    So while numba has not started in this process (none of the three twinned kernels has
+    run, and :func:`sosfiltfilt_tm` has not run a zero-phase kernel) and ``x`` is smaller than
+    :data:`COLD_SCIPY_BELOW` channel-samples: a short process (``emgkit analyze`` of a few
+    minutes of EMG) then never pays numba's start-up. Once numba has started, every call takes
+    the kernels (the twins are slower per sample: many small calls would add up). The twins
+    give identical results.
     """
-    if x.size >= COLD_SCIPY_BELOW:
+    if x.size >= COLD_SCIPY_BELOW or _ZERO_PHASE_RAN:
         return False
     return not any(getattr(k, "signatures", None) for k in _TWINNED)
 
 
 #: The kernels with a numpy twin (:func:`_twin_first` looks whether any of them has run).
 _TWINNED = (all_finite, _causal.moving_rms_tm, _causal.tkeo_tm)
+#: Set when :func:`sosfiltfilt_tm` has run a zero-phase kernel (numba has started).
+_ZERO_PHASE_RAN = False
 
 
 def all_finite_fast(x: Array) -> bool:
@@ -263,6 +265,8 @@ def sosfiltfilt_tm(
         kernel = zp_blocks(direct, n_win > 0)
     if x.size < COLD_SCIPY_BELOW and not kernel_ready(kernel):
         return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
+    global _ZERO_PHASE_RAN
+    _ZERO_PHASE_RAN = True
     return kernel(coef, zi, x, out, padlen, rect_in, n_win, k_off)
 
 
