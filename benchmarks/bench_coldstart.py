@@ -1,13 +1,24 @@
-"""Cold and warm start of ``emgkit analyze``: this checkout against a baseline, same run.
+"""Cold and warm ``emgkit analyze`` and warm ``emgkit report``: this checkout against a baseline.
 
-A demo-sized bridge session (right-side inhibition, 2 kHz, 3 reps per set, as ``emgkit demo``)
-is synthesised once and saved as BDF+. Then, in rounds that alternate baseline and candidate
-so both see the same machine load, each implementation runs in subprocesses:
+A demo-sized bridge session (right-side inhibition, 2 kHz, 3 reps per set, as
+``emgkit demo --no-device``) is synthesised once and saved as BDF+. Then, in rounds that
+alternate baseline and candidate so both see the same machine load, each implementation runs in
+subprocesses:
 
+- ``import``: ``python -c "import emgkit.cli"`` (what every command pays first);
 - ``cold``: ``python -m emgkit.cli analyze FILE`` with a fresh, empty ``NUMBA_CACHE_DIR``
   (what a first run after ``pip install`` pays: every numba kernel it uses is compiled);
 - ``warm``: the same command again with that cache (kernels loaded from disk);
-- ``import``: ``python -c "import emgkit.cli"`` (what every command pays first).
+- ``report``: ``python -m emgkit.cli report FILE --out DIR`` with that cache (read, analyse,
+  HTML and PDF: the warm report).
+
+Each step is timed as wall seconds and as the CPU seconds of the child process (user + system,
+from ``getrusage``), which leaves out waiting for a core on a shared machine.
+
+``--phases`` instead runs, in one subprocess per tree and round, the steps of ``emgkit report``
+in one process with a timer around each (warm cache): the imports (numpy + pandas, scipy.signal,
+numba, emgkit's analysis and io), reading the file, ``analyze_bridge``, importing the report
+package and ``write_report``, as CPU seconds.
 
 ``--first-calls`` instead times, in one subprocess per tree with an empty cache and the kernels
 forced (``EMGKIT_COLD_SCIPY_BELOW=0``), the process CPU seconds of the first call of each signal
@@ -26,12 +37,14 @@ Usage::
     python3 benchmarks/bench_coldstart.py --rounds 5 --baseline-src ../main/src
     python3 benchmarks/bench_coldstart.py --demo   # also `emgkit demo --no-device`, cold
     python3 benchmarks/bench_coldstart.py --first-calls
+    python3 benchmarks/bench_coldstart.py --phases --rounds 3
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,15 +55,22 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parents[1]
 
 
-def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> float:
-    """Wall seconds of one subprocess with ``src`` first on the path and a given numba cache."""
+def _children_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one subprocess with ``src`` first on the path and a numba cache."""
     env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache))
+    c0 = _children_cpu()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     dt = time.perf_counter() - t0
+    cpu = _children_cpu() - c0
     if res.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed with PYTHONPATH={src}:\n{res.stderr[-2000:]}")
-    return dt
+    return dt, cpu
 
 
 def make_session(out: Path) -> Path:
@@ -112,6 +132,75 @@ def first_calls(impls: dict[str, Path]) -> None:
     print(f"{'total':18s} {b:9.2f} {c:9.2f}   ratio {c / b:.2f}")
 
 
+PHASES = """
+import sys, time
+c0 = time.process_time()
+def mark(name):
+    global c0
+    c = time.process_time()
+    print(name, c - c0)
+    c0 = c
+import numpy, pandas
+mark("import numpy+pandas")
+import scipy.signal
+mark("import scipy.signal")
+import numba
+mark("import numba")
+import warnings
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.io import read
+mark("import emgkit")
+rec = read(sys.argv[1])
+mark("read")
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    res = analyze_bridge(rec, None)
+mark("analyze_bridge")
+from emgkit.report.html import write_report
+mark("import report")
+write_report(rec, res, sys.argv[2])
+mark("write_report")
+"""
+
+
+def phases(impls: dict[str, Path], rounds: int) -> None:
+    """CPU seconds of each step of a warm ``emgkit report``, in one process per tree and round."""
+    res: dict[str, dict[str, list[float]]] = {n: {} for n in impls}
+    load0 = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="emgkit-phases-") as tmp:
+        work = Path(tmp)
+        session = make_session(work)
+        for r in range(rounds + 1):  # round 0 fills each tree's numba cache (not counted)
+            for name, src in impls.items():
+                env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(work / name))
+                out = subprocess.run(
+                    [sys.executable, "-c", PHASES, str(session), str(work / f"r-{name}")],
+                    env=env,
+                    cwd=work,
+                    capture_output=True,
+                    text=True,
+                )
+                if out.returncode != 0:
+                    sys.exit(out.stderr[-2000:])
+                if r == 0:
+                    continue
+                for ln in out.stdout.splitlines():
+                    step, v = ln.rsplit(" ", 1)
+                    res[name].setdefault(step, []).append(float(v))
+    print(
+        f"steps of a warm `emgkit report` in one process, CPU seconds, medians of {rounds} "
+        f"rounds; load {load0[0]:.2f} before, {os.getloadavg()[0]:.2f} after"
+    )
+    print(f"{'step':22s} {'baseline':>9s} {'candidate':>9s}")
+    for step in res["baseline"]:
+        b = statistics.median(res["baseline"][step])
+        c = statistics.median(res["candidate"][step])
+        print(f"{step:22s} {b:9.2f} {c:9.2f}")
+    tb = sum(statistics.median(v) for v in res["baseline"].values())
+    tc = sum(statistics.median(v) for v in res["candidate"].values())
+    print(f"{'total':22s} {tb:9.2f} {tc:9.2f}   ratio {tc / tb:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=3)
@@ -119,6 +208,7 @@ def main() -> None:
     ap.add_argument("--candidate-src", type=Path, default=HERE / "src")
     ap.add_argument("--demo", action="store_true", help="also time `emgkit demo --no-device`, cold")
     ap.add_argument("--first-calls", action="store_true", help="first call per entry point")
+    ap.add_argument("--phases", action="store_true", help="steps of a warm report, in-process")
     a = ap.parse_args()
     impls = {"baseline": a.baseline_src.resolve(), "candidate": a.candidate_src.resolve()}
     for name, src in impls.items():
@@ -127,14 +217,20 @@ def main() -> None:
     if a.first_calls:
         first_calls(impls)
         return
+    if a.phases:
+        phases(impls, a.rounds)
+        return
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    steps = ["import", "cold", "warm"] + (["demo cold"] if a.demo else [])
-    times: dict[str, dict[str, list[float]]] = {n: {s: [] for s in steps} for n in impls}
+    steps = ["import", "cold", "warm", "report"] + (["demo cold"] if a.demo else [])
+    times: dict[str, dict[str, list[tuple[float, float]]]] = {
+        n: {s: [] for s in steps} for n in impls
+    }
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="emgkit-cold-") as tmp:
         work = Path(tmp)
         session = make_session(work)
         analyze = [py, "-m", "emgkit.cli", "analyze", str(session)]
+        report = [py, "-m", "emgkit.cli", "report", str(session), "--out", str(work / "rep")]
         for r in range(a.rounds):
             for name, src in impls.items():
                 cache = work / f"numba-{name}-{r}"
@@ -142,21 +238,24 @@ def main() -> None:
                 t["import"].append(_run([py, "-c", "import emgkit.cli"], src, cache, work))
                 t["cold"].append(_run(analyze, src, cache, work))
                 t["warm"].append(_run(analyze, src, cache, work))
+                t["report"].append(_run(report, src, cache, work))
                 if a.demo:
                     demo = [py, "-m", "emgkit.cli", "demo", "--no-device", "--out", str(work / "d")]
                     t["demo cold"].append(_run(demo, src, work / f"numba-demo-{name}-{r}", work))
                 print(
                     f"round {r + 1} {name:9s} "
-                    + ", ".join(f"{s} {v[-1]:.2f} s" for s, v in t.items()),
+                    + ", ".join(f"{s} {v[-1][0]:.2f}/{v[-1][1]:.2f} s" for s, v in t.items()),
                     flush=True,
                 )
     print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"\nmedians of {a.rounds} alternating rounds (wall seconds)")
-    print(f"{'step':10s} {'baseline':>9s} {'candidate':>9s} {'ratio':>6s}")
+    print(f"\nmedians of {a.rounds} alternating rounds (wall / child CPU seconds)")
+    print(f"{'step':10s} {'baseline':>13s} {'candidate':>13s} {'ratio':>11s}")
     for s in steps:
-        b = statistics.median(times["baseline"][s])
-        c = statistics.median(times["candidate"][s])
-        print(f"{s:10s} {b:9.2f} {c:9.2f} {c / b:6.2f}")
+        bw = statistics.median(v[0] for v in times["baseline"][s])
+        cw = statistics.median(v[0] for v in times["candidate"][s])
+        bc = statistics.median(v[1] for v in times["baseline"][s])
+        cc = statistics.median(v[1] for v in times["candidate"][s])
+        print(f"{s:10s} {bw:6.2f}/{bc:6.2f} {cw:6.2f}/{cc:6.2f} {cw / bw:5.2f}/{cc / bc:5.2f}")
 
 
 if __name__ == "__main__":

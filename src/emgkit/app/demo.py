@@ -127,10 +127,15 @@ def run_demo(
         _compare_with_truth(result, truth, log)
 
     t0 = time.perf_counter()
-    _, env = envelopes(rec.pick(kind="raw"), result.params)
     mvc = dict(zip(result.mvc["channel"], result.mvc["mvc_uv"], strict=True))
     figure_path = out / "envelopes.png"
-    plot_envelopes(rec.pick(kind="raw"), env, mvc, save=figure_path)
+    if result.envelope is not None and result.envelope_channels:
+        # the analysis' own envelopes (what the report draws; as `emgkit analyze --out`)
+        shown, env = rec.pick(names=result.envelope_channels), result.envelope
+    else:  # pragma: no cover - a bridge analysis of the demo always keeps its envelopes
+        shown = rec.pick(kind="raw")
+        _, env = envelopes(shown, result.params)
+    plot_envelopes(shown, env, mvc, save=figure_path)
     bars_path = out / "pct_mvc.png"
     plot_pct_mvc(result, save=bars_path)
     timings["plot"] = time.perf_counter() - t0

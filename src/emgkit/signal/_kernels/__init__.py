@@ -58,15 +58,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy import signal as sps
 
+from emgkit.signal._kernels import _causal
 from emgkit.signal._kernels._causal import (
     envelope_workspace,
-    moving_rms_tm,
     sosfilt_tm,
     stream_envelope_tm,
     stream_envelope_ws,
     stream_filter_tm,
     stream_filter_ws,
-    tkeo_tm,
 )
 from emgkit.signal._kernels._core import (
     LANES,
@@ -76,6 +75,7 @@ from emgkit.signal._kernels._core import (
     TILE,
     all_finite,
 )
+from emgkit.signal._kernels._numpy import all_finite_np, moving_rms_np, tkeo_np
 from emgkit.signal._kernels._zerophase import zp_blocks, zp_wide
 from emgkit.signal._numba import NUMBA_ENABLED
 
@@ -96,8 +96,6 @@ __all__ = [
     "strict_ws",
     "tkeo_tm",
 ]
-
-all_finite_fast = all_finite
 
 Array = npt.NDArray[np.float64]
 
@@ -175,6 +173,50 @@ def strict_ws(kernel: Any) -> Any:
     return kernel
 
 
+def _twin_first(x: Array) -> bool:
+    """True if a call on ``x`` should run the numpy twin (:mod:`._numpy`) instead of its kernel.
+
+    So while numba has not started in this process (none of the three twinned kernels has
+    run, and :func:`sosfiltfilt_tm` has not run a zero-phase kernel) and ``x`` is smaller than
+    :data:`COLD_SCIPY_BELOW` channel-samples: a short process (``emgkit analyze`` of a few
+    minutes of EMG) then never pays numba's start-up. Once numba has started, every call takes
+    the kernels (the twins are slower per sample: many small calls would add up). The twins
+    give identical results.
+    """
+    if x.size >= COLD_SCIPY_BELOW or _ZERO_PHASE_RAN:
+        return False
+    return not any(getattr(k, "signatures", None) for k in _TWINNED)
+
+
+#: The kernels with a numpy twin (:func:`_twin_first` looks whether any of them has run).
+_TWINNED = (all_finite, _causal.moving_rms_tm, _causal.tkeo_tm)
+#: Set when :func:`sosfiltfilt_tm` has run a zero-phase kernel (numba has started).
+_ZERO_PHASE_RAN = False
+
+
+def all_finite_fast(x: Array) -> bool:
+    """True if ``x`` holds no NaN/inf: one numba read, no boolean temporary (or its twin)."""
+    if _twin_first(x):
+        return all_finite_np(x)
+    return bool(all_finite(x))
+
+
+def moving_rms_tm(x: Array, out: Array, n_win: int, k_off: int) -> None:
+    """Moving RMS of the columns of ``x`` into ``out`` (:func:`._causal.moving_rms_tm`)."""
+    if _twin_first(x):
+        moving_rms_np(x, out, n_win, k_off)
+    else:
+        _causal.moving_rms_tm(x, out, n_win, k_off)
+
+
+def tkeo_tm(x: Array, out: Array) -> None:
+    """Teager-Kaiser energy of the columns of ``x`` into ``out`` (:func:`._causal.tkeo_tm`)."""
+    if _twin_first(x):
+        tkeo_np(x, out)
+    else:
+        _causal.tkeo_tm(x, out)
+
+
 def _sosfiltfilt_scipy(
     coef: Array, x: Array, out: Array, padlen: int, rect_in: bool, n_win: int, k_off: int
 ) -> bool:
@@ -248,6 +290,8 @@ def sosfiltfilt_tm(
         kernel = zp_blocks(direct, n_win > 0)
     if x.size < COLD_SCIPY_BELOW and not kernel_ready(kernel):
         return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
+    global _ZERO_PHASE_RAN
+    _ZERO_PHASE_RAN = True
     return kernel(coef, zi, x, out, padlen, rect_in, n_win, k_off)
 
 
