@@ -20,7 +20,8 @@
    the cued subject), the reader (serial reads, parsing, journal), the main thread's
    ``finalize`` (journal re-parse, BDF+ write and read-back) and the rest of the main thread
    (``main``: rendering the subject, the session runner, merging the segments, reading the
-   session back). ``--speed`` asks the emulator for another speed than the demo's 200x.
+   session back). ``--speed`` asks the emulator for another speed than the demo's
+   ``DEMO_SPEED`` (1000x since session 5; 200x before), for both trees.
    With ``--baseline-src DIR`` (another checkout's ``src``, e.g. ``git archive <commit>
    src``), the step runs alternately in subprocesses on that code and on this one, and the
    ratio of the medians is printed: a same-run baseline on a shared machine. Also the
@@ -259,7 +260,7 @@ def framing(seconds: float = 323.0) -> dict[str, float]:
     return out
 
 
-def demo_record(repeats: int, baseline_src: str | None, speed: float = 200.0) -> None:
+def demo_record(repeats: int, baseline_src: str | None, speed: float = 1000.0) -> None:
     here = str(Path(__file__).resolve().parents[1] / "src")
     f = framing()
     print(
@@ -545,8 +546,8 @@ def main() -> None:
     ap.add_argument(
         "--speed",
         type=float,
-        default=200.0,
-        help="--demo-record: the emulator's speed (run_demo's DEMO_SPEED is 200)",
+        default=1000.0,
+        help="--demo-record: the emulator's speed, both trees (run_demo's DEMO_SPEED is 1000)",
     )
     a = ap.parse_args()
     if a.parser:
