@@ -79,8 +79,8 @@ def _sessions(quick: bool, long: bool, cache: Path) -> list[tuple[str, Any, Any,
     """(label, Recording, Protocol, auto_segment) of every session, built deterministically."""
     from emgkit.protocol import load_protocol
     from emgkit.recording import Gap, Recording
-    from emgkit.simulate import synthesize_session
     from emgkit.simulate import faults as F
+    from emgkit.simulate import synthesize_session
 
     profiles = ("healthy", "right_inhibition", "left_inhibition", "hamstring_dominant")
     short1 = load_protocol("bridge").shortened(max_reps=3)
