@@ -10,8 +10,12 @@ seconds (``1e-6``). Each session's differences are printed; the last line is the
 Sessions (``--quick`` keeps the first 12): 4 profiles x fs 250/500/1000/2000 Hz x the shipped
 bridge protocol shortened to 3 reps (1 or 2 sets), then the full shipped protocol at 1 and
 2 kHz, then sessions with faults (mains, wander, ECG, motion spikes, electrode pops, clipping,
-a flat channel, fatigue) and with NaN gaps in the data, auto-segmented sessions, and the
-cached 30-minute 16-channel 2 kHz session of ``bench_analysis.py`` (``--no-long`` skips it).
+a flat channel, fatigue) and with NaN gaps in the data, auto-segmented sessions, smooth
+subjects with tonic erector activity, 3 sets of 1 rep with short rests at each rate, and the
+cached 30-minute 16-channel 2 kHz session of ``bench_analysis.py`` (``--no-long`` skips it):
+42 sessions in all. "interpret() flags" compares each flag's code, level, message text, muscle,
+side, trial and references exactly and its evidence numbers to ``--rtol`` (two runs of the
+same code differ in the last bits of some evidence values).
 
 Usage::
 
@@ -171,6 +175,32 @@ def _sessions(quick: bool, long: bool, cache: Path) -> list[tuple[str, Any, Any,
             )
         )
         seed += 1
+    short3 = load_protocol("bridge").shortened(max_reps=1, max_sets=3, rest_scale=0.5)
+    for j, prof in enumerate(profiles):
+        fs = (2000.0, 1000.0, 500.0, 250.0)[j]
+        specs.append(
+            (
+                f"{prof} {fs:g} Hz 3 sets x 1 rep, short rests",
+                dict(profile=prof, fs=fs, protocol=short3, seed=seed),
+                False,
+                0.0,
+            )
+        )
+        seed += 1
+    specs.append(
+        (
+            "hamstring_dominant 250 Hz ECG + wander",
+            dict(
+                profile="hamstring_dominant",
+                fs=250.0,
+                protocol=short1,
+                seed=seed,
+                faults=[F.ECG(), F.BaselineWander()],
+            ),
+            False,
+            0.0,
+        )
+    )
     if quick:
         specs = specs[:12]
     out = []

@@ -254,11 +254,23 @@ def _join_notes(values: pd.Series | npt.NDArray[Any]) -> str:
     return "; ".join(dict.fromkeys(str(v) for v in values if isinstance(v, str) and v))
 
 
+#: The trials of the last few protocols by id (the protocol is kept, so its id is not reused).
+_TRIALS: dict[int, tuple[Protocol, dict[str, Trial]]] = {}
+
+
 def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
     """The protocol trial named ``trial_id`` (an ``auto_<n>`` trial is ``unlabelled``)."""
-    for t in protocol.expanded():
-        if t.id == trial_id:
-            return t
+    hit = _TRIALS.get(id(protocol))
+    if hit is None or hit[0] is not protocol:
+        by_id: dict[str, Trial] = {}
+        for t in protocol.expanded():
+            by_id.setdefault(t.id, t)  # the first trial of an id, as a search would find
+        if len(_TRIALS) >= 8:
+            _TRIALS.clear()
+        hit = _TRIALS[id(protocol)] = (protocol, by_id)
+    found = hit[1].get(trial_id)
+    if found is not None:
+        return found
     if trial_id.startswith("auto_"):
         # found by marker-free segmentation: the task is unknown
         return Trial(id=trial_id, task="unlabelled", side="both")
@@ -798,23 +810,45 @@ def _sd_ms(s: pd.Series) -> float:
     return float(np.nanstd(s, ddof=1) * 1000) if s.notna().sum() > 1 else np.nan
 
 
+_SUMMARY_KEYS = ["trial", "task", "cue", "side_task", "muscle", "side"]
+
+
 def _summary(reps: pd.DataFrame) -> pd.DataFrame:
-    """Per trial, muscle and side over reps (:attr:`BridgeResult.summary`)."""
-    summary = (
-        reps.groupby(["trial", "task", "cue", "side_task", "muscle", "side"], sort=False)
-        .agg(
-            pct_mvc=("pct_mvc", "mean"),
-            pct_mvc_sd=("pct_mvc", "std"),
-            n_reps=("rep", "nunique"),
-            hold_s=("hold_s", "mean"),
-            amplitude_uv=("amplitude_uv", "mean"),
+    """Per trial, muscle and side over reps (:attr:`BridgeResult.summary`).
+
+    pandas aggregates the means, SD and rep counts; the latency and quality columns are
+    computed over the same groups (first-appearance order) from numpy columns, not by
+    per-group Python callbacks.
+    """
+    grouped = reps.groupby(_SUMMARY_KEYS, sort=False)
+    summary = grouped.agg(
+        pct_mvc=("pct_mvc", "mean"),
+        pct_mvc_sd=("pct_mvc", "std"),
+        n_reps=("rep", "nunique"),
+        hold_s=("hold_s", "mean"),
+        amplitude_uv=("amplitude_uv", "mean"),
+    ).reset_index()
+    keys = list(zip(*(reps[k].to_numpy(dtype=object) for k in _SUMMARY_KEYS), strict=True))
+    groups = _groups(keys, np.arange(len(reps)))
+    if len(groups) == len(summary):
+        lat = reps["latency_s"].to_numpy(dtype=float)
+        qual = reps["quality"].to_numpy(dtype=object)
+        note = reps["quality_note"].to_numpy(dtype=object)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            summary["latency_ms"] = [_mean_ms_arr(lat[i]) for i in groups.values()]
+            summary["latency_sd_ms"] = [_sd_ms_arr(lat[i]) for i in groups.values()]
+        summary["quality"] = [_worst(qual[i]) for i in groups.values()]
+        summary["quality_note"] = [_join_notes(note[i]) for i in groups.values()]
+    else:  # a key with a missing value (groupby drops it): the per-group callbacks
+        extra = grouped.agg(
             latency_ms=("latency_s", _mean_ms),
             latency_sd_ms=("latency_s", _sd_ms),
             quality=("quality", _worst),
             quality_note=("quality_note", _join_notes),
-        )
-        .reset_index()
-    )
+        ).reset_index(drop=True)
+        for col in extra.columns:
+            summary[col] = extra[col].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
     summary.insert(list(summary.columns).index("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
@@ -824,6 +858,16 @@ def _summary(reps: pd.DataFrame) -> pd.DataFrame:
         summary["pct_mvc"].to_numpy(dtype=float) > PCT_MVC_SUBMAXIMAL,
     )
     return summary
+
+
+def _mean_ms_arr(v: npt.NDArray[np.float64]) -> float:
+    """:func:`_mean_ms` of an array."""
+    return float(np.nanmean(v) * 1000) if (~np.isnan(v)).any() else np.nan
+
+
+def _sd_ms_arr(v: npt.NDArray[np.float64]) -> float:
+    """:func:`_sd_ms` of an array."""
+    return float(np.nanstd(v, ddof=1) * 1000) if (~np.isnan(v)).sum() > 1 else np.nan
 
 
 def _pain(rec: Recording) -> pd.DataFrame:
