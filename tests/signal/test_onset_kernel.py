@@ -112,3 +112,24 @@ def test_detect_each_equals_one_call_per_channel(method: str) -> None:
         n_found += int(res.shape[0] > 0)
     assert got[4] is None and got[7] is None
     assert n_found >= 10  # bursts found, so the comparison is not between empty results
+
+
+@pytest.mark.parametrize("fs", [250.0, 1000.0, 2000.0])
+def test_refine_each_equals_one_call_per_channel(fs: float) -> None:
+    """Envelopes of all channels in one pass: the refined onsets of the one-channel calls."""
+    rng = np.random.default_rng(int(fs))
+    n_ch = 18
+    sigs = [_ramp_signal(rng, fs, float(rng.choice([5.0, 15.0, 60.0])), 0.4) for _ in range(n_ch)]
+    x = np.column_stack(sigs)
+    bases = [(0.8 + 0.02 * c, 1.9) for c in range(n_ch)]
+    onsets = np.array([float(rng.uniform(2.03, 2.3)) for _ in range(n_ch)])
+    onsets[3] = np.nan  # no onset detected: stays NaN
+    got = O._refine_onsets_each(x, fs, onsets, bases, 1.7)
+    want = [
+        float("nan")
+        if np.isnan(onsets[c])
+        else O.refine_onset(x[:, c], fs, onsets[c], bases[c], earliest=1.7)
+        for c in range(n_ch)
+    ]
+    np.testing.assert_array_equal(got, want)
+    assert sum(g < o for g, o in zip(got, onsets, strict=True)) > n_ch // 2  # most moved back

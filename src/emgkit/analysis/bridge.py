@@ -1171,7 +1171,7 @@ def _rep_onsets(
     from emgkit.signal.onset import (
         MIN_BASELINE_S,
         _detect_onsets_each,
-        refine_onset,
+        _refine_onsets_each,
         steady_baseline,
     )
 
@@ -1210,14 +1210,18 @@ def _rep_onsets(
             keep.append(j)
         # every channel's detector in one filter pass (the same values as one call each)
         found = _detect_onsets_each(xs[:, keep], fs, method, bases)
-        for j, b, iv in zip(keep, bases, found, strict=True):
-            if iv is None:
-                continue
-            on = _rep_onset(iv.reshape(-1, 2) + seg_t0, t0, t1)
-            if np.isfinite(on) and is_raw:
-                # the threshold crosses late on a slow rise: back-extrapolate the rising edge
-                on = seg_t0 + refine_onset(xs[:, j], fs, on - seg_t0, b, earliest=t0 - seg_t0)
-            out[cols[j]] = on
+        det = np.full(len(keep), np.nan)
+        for k, iv in enumerate(found):
+            if iv is not None:
+                det[k] = _rep_onset(iv.reshape(-1, 2) + seg_t0, t0, t1)
+        if is_raw and np.isfinite(det).any():
+            # the threshold crosses late on a slow rise: back-extrapolate the rising edge
+            # (refine_onset of each channel, the envelopes of all of them in one pass)
+            ref = _refine_onsets_each(xs[:, keep], fs, det - seg_t0, bases, t0 - seg_t0)
+            det = np.where(np.isfinite(det), seg_t0 + np.asarray(ref), det)
+        for k, j in enumerate(keep):
+            if found[k] is not None:
+                out[cols[j]] = det[k]
     return out
 
 

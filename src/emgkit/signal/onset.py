@@ -40,7 +40,7 @@ Post-processing, common to every method: runs of active samples shorter than
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -737,10 +737,52 @@ def refine_onset(
     sq = arr * arr
     cs = _running_sum(sq)  # shared by the three envelopes below
     w = max(1, round(check_positive(window, "window") * fs))
-    ms = _window_mean(sq, w, -(w // 2), cs)[:, 0]
-    ms_base = ms[rest].mean()
     wt = max(1, round(_TOP_WINDOW_S * fs))
-    big = np.sqrt(np.maximum(_window_mean(sq, wt, -(wt // 2), cs)[:, 0] - ms_base, 0.0))
+    ww = max(1, round(_WALK_WINDOW_S * fs))
+    return _refine(
+        arr[:, 0],
+        fs,
+        t_on,
+        rest,
+        _window_mean(sq, w, -(w // 2), cs)[:, 0],
+        _window_mean(sq, wt, -(wt // 2), cs)[:, 0],
+        lambda: _window_mean(sq, ww, -(ww // 2), cs)[:, 0],
+        earliest=earliest,
+        max_back=max_back,
+        max_back_weak=max_back_weak,
+        rise=rise,
+        frac=frac,
+        ps=ps,
+        fit=fit,
+    )
+
+
+def _refine(
+    x: _F64,
+    fs: float,
+    t_on: float,
+    rest: _BOOL,
+    ms: _F64,
+    wide: _F64,
+    walk_env: Callable[[], _F64],
+    *,
+    earliest: float,
+    max_back: float,
+    max_back_weak: float,
+    rise: float,
+    frac: float,
+    ps: list[float],
+    fit: str,
+) -> float:
+    """Steps 2-4 of :func:`refine_onset` on one channel ``x`` with its envelopes.
+
+    ``ms`` and ``wide`` are the centred ``window`` and 100 ms moving means of ``x**2``;
+    ``walk_env`` returns the 50 ms one (needed for a weak rise only).
+    """
+    n = x.shape[0]
+    i_on = round(t_on * fs)
+    ms_base = ms[rest].mean()
+    big = np.sqrt(np.maximum(wide - ms_base, 0.0))
     i_end = min(n, i_on + max(1, round(check_positive(rise, "rise") * fs)))
     top = float(big[i_on:i_end].max())
     if not top > 0:
@@ -763,8 +805,7 @@ def refine_onset(
         and (i_60 - i_10) / fs >= _WEAK_RISE_S
     )
     if weak:
-        ww = max(1, round(_WALK_WINDOW_S * fs))
-        mw = _window_mean(sq, ww, -(ww // 2), cs)[:, 0]
+        mw = walk_env()
         below = np.flatnonzero(mw[: i_on + 1] <= mw[rest].mean() + _WALK_SD * mw[rest].std())
         walk = (i_on - int(below[-1])) / fs if below.size else math.inf
         weak_max = check_nonneg_seconds(max_back_weak, "max_back_weak")
@@ -778,7 +819,7 @@ def refine_onset(
     if fit == "ml":
         # the likelihood needs the rise in its window: at least _ML_AFTER_S past the crossing
         i_ml = min(n, max(i_fit, i_on + round(_ML_AFTER_S * fs)))
-        best_t = _ml_change_point(arr[:, 0], fs, i_lo, i_ml, cand, ms_base, ps, REFINE_BLOCK_S)
+        best_t = _ml_change_point(x, fs, i_lo, i_ml, cand, ms_base, ps, REFINE_BLOCK_S)
     else:
         amp = np.sqrt(np.maximum(ms - ms_base, 0.0))
         best_t = _lsq_change_point(amp, fs, i_lo, i_fit, cand, ps, t_on)
@@ -793,6 +834,71 @@ def refine_onset(
         guard = _GUARD_WEAK_S if weak else _GUARD_S
         best_t = max(best_t, (i_b + int(at_base[-1])) / fs - guard)
     return float(min(max(best_t, lo_t), t_on))
+
+
+def _refine_onsets_each(
+    x: _F64,
+    fs: float,
+    onsets: _F64,
+    baselines: Sequence[tuple[float, float]],
+    earliest: float,
+) -> list[float]:
+    """Per column ``c``: ``refine_onset(x[:, c], fs, onsets[c], baselines[c], earliest=...)``.
+
+    The defaults of :func:`refine_onset` throughout; NaN onsets stay NaN. The envelopes of
+    all columns come from one pass (each column's values are those of the one-column call:
+    elementwise operations and a running sum along time).
+    """
+    fs = check_fs(fs)
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    out = [float("nan")] * arr.shape[1]
+    todo = [c for c in range(arr.shape[1]) if math.isfinite(float(onsets[c]))]
+    if not todo:
+        return out
+    sub = arr if len(todo) == arr.shape[1] else np.ascontiguousarray(arr[:, todo])
+    sub, _ = as_2d(sub)
+    n = sub.shape[0]
+    fit = "ml" if fs >= REFINE_ML_MIN_FS else "lsq"
+    frac = REFINE_FIT_TO if fit == "ml" else REFINE_FIT_TO_LSQ
+    sq = sub * sub
+    cs = _running_sum(sq)
+    w = max(1, round(REFINE_WINDOW_S * fs))
+    wt = max(1, round(_TOP_WINDOW_S * fs))
+    ww = max(1, round(_WALK_WINDOW_S * fs))
+    ms = _window_mean(sq, w, -(w // 2), cs)
+    wide = _window_mean(sq, wt, -(wt // 2), cs)
+    walk: list[_F64] = []
+
+    def walk_col(j: int) -> Callable[[], _F64]:
+        def get() -> _F64:
+            if not walk:
+                walk.append(_window_mean(sq, ww, -(ww // 2), cs))
+            return np.ascontiguousarray(walk[0][:, j])
+
+        return get
+
+    for j, c in enumerate(todo):
+        t_on = float(onsets[c])
+        if not 0 <= round(t_on * fs) < n:
+            raise SignalError(f"onset {t_on:g} s is outside the signal (0 to {n / fs:g} s)")
+        rest = _baseline_masks(sub[:, j : j + 1], fs, baselines[c])[:, 0]
+        out[c] = _refine(
+            np.ascontiguousarray(sub[:, j]),
+            fs,
+            t_on,
+            rest,
+            np.ascontiguousarray(ms[:, j]),
+            np.ascontiguousarray(wide[:, j]),
+            walk_col(j),
+            earliest=earliest,
+            max_back=REFINE_MAX_BACK_S,
+            max_back_weak=REFINE_MAX_BACK_WEAK_S,
+            rise=REFINE_RISE_S,
+            frac=frac,
+            ps=list(REFINE_SHAPES),
+            fit=fit,
+        )
+    return out
 
 
 def _lsq_change_point(
