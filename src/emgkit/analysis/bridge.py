@@ -1208,8 +1208,10 @@ def _rep_onsets(
             except SignalError:
                 continue
             keep.append(j)
+        if len(keep) < len(cols):
+            xs = xs[:, keep]
         # every channel's detector in one filter pass (the same values as one call each)
-        found = _detect_onsets_each(xs[:, keep], fs, method, bases)
+        found = _detect_onsets_each(xs, fs, method, bases)
         det = np.full(len(keep), np.nan)
         for k, iv in enumerate(found):
             if iv is not None:
@@ -1217,7 +1219,7 @@ def _rep_onsets(
         if is_raw and np.isfinite(det).any():
             # the threshold crosses late on a slow rise: back-extrapolate the rising edge
             # (refine_onset of each channel, the envelopes of all of them in one pass)
-            ref = _refine_onsets_each(xs[:, keep], fs, det - seg_t0, bases, t0 - seg_t0)
+            ref = _refine_onsets_each(xs, fs, det - seg_t0, bases, t0 - seg_t0)
             det = np.where(np.isfinite(det), seg_t0 + np.asarray(ref), det)
         for k, j in enumerate(keep):
             if found[k] is not None:

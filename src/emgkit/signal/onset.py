@@ -873,7 +873,7 @@ def _refine_onsets_each(
         def get() -> _F64:
             if not walk:
                 walk.append(_window_mean(sq, ww, -(ww // 2), cs))
-            return np.ascontiguousarray(walk[0][:, j])
+            return walk[0][:, j]
 
         return get
 
@@ -882,13 +882,15 @@ def _refine_onsets_each(
         if not 0 <= round(t_on * fs) < n:
             raise SignalError(f"onset {t_on:g} s is outside the signal (0 to {n / fs:g} s)")
         rest = _baseline_masks(sub[:, j : j + 1], fs, baselines[c])[:, 0]
+        # column views: every reduction in _refine runs on a contiguous temporary (a masked
+        # selection, an elementwise result or a reshaped copy), as in the one-column call
         out[c] = _refine(
-            np.ascontiguousarray(sub[:, j]),
+            sub[:, j],
             fs,
             t_on,
             rest,
-            np.ascontiguousarray(ms[:, j]),
-            np.ascontiguousarray(wide[:, j]),
+            ms[:, j],
+            wide[:, j],
             walk_col(j),
             earliest=earliest,
             max_back=REFINE_MAX_BACK_S,
