@@ -133,3 +133,26 @@ def test_refine_each_equals_one_call_per_channel(fs: float) -> None:
     ]
     np.testing.assert_array_equal(got, want)
     assert sum(g < o for g, o in zip(got, onsets, strict=True)) > n_ch // 2  # most moved back
+
+
+@pytest.mark.parametrize("fs", [250.0, 1000.0, 2000.0])
+def test_steady_each_equals_one_call_per_channel(fs: float) -> None:
+    """Block RMS of all channels from one copy: the windows of the one-channel calls."""
+    rng = np.random.default_rng(7)
+    n_ch = 20
+    x = 2.0 * rng.standard_normal((round(2.8 * fs), n_ch))
+    for c in range(0, n_ch, 2):  # tonic activity switching on at different times
+        x[round((0.4 + 0.05 * c) * fs) :, c] *= float(rng.uniform(3.0, 8.0))
+    x[5, 11] = np.nan
+    base = (0.1, 1.6)
+    got = O._steady_baselines_each(x, fs, base)
+    want: list[tuple[float, float] | None] = []
+    for c in range(n_ch):
+        try:
+            want.append(O.steady_baseline(x[:, c], fs, base))
+        except Exception:
+            want.append(None)
+    assert got == want
+    assert want[11] is None
+    assert sum(w is not None and w[0] > base[0] for w in want) >= 5  # some windows were cut
+    assert O._steady_baselines_each(x, fs, (0.1, 9.0)) == [None] * n_ch  # outside the signal

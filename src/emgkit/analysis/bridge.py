@@ -1172,7 +1172,7 @@ def _rep_onsets(
         MIN_BASELINE_S,
         _detect_onsets_each,
         _refine_onsets_each,
-        steady_baseline,
+        _steady_baselines_each,
     )
 
     out = np.full(len(chans), np.nan)
@@ -1198,16 +1198,12 @@ def _rep_onsets(
         if not cols:
             continue
         xs = x[:, cols]
-        keep: list[int] = []
-        bases: list[tuple[float, float]] = []
-        for j in range(len(cols)):
-            try:
-                # a level change or transient in the window (tonic activity switching on with
-                # the trial) would inflate the threshold: keep the window's steady end
-                bases.append(steady_baseline(xs[:, j], fs, base) if is_raw else base)
-            except SignalError:
-                continue
-            keep.append(j)
+        # a level change or transient in the window (tonic activity switching on with the
+        # trial) would inflate the threshold: keep the window's steady end (None: the channel
+        # cannot be analysed, e.g. a gap in the window)
+        steady = _steady_baselines_each(xs, fs, base) if is_raw else [base] * len(cols)
+        keep = [j for j, b in enumerate(steady) if b is not None]
+        bases = [b for b in steady if b is not None]
         if len(keep) < len(cols):
             xs = xs[:, keep]
         # every channel's detector in one filter pass (the same values as one call each)

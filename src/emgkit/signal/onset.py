@@ -1144,3 +1144,49 @@ def steady_baseline(
     if first == 0 or (k - first) * nb / fs < n_min - 1e-9:
         return (t0, t1)
     return ((i1 - (k - first) * nb) / fs, t1)
+
+
+def _steady_baselines_each(
+    x: _F64, fs: float, baseline: tuple[float, float]
+) -> list[tuple[float, float] | None]:
+    """Per column ``c``: ``steady_baseline(x[:, c], fs, baseline)`` with its defaults.
+
+    ``None`` where that call raises :class:`SignalError` (NaN in the column, a window outside
+    the signal). The block mean squares of all columns come from one channel-major copy, each
+    block reduced along its own contiguous samples as in the one-column call (same values).
+    """
+    fs = check_fs(fs)
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    n_ch = arr.shape[1]
+    out: list[tuple[float, float] | None] = [None] * n_ch
+    if arr.shape[0] == 0 or n_ch == 0:
+        return out
+    try:
+        _baseline_masks(arr[:, :1], fs, baseline)  # validates the window (same for every column)
+    except SignalError:
+        return out
+    finite = np.asarray(np.isfinite(arr).all(axis=0))
+    t0, t1 = float(baseline[0]), float(baseline[1])
+    nb = max(1, round(STEADY_BLOCK_S * fs))
+    i0 = max(0, math.ceil(t0 * fs - 1e-9))
+    i1 = min(arr.shape[0], math.floor(t1 * fs + 1e-9))
+    k = (i1 - i0) // nb
+    n_ref = max(1, round(STEADY_REF_S * fs / nb))
+    if k < 2:
+        return [(t0, t1) if finite[c] else None for c in range(n_ch)]
+    seg = np.ascontiguousarray(arr[i1 - k * nb : i1].T).reshape(n_ch, k, nb)
+    rms_all = np.sqrt(np.mean(seg * seg, axis=2))
+    for c in range(n_ch):
+        if not finite[c]:
+            continue
+        rms = rms_all[c]
+        level = float(np.median(rms[-n_ref:]))
+        out[c] = (t0, t1)
+        if not level > 0:
+            continue
+        off = np.flatnonzero((rms > STEADY_RATIO * level) | (rms < level / STEADY_RATIO))
+        first = int(off[-1]) + 1 if off.size else 0
+        if first == 0 or (k - first) * nb / fs < STEADY_MIN_S - 1e-9:
+            continue
+        out[c] = ((i1 - (k - first) * nb) / fs, t1)
+    return out
