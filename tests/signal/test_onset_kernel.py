@@ -156,3 +156,18 @@ def test_steady_each_equals_one_call_per_channel(fs: float) -> None:
     assert want[11] is None
     assert sum(w is not None and w[0] > base[0] for w in want) >= 5  # some windows were cut
     assert O._steady_baselines_each(x, fs, (0.1, 9.0)) == [None] * n_ch  # outside the signal
+
+
+def test_intervals_each_equals_one_column_at_a_time() -> None:
+    rng = np.random.default_rng(9)
+    fs = 1000.0
+    for n, n_ch in ((1, 1), (2, 3), (50, 4), (3000, 17)):
+        # runs of random lengths: short ones dropped, close ones merged
+        active = np.repeat(rng.random((n // 5 + 1, n_ch)) < 0.4, 5, axis=0)[:n]
+        active ^= rng.random((n, n_ch)) < 0.02
+        for min_len, gap in ((0, 0), (1, 3), (25, 50), (7, 12)):
+            got = O._intervals_each(active, fs, min_len, gap)
+            for c in range(n_ch):
+                want = O._intervals(active[:, c], fs, min_len, gap)
+                np.testing.assert_array_equal(got[c], want)
+                assert got[c].shape == want.shape

@@ -324,6 +324,31 @@ def _intervals(active: _BOOL, fs: float, min_len: int, min_gap: int) -> _F64:
     return np.column_stack([starts, ends]).astype(np.float64) / fs
 
 
+def _intervals_each(active: _BOOL, fs: float, min_len: int, min_gap: int) -> list[_F64]:
+    """:func:`_intervals` of every column of ``active`` ``(n_samples, n_channels)``, at once.
+
+    The same integer run boundaries, dropped and merged by the same rules, column by column.
+    """
+    n, n_ch = active.shape
+    padded = np.zeros((n_ch, n + 2), dtype=np.int8)
+    padded[:, 1:-1] = active.T
+    edges = np.diff(padded, axis=1)
+    sc, starts = np.nonzero(edges == 1)  # column-major: by column, then by time
+    _, ends = np.nonzero(edges == -1)  # exclusive ends, paired with the starts
+    keep = (ends - starts) >= max(min_len, 1)
+    sc, starts, ends = sc[keep], starts[keep], ends[keep]
+    # a run starts a new burst when it is its column's first or far enough from the previous
+    first = np.ones(starts.size, dtype=bool)
+    if starts.size > 1:
+        first[1:] = (sc[1:] != sc[:-1]) | ((starts[1:] - ends[:-1]) >= min_gap)
+    last = np.ones(starts.size, dtype=bool)
+    last[:-1] = first[1:]
+    col, on, off = sc[first], starts[first], ends[last]
+    bounds = np.searchsorted(col, np.arange(n_ch + 1))
+    both = np.column_stack([on, off]).astype(np.float64) / fs
+    return [both[bounds[c] : bounds[c + 1]] for c in range(n_ch)]
+
+
 # ---------------------------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------------------------
@@ -485,8 +510,8 @@ def _detect_onsets_each(
     except SignalError:
         return res
     min_len, gap = round(0.025 * fs), round(0.05 * fs)
-    for j, c in enumerate(good):
-        res[c] = _intervals(active[:, j], fs, min_len, gap)
+    for j, iv in enumerate(_intervals_each(active, fs, min_len, gap)):
+        res[good[j]] = iv
     return res
 
 
