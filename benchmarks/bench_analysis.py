@@ -14,7 +14,10 @@
    the cost runs alternately in subprocesses on that code and on this one (one warm-up call,
    then one timed call per subprocess; the session is synthesised once and kept in
    ``--session-cache``), and prints wall and process-CPU medians and their ratio: a same-run
-   baseline on a shared machine. ``--profile`` adds the cumulative share of the heaviest
+   baseline on a shared machine, with the process CPU of the steps of ``analyze_bridge``
+   (quality, rep table, per-rep onsets, symmetry, summary, ratios, fatigue). ``--demo`` does
+   the same on the demo session (6 ch x 2 kHz x 358 s, five warm calls per subprocess, the
+   one with the least CPU kept). ``--profile`` adds the cumulative share of the heaviest
    functions of one call (cProfile) on this code.
 
 Usage::
@@ -22,12 +25,14 @@ Usage::
     python3 benchmarks/bench_analysis.py              # sweep (20 seeds) + cost
     python3 benchmarks/bench_analysis.py --seeds 5 --skip-cost
     python3 benchmarks/bench_analysis.py --skip-sweep --repeats 2 --baseline-src /tmp/base/src
+    python3 benchmarks/bench_analysis.py --skip-sweep --baseline-src /tmp/base/src --demo
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import pickle
 import statistics
@@ -36,6 +41,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -217,51 +223,105 @@ def fatigue_cost(n_holds: int = 124, hold_s: float = 20.0, n_ch: int = 16) -> No
 
 
 _TIMED_CALL = """
-import os, pickle, sys, time, warnings
+import json, os, pickle, sys, time, warnings
+from emgkit.analysis import bridge as B
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
 rec, proto = pickle.load(open(sys.argv[1], "rb"))
+repeats = int(sys.argv[2])
+# process CPU of the steps of analyze_bridge (nested: _rep_onsets runs inside _rep_table)
+steps = {}
+def timed(name, fn):
+    def wrapper(*a, **k):
+        c0 = time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            steps[name] = steps.get(name, 0.0) + time.process_time() - c0
+    return wrapper
+for name in STEPS:
+    if hasattr(B, name):
+        setattr(B, name, timed(name, getattr(B, name)))
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     interpret(analyze_bridge(rec, proto))  # warm-up: numba compile or cache load
-    t0, c0 = time.perf_counter(), time.process_time()
-    interpret(analyze_bridge(rec, proto))
-print(time.perf_counter() - t0, time.process_time() - c0, os.getloadavg()[0])
-"""
+    runs = []
+    for _ in range(repeats):
+        steps.clear()
+        t0, c0 = time.perf_counter(), time.process_time()
+        interpret(analyze_bridge(rec, proto))
+        runs.append((time.perf_counter() - t0, time.process_time() - c0, dict(steps)))
+w, c, st = min(runs, key=lambda r: r[1])
+print(json.dumps({"wall": w, "cpu": c, "load": os.getloadavg()[0], "steps": st}))
+""".replace(
+    "STEPS",
+    repr(("_assess", "_rep_table", "_rep_onsets", "_symmetry", "_summary", "_ratios", "_fatigue")),
+)
 
 
-def cost_vs_baseline(repeats: int, baseline_src: str, cache: Path, profile: bool) -> None:
-    """Alternate the cost on ``baseline_src`` and on this checkout, in subprocesses."""
+def demo_session() -> tuple[Recording, Protocol]:
+    """The demo session of benchmarks/bench_coldstart.py (6 ch x 2 kHz x 358 s), in memory."""
+    proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
+    rec, _ = synthesize_session("right_inhibition", fs=2000.0, protocol=proto, seed=1)
+    return rec, proto
+
+
+def cost_vs_baseline(
+    repeats: int, baseline_src: str, cache: Path, profile: bool, demo: bool = False
+) -> None:
+    """Alternate the cost on ``baseline_src`` and on this checkout, in subprocesses.
+
+    Each subprocess makes one warm-up call, then one (30-min) or five (demo) timed calls and
+    reports the one with the least process CPU, with the CPU of the steps of ``analyze_bridge``.
+    """
     if not cache.exists():
         t0 = time.perf_counter()
-        rec, proto = long_session()
+        rec, proto = demo_session() if demo else long_session()
         with cache.open("wb") as fh:
             pickle.dump((rec, proto), fh, protocol=5)
         print(f"synthesised the session in {time.perf_counter() - t0:.0f} s -> {cache}")
     here = str(Path(__file__).resolve().parents[1] / "src")
-    runs: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "new": []}
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "new": []}
+    calls = 5 if demo else 1
     for _ in range(repeats):
         for name, src in (("baseline", baseline_src), ("new", here)):
             res = subprocess.run(
-                [sys.executable, "-c", _TIMED_CALL, str(cache)],
+                [sys.executable, "-c", _TIMED_CALL, str(cache), str(calls)],
                 env={**os.environ, "PYTHONPATH": src},
                 capture_output=True,
                 text=True,
                 check=True,
             )
-            w, c, load = (float(v) for v in res.stdout.split())
-            runs[name].append((w, c, load))
-            print(f"  {name}: wall {w:.1f} s, process CPU {c:.1f} s (load {load:.1f})", flush=True)
+            r = json.loads(res.stdout.strip().splitlines()[-1])
+            runs[name].append(r)
+            st = ", ".join(f"{k} {v:.2f}" for k, v in r["steps"].items())
+            print(
+                f"  {name}: wall {r['wall']:.2f} s, process CPU {r['cpu']:.2f} s "
+                f"(load {r['load']:.1f}); steps CPU s: {st}",
+                flush=True,
+            )
     med = {
-        n: (statistics.median(r[0] for r in v), statistics.median(r[1] for r in v))
+        n: {
+            "wall": statistics.median(r["wall"] for r in v),
+            "cpu": statistics.median(r["cpu"] for r in v),
+            **{
+                k: statistics.median(r["steps"].get(k, float("nan")) for r in v)
+                for k in v[0]["steps"]
+            },
+        }
         for n, v in runs.items()
     }
-    (bw, bc), (nw, nc) = med["baseline"], med["new"]
+    b, n = med["baseline"], med["new"]
+    what = "demo session 6 ch x 2 kHz x 358 s" if demo else "30 min x 16 ch x 2 kHz"
     print(
-        "analyze_bridge + interpret, 30 min x 16 ch x 2 kHz: "
-        f"baseline wall {bw:.1f} s CPU {bc:.1f} s; new wall {nw:.1f} s CPU {nc:.1f} s; "
-        f"baseline / new: wall {bw / nw:.2f}x, CPU {bc / nc:.2f}x"
+        f"analyze_bridge + interpret, {what}: "
+        f"baseline wall {b['wall']:.2f} s CPU {b['cpu']:.2f} s; new wall {n['wall']:.2f} s "
+        f"CPU {n['cpu']:.2f} s; baseline / new: wall {b['wall'] / n['wall']:.2f}x, "
+        f"CPU {b['cpu'] / n['cpu']:.2f}x"
     )
+    for k in b:
+        if k not in ("wall", "cpu") and k in n:
+            print(f"  {k}: baseline {b[k]:.3f} s CPU, new {n[k]:.3f} s ({b[k] / n[k]:.1f}x)")
     if profile:
         import cProfile
         import pstats
@@ -286,6 +346,13 @@ def main() -> None:
     ap.add_argument("--session-cache", type=Path, default=Path("/tmp/emgkit-bench-30min.pkl"))
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--fatigue", action="store_true", help="only the fatigue-slope micro benchmark")
+    ap.add_argument(
+        "--demo",
+        action="store_true",
+        help="with --baseline-src: the demo session instead of the 30-min one (5 warm calls "
+        "per subprocess, cached in --demo-cache)",
+    )
+    ap.add_argument("--demo-cache", type=Path, default=Path("/tmp/emgkit-bench-demo.pkl"))
     a = ap.parse_args()
     if a.fatigue:
         fatigue_cost()
@@ -294,7 +361,8 @@ def main() -> None:
         sweep(a.seeds)
     if not a.skip_cost:
         if a.baseline_src:
-            cost_vs_baseline(a.repeats, a.baseline_src, a.session_cache, a.profile)
+            cache = a.demo_cache if a.demo else a.session_cache
+            cost_vs_baseline(a.repeats, a.baseline_src, cache, a.profile, a.demo)
         else:
             cost(a.repeats)
 

@@ -242,23 +242,35 @@ def _onset_refused(quality: pd.DataFrame, name: str) -> bool:
     return bool({"flat", "clipping"} & set(issues.split(";")))
 
 
-def _worst(values: pd.Series) -> str:
+def _worst(values: pd.Series | npt.NDArray[Any]) -> str:
     """The worst quality status among ``values`` ('ok' when there is none)."""
     rank = {q: i for i, q in enumerate(QUALITY_LEVELS)}
     vals = [str(v) for v in values if str(v) in rank]
     return max(vals, key=lambda v: rank[v]) if vals else "ok"
 
 
-def _join_notes(values: pd.Series) -> str:
+def _join_notes(values: pd.Series | npt.NDArray[Any]) -> str:
     """The distinct non-empty notes of ``values``, in order, joined with '; '."""
     return "; ".join(dict.fromkeys(str(v) for v in values if isinstance(v, str) and v))
 
 
+#: The trials of the last few protocols by id (the protocol is kept, so its id is not reused).
+_TRIALS: dict[int, tuple[Protocol, dict[str, Trial]]] = {}
+
+
 def _trial_of(protocol: Protocol, trial_id: str) -> Trial | None:
     """The protocol trial named ``trial_id`` (an ``auto_<n>`` trial is ``unlabelled``)."""
-    for t in protocol.expanded():
-        if t.id == trial_id:
-            return t
+    hit = _TRIALS.get(id(protocol))
+    if hit is None or hit[0] is not protocol:
+        by_id: dict[str, Trial] = {}
+        for t in protocol.expanded():
+            by_id.setdefault(t.id, t)  # the first trial of an id, as a search would find
+        if len(_TRIALS) >= 8:
+            _TRIALS.clear()
+        hit = _TRIALS[id(protocol)] = (protocol, by_id)
+    found = hit[1].get(trial_id)
+    if found is not None:
+        return found
     if trial_id.startswith("auto_"):
         # found by marker-free segmentation: the task is unknown
         return Trial(id=trial_id, task="unlabelled", side="both")
@@ -798,23 +810,45 @@ def _sd_ms(s: pd.Series) -> float:
     return float(np.nanstd(s, ddof=1) * 1000) if s.notna().sum() > 1 else np.nan
 
 
+_SUMMARY_KEYS = ["trial", "task", "cue", "side_task", "muscle", "side"]
+
+
 def _summary(reps: pd.DataFrame) -> pd.DataFrame:
-    """Per trial, muscle and side over reps (:attr:`BridgeResult.summary`)."""
-    summary = (
-        reps.groupby(["trial", "task", "cue", "side_task", "muscle", "side"], sort=False)
-        .agg(
-            pct_mvc=("pct_mvc", "mean"),
-            pct_mvc_sd=("pct_mvc", "std"),
-            n_reps=("rep", "nunique"),
-            hold_s=("hold_s", "mean"),
-            amplitude_uv=("amplitude_uv", "mean"),
+    """Per trial, muscle and side over reps (:attr:`BridgeResult.summary`).
+
+    pandas aggregates the means, SD and rep counts; the latency and quality columns are
+    computed over the same groups (first-appearance order) from numpy columns, not by
+    per-group Python callbacks.
+    """
+    grouped = reps.groupby(_SUMMARY_KEYS, sort=False)
+    summary = grouped.agg(
+        pct_mvc=("pct_mvc", "mean"),
+        pct_mvc_sd=("pct_mvc", "std"),
+        n_reps=("rep", "nunique"),
+        hold_s=("hold_s", "mean"),
+        amplitude_uv=("amplitude_uv", "mean"),
+    ).reset_index()
+    keys = list(zip(*(reps[k].to_numpy(dtype=object) for k in _SUMMARY_KEYS), strict=True))
+    groups = _groups(keys, np.arange(len(reps)))
+    if len(groups) == len(summary):
+        lat = reps["latency_s"].to_numpy(dtype=float)
+        qual = reps["quality"].to_numpy(dtype=object)
+        note = reps["quality_note"].to_numpy(dtype=object)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            summary["latency_ms"] = [_mean_ms_arr(lat[i]) for i in groups.values()]
+            summary["latency_sd_ms"] = [_sd_ms_arr(lat[i]) for i in groups.values()]
+        summary["quality"] = [_worst(qual[i]) for i in groups.values()]
+        summary["quality_note"] = [_join_notes(note[i]) for i in groups.values()]
+    else:  # a key with a missing value (groupby drops it): the per-group callbacks
+        extra = grouped.agg(
             latency_ms=("latency_s", _mean_ms),
             latency_sd_ms=("latency_s", _sd_ms),
             quality=("quality", _worst),
             quality_note=("quality_note", _join_notes),
-        )
-        .reset_index()
-    )
+        ).reset_index(drop=True)
+        for col in extra.columns:
+            summary[col] = extra[col].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = summary["pct_mvc_sd"] / summary["pct_mvc"] * 100.0
     summary.insert(list(summary.columns).index("pct_mvc_sd") + 1, "pct_mvc_cv", cv)
@@ -824,6 +858,16 @@ def _summary(reps: pd.DataFrame) -> pd.DataFrame:
         summary["pct_mvc"].to_numpy(dtype=float) > PCT_MVC_SUBMAXIMAL,
     )
     return summary
+
+
+def _mean_ms_arr(v: npt.NDArray[np.float64]) -> float:
+    """:func:`_mean_ms` of an array."""
+    return float(np.nanmean(v) * 1000) if (~np.isnan(v)).any() else np.nan
+
+
+def _sd_ms_arr(v: npt.NDArray[np.float64]) -> float:
+    """:func:`_sd_ms` of an array."""
+    return float(np.nanstd(v, ddof=1) * 1000) if (~np.isnan(v)).sum() > 1 else np.nan
 
 
 def _pain(rec: Recording) -> pd.DataFrame:
@@ -1124,7 +1168,12 @@ def _rep_onsets(
     noise floor) sets that rep's threshold, so a tonic erector spinae no longer hides the rep's
     onset as it does with a rest-trial threshold. NaN where no burst starts in the window.
     """
-    from emgkit.signal.onset import MIN_BASELINE_S, detect_onsets, refine_onset, steady_baseline
+    from emgkit.signal.onset import (
+        MIN_BASELINE_S,
+        _detect_onsets_each,
+        _refine_onsets_each,
+        _steady_baselines_each,
+    )
 
     out = np.full(len(chans), np.nan)
     if not np.isfinite(t_move):
@@ -1141,26 +1190,36 @@ def _rep_onsets(
     base = (tb - seg_t0, t0 - seg_t0)
     raw = [ci for ci, ch in enumerate(chans) if ch.kind == SignalKind.RAW]
     other = [ci for ci in range(len(chans)) if ci not in raw]
-    for cols, x, method in (
-        (raw, filtered, p.onset_method),
+    for cols, x, method, is_raw in (
+        (raw, filtered[i0:i1], p.onset_method, True),
         # an envelope is not raw EMG: TKEO and double threshold need the raw signal
-        (other, np.nan_to_num(env) if other else env, "hodges_bui"),
+        (other, np.nan_to_num(env[i0:i1]) if other else env, "hodges_bui", False),
     ):
-        for ci in cols:
-            xs = x[i0:i1, ci]
-            try:
-                # a level change or transient in the window (tonic activity switching on with
-                # the trial) would inflate the threshold: keep the window's steady end
-                b = steady_baseline(xs, fs, base) if ci in raw else base
-                iv = detect_onsets(xs, fs, method=method, baseline=b)
-            except SignalError:
-                continue
-            ivs = np.asarray(iv, dtype=np.float64).reshape(-1, 2) + seg_t0
-            on = _rep_onset(ivs, t0, t1)
-            if np.isfinite(on) and ci in raw:
-                # the threshold crosses late on a slow rise: back-extrapolate the rising edge
-                on = seg_t0 + refine_onset(xs, fs, on - seg_t0, b, earliest=t0 - seg_t0)
-            out[ci] = on
+        if not cols:
+            continue
+        xs = x[:, cols]
+        # a level change or transient in the window (tonic activity switching on with the
+        # trial) would inflate the threshold: keep the window's steady end (None: the channel
+        # cannot be analysed, e.g. a gap in the window)
+        steady = _steady_baselines_each(xs, fs, base) if is_raw else [base] * len(cols)
+        keep = [j for j, b in enumerate(steady) if b is not None]
+        bases = [b for b in steady if b is not None]
+        if len(keep) < len(cols):
+            xs = xs[:, keep]
+        # every channel's detector in one filter pass (the same values as one call each)
+        found = _detect_onsets_each(xs, fs, method, bases)
+        det = np.full(len(keep), np.nan)
+        for k, iv in enumerate(found):
+            if iv is not None:
+                det[k] = _rep_onset(iv.reshape(-1, 2) + seg_t0, t0, t1)
+        if is_raw and np.isfinite(det).any():
+            # the threshold crosses late on a slow rise: back-extrapolate the rising edge
+            # (refine_onset of each channel, the envelopes of all of them in one pass)
+            ref = _refine_onsets_each(xs, fs, det - seg_t0, bases, t0 - seg_t0)
+            det = np.where(np.isfinite(det), seg_t0 + np.asarray(ref), det)
+        for k, j in enumerate(keep):
+            if found[k] is not None:
+                out[cols[j]] = det[k]
     return out
 
 
@@ -1257,16 +1316,69 @@ _SYM_COLS = [
 ]
 
 
-def _log_sd_pooled(reps: pd.DataFrame, muscle: str) -> tuple[float, int]:
+class _RepColumns:
+    """The columns of the reps table that the symmetry step reads, as numpy arrays.
+
+    Row selections are integer index arrays in table order, so each comparison reads its
+    values in the order the DataFrame masks of the table would give.
+    """
+
+    def __init__(self, reps: pd.DataFrame) -> None:
+        self.trial = reps["trial"].to_numpy(dtype=object)
+        self.task = reps["task"].to_numpy(dtype=object)
+        self.muscle = reps["muscle"].to_numpy(dtype=object)
+        self.side = reps["side"].to_numpy(dtype=object)
+        self.side_task = reps["side_task"].to_numpy(dtype=object)
+        self.rep = reps["rep"].to_numpy(dtype=object)
+        self.pct = reps["pct_mvc"].to_numpy(dtype=float)
+        self.amp = reps["amplitude_uv"].to_numpy(dtype=float)
+        self.quality = reps["quality"].to_numpy(dtype=object)
+        self.note = reps["quality_note"].to_numpy(dtype=object)
+        self.is_left = self.side == "left"
+        self.is_right = self.side == "right"
+        self.working_slb = (self.task == "single_leg_bridge") & (self.side == self.side_task)
+
+
+class _MvcLookup:
+    """:func:`_uv` and :func:`_mvc_side_se` of one MVC table, each computed once per key."""
+
+    def __init__(self, mvc: pd.DataFrame) -> None:
+        self.mvc = mvc
+        self._uv: dict[tuple[str, str], float] = {}
+        self._se: dict[str, tuple[float, float]] = {}
+
+    def uv(self, muscle: str, side: str) -> float:
+        key = (muscle, side)
+        if key not in self._uv:
+            self._uv[key] = _uv(self.mvc, muscle, side)
+        return self._uv[key]
+
+    def side_se(self, muscle: str) -> tuple[float, float]:
+        if muscle not in self._se:
+            self._se[muscle] = _mvc_side_se(self.mvc, muscle)
+        return self._se[muscle]
+
+
+def _groups(keys: list[tuple[Any, ...]], rows: npt.NDArray[np.intp]) -> dict[Any, list[int]]:
+    """Row indices of each key, keys in order of first appearance (``groupby(sort=False)``)."""
+    out: dict[Any, list[int]] = {}
+    for k, i in zip(keys, rows.tolist(), strict=True):
+        out.setdefault(k, []).append(i)
+    return out
+
+
+def _log_sd_pooled(cols: _RepColumns, muscle: str) -> tuple[float, int]:
     """Rep-to-rep SD of log %MVC of ``muscle`` in the double-leg bridges, pooled.
 
     Pooled over trials and sides, with its degrees of freedom: the borrowed hold-to-hold
     variability for single-leg trials that have a single hold per side.
     """
-    d = reps[(reps.task == "double_leg_bridge") & (reps.muscle == muscle)]
+    rows = np.flatnonzero((cols.task == "double_leg_bridge") & (cols.muscle == muscle))
+    groups = _groups(list(zip(cols.trial[rows], cols.side[rows], strict=True)), rows)
     ss, df = 0.0, 0
-    for _, g in d.groupby(["trial", "side"]):
-        v = np.log(g["pct_mvc"].to_numpy(dtype=float))
+    for key in sorted(groups):  # groupby(["trial", "side"]) order
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.log(cols.pct[groups[key]])
         v = v[np.isfinite(v)]
         if v.size >= 2:
             ss += float(((v - v.mean()) ** 2).sum())
@@ -1295,26 +1407,38 @@ def _mvc_side_se(mvc: pd.DataFrame, muscle: str) -> tuple[float, float]:
     return mvc_log_ratio_se(out[0][0], out[0][1], out[1][0], out[1][1])
 
 
+def _nan_mean(v: npt.NDArray[np.float64]) -> float:
+    """Mean of the non-NaN values (pandas ``Series.mean``); NaN when there is none."""
+    ok = ~np.isnan(v)
+    return float(v[ok].mean()) if ok.any() else float("nan")
+
+
 def _sym_row(
     comparison: str,
     muscle: str,
-    left: pd.DataFrame,
-    right: pd.DataFrame,
+    cols: _RepColumns,
+    left: list[int],
+    right: list[int],
     paired: bool,
     borrowed: tuple[float, int],
-    mvc: pd.DataFrame,
+    mvc: _MvcLookup,
     floor: float,
 ) -> dict[str, Any]:
-    """One left/right comparison with its interval and three-way outcome.
+    """One left/right comparison (rows ``left`` and ``right`` of the reps) with its outcome.
 
     %MVC comparison: the two sides' MVC-normalisation error is part of the interval.
     """
-    mse, mdf = _mvc_side_se(mvc, muscle)
-    Lv = left["pct_mvc"].to_numpy(dtype=float)
-    Rv = right["pct_mvc"].to_numpy(dtype=float)
+    mse, mdf = mvc.side_se(muscle)
+    Lv = cols.pct[left]
+    Rv = cols.pct[right]
     if paired:
-        joined = left[["rep", "pct_mvc"]].merge(right[["rep", "pct_mvc"]], on="rep")
-        Lp, Rp = joined["pct_mvc_x"].to_numpy(float), joined["pct_mvc_y"].to_numpy(float)
+        # inner join on the rep number (every left/right pair of a rep, left rows in order)
+        by_rep: dict[Any, list[int]] = {}
+        for i in right:
+            by_rep.setdefault(cols.rep[i], []).append(i)
+        pairs = [(i, j) for i in left for j in by_rep.get(cols.rep[i], ())]
+        Lp = cols.pct[[i for i, _ in pairs]]
+        Rp = cols.pct[[j for _, j in pairs]]
         with np.errstate(invalid="ignore", divide="ignore"):
             d = np.log(Lp / Rp)
         ok = np.isfinite(d)
@@ -1331,7 +1455,7 @@ def _sym_row(
         )
     L = float(np.nanmean(Lv)) if np.isfinite(Lv).any() else np.nan
     R = float(np.nanmean(Rv)) if np.isfinite(Rv).any() else np.nan
-    return _row_dict(comparison, muscle, L, R, iv, floor, mvc, left, right)
+    return _row_dict(comparison, muscle, L, R, iv, floor, mvc, cols, left, right)
 
 
 def _row_dict(
@@ -1341,9 +1465,10 @@ def _row_dict(
     R: float,
     iv: SideDifference,
     floor: float,
-    mvc: pd.DataFrame,
-    left: pd.DataFrame,
-    right: pd.DataFrame,
+    mvc: _MvcLookup,
+    cols: _RepColumns,
+    left: list[int],
+    right: list[int],
 ) -> dict[str, Any]:
     """One row of :attr:`BridgeResult.symmetry` from the side means and the interval ``iv``."""
     lo, hi = (L, R) if L <= R else (R, L)
@@ -1356,10 +1481,10 @@ def _row_dict(
     outcome = asymmetry_outcome(iv.symmetry_angle, iv.ci_low, iv.ci_high, thr)
     sa = iv.symmetry_angle
     lower = "" if not np.isfinite(sa) or sa == 0 else ("left" if sa > 0 else "right")
-    mL, mR = _uv(mvc, muscle, "left"), _uv(mvc, muscle, "right")
-    aL = float(left["amplitude_uv"].mean()) if len(left) else np.nan
-    aR = float(right["amplitude_uv"].mean()) if len(right) else np.nan
-    both = pd.concat([left, right])
+    mL, mR = mvc.uv(muscle, "left"), mvc.uv(muscle, "right")
+    aL = _nan_mean(cols.amp[left]) if left else np.nan
+    aR = _nan_mean(cols.amp[right]) if right else np.nan
+    both = left + right
     return {
         "comparison": comparison,
         "muscle": muscle,
@@ -1386,8 +1511,8 @@ def _row_dict(
         "mvc_uv_ratio": min(mL, mR) / max(mL, mR) if mL > 0 and mR > 0 else np.nan,
         "amp_uv_left": aL,
         "amp_uv_right": aR,
-        "quality": _worst(both["quality"]) if len(both) else "ok",
-        "quality_note": _join_notes(both["quality_note"]) if len(both) else "",
+        "quality": _worst(cols.quality[both]) if both else "ok",
+        "quality_note": _join_notes(cols.note[both]) if both else "",
         "_iv": iv,
     }
 
@@ -1403,20 +1528,32 @@ def _symmetry(reps: pd.DataFrame, mvc: pd.DataFrame, floor: float) -> pd.DataFra
     rows: list[dict[str, Any]] = []
     if reps.empty or not reps["pct_mvc"].notna().any():
         return pd.DataFrame(rows, columns=_SYM_COLS)
-    dlb = reps[reps["task"] == "double_leg_bridge"]
-    for (trial, muscle), grp in dlb.groupby(["trial", "muscle"], sort=False):
-        left, right = grp[grp.side == "left"], grp[grp.side == "right"]
-        if left.empty or right.empty or not grp["pct_mvc"].notna().any():
+    cols = _RepColumns(reps)
+    look = _MvcLookup(mvc)
+    has_pct = ~np.isnan(cols.pct)
+
+    def split(idx: list[int]) -> tuple[list[int], list[int]]:
+        return [i for i in idx if cols.is_left[i]], [i for i in idx if cols.is_right[i]]
+
+    dlb = np.flatnonzero(cols.task == "double_leg_bridge")
+    keys = list(zip(cols.trial[dlb], cols.muscle[dlb], strict=True))
+    for (trial, muscle), idx in _groups(keys, dlb).items():
+        left, right = split(idx)
+        if not left or not right or not has_pct[idx].any():
             continue
-        rows.append(_sym_row(str(trial), str(muscle), left, right, True, (np.nan, 0), mvc, floor))
-    slb = reps[(reps["task"] == "single_leg_bridge") & (reps["side"] == reps["side_task"])]
-    for muscle, grp in slb.groupby("muscle", sort=False):
-        left, right = grp[grp.side == "left"], grp[grp.side == "right"]
-        if left.empty or right.empty or not grp["pct_mvc"].notna().any():
-            continue
-        borrowed = _log_sd_pooled(reps, str(muscle))
         rows.append(
-            _sym_row("single_leg_bridge", str(muscle), left, right, False, borrowed, mvc, floor)
+            _sym_row(str(trial), str(muscle), cols, left, right, True, (np.nan, 0), look, floor)
+        )
+    slb = np.flatnonzero(cols.working_slb)
+    for (muscle,), idx in _groups([(m,) for m in cols.muscle[slb]], slb).items():
+        left, right = split(idx)
+        if not left or not right or not has_pct[idx].any():
+            continue
+        borrowed = _log_sd_pooled(cols, str(muscle))
+        rows.append(
+            _sym_row(
+                "single_leg_bridge", str(muscle), cols, left, right, False, borrowed, look, floor
+            )
         )
     # the headline: single-leg and the largest double-leg comparison of a muscle, averaged
     for muscle in dict.fromkeys(r["muscle"] for r in rows):
@@ -1430,13 +1567,10 @@ def _symmetry(reps: pd.DataFrame, mvc: pd.DataFrame, floor: float) -> pd.DataFra
             continue
         d = max(dlb_r, key=lambda r: r["n_epochs"])
         iv = combine_differences(slb_r[0]["_iv"], d["_iv"])
-        use = reps[
-            (reps.muscle == muscle)
-            & (
-                (reps.trial == d["comparison"])
-                | ((reps.task == "single_leg_bridge") & (reps.side == reps.side_task))
-            )
-        ]
+        use = np.flatnonzero(
+            (cols.muscle == muscle) & ((cols.trial == d["comparison"]) | cols.working_slb)
+        ).tolist()
+        left, right = split(use)
         row = _row_dict(
             COMBINED,
             str(muscle),
@@ -1444,9 +1578,10 @@ def _symmetry(reps: pd.DataFrame, mvc: pd.DataFrame, floor: float) -> pd.DataFra
             float(np.mean([slb_r[0]["pct_right"], d["pct_right"]])),
             iv,
             floor,
-            mvc,
-            use[use.side == "left"],
-            use[use.side == "right"],
+            look,
+            cols,
+            left,
+            right,
         )
         row["interval_source"] = f"single_leg_bridge and {d['comparison']}: " + iv.source
         rows.append(row)

@@ -40,7 +40,7 @@ Post-processing, common to every method: runs of active samples shorter than
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -49,6 +49,8 @@ from scipy import stats
 
 from emgkit.errors import SignalError
 from emgkit.signal._checks import as_2d, check_fs, check_nonneg_seconds, check_positive
+from emgkit.signal._kernels._onset import ml_change_point_best
+from emgkit.signal._numba import NUMBA_ENABLED
 from emgkit.signal.envelope import moving_rms, rectify, tkeo
 from emgkit.signal.filters import lowpass
 
@@ -166,7 +168,7 @@ def _threshold(y: _F64, rest: _BOOL, k: float) -> _F64:
     """Per-channel ``mean + k * SD`` of ``y`` over each channel's baseline samples."""
     thr = np.empty(y.shape[1])
     for c in range(y.shape[1]):
-        seg = y[rest[:, c], c]
+        seg = y[:, c][rest[:, c]]
         thr[c] = seg.mean() + k * seg.std(ddof=1)
     return thr
 
@@ -186,18 +188,35 @@ def _active_tkeo(
     return y > _threshold(y, rest, k)
 
 
-def _window_mean(y: _F64, w: int, shift: int) -> _F64:
+def _window_mean(y: _F64, w: int, shift: int, csum: _F64 | None = None) -> _F64:
     """Mean of ``y[i + shift : i + shift + w]`` for every ``i``, truncated at the edges.
 
     ``shift = -(w // 2)``: centred window; ``-(w - 1)``: trailing (ends at ``i``); ``0``: leading.
+    ``csum`` is the running sum of ``y`` with a leading zero row (:func:`_running_sum`), to
+    share between calls on the same ``y``. Interior windows are differences of two slices of it;
+    the truncated edges use the clipped indices (the same values element by element).
     """
-    n = y.shape[0]
-    csum = np.concatenate([np.zeros((1, y.shape[1])), np.cumsum(y, axis=0)])
-    idx = np.arange(n)
-    lo = np.clip(idx + shift, 0, n)
-    hi = np.clip(idx + shift + w, 0, n)
-    out: _F64 = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    cs = _running_sum(y) if csum is None else csum
+    n = cs.shape[0] - 1
+    out: _F64 = np.empty((n, cs.shape[1]))
+    a = min(n, max(0, -shift))  # first i whose window starts inside the signal
+    b = max(a, min(n, n - shift - w + 1))  # past the last i whose window ends inside it
+    if b > a:
+        out[a:b] = (cs[a + shift + w : b + shift + w] - cs[a + shift : b + shift]) / float(w)
+    edge = np.concatenate([np.arange(a), np.arange(b, n)])
+    if edge.size:
+        lo = np.minimum(np.maximum(edge + shift, 0), n)
+        hi = np.minimum(np.maximum(edge + shift + w, 0), n)
+        out[edge] = (cs[hi] - cs[lo]) / (hi - lo)[:, None]
     return out
+
+
+def _running_sum(y: _F64) -> _F64:
+    """``concatenate([zeros((1, n_ch)), cumsum(y, axis=0)])``: the sums of :func:`_window_mean`."""
+    cs: _F64 = np.empty((y.shape[0] + 1, y.shape[1]))
+    cs[0] = 0.0
+    np.cumsum(y, axis=0, out=cs[1:])
+    return cs
 
 
 def _active_hodges_bui(
@@ -303,6 +322,31 @@ def _intervals(active: _BOOL, fs: float, min_len: int, min_gap: int) -> _F64:
         last_of_group = np.concatenate([new_group[1:], [True]])
         starts, ends = starts[new_group], ends[last_of_group]
     return np.column_stack([starts, ends]).astype(np.float64) / fs
+
+
+def _intervals_each(active: _BOOL, fs: float, min_len: int, min_gap: int) -> list[_F64]:
+    """:func:`_intervals` of every column of ``active`` ``(n_samples, n_channels)``, at once.
+
+    The same integer run boundaries, dropped and merged by the same rules, column by column.
+    """
+    n, n_ch = active.shape
+    padded = np.zeros((n_ch, n + 2), dtype=np.int8)
+    padded[:, 1:-1] = active.T
+    edges = np.diff(padded, axis=1)
+    sc, starts = np.nonzero(edges == 1)  # column-major: by column, then by time
+    _, ends = np.nonzero(edges == -1)  # exclusive ends, paired with the starts
+    keep = (ends - starts) >= max(min_len, 1)
+    sc, starts, ends = sc[keep], starts[keep], ends[keep]
+    # a run starts a new burst when it is its column's first or far enough from the previous
+    first = np.ones(starts.size, dtype=bool)
+    if starts.size > 1:
+        first[1:] = (sc[1:] != sc[:-1]) | ((starts[1:] - ends[:-1]) >= min_gap)
+    last = np.ones(starts.size, dtype=bool)
+    last[:-1] = first[1:]
+    col, on, off = sc[first], starts[first], ends[last]
+    bounds = np.searchsorted(col, np.arange(n_ch + 1))
+    both = np.column_stack([on, off]).astype(np.float64) / fs
+    return [both[bounds[c] : bounds[c + 1]] for c in range(n_ch)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,6 +458,61 @@ def detect_onsets(
 
     out = [_intervals(active[:, c], fs, min_len, gap) for c in range(arr.shape[1])]
     return out[0] if was_1d else out
+
+
+def _detect_onsets_each(
+    x: _F64,
+    fs: float,
+    method: str,
+    baselines: Sequence[tuple[float, float]],
+) -> list[_F64 | None]:
+    """Per column ``c``: ``detect_onsets(x[:, c], fs, method=method, baseline=baselines[c])``.
+
+    ``None`` where that call raises :class:`SignalError` (NaN in the column, a baseline window
+    outside the signal, ...). ``"tkeo"`` and ``"hodges_bui"`` filter every column in one pass
+    (the filter kernels compute each column alone, so the values are those of the one-column
+    calls); ``"double_threshold"`` runs the one-column calls.
+    """
+    n_ch = x.shape[1]
+    if method not in ("tkeo", "hodges_bui"):
+        out: list[_F64 | None] = []
+        for c in range(n_ch):
+            try:
+                out.append(np.asarray(detect_onsets(x[:, c], fs, method, baseline=baselines[c])))
+            except SignalError:
+                out.append(None)
+        return out
+    fs = check_fs(fs)
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    finite: _BOOL = np.zeros(n_ch, dtype=bool)
+    if arr.shape[0]:
+        finite = np.asarray(np.isfinite(arr).all(axis=0))
+    good: list[int] = []
+    masks: list[_BOOL] = []
+    for c in range(n_ch):
+        if not finite[c]:
+            continue
+        try:
+            masks.append(_baseline_masks(arr[:, c : c + 1], fs, baselines[c])[:, 0])
+        except SignalError:
+            continue
+        good.append(c)
+    res: list[_F64 | None] = [None] * n_ch
+    if not good:
+        return res
+    sub = arr if len(good) == n_ch else np.ascontiguousarray(arr[:, good])
+    rest = np.column_stack(masks)
+    try:
+        if method == "tkeo":
+            active = _active_tkeo(sub, fs, rest, _DEFAULT_K)
+        else:
+            active = _active_hodges_bui(sub, fs, rest, _DEFAULT_K)
+    except SignalError:
+        return res
+    min_len, gap = round(0.025 * fs), round(0.05 * fs)
+    for j, iv in enumerate(_intervals_each(active, fs, min_len, gap)):
+        res[good[j]] = iv
+    return res
 
 
 def first_onset(
@@ -661,12 +760,54 @@ def refine_onset(
         raise SignalError("shapes must name at least one exponent, e.g. (0.75, 1.0)")
     rest = _baseline_masks(arr, fs, baseline)[:, 0]
     sq = arr * arr
+    cs = _running_sum(sq)  # shared by the three envelopes below
     w = max(1, round(check_positive(window, "window") * fs))
-    ms = _window_mean(sq, w, -(w // 2))[:, 0]
-    ms_base = ms[rest].mean()
-    amp = np.sqrt(np.clip(ms - ms_base, 0.0, None))
     wt = max(1, round(_TOP_WINDOW_S * fs))
-    big = np.sqrt(np.clip(_window_mean(sq, wt, -(wt // 2))[:, 0] - ms_base, 0.0, None))
+    ww = max(1, round(_WALK_WINDOW_S * fs))
+    return _refine(
+        arr[:, 0],
+        fs,
+        t_on,
+        rest,
+        _window_mean(sq, w, -(w // 2), cs)[:, 0],
+        _window_mean(sq, wt, -(wt // 2), cs)[:, 0],
+        lambda: _window_mean(sq, ww, -(ww // 2), cs)[:, 0],
+        earliest=earliest,
+        max_back=max_back,
+        max_back_weak=max_back_weak,
+        rise=rise,
+        frac=frac,
+        ps=ps,
+        fit=fit,
+    )
+
+
+def _refine(
+    x: _F64,
+    fs: float,
+    t_on: float,
+    rest: _BOOL,
+    ms: _F64,
+    wide: _F64,
+    walk_env: Callable[[], _F64],
+    *,
+    earliest: float,
+    max_back: float,
+    max_back_weak: float,
+    rise: float,
+    frac: float,
+    ps: list[float],
+    fit: str,
+) -> float:
+    """Steps 2-4 of :func:`refine_onset` on one channel ``x`` with its envelopes.
+
+    ``ms`` and ``wide`` are the centred ``window`` and 100 ms moving means of ``x**2``;
+    ``walk_env`` returns the 50 ms one (needed for a weak rise only).
+    """
+    n = x.shape[0]
+    i_on = round(t_on * fs)
+    ms_base = ms[rest].mean()
+    big = np.sqrt(np.maximum(wide - ms_base, 0.0))
     i_end = min(n, i_on + max(1, round(check_positive(rise, "rise") * fs)))
     top = float(big[i_on:i_end].max())
     if not top > 0:
@@ -689,8 +830,7 @@ def refine_onset(
         and (i_60 - i_10) / fs >= _WEAK_RISE_S
     )
     if weak:
-        ww = max(1, round(_WALK_WINDOW_S * fs))
-        mw = _window_mean(sq, ww, -(ww // 2))[:, 0]
+        mw = walk_env()
         below = np.flatnonzero(mw[: i_on + 1] <= mw[rest].mean() + _WALK_SD * mw[rest].std())
         walk = (i_on - int(below[-1])) / fs if below.size else math.inf
         weak_max = check_nonneg_seconds(max_back_weak, "max_back_weak")
@@ -704,8 +844,9 @@ def refine_onset(
     if fit == "ml":
         # the likelihood needs the rise in its window: at least _ML_AFTER_S past the crossing
         i_ml = min(n, max(i_fit, i_on + round(_ML_AFTER_S * fs)))
-        best_t = _ml_change_point(arr[:, 0], fs, i_lo, i_ml, cand, ms_base, ps, REFINE_BLOCK_S)
+        best_t = _ml_change_point(x, fs, i_lo, i_ml, cand, ms_base, ps, REFINE_BLOCK_S)
     else:
+        amp = np.sqrt(np.maximum(ms - ms_base, 0.0))
         best_t = _lsq_change_point(amp, fs, i_lo, i_fit, cand, ps, t_on)
     # guard: not more than _GUARD_S before the last time the envelope touched the baseline
     # mean, so a fit pulled back by noise or an earlier bump before the rise is cut short
@@ -718,6 +859,73 @@ def refine_onset(
         guard = _GUARD_WEAK_S if weak else _GUARD_S
         best_t = max(best_t, (i_b + int(at_base[-1])) / fs - guard)
     return float(min(max(best_t, lo_t), t_on))
+
+
+def _refine_onsets_each(
+    x: _F64,
+    fs: float,
+    onsets: _F64,
+    baselines: Sequence[tuple[float, float]],
+    earliest: float,
+) -> list[float]:
+    """Per column ``c``: ``refine_onset(x[:, c], fs, onsets[c], baselines[c], earliest=...)``.
+
+    The defaults of :func:`refine_onset` throughout; NaN onsets stay NaN. The envelopes of
+    all columns come from one pass (each column's values are those of the one-column call:
+    elementwise operations and a running sum along time).
+    """
+    fs = check_fs(fs)
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    out = [float("nan")] * arr.shape[1]
+    todo = [c for c in range(arr.shape[1]) if math.isfinite(float(onsets[c]))]
+    if not todo:
+        return out
+    sub = arr if len(todo) == arr.shape[1] else np.ascontiguousarray(arr[:, todo])
+    sub, _ = as_2d(sub)
+    n = sub.shape[0]
+    fit = "ml" if fs >= REFINE_ML_MIN_FS else "lsq"
+    frac = REFINE_FIT_TO if fit == "ml" else REFINE_FIT_TO_LSQ
+    sq = sub * sub
+    cs = _running_sum(sq)
+    w = max(1, round(REFINE_WINDOW_S * fs))
+    wt = max(1, round(_TOP_WINDOW_S * fs))
+    ww = max(1, round(_WALK_WINDOW_S * fs))
+    ms = _window_mean(sq, w, -(w // 2), cs)
+    wide = _window_mean(sq, wt, -(wt // 2), cs)
+    walk: list[_F64] = []
+
+    def walk_col(j: int) -> Callable[[], _F64]:
+        def get() -> _F64:
+            if not walk:
+                walk.append(_window_mean(sq, ww, -(ww // 2), cs))
+            return walk[0][:, j]
+
+        return get
+
+    for j, c in enumerate(todo):
+        t_on = float(onsets[c])
+        if not 0 <= round(t_on * fs) < n:
+            raise SignalError(f"onset {t_on:g} s is outside the signal (0 to {n / fs:g} s)")
+        rest = _baseline_masks(sub[:, j : j + 1], fs, baselines[c])[:, 0]
+        # column views: every reduction in _refine runs on a contiguous temporary (a masked
+        # selection, an elementwise result or a reshaped copy), as in the one-column call
+        out[c] = _refine(
+            sub[:, j],
+            fs,
+            t_on,
+            rest,
+            ms[:, j],
+            wide[:, j],
+            walk_col(j),
+            earliest=earliest,
+            max_back=REFINE_MAX_BACK_S,
+            max_back_weak=REFINE_MAX_BACK_WEAK_S,
+            rise=REFINE_RISE_S,
+            frac=frac,
+            ps=list(REFINE_SHAPES),
+            fit=fit,
+        )
+    return out
 
 
 def _lsq_change_point(
@@ -754,6 +962,71 @@ def _ml_change_point(
     ps: list[float],
     block: float,
 ) -> float:
+    """Maximum-likelihood change point (see :func:`_ml_change_point_numpy`, the reference).
+
+    With numba on, the kernel :func:`emgkit.signal._kernels._onset.ml_change_point_best`
+    evaluates the same likelihood on the same grid in the same order; it returns the same
+    candidate unless two candidates' likelihoods agree to about 1e-13 relative.
+    """
+    L = max(1, round(block * fs))
+    nb = (i_fit - i_lo) // L
+    if nb < 4 or not sigma0_sq > 0:
+        return float(cand[-1])
+    d = np.rint(cand * fs).astype(np.int64) - i_lo
+    if not NUMBA_ENABLED or d.size == 0 or d[0] < 0:
+        return _ml_change_point_numpy(x, fs, i_lo, i_fit, cand, sigma0_sq, ps, block)
+    seg = x[i_lo : i_lo + nb * L].reshape(nb, L)
+    y = np.mean(seg * seg, axis=1)
+    tail = max(1, nb // 8)
+    y_top = max(float(np.mean(y[-tail:])) - sigma0_sq, 0.1 * sigma0_sq)
+    psum = _power_prefix(fs, tuple(2.0 * p for p in ps), nb * L)
+    j = int(ml_change_point_best(y, float(sigma0_sq), L, psum, d, tail, y_top, _ML_GRID))
+    return float(cand[j]) if j >= 0 else float(cand[-1])
+
+
+_POWER_PREFIX: dict[tuple[float, tuple[float, ...]], _F64] = {}
+
+
+def _power_prefix(fs: float, es: tuple[float, ...], n: int) -> _F64:
+    """``out[s, m] = sum_{r=1}^{m} (r / fs)^es[s]`` for ``m = 0..M``, ``M >= n`` (cached).
+
+    The table's length is a power of two (at least 4096), so numpy's vectorised power has no
+    scalar tail and each entry is the same whatever the length (the cumulative sum is
+    sequential): every call sees the same values, whichever calls came before.
+    """
+    key = (float(fs), es)
+    tab = _POWER_PREFIX.get(key)
+    if tab is None or tab.shape[1] <= n:
+        m = 4096
+        while m < n:
+            m *= 2
+        r = np.arange(1, m + 1) / fs
+        tab = np.zeros((len(es), m + 1))
+        for k, e in enumerate(es):
+            np.cumsum(r**e, out=tab[k, 1:])
+        tab.flags.writeable = False
+        _POWER_PREFIX[key] = tab
+    return tab
+
+
+def _ml_grid() -> _F64:
+    """The relative ``q`` grid of the likelihood fit (``_ML_NQ`` log-spaced values)."""
+    return np.logspace(-1.5, 1.5, _ML_NQ)
+
+
+_ML_GRID: Final[_F64] = _ml_grid()
+
+
+def _ml_change_point_numpy(
+    x: _F64,
+    fs: float,
+    i_lo: int,
+    i_fit: int,
+    cand: _F64,
+    sigma0_sq: float,
+    ps: list[float],
+    block: float,
+) -> float:
     """Maximum-likelihood change point of the variance of ``x`` on ``[i_lo, i_fit)``.
 
     Block mean squares ``y_j`` (``block`` seconds) are modelled as
@@ -772,7 +1045,7 @@ def _ml_change_point(
     ts = (i_lo + np.arange(nb * L)).reshape(nb, L) / fs
     tail = max(1, nb // 8)
     y_top = max(float(np.mean(y[-tail:])) - sigma0_sq, 0.1 * sigma0_sq)
-    grid = np.logspace(-1.5, 1.5, _ML_NQ)
+    grid = _ml_grid()
     best_nll, best_t = math.inf, float(cand[-1])
     for p in ps:
         h = np.mean(np.maximum(ts[None] - cand[:, None, None], 0.0) ** (2.0 * p), axis=2)
@@ -896,3 +1169,49 @@ def steady_baseline(
     if first == 0 or (k - first) * nb / fs < n_min - 1e-9:
         return (t0, t1)
     return ((i1 - (k - first) * nb) / fs, t1)
+
+
+def _steady_baselines_each(
+    x: _F64, fs: float, baseline: tuple[float, float]
+) -> list[tuple[float, float] | None]:
+    """Per column ``c``: ``steady_baseline(x[:, c], fs, baseline)`` with its defaults.
+
+    ``None`` where that call raises :class:`SignalError` (NaN in the column, a window outside
+    the signal). The block mean squares of all columns come from one channel-major copy, each
+    block reduced along its own contiguous samples as in the one-column call (same values).
+    """
+    fs = check_fs(fs)
+    arr = np.ascontiguousarray(x, dtype=np.float64)
+    n_ch = arr.shape[1]
+    out: list[tuple[float, float] | None] = [None] * n_ch
+    if arr.shape[0] == 0 or n_ch == 0:
+        return out
+    try:
+        _baseline_masks(arr[:, :1], fs, baseline)  # validates the window (same for every column)
+    except SignalError:
+        return out
+    finite = np.asarray(np.isfinite(arr).all(axis=0))
+    t0, t1 = float(baseline[0]), float(baseline[1])
+    nb = max(1, round(STEADY_BLOCK_S * fs))
+    i0 = max(0, math.ceil(t0 * fs - 1e-9))
+    i1 = min(arr.shape[0], math.floor(t1 * fs + 1e-9))
+    k = (i1 - i0) // nb
+    n_ref = max(1, round(STEADY_REF_S * fs / nb))
+    if k < 2:
+        return [(t0, t1) if finite[c] else None for c in range(n_ch)]
+    seg = np.ascontiguousarray(arr[i1 - k * nb : i1].T).reshape(n_ch, k, nb)
+    rms_all = np.sqrt(np.mean(seg * seg, axis=2))
+    for c in range(n_ch):
+        if not finite[c]:
+            continue
+        rms = rms_all[c]
+        level = float(np.median(rms[-n_ref:]))
+        out[c] = (t0, t1)
+        if not level > 0:
+            continue
+        off = np.flatnonzero((rms > STEADY_RATIO * level) | (rms < level / STEADY_RATIO))
+        first = int(off[-1]) + 1 if off.size else 0
+        if first == 0 or (k - first) * nb / fs < STEADY_MIN_S - 1e-9:
+            continue
+        out[c] = ((i1 - (k - first) * nb) / fs, t1)
+    return out
