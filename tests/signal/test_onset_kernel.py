@@ -38,6 +38,7 @@ def _cases(n: int, seed: int) -> list[tuple[np.ndarray, float, float]]:
 
 @pytest.mark.skipif(not NUMBA_ENABLED, reason="the kernel is the numpy reference without numba")
 def test_kernel_picks_the_numpy_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(O, "_use_kernel", lambda: NUMBA_ENABLED)  # the kernel, not the rule
     cases = _cases(240, seed=11)
     fast = [O.refine_onset(x, fs, on, (0.8, 1.9), earliest=1.7, fit="ml") for x, fs, on in cases]
     monkeypatch.setattr(O, "_ml_change_point", O._ml_change_point_numpy)
@@ -50,8 +51,9 @@ def test_kernel_picks_the_numpy_candidate(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.skipif(not NUMBA_ENABLED, reason="the kernel is the numpy reference without numba")
 @pytest.mark.parametrize("top", [1e3, 1e6])
-def test_kernel_survives_huge_power_ratios(top: float) -> None:
+def test_kernel_survives_huge_power_ratios(top: float, monkeypatch: pytest.MonkeyPatch) -> None:
     """Products of variance ratios up to ~1e13 per block are taken in chunks, not overflowed."""
+    monkeypatch.setattr(O, "_use_kernel", lambda: True)
     rng = np.random.default_rng(3)
     fs = 2000.0
     x = _ramp_signal(rng, fs, top, 0.3)
@@ -171,3 +173,32 @@ def test_intervals_each_equals_one_column_at_a_time() -> None:
                 want = O._intervals(active[:, c], fs, min_len, gap)
                 np.testing.assert_array_equal(got[c], want)
                 assert got[c].shape == want.shape
+
+
+@pytest.mark.skipif(not NUMBA_ENABLED, reason="no kernel without numba")
+def test_kernel_only_once_numba_has_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short process keeps the numpy reference: numba is not started for the onset fit alone."""
+    from emgkit.signal import _kernels
+
+    calls: list[str] = []
+    real = O.ml_change_point_best
+    monkeypatch.setattr(O, "ml_change_point_best", _Spy(real, calls))
+    monkeypatch.setattr(_kernels, "numba_started", lambda: False)
+    x, fs, on = _cases(1, seed=5)[0]
+    a = O.refine_onset(x, fs, on, (0.8, 1.9), earliest=1.7, fit="ml")
+    assert calls == []
+    monkeypatch.setattr(_kernels, "numba_started", lambda: True)
+    b = O.refine_onset(x, fs, on, (0.8, 1.9), earliest=1.7, fit="ml")
+    assert calls  # the kernel ran
+    assert a == b
+
+
+class _Spy:
+    """Records calls to a kernel; no ``signatures`` so the rule decides."""
+
+    def __init__(self, fn: object, calls: list[str]) -> None:
+        self.fn, self.calls = fn, calls
+
+    def __call__(self, *args: object) -> object:
+        self.calls.append("kernel")
+        return self.fn(*args)  # type: ignore[operator]

@@ -48,6 +48,7 @@ import numpy.typing as npt
 from scipy import stats
 
 from emgkit.errors import SignalError
+from emgkit.signal import _kernels as _k
 from emgkit.signal._checks import as_2d, check_fs, check_nonneg_seconds, check_positive
 from emgkit.signal._kernels._onset import ml_change_point_best
 from emgkit.signal._numba import NUMBA_ENABLED
@@ -973,7 +974,7 @@ def _ml_change_point(
     if nb < 4 or not sigma0_sq > 0:
         return float(cand[-1])
     d = np.rint(cand * fs).astype(np.int64) - i_lo
-    if not NUMBA_ENABLED or d.size == 0 or d[0] < 0:
+    if not _use_kernel() or d.size == 0 or d[0] < 0:
         return _ml_change_point_numpy(x, fs, i_lo, i_fit, cand, sigma0_sq, ps, block)
     seg = x[i_lo : i_lo + nb * L].reshape(nb, L)
     y = np.mean(seg * seg, axis=1)
@@ -982,6 +983,20 @@ def _ml_change_point(
     psum = _power_prefix(fs, tuple(2.0 * p for p in ps), nb * L)
     j = int(ml_change_point_best(y, float(sigma0_sq), L, psum, d, tail, y_top, _ML_GRID))
     return float(cand[j]) if j >= 0 else float(cand[-1])
+
+
+def _use_kernel() -> bool:
+    """Whether :func:`_ml_change_point` runs the numba kernel rather than the numpy reference.
+
+    The kernel once numba has started in this process (:func:`emgkit.signal._kernels.numba_started`:
+    a long recording's zero-phase filter has run) or the kernel has already run; before that the
+    numpy reference, so a short session's analysis (the demo's) does not start numba and compile
+    this kernel (about 1.2 s CPU once, plus numba's start-up) for a fit numpy does in ~0.1 s.
+    Both pick the same candidate unless two likelihoods agree to about 1e-13 relative.
+    """
+    if not NUMBA_ENABLED:
+        return False
+    return bool(getattr(ml_change_point_best, "signatures", None)) or _k.numba_started()
 
 
 _POWER_PREFIX: dict[tuple[float, tuple[float, ...]], _F64] = {}

@@ -194,6 +194,16 @@ _TWINNED = (all_finite, _causal.moving_rms_tm, _causal.tkeo_tm)
 _ZERO_PHASE_RAN = False
 
 
+def numba_started() -> bool:
+    """True once numba has run in this process (a twinned or zero-phase kernel has run).
+
+    Other kernels that have a numpy reference (the onset fit of :mod:`emgkit.signal.onset`)
+    follow the same rule as the twins: numpy until numba has started, so a short process never
+    pays numba's start-up and compile for them.
+    """
+    return _ZERO_PHASE_RAN or any(getattr(k, "signatures", None) for k in _TWINNED)
+
+
 def all_finite_fast(x: Array) -> bool:
     """True if ``x`` holds no NaN/inf: one numba read, no boolean temporary (or its twin)."""
     if _twin_first(x):
