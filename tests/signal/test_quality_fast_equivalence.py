@@ -218,7 +218,7 @@ def test_hf_block_energy_equals_whole_signal_filter(session: npt.NDArray[np.floa
     for j, c in enumerate((0, 3)):
         for i in cand[c]:
             sl = slice(i - 2 * w - 1, i + 2 * w + 2)
-            np.testing.assert_allclose(e[sl, j], want[sl, j], rtol=1e-9)
+            np.testing.assert_allclose(e[j, sl], want[sl, j], rtol=1e-9)
 
 
 def test_moving_mean_equals_convolution() -> None:

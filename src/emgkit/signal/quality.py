@@ -128,6 +128,17 @@ _LOW_RATE = 250.0
 #: ... on recordings at least this long (s); shorter ones are measured at full rate.
 _LOW_MIN_S = 4.0
 
+#: Motion on a decimated signal (:func:`_motion_low`): the screening stage looks for
+#: excursions beyond this fraction of ``k`` robust SDs ...
+_MOTION_SCREEN_K = 0.8
+
+#: ... whose 1-20 Hz RMS beats :data:`MOTION_RATIO` divided by this times the sEMG band's; the
+#: full-rate rule then decides within this many seconds of each screened place (the 1 Hz edge's
+#: transient decays by e^-17 in 4 s, so the full-rate bands there equal the whole-signal ones
+#: to about 1e-7 of the signal).
+_MOTION_SCREEN_RATIO = 1.3
+_MOTION_CONFIRM_S = 4.0
+
 #: Rows of the full-rate sEMG band filtered at a time around motion candidates (4 MB at 16
 #: channels: the temporaries are reused from the heap instead of fresh pages).
 _HF_CHUNK = 32768
@@ -157,6 +168,15 @@ def _columns(arr: npt.NDArray[np.float64]) -> Iterator[tuple[int, npt.NDArray[np
             rows[:, t0 : t0 + 4096] = arr[t0 : t0 + 4096, g0:g1].T
         for j in range(rows.shape[0]):
             yield g0 + j, rows[j]
+
+
+def _rows(arr: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``arr.T`` as a C-ordered ``(n_channels, n_samples)`` array, copied in cache-sized blocks."""
+    n = arr.shape[0]
+    out = np.empty((arr.shape[1], n))
+    for t0 in range(0, n, 4096):
+        out[:, t0 : t0 + 4096] = arr[t0 : t0 + 4096].T
+    return out
 
 
 def _finite(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -554,17 +574,18 @@ def motion_events(
 
 
 def _candidates(lf: npt.NDArray[np.float64], k: float, edge: int) -> list[npt.NDArray[np.intp]]:
-    """Per column of ``lf``: the samples beyond ``k`` robust SDs, outside ``edge`` at each end."""
-    n = lf.shape[0]
+    """Per row of ``lf`` (channel-major): the samples beyond ``k`` robust SDs, outside ``edge``."""
+    n = lf.shape[1]
     cand: list[npt.NDArray[np.intp]] = []
-    for c in range(lf.shape[1]):
-        v = np.ascontiguousarray(lf[:, c])
+    sds: list[float] = []
+    for v in lf:
         sd = 1.4826 * float(np.median(np.abs(v - np.median(v))))
         idx = np.zeros(0, dtype=np.intp)
         if sd > 0 and edge > 0:
             idx = edge + np.flatnonzero(np.abs(v[edge : n - edge]) > k * sd)
         cand.append(idx)
-    return cand
+        sds.append(sd)
+    return cand, sds
 
 
 def _motion_low(
@@ -575,25 +596,57 @@ def _motion_low(
     k: float,
     merge_s: float,
 ) -> list[npt.NDArray[np.float64]]:
-    """:func:`motion_events` from ``y``, ``arr`` (C-ordered) decimated by ``d``."""
+    """:func:`motion_events` from ``y``, ``arr`` (C-ordered) decimated by ``d``.
+
+    Two stages. 1) On the decimated 1-20 Hz band, with relaxed thresholds
+    (:data:`_MOTION_SCREEN_K` x ``k`` robust SDs, :data:`MOTION_RATIO` /
+    :data:`_MOTION_SCREEN_RATIO`): where motion may be. 2) Around each such place (+-
+    :data:`_MOTION_CONFIRM_S`), the full-rate rule of :func:`_motion_full` on the full-rate
+    bands, with the robust SD of the decimated band (within about 1 % of the full-rate one): the
+    events and their times are then those of the full-rate rule wherever stage 1 looked.
+    """
     r = fs / d
-    nc = arr.shape[1]
+    n, nc = arr.shape
     out = [np.zeros(0) for _ in range(nc)]
-    if arr.shape[0] < round(2 * fs):
+    if n < round(2 * fs):
         return out
-    lf = bandpass(y, r, 1.0, min(20.0, 0.4 * fs), order=2)
+    lf = _rows(bandpass(y, r, 1.0, min(20.0, 0.4 * fs), order=2))
     w = max(1, round(0.2 * r))
-    gap = max(1, round(merge_s * r))
-    cand = _candidates(lf, k, round(1.0 * r))
+    cand, sds = _candidates(lf, _MOTION_SCREEN_K * k, round(1.0 * r))
     chans = [c for c in range(nc) if cand[c].size]
     if not chans:
         return out
-    hf_rms = np.sqrt(_hf_block_energy(arr, fs, d, y.shape[0], cand, w).T / d)
+    hf_rms = _hf_block_energy(arr, fs, d, y.shape[0], cand, w)
+    hf_rms /= d
+    np.sqrt(hf_rms, out=hf_rms)
+    wf = max(1, round(0.2 * fs))
+    gap = max(1, round(merge_s * fs))
+    edge = round(1.0 * fs)
+    pad = round(_MOTION_CONFIRM_S * fs)
     for j, c in enumerate(chans):
-        hit = _motion_hits(np.ascontiguousarray(lf[:, c]), hf_rms[j], w, cand[c])
-        if hit.size:
-            starts = hit[np.concatenate([[True], np.diff(hit) > gap])]
-            out[c] = starts * (d / fs)
+        hit = _motion_hits(lf[c], hf_rms[j], w, cand[c], MOTION_RATIO / _MOTION_SCREEN_RATIO)
+        if not hit.size:
+            continue
+        # full-rate confirmation around the screened places (windows merged when they overlap)
+        lo, hi = hit * d - pad, hit * d + pad
+        starts_iv = np.concatenate([[0], np.flatnonzero(lo[1:] > hi[:-1]) + 1])
+        hits_f: list[npt.NDArray[np.intp]] = []
+        for q, i0 in enumerate(starts_iv):
+            i1 = starts_iv[q + 1] - 1 if q + 1 < starts_iv.size else hit.size - 1
+            s0, s1 = max(0, int(lo[i0]) - 3 * wf), min(n, int(hi[i1]) + 3 * wf)
+            seg = np.ascontiguousarray(arr[s0:s1, c])
+            lf_f = bandpass(seg, fs, 1.0, min(20.0, 0.4 * fs), order=2)
+            core0, core1 = max(edge, int(lo[i0]) + pad // 2), min(n - edge, int(hi[i1]) - pad // 2)
+            if core1 <= core0:
+                continue
+            rel = np.flatnonzero(np.abs(lf_f[core0 - s0 : core1 - s0]) > k * sds[c])
+            if not rel.size:
+                continue
+            hf_f = bandpass(seg, fs, min(20.0, 0.3 * fs), min(450.0, 0.45 * fs), order=2)
+            hits_f.append(s0 + _motion_hits(lf_f, hf_f, wf, rel + (core0 - s0)))
+        full = np.concatenate(hits_f) if hits_f else np.zeros(0, dtype=np.intp)
+        if full.size:
+            out[c] = full[np.concatenate([[True], np.diff(full) > gap])] / fs
     return out
 
 
@@ -612,7 +665,7 @@ def _hf_block_energy(
     channel) are computed, the rest are 0. The band is filtered over those stretches plus 0.5 s
     on either side (the 20 Hz edge's transient decays by e^-44 in 0.5 s: the values equal the
     whole-signal filter's to rounding), in chunks of :data:`_HF_CHUNK` rows, on the channels
-    with candidates only. Returns ``(nb, n_channels_with_candidates)``.
+    with candidates only. Returns ``(n_channels_with_candidates, nb)``.
     """
     n = arr.shape[0]
     lo_hz, hi_hz = min(20.0, 0.3 * fs), min(450.0, 0.45 * fs)
@@ -639,7 +692,7 @@ def _hf_block_energy(
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
-    energy = np.zeros((nb, len(chans)))
+    energy = np.zeros((len(chans), nb))
     cb = max(1, _HF_CHUNK // d)
     for a, b in merged:
         for a0 in range(a, b, cb):
@@ -649,7 +702,7 @@ def _hf_block_energy(
             rows = arr[s0:s1] if every else np.take(arr[s0:s1], chans, axis=1)
             seg = bandpass(rows, fs, lo_hz, hi_hz, order=2)
             np.square(seg, out=seg)
-            energy[a0:b0] = seg[r_a - s0 : r_b - s0].reshape(b0 - a0, d, -1).sum(axis=1)
+            energy[:, a0:b0] = seg[r_a - s0 : r_b - s0].reshape(b0 - a0, d, -1).sum(axis=1).T
     return energy
 
 
@@ -699,6 +752,7 @@ def _motion_hits(
     h: npt.NDArray[np.float64],
     w: int,
     idx: npt.NDArray[np.intp],
+    ratio: float = MOTION_RATIO,
 ) -> npt.NDArray[np.intp]:
     """The candidates ``idx`` whose 1-20 Hz RMS (``v``) beats the sEMG band's (``h``).
 
@@ -722,11 +776,11 @@ def _motion_hits(
         lf_rms = np.sqrt(np.maximum((cp[idx + w] - cp[idx]) / w, 0.0))
         ch = _window_sums(hc * hc, w)
         own = np.sqrt(np.maximum((ch[idx + w] - ch[idx]) / w, 0.0))
-        keep = lf_rms > MOTION_RATIO * own
+        keep = lf_rms > ratio * own
         idx, lf_rms = idx[keep], lf_rms[keep]
         if idx.size == 0:
             return idx
-        return idx[lf_rms > MOTION_RATIO * _hf_rms_max_at(hc, w, idx)]
+        return idx[lf_rms > ratio * _hf_rms_max_at(hc, w, idx)]
     hits: list[npt.NDArray[np.intp]] = []
     for g in groups:
         g0, g1 = int(g[0]), int(g[-1])
@@ -743,14 +797,14 @@ def _motion_hits(
         # the largest sEMG RMS within +-0.2 s is at least the one at the sample itself: drop
         # the candidates that already fail against it (inside contractions, most of them)
         own = np.sqrt(np.maximum((hc[g - a + w] - hc[g - a]) / w, 0.0))
-        keep = lf_rms > MOTION_RATIO * own
+        keep = lf_rms > ratio * own
         if not keep.any():
             continue
         span = g1 + w - a
         ms = (hc[w : w + span] - hc[:span]) / w
         mf = maximum_filter1d(np.sqrt(np.maximum(ms, 0.0)), 2 * w)
         gk = g[keep]
-        hits.append(gk[lf_rms[keep] > MOTION_RATIO * mf[gk - a]])
+        hits.append(gk[lf_rms[keep] > ratio * mf[gk - a]])
     return np.concatenate(hits) if hits else np.zeros(0, dtype=np.intp)
 
 
