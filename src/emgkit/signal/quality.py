@@ -573,8 +573,11 @@ def motion_events(
     return _motion_low(arr, fs, decimate3(arr, d), d, k, merge_s)
 
 
-def _candidates(lf: npt.NDArray[np.float64], k: float, edge: int) -> list[npt.NDArray[np.intp]]:
-    """Per row of ``lf`` (channel-major): the samples beyond ``k`` robust SDs, outside ``edge``."""
+def _candidates(
+    lf: npt.NDArray[np.float64], k: float, edge: int
+) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
+    """Per row of ``lf`` (channel-major): the samples beyond ``k`` robust SDs outside ``edge``
+    samples at each end, and the robust SDs."""
     n = lf.shape[1]
     cand: list[npt.NDArray[np.intp]] = []
     sds: list[float] = []
