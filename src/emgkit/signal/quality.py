@@ -576,8 +576,10 @@ def motion_events(
 def _candidates(
     lf: npt.NDArray[np.float64], k: float, edge: int
 ) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
-    """Per row of ``lf`` (channel-major): the samples beyond ``k`` robust SDs outside ``edge``
-    samples at each end, and the robust SDs."""
+    """Per row of ``lf`` (channel-major): samples beyond ``k`` robust SDs, and the robust SDs.
+
+    Samples within ``edge`` of either end are not examined.
+    """
     n = lf.shape[1]
     cand: list[npt.NDArray[np.intp]] = []
     sds: list[float] = []
