@@ -372,17 +372,22 @@ def compare_baseline(base_src: Path, real_dir: Path) -> None:
         with (Path(tmp) / "cand.pkl").open("rb") as fh:
             cand = pickle.load(fh)
     names = [k for k in base if k != "__cpu__"]
-    same = 0
+    same = same_text = 0
     worst: dict[str, tuple[float, float, str]] = {m: (0.0, 0.0, "") for m in MEASURES}
-    diffs = []
+    diffs, text_diffs = [], []
     n_syn = sum(not k.startswith("real/") for k in names)
+    n_channels = 0
     for k in names:
         b, c = base[k], cand[k]
-        cols = ["status", "issues", "detail", "flat"]
         if b["input"] != c["input"]:
             raise SystemExit(f"{k}: the two checkouts built different inputs")
+        n_channels += len(b["channels"])
+        # decisions: status, issue codes, flat, actions (what was cleaned), the cleaned samples
+        # and the shared band; the detail text also carries rounded measures
         ok = (
-            b["channels"][cols].equals(c["channels"][cols])
+            b["channels"][["status", "issues", "flat"]].equals(
+                c["channels"][["status", "issues", "flat"]]
+            )
             and b["actions"] == c["actions"]
             and b["recording"] == c["recording"]
             and b["band"] == c["band"]
@@ -390,18 +395,24 @@ def compare_baseline(base_src: Path, real_dir: Path) -> None:
         same += ok
         if not ok:
             diffs.append(k)
+        text_ok = b["channels"]["detail"].equals(c["channels"]["detail"])
+        same_text += text_ok
+        if not text_ok:
+            text_diffs.append(k)
         for m in MEASURES:
             rel, ab = _rel(c["channels"][m].to_numpy(), b["channels"][m].to_numpy())
             if rel > worst[m][0] or (rel == worst[m][0] and ab > worst[m][1]):
                 worst[m] = (rel, ab, k)
     print(f"## assess_recording: {base_src} (baseline) vs {here} (candidate)\n")
     print(
-        f"sessions: {len(names)} ({n_syn} synthetic, {len(names) - n_syn} real); identical "
-        f"decisions (status, issues, detail text, flat, actions, cleaned samples, band): "
-        f"{same}/{len(names)}"
+        f"sessions: {len(names)} ({n_syn} synthetic, {len(names) - n_syn} real; {n_channels} "
+        f"channels); identical decisions (status, issue codes, flat, actions, cleaned samples, "
+        f"shared band): {same}/{len(names)}; identical detail text: {same_text}/{len(names)}"
     )
     if diffs:
-        print("differing:", ", ".join(diffs))
+        print("decisions differ:", ", ".join(diffs))
+    if text_diffs:
+        print("detail text differs (rounded measures):", ", ".join(text_diffs))
     print(f"corpus CPU: baseline {base['__cpu__']:.2f} s, candidate {cand['__cpu__']:.2f} s\n")
     rows = [
         {"measure": m, "max_rel_diff": f"{w[0]:.2e}", "max_abs_diff": f"{w[1]:.3g}", "at": w[2]}
