@@ -74,7 +74,7 @@ x[:, 0] += 300 * np.sin(2 * np.pi * 0.7 * t) + 20 * np.sin(2 * np.pi * 50 * t)
 m = (t >= 2.5) & (t < 2.56)
 x[m, 1] += 2000 * np.sin(np.pi * (t[m] - 2.5) / 0.06)
 x[:, 2] = np.clip(np.round(x[:, 2] * 40), -100, 100)
-clip, flat = sq.clipped_and_flat(x)
+clip, flat, _ = sq.clipped_and_flat(x)
 wander, events = sq.wander_and_motion(x, fs)
 ml = sq.mains_level(x, fs)
 print(json.dumps({

@@ -29,7 +29,6 @@ import pandas as pd
 from emgkit.errors import BandLimitWarning
 from emgkit.recording import Channel, Recording, SignalKind
 from emgkit.signal import quality as sq
-from emgkit.signal._kernels import all_finite_fast
 from emgkit.signal.ecg import detect_ecg, subtract_ecg
 from emgkit.signal.mains import subtract_mains
 from emgkit.signal.pipeline import preprocess
@@ -371,14 +370,13 @@ def assess_recording(
     fs = rec.fs
     data = rec.data
     nc = rec.n_channels
-    all_finite = rec.n_samples == 0 or all_finite_fast(np.ascontiguousarray(data))
-    finite = None if all_finite else np.isfinite(data)
+    clipped, flat, n_finite = sq.clipped_and_flat(data)
+    finite = None if bool((n_finite == rec.n_samples).all()) else np.isfinite(data)
     names = [c.name for c in rec.channels]
     raw = np.array([c.kind == SignalKind.RAW for c in rec.channels], dtype=bool)
     trunk = np.array([c.muscle in TRUNK_MUSCLES for c in rec.channels], dtype=bool) & raw
     long_enough = rec.n_samples >= round(2.0 * fs)
 
-    clipped, flat = sq.clipped_and_flat(data)
     missing = np.zeros(nc) if finite is None else (~finite).mean(axis=0) * 100.0
     mains_db, mains_uv, mains_harm, mains_hz = _mains_per_channel(
         data, fs, rec.info.power_line_hz, raw, long_enough

@@ -265,7 +265,7 @@ def _head_levels(col: npt.NDArray[np.float64]) -> bool:
 
 def clipped_and_flat(
     x: npt.ArrayLike,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
     """:func:`clipped_fraction` and :func:`is_flat` from one pair of passes over the samples.
 
     The extremes, the counts at them, the mean and the squared deviations come from
@@ -283,13 +283,15 @@ def clipped_and_flat(
         As :func:`clipped_fraction`.
     flat : ndarray of bool, shape (n_channels,)
         As :func:`is_flat`.
+    n_finite : ndarray of int, shape (n_channels,)
+        Finite samples per channel (all of them: no NaN gap).
     """
     arr, _ = as_2d(x, allow_nan=True)
     nc = arr.shape[1]
     clipped = np.zeros(nc)
     flat = np.ones(nc, dtype=bool)
     if arr.shape[0] == 0:
-        return clipped, flat
+        return clipped, flat, np.zeros(nc, dtype=np.int64)
     cnt, mx, mn, nmx, nmn, _, ss = column_stats(arr)
     for c in range(nc):
         if cnt[c] < 2:
@@ -298,7 +300,7 @@ def clipped_and_flat(
         stuck = int(nmx[c] + nmn[c]) if mx[c] > mn[c] else 0
         if stuck >= CLIP_MIN_SAMPLES and _head_levels(arr[:, c]):
             clipped[c] = stuck / int(cnt[c])
-    return clipped, flat
+    return clipped, flat, cnt
 
 
 def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
