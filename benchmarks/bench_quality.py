@@ -431,7 +431,6 @@ if which == "30min":
     rec, _ = pickle.load(open(sys.argv[2], "rb"))
 else:
     from emgkit.protocol import load_protocol
-from emgkit.recording import Recording
     from emgkit.simulate import synthesize_session
     proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
     rec, _ = synthesize_session("right_inhibition", fs=2000.0, protocol=proto, seed=1)
