@@ -242,6 +242,9 @@ MEASURES = (
 )
 
 
+WANDER_BIG = "wander_uv (>= 20 µV)"
+
+
 def _fault_sets() -> dict[str, list]:
     from emgkit.simulate import (
         ECG,
@@ -373,7 +376,9 @@ def compare_baseline(base_src: Path, real_dir: Path) -> None:
             cand = pickle.load(fh)
     names = [k for k in base if k != "__cpu__"]
     same = same_text = 0
-    worst: dict[str, tuple[float, float, str]] = {m: (0.0, 0.0, "") for m in MEASURES}
+    worst: dict[str, tuple[float, float, str]] = {
+        m: (0.0, 0.0, "") for m in (*MEASURES, WANDER_BIG)
+    }
     diffs, text_diffs = [], []
     n_syn = sum(not k.startswith("real/") for k in names)
     n_channels = 0
@@ -403,6 +408,12 @@ def compare_baseline(base_src: Path, real_dir: Path) -> None:
             rel, ab = _rel(c["channels"][m].to_numpy(), b["channels"][m].to_numpy())
             if rel > worst[m][0] or (rel == worst[m][0] and ab > worst[m][1]):
                 worst[m] = (rel, ab, k)
+        # the wander rule's range (the threshold is 200 µV): values of 20 µV and more
+        bw, cw = b["channels"]["wander_uv"].to_numpy(), c["channels"]["wander_uv"].to_numpy()
+        big = np.abs(bw) >= 20.0
+        rel, ab = _rel(cw[big], bw[big])
+        if rel > worst[WANDER_BIG][0]:
+            worst[WANDER_BIG] = (rel, ab, k)
     print(f"## assess_recording: {base_src} (baseline) vs {here} (candidate)\n")
     print(
         f"sessions: {len(names)} ({n_syn} synthetic, {len(names) - n_syn} real; {n_channels} "
