@@ -33,6 +33,7 @@ from emgkit.signal._kernels._quality import (
     column_stats,
     decimate3,
     welch_frames,
+    welch_kernels,
     window_rms,
 )
 from emgkit.signal.filters import bandpass, lowpass
@@ -889,12 +890,13 @@ def _welch(
     acc = np.zeros((nc, nf))
     batch = max(1, 2**19 // (nper * nc))
     frames = np.empty((nc, batch, nper), dtype=_FFT_DTYPE)
+    kern = welch_kernels(arr.size)
     for i in range(0, nseg, batch):
         k = min(batch, nseg - i)
         buf = frames if k == batch else np.empty((nc, k, nper), dtype=_FFT_DTYPE)
         # each segment centred and windowed straight from the time-major rows
-        welch_frames(arr, i * step, step, win, buf)
-        add_power(sfft.rfft(buf, axis=2), acc)
+        welch_frames(arr, i * step, step, win, buf, use_kernel=kern)
+        add_power(sfft.rfft(buf, axis=2), acc, use_kernel=kern)
     acc = np.ascontiguousarray(acc.T)
     out = acc * (scale / nseg)
     out[1 : -1 if nper % 2 == 0 else None] *= 2.0

@@ -3,8 +3,9 @@
 One-pass reductions over time-major ``(n_samples, n_channels)`` float64 arrays, each with a
 numba kernel (channels innermost, no temporary arrays) and a numpy implementation of the same
 arithmetic; every entry point picks the kernel when numba is enabled (``EMGKIT_NUMBA``) and the
-numpy code otherwise. Both give the same values to rounding (tested in
-tests/signal/test_quality_kernels.py).
+numpy code otherwise, and while a kernel is cold (not compiled, not in numba's disk cache) inputs
+below ``COLD_SCIPY_BELOW`` elements take the numpy code (:func:`_use_kernel`). Both give the
+same values to rounding (tested in tests/signal/test_quality_kernels.py).
 
 - :func:`column_stats`: per channel, the number of finite samples, their extremes, how many
   samples sit at each extreme, their mean and the sum of squared deviations from it (two
@@ -22,18 +23,52 @@ tests/signal/test_quality_kernels.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
+from emgkit.signal._kernels import COLD_SCIPY_BELOW, kernel_ready
 from emgkit.signal._numba import NUMBA_ENABLED, jit
 
-__all__ = ["add_power", "cic3_taps", "column_stats", "decimate3", "welch_frames", "window_rms"]
+__all__ = [
+    "add_power",
+    "cic3_taps",
+    "column_stats",
+    "decimate3",
+    "welch_frames",
+    "welch_kernels",
+    "window_rms",
+]
 
 Array = npt.NDArray[np.float64]
 #: count, max, min, n_at_max, n_at_min, mean, ss (see :func:`column_stats`)
 Stats = tuple[
     npt.NDArray[np.int64], Array, Array, npt.NDArray[np.int64], npt.NDArray[np.int64], Array, Array
 ]
+
+
+_READY: dict[str, bool] = {}
+
+
+def _use_kernel(kernel: Any, size: int, force: bool | None) -> bool:
+    """The numba kernel or the numpy code for an input of ``size`` elements.
+
+    ``force`` decides when given. Otherwise the kernel when numba is enabled, unless it is cold
+    (neither compiled in this process nor in numba's disk cache: compiling costs about 0.3 s
+    per kernel) and the input is smaller than ``COLD_SCIPY_BELOW`` (the zero-phase filters'
+    rule, :mod:`emgkit.signal._kernels`): a short session then never waits for the compiler.
+    """
+    if force is not None:
+        return force
+    if not NUMBA_ENABLED:
+        return False
+    if size >= COLD_SCIPY_BELOW or kernel.signatures:
+        return True
+    name = kernel.py_func.__name__
+    if name not in _READY:  # the disk cache is looked up once per process
+        _READY[name] = kernel_ready(kernel)
+    return _READY[name]
 
 
 def cic3_taps(d: int) -> Array:
@@ -122,7 +157,7 @@ def column_stats(x: Array, *, use_kernel: bool | None = None) -> Stats:
         numpy's pairwise sums by rounding only.
     """
     arr = np.ascontiguousarray(x, dtype=np.float64)
-    if not (NUMBA_ENABLED if use_kernel is None else use_kernel):
+    if not _use_kernel(_stats_kernel, arr.size, use_kernel):
         return _stats_numpy(arr)
     nc = arr.shape[1]
     cnt = np.zeros(nc, dtype=np.int64)
@@ -197,7 +232,7 @@ def decimate3(x: Array, d: int, *, use_kernel: bool | None = None) -> Array:
     h = cic3_taps(d)
     off = (h.size - 1) // 2
     nb = arr.shape[0] // d
-    if not (NUMBA_ENABLED if use_kernel is None else use_kernel):
+    if not _use_kernel(_decimate_kernel, arr.size, use_kernel):
         return _decimate_numpy(arr, h, d, off, nb)
     out = np.empty((nb, arr.shape[1]))
     _decimate_kernel(arr, h, d, off, out)
@@ -259,7 +294,7 @@ def window_rms(x: Array, seg: int, *, use_kernel: bool | None = None) -> Array:
     """
     arr = np.ascontiguousarray(x, dtype=np.float64)
     k = arr.shape[0] // seg
-    if not (NUMBA_ENABLED if use_kernel is None else use_kernel):
+    if not _use_kernel(_window_rms_kernel, arr.size, use_kernel):
         return _window_rms_numpy(arr, seg, k)
     out = np.empty((k, arr.shape[1]))
     _window_rms_kernel(arr, seg, out)
@@ -325,7 +360,7 @@ def welch_frames(
         numba is enabled.
     """
     nc, k, nper = out.shape
-    if NUMBA_ENABLED if use_kernel is None else use_kernel:
+    if _use_kernel(_frames_kernel, x.size, use_kernel):
         _frames_kernel(x, r0, step, win, out)
         return
     blk = np.ascontiguousarray(x[r0 : r0 + (k - 1) * step + nper].T)
@@ -335,6 +370,11 @@ def welch_frames(
     s = segs - segs.mean(axis=2, keepdims=True)
     s *= win
     out[...] = s
+
+
+def welch_kernels(size: int) -> bool:
+    """Whether a Welch spectrum of ``size`` samples uses the kernels (see :func:`_use_kernel`)."""
+    return _use_kernel(_frames_kernel, size, None) and _use_kernel(_power_kernel, size, None)
 
 
 def add_power(
@@ -352,7 +392,7 @@ def add_power(
         Force the numba kernel (True) or the numpy code (False); default: the kernel when
         numba is enabled.
     """
-    if NUMBA_ENABLED if use_kernel is None else use_kernel:
+    if _use_kernel(_power_kernel, spec.size, use_kernel):
         _power_kernel(spec, acc)
         return
     acc += (spec.real**2 + spec.imag**2).sum(axis=1, dtype=np.float64)
