@@ -16,12 +16,38 @@ Sections:
 1b. The ECG rule on every channel (not only trunk) of sessions without ECG: false positives.
 3. The real recordings in ../shared/data/real (every file emgkit reads): issues found, and the
    ECG rule on every channel (none is a trunk channel: a detection is a false positive).
+
+Same-decisions check and speed against another checkout (session 5, docs/performance.md)::
+
+    PYTHONPATH=src nice -n 5 python3 benchmarks/bench_quality.py \\
+        --compare-baseline /tmp/s5/base41/src
+    PYTHONPATH=src nice -n 5 python3 benchmarks/bench_quality.py --speed-baseline /tmp/s5/base41/src
+
+``--compare-baseline DIR`` builds a corpus (72 synthetic sessions: profiles healthy,
+right_inhibition, hamstring_dominant x fs 250/500/1000/2000 Hz x 6 fault sets with motion spikes,
+electrode pops, baseline wander, 50/60 Hz hum, ECG, flat, clipped and partly disconnected channels
+and NaN gaps; plus every real recording emgkit.io reads), runs ``assess_recording`` on it in one
+subprocess on DIR's code and one on this checkout's, and prints how many sessions have identical
+decisions (status, issue codes, detail text, actions, failing channels) and the largest
+difference of each measure. ``--speed-baseline DIR`` times ``assess_recording`` (process CPU,
+one warm-up call) on the cached 30-min 16-channel 2 kHz session (bench_analysis.py
+--session-cache) and on the demo session (bench_coldstart.make_session), alternating baseline
+and candidate subprocesses.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
+import pickle
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +57,14 @@ from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.quality import assess_recording
 from emgkit.errors import EmgkitError
 from emgkit.protocol import load_protocol
+from emgkit.recording import Recording
 from emgkit.signal.ecg import detect_ecg
 from emgkit.simulate import ECG, Mains, synthesize_session
 
 PROTOCOL = load_protocol("bridge").shortened(max_reps=3)
+
+#: The corpus of --compare-baseline: the demo's protocol (3 reps, rests x 0.3; about 6 min).
+CORPUS_PROTOCOL = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
 
 #: An onset counts as found when within this of the true onset (s).
 ONSET_TOL_S = 0.1
@@ -194,6 +224,256 @@ def real(folder: Path) -> None:
     print(_md(pd.DataFrame(rows), index=False))
 
 
+# ------------------------------------------------------------------ same decisions, speed
+
+#: Measures compared between implementations (columns of QualityAssessment.channels).
+MEASURES = (
+    "clipped_fraction",
+    "mains_db",
+    "mains_uv",
+    "ecg_rate_bpm",
+    "ecg_r_uv",
+    "noise_floor_uv",
+    "peak_uv",
+    "tonic_fraction",
+    "wander_uv",
+    "motion_per_min",
+    "missing_pct",
+)
+
+
+WANDER_BIG = "wander_uv (>= 20 µV)"
+
+
+def _fault_sets() -> dict[str, list]:
+    from emgkit.simulate import (
+        ECG,
+        BaselineWander,
+        Clipping,
+        ElectrodePop,
+        FlatChannel,
+        Mains,
+        MotionSpikes,
+    )
+
+    return {
+        "clean": [],
+        "motion+pops": [
+            MotionSpikes(rate_per_min=6.0, amplitude_uv=300.0, channels=("glute_max_L",)),
+            MotionSpikes(rate_per_min=3.0, amplitude_uv=120.0, channels=("hamstrings_R",)),
+            ElectrodePop(rate_per_min=2.0, amplitude_uv=800.0, channels=("erector_L",)),
+        ],
+        "wander": [
+            BaselineWander(amplitude_uv=400.0, channels=("glute_max_R",)),
+            BaselineWander(amplitude_uv=150.0, channels=("hamstrings_L",)),
+            BaselineWander(amplitude_uv=230.0, max_freq_hz=2.0),
+        ],
+        "mains50+ecg": [Mains(50.0, 20.0), ECG(70.0, 300.0)],
+        "mains60+clip": [
+            Mains(60.0, 8.0, channels=("glute_max_L", "hamstrings_R")),
+            Clipping(limit_uv=150.0, channels=("glute_max_R",)),
+            ECG(90.0, 60.0),
+        ],
+        "flat+disconnect": [
+            FlatChannel(channels=("hamstrings_L",)),
+            FlatChannel(channels=("erector_R",), start_s=20.0, stop_s=45.0),
+            MotionSpikes(rate_per_min=2.0, amplitude_uv=500.0, channels=("glute_max_L",)),
+        ],
+    }
+
+
+def build_corpus(real_dir: Path) -> Iterator[tuple[str, Recording]]:
+    """(name, Recording) pairs: the synthetic sessions and every readable real recording.
+
+    Deterministic (fixed seeds): each worker builds it with its own code (emgkit.simulate is the
+    same in both checkouts; the workers compare a hash of every input).
+    """
+    from emgkit import io
+
+    faults = _fault_sets()
+    seed = 0
+    for profile in ("healthy", "right_inhibition", "hamstring_dominant"):
+        for fs in (250.0, 500.0, 1000.0, 2000.0):
+            for name, fl in faults.items():
+                seed += 1
+                rec, _ = synthesize_session(
+                    profile, fs=fs, protocol=CORPUS_PROTOCOL, seed=500 + seed, faults=fl
+                )
+                if name == "flat+disconnect":  # NaN gaps: a lost packet run on two channels
+                    data = rec.data.copy()
+                    n = data.shape[0]
+                    data[n // 3 : n // 3 + round(0.25 * fs), :] = np.nan
+                    data[n // 2 : n // 2 + round(1.5 * fs), 1] = np.nan
+                    rec = rec.with_data(data)
+                yield f"{profile}/{fs:g}Hz/{name}", rec
+    for path in sorted(real_dir.rglob("*")):
+        if not path.is_file() or path.name.upper() in ("SOURCE.TXT", "README.MD"):
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rec = io.read(path)
+        except (EmgkitError, OSError, ValueError):
+            continue
+        yield f"real/{path.relative_to(real_dir)}", rec
+
+
+def _digest(a: np.ndarray | None) -> str:
+    return "" if a is None else hashlib.sha1(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _worker(real_dir: Path, out: Path) -> None:
+    """Run assess_recording on every recording of the corpus; pickle the results."""
+    res: dict[str, object] = {}
+    cpu = 0.0
+    for name, rec in build_corpus(real_dir):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = time.process_time()
+            qa = assess_recording(rec)
+            cpu += time.process_time() - t
+        res[name] = {
+            "input": _digest(rec.data),
+            "channels": qa.channels,
+            "actions": qa.actions,
+            "recording": _digest(qa.recording.data),
+            "band": _digest(qa.band),
+        }
+    res["__cpu__"] = cpu
+    with out.open("wb") as fh:
+        pickle.dump(res, fh)
+
+
+def _run_worker(src: Path, real_dir: Path, out: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    cmd = [sys.executable, __file__, "--real", str(real_dir), "--worker", str(out)]
+    subprocess.run(cmd, env=env, check=True)
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """(largest |a - b| / |b| where |b| > 1e-9, largest |a - b|) over finite pairs; NaN == NaN."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    both = np.isfinite(a) & np.isfinite(b)
+    if (np.isfinite(a) != np.isfinite(b)).any():
+        return float("inf"), float("inf")
+    if not both.any():
+        return 0.0, 0.0
+    d = np.abs(a[both] - b[both])
+    big = np.abs(b[both]) > 1e-9
+    rel = float((d[big] / np.abs(b[both][big])).max()) if big.any() else 0.0
+    return rel, float(d.max())
+
+
+def compare_baseline(base_src: Path, real_dir: Path) -> None:
+    """Same decisions as ``base_src`` on the corpus; largest difference of each measure."""
+    here = Path(__file__).resolve().parents[1] / "src"
+    with tempfile.TemporaryDirectory(prefix="emgkit-qcmp-") as tmp:
+        _run_worker(base_src, real_dir, Path(tmp) / "base.pkl")
+        _run_worker(here, real_dir, Path(tmp) / "cand.pkl")
+        with (Path(tmp) / "base.pkl").open("rb") as fh:
+            base = pickle.load(fh)
+        with (Path(tmp) / "cand.pkl").open("rb") as fh:
+            cand = pickle.load(fh)
+    names = [k for k in base if k != "__cpu__"]
+    same = same_text = 0
+    worst: dict[str, tuple[float, float, str]] = {
+        m: (0.0, 0.0, "") for m in (*MEASURES, WANDER_BIG)
+    }
+    diffs, text_diffs = [], []
+    n_syn = sum(not k.startswith("real/") for k in names)
+    n_channels = 0
+    for k in names:
+        b, c = base[k], cand[k]
+        if b["input"] != c["input"]:
+            raise SystemExit(f"{k}: the two checkouts built different inputs")
+        n_channels += len(b["channels"])
+        # decisions: status, issue codes, flat, actions (what was cleaned), the cleaned samples
+        # and the shared band; the detail text also carries rounded measures
+        ok = (
+            b["channels"][["status", "issues", "flat"]].equals(
+                c["channels"][["status", "issues", "flat"]]
+            )
+            and b["actions"] == c["actions"]
+            and b["recording"] == c["recording"]
+            and b["band"] == c["band"]
+        )
+        same += ok
+        if not ok:
+            diffs.append(k)
+        text_ok = b["channels"]["detail"].equals(c["channels"]["detail"])
+        same_text += text_ok
+        if not text_ok:
+            text_diffs.append(k)
+        for m in MEASURES:
+            rel, ab = _rel(c["channels"][m].to_numpy(), b["channels"][m].to_numpy())
+            if rel > worst[m][0] or (rel == worst[m][0] and ab > worst[m][1]):
+                worst[m] = (rel, ab, k)
+        # the wander rule's range (the threshold is 200 µV): values of 20 µV and more
+        bw, cw = b["channels"]["wander_uv"].to_numpy(), c["channels"]["wander_uv"].to_numpy()
+        big = np.abs(bw) >= 20.0
+        rel, ab = _rel(cw[big], bw[big])
+        if rel > worst[WANDER_BIG][0]:
+            worst[WANDER_BIG] = (rel, ab, k)
+    print(f"## assess_recording: {base_src} (baseline) vs {here} (candidate)\n")
+    print(
+        f"sessions: {len(names)} ({n_syn} synthetic, {len(names) - n_syn} real; {n_channels} "
+        f"channels); identical decisions (status, issue codes, flat, actions, cleaned samples, "
+        f"shared band): {same}/{len(names)}; identical detail text: {same_text}/{len(names)}"
+    )
+    if diffs:
+        print("decisions differ:", ", ".join(diffs))
+    if text_diffs:
+        print("detail text differs (rounded measures):", ", ".join(text_diffs))
+    print(f"corpus CPU: baseline {base['__cpu__']:.2f} s, candidate {cand['__cpu__']:.2f} s\n")
+    rows = [
+        {"measure": m, "max_rel_diff": f"{w[0]:.2e}", "max_abs_diff": f"{w[1]:.3g}", "at": w[2]}
+        for m, w in worst.items()
+    ]
+    print(_md(pd.DataFrame(rows), index=False))
+
+
+SPEED_CODE = """
+import pickle, sys, time, warnings
+from pathlib import Path
+warnings.simplefilter("ignore")
+from emgkit.analysis.quality import assess_recording
+which = sys.argv[1]
+if which == "30min":
+    rec, _ = pickle.load(open(sys.argv[2], "rb"))
+else:
+    from emgkit.protocol import load_protocol
+    from emgkit.simulate import synthesize_session
+    proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)
+    rec, _ = synthesize_session("right_inhibition", fs=2000.0, protocol=proto, seed=1)
+assess_recording(rec)
+t = time.process_time()
+assess_recording(rec)
+print(time.process_time() - t)
+"""
+
+
+def speed(base_src: Path, session_cache: Path, repeats: int) -> None:
+    """CPU seconds of assess_recording, baseline and candidate alternating in subprocesses."""
+    here = Path(__file__).resolve().parents[1] / "src"
+    print(f"## assess_recording CPU (s), median of {repeats}; load: {os.getloadavg()[0]:.2f}\n")
+    for which in ("30min", "demo"):
+        times: dict[str, list[float]] = {"baseline": [], "candidate": []}
+        for _ in range(repeats):
+            for label, src in (("baseline", base_src), ("candidate", here)):
+                env = dict(os.environ, PYTHONPATH=str(src))
+                r = subprocess.run(
+                    [sys.executable, "-c", SPEED_CODE, which, str(session_cache)],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                times[label].append(float(r.stdout.strip().splitlines()[-1]))
+        b, c = statistics.median(times["baseline"]), statistics.median(times["candidate"])
+        print(f"{which}: baseline {b:.3f}  candidate {c:.3f}  ratio {b / c:.1f}x  (all: {times})")
+    print(f"load after: {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=10)
@@ -209,7 +489,21 @@ def main() -> None:
         choices=["synthetic", "ecg-rule", "real"],
         default=["synthetic", "ecg-rule", "real"],
     )
+    ap.add_argument("--compare-baseline", type=Path, metavar="SRC")
+    ap.add_argument("--speed-baseline", type=Path, metavar="SRC")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--session-cache", type=Path, default=Path("/tmp/emgkit-bench-30min.pkl"))
+    ap.add_argument("--worker", type=Path, metavar="OUT", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker:
+        _worker(args.real, args.worker)
+        return
+    if args.compare_baseline or args.speed_baseline:
+        if args.compare_baseline:
+            compare_baseline(args.compare_baseline, args.real)
+        if args.speed_baseline:
+            speed(args.speed_baseline, args.session_cache, args.repeats)
+        return
     if "synthetic" in args.sections:
         run(args.seeds, args.rates)
     if "ecg-rule" in args.sections:

@@ -1,10 +1,13 @@
 """The fast quality measures equal straightforward references (the pre-optimisation code).
 
-emgkit.signal.quality computes its measures with running sums, strided Welch segments and
-finite fast paths. Each reference below is the plain formulation (full-length convolution,
-``scipy.signal.welch``, NaN-aware means, a full ``np.unique``); on synthetic channels with mains
-hum, ECG, motion spikes, baseline wander, a flat and a clipped channel, the values agree to
-rounding and every decision (flags, harmonics, event times) is identical.
+emgkit.signal.quality computes its measures with running sums, kernels over the time-major
+array, a decimated low band and finite fast paths. Each reference below is the plain formulation
+(full-length convolution, ``scipy.signal.welch``, NaN-aware means, a full ``np.unique``); on
+synthetic channels with mains hum, ECG, motion spikes, baseline wander, a flat and a clipped
+channel every decision (flags, harmonics, motion events) is identical. Values agree to rounding
+except where a stated tolerance applies: the Welch power (single-precision FFT, 1e-4), the
+wander RMS (decimated to 250 Hz: 0.5 % above 5 µV, 0.25 µV below) and the motion event times
+(8 ms: the full-rate rule with the decimated band's robust SD).
 """
 
 from __future__ import annotations
@@ -161,21 +164,64 @@ def test_rms_levels_match(session: npt.NDArray[np.float64]) -> None:
     np.testing.assert_array_equal(sq.rms_levels(session, FS), ref_rms(session, FS))
 
 
-def test_wander_matches(session: npt.NDArray[np.float64]) -> None:
-    got, want = sq.wander_level(session, FS), ref_wander(session, FS)
+def test_wander_full_rate_path_matches(session: npt.NDArray[np.float64]) -> None:
+    got, want = sq._wander_full(session, FS, 5.0), ref_wander(session, FS)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
+
+
+def test_wander_decimated_within_tolerance(session: npt.NDArray[np.float64]) -> None:
+    # at 2 kHz the wander band is measured at 250 Hz (CIC decimation by 8): within 0.5 % where
+    # the wander is more than a few µV; below that the zero-phase filter's edge transients (which
+    # differ between the rates) dominate and the difference stays below 0.25 µV
+    assert sq._low_factor(FS, session.shape[0]) == 8
+    got, want = sq.wander_level(session, FS), ref_wander(session, FS)
+    big = want > 5.0
+    np.testing.assert_allclose(got[big], want[big], rtol=5e-3)
+    np.testing.assert_allclose(got[~big], want[~big], atol=0.25)
     assert (got > sq.WANDER_UV).tolist() == [False] * 4 + [True, False, False, False]
 
 
-def test_motion_events_match(session: npt.NDArray[np.float64]) -> None:
-    got, want = sq.motion_events(session, FS), ref_motion(session, FS)
+def test_motion_events_full_rate_path_matches(session: npt.NDArray[np.float64]) -> None:
+    got, want = sq._motion_full(session, FS, sq.MOTION_K, 0.2), ref_motion(session, FS)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_array_equal(g, w)
+
+
+def test_motion_events_decimated_same_events(session: npt.NDArray[np.float64]) -> None:
+    got, want = sq.motion_events(session, FS), ref_motion(session, FS)
+    for g, w in zip(got, want, strict=True):
+        # the same events; their starts on the 4 ms grid of the decimated band, within 8 ms
+        assert g.size == w.size
+        np.testing.assert_allclose(g, w, atol=0.008)
     # the tugs at 5.3, 17.0 (+ 17.15, merged) and 29.9 s are three events; each starts where
     # the zero-phase 1-20 Hz band first rings above threshold, up to 1 s before the tug
     assert len(got[3]) == 3
     assert all(s - 1.0 <= e <= s for e, s in zip(got[3], (5.3, 17.0, 29.9), strict=True))
     assert all(len(e) == 0 for e in (got[1], got[5]))
+
+
+def test_wander_and_motion_shares_one_decimation(session: npt.NDArray[np.float64]) -> None:
+    wander, events = sq.wander_and_motion(session, FS)
+    np.testing.assert_array_equal(wander, sq.wander_level(session, FS))
+    for a, b in zip(events, sq.motion_events(session, FS), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_hf_block_energy_equals_whole_signal_filter(session: npt.NDArray[np.float64]) -> None:
+    # the sEMG band filtered around the candidates only equals the whole-signal filter's energy
+    d, w = 8, 50
+    nb = session.shape[0] // d
+    cand = [np.zeros(0, dtype=np.intp)] * 8
+    cand[0] = np.array([400, 401, 402, 2000, 2100], dtype=np.intp)
+    cand[3] = np.array([9000], dtype=np.intp)
+    e = sq._hf_block_energy(session, FS, d, nb, cand, w)
+    hf = bandpass(session[:, [0, 3]], FS, 20.0, 450.0, order=2)
+    want = np.zeros((nb, 2))
+    want[1:] = (hf[4 : 4 + (nb - 1) * d] ** 2).reshape(nb - 1, d, 2).sum(axis=1)
+    for j, c in enumerate((0, 3)):
+        for i in cand[c]:
+            sl = slice(i - 2 * w - 1, i + 2 * w + 2)
+            np.testing.assert_allclose(e[j, sl], want[sl, j], rtol=1e-9)
 
 
 def test_moving_mean_equals_convolution() -> None:
@@ -208,7 +254,9 @@ def test_welch_matches_scipy(session: npt.NDArray[np.float64], nper: int) -> Non
     f, p = sq._welch(session, FS, nper)
     rf, rp = ref_welch(session, FS, nper)
     np.testing.assert_array_equal(f, rf)
-    np.testing.assert_allclose(p, rp, rtol=1e-9, atol=1e-12 * float(rp.max()))
+    # single-precision transforms (sq._FFT_DTYPE): within 1e-4 of each bin or 1e-6 of the
+    # channel's largest bin
+    assert (np.abs(p - rp) <= 1e-4 * np.abs(rp) + 1e-6 * rp.max(axis=0)).all()
 
 
 @pytest.mark.parametrize("seconds", [40.0, 3.0, 0.6])
@@ -224,8 +272,8 @@ def test_mains_decisions_match(session: npt.NDArray[np.float64], seconds: float)
         sq._welch = orig  # type: ignore[assignment]
     assert got.freq_hz == want.freq_hz
     assert got.harmonics == want.harmonics
-    np.testing.assert_allclose(got.db, want.db, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(got.uv, want.uv, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(got.db, want.db, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(got.uv, want.uv, rtol=1e-4, atol=1e-6)
     if seconds == 40.0:
         assert got.freq_hz == 50.0
         assert got.harmonics[1] == (1, 3) and not got.harmonics[0]

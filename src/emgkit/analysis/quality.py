@@ -63,7 +63,8 @@ class QualityAssessment:
     ----------
     recording : Recording
         Cleaned copy: mains hum subtracted / ECG template-subtracted on the channels where it
-        was DETECTED (samples untouched otherwise; NaN gaps kept).
+        was DETECTED (samples untouched otherwise; NaN gaps kept). When nothing was cleaned,
+        a new Recording whose data is a read-only view of the input's samples (no copy).
     channels : DataFrame
         One row per channel (index = channel name): ``muscle``, ``side``, ``status``
         ('ok' | 'warn' | 'fail'), ``issues`` (';'-joined codes), ``detail`` (plain words: what
@@ -192,66 +193,60 @@ def _mains_per_channel(
 
 
 def _remove_mains(
-    filled: FloatArray,
+    work: FloatArray,
     fs: float,
     mains_hz: float,
     mains_harm: list[tuple[int, ...]],
     flat: BoolArray,
     names: list[str],
     actions: list[str],
-) -> list[str]:
-    """Subtract the hum in place on non-flat channels with a detected hum; the names cleaned."""
-    notched: list[str] = []
-    for c in range(filled.shape[1]):
+) -> dict[int, FloatArray]:
+    """The hum-subtracted columns of the non-flat channels with a detected hum (by column)."""
+    cleaned: dict[int, FloatArray] = {}
+    for c in range(work.shape[1]):
         if mains_harm[c] and not flat[c]:
-            filled[:, c] = subtract_mains(filled[:, c], fs, mains_hz, mains_harm[c])
-            notched.append(names[c])
-    if notched:
+            cleaned[c] = subtract_mains(work[:, c], fs, mains_hz, mains_harm[c])
+    if cleaned:
         actions.append(
-            f"{mains_hz:.0f} Hz hum (and its detected harmonics) on {', '.join(notched)} removed "
+            f"{mains_hz:.0f} Hz hum (and its detected harmonics) on "
+            f"{', '.join(names[c] for c in cleaned)} removed "
             "by subtracting the tracked hum (emgkit.signal.mains; no notch filter)"
         )
-    return notched
+    return cleaned
 
 
 def _remove_ecg(
-    filled: FloatArray,
+    work: FloatArray,
     fs: float,
     tidx: list[int],
     rest: tuple[float, float] | None,
     names: list[str],
     actions: list[str],
-) -> tuple[FloatArray, FloatArray, BoolArray]:
-    """Detect ECG on columns ``tidx`` and subtract it in place; rate, R amplitude, found."""
-    nc = filled.shape[1]
+) -> tuple[FloatArray, FloatArray, dict[int, FloatArray]]:
+    """Detect ECG on columns ``tidx``: rate, R amplitude, and the subtracted columns (by column)."""
+    nc = work.shape[1]
     ecg_rate = np.full(nc, np.nan)
     ecg_r = np.full(nc, np.nan)
-    ecg_found = np.zeros(nc, dtype=bool)
+    cleaned: dict[int, FloatArray] = {}
     if not tidx:
-        return ecg_rate, ecg_r, ecg_found
-    # C-ordered columns (``filled[:, tidx]`` is Fortran-ordered: the detector would copy it)
-    cols = filled if len(tidx) == filled.shape[1] else np.take(filled, tidx, axis=1)
-    dets = detect_ecg(cols, fs, reference=rest)
-    del cols
-    subtracted = []
+        return ecg_rate, ecg_r, cleaned
+    dets = detect_ecg(work, fs, reference=rest, channels=tidx)
     for c, d in zip(tidx, dets, strict=True):
         ecg_rate[c] = d.rate_bpm if d.detected else np.nan
         if d.detected:
-            ecg_found[c] = True
             ecg_r[c] = d.r_amplitude_uv
-            filled[:, c] = subtract_ecg(filled[:, c], fs, d.r_peaks)
-            subtracted.append(names[c])
-    if subtracted:
+            cleaned[c] = subtract_ecg(work[:, c], fs, d.r_peaks)
+    if cleaned:
         actions.append(
-            f"ECG on {', '.join(subtracted)} removed by template subtraction "
+            f"ECG on {', '.join(names[c] for c in cleaned)} removed by template subtraction "
             "(median of neighbouring beats)"
         )
-    return ecg_rate, ecg_r, ecg_found
+    return ecg_rate, ecg_r, cleaned
 
 
 def _cleaned_measures(
     filled: FloatArray,
-    finite: BoolArray,
+    finite: BoolArray | None,
     fs: float,
     raw: BoolArray,
     trunk: BoolArray,
@@ -259,26 +254,31 @@ def _cleaned_measures(
 ) -> tuple[dict[str, FloatArray], FloatArray]:
     """Noise floor, peak, tonic fraction, wander and motion rate of the raw cleaned channels.
 
-    Also returns the band-passed raw channels the first three were measured on (NaN where a
-    sample is missing).
+    ``finite`` is the mask of the recorded samples (None: every sample is). Also returns the
+    band-passed raw channels the first three were measured on (NaN where a sample is missing).
+    The 100 ms RMS levels of the band are computed once for the noise floor, the peak and the
+    tonic fraction; wander and motion share one decimation (:func:`sq.wander_and_motion`).
     """
     nc = filled.shape[1]
     out = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
     all_raw = bool(raw.all())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
-        raw_filled = filled if all_raw else filled[:, raw]  # one copy, not three
+        # one C-ordered copy of the raw channels (``filled[:, raw]`` would be Fortran-ordered)
+        raw_filled = filled if all_raw else np.take(filled, np.flatnonzero(raw), axis=1)
         band = preprocess(raw_filled, fs, trunk_highpass=trunk[raw])
-    if not finite.all():
+    if finite is not None:
         band[~finite[:, raw]] = np.nan
-    out["floor"][raw] = sq.noise_floor(band, fs)
     lv = sq.rms_levels(band, fs)
     if lv.shape[0]:
+        out["floor"][raw] = np.nanpercentile(lv, 10, axis=0)  # = sq.noise_floor(band, fs)
         out["peak"][raw] = np.nanpercentile(lv, 99, axis=0)
+    else:
+        out["floor"][raw] = sq.noise_floor(band, fs)
     if rest is not None:
-        out["tonic"][raw] = sq.tonic_fraction(band, fs, rest)
-    out["wander"][raw] = sq.wander_level(raw_filled, fs)
-    ev = sq.motion_events(raw_filled, fs)
+        out["tonic"][raw] = sq.tonic_fraction(band, fs, rest, top=out["peak"][raw])
+    wander, ev = sq.wander_and_motion(raw_filled, fs)
+    out["wander"][raw] = wander
     minutes = filled.shape[0] / fs / 60.0
     out["motion"][raw] = [len(e) / minutes for e in ev]
     return out, band
@@ -338,6 +338,15 @@ def _channel_row(
     }
 
 
+def _with_columns(work: FloatArray, data: FloatArray, cols: dict[int, FloatArray]) -> FloatArray:
+    """``work`` with columns replaced; copied first when ``work`` is still ``data`` itself."""
+    if work is data:
+        work = data.copy()
+    for c, v in cols.items():
+        work[:, c] = v
+    return work
+
+
 def assess_recording(
     rec: Recording, *, rest: tuple[float, float] | None = None
 ) -> QualityAssessment:
@@ -360,40 +369,41 @@ def assess_recording(
         rest = rest_window(rec)
     fs = rec.fs
     data = rec.data
-    finite = np.isfinite(data)
-    filled = rec.filled().data.copy()
     nc = rec.n_channels
+    clipped, flat, n_finite = sq.clipped_and_flat(data)
+    finite = None if bool((n_finite == rec.n_samples).all()) else np.isfinite(data)
     names = [c.name for c in rec.channels]
     raw = np.array([c.kind == SignalKind.RAW for c in rec.channels], dtype=bool)
     trunk = np.array([c.muscle in TRUNK_MUSCLES for c in rec.channels], dtype=bool) & raw
     long_enough = rec.n_samples >= round(2.0 * fs)
 
-    clipped = sq.clipped_fraction(data)
-    flat = sq.is_flat(data)
-    missing = (~finite).mean(axis=0) * 100.0 if rec.n_samples else np.zeros(nc)
+    missing = np.zeros(nc) if finite is None else (~finite).mean(axis=0) * 100.0
     mains_db, mains_uv, mains_harm, mains_hz = _mains_per_channel(
         data, fs, rec.info.power_line_hz, raw, long_enough
     )
 
-    # ---- clean: mains where detected, then ECG on trunk channels
+    # ---- clean: mains where detected, then ECG on trunk channels. ``work`` is the gap-filled
+    # signal; the samples themselves until a column is cleaned (then one copy)
     actions: list[str] = []
-    notched = _remove_mains(filled, fs, mains_hz, mains_harm, flat, names, actions)
+    work = data if finite is None else rec.filled().data
+    cleaned = _remove_mains(work, fs, mains_hz, mains_harm, flat, names, actions)
+    if cleaned:
+        work = _with_columns(work, data, cleaned)
     tidx = [int(c) for c in np.flatnonzero(trunk) if not flat[c]] if long_enough else []
-    ecg_rate, ecg_r, ecg_found = _remove_ecg(filled, fs, tidx, rest, names, actions)
-    clean = data.copy()
-    clean_cols = [c for c in range(nc) if names[c] in notched or ecg_found[c]]
-    for c in clean_cols:
-        col = filled[:, c].copy()
-        col[~finite[:, c]] = np.nan
-        clean[:, c] = col
+    ecg_rate, ecg_r, ecg_cols = _remove_ecg(work, fs, tidx, rest, names, actions)
+    if ecg_cols:
+        work = _with_columns(work, data, ecg_cols)
+    ecg_found = np.zeros(nc, dtype=bool)
+    ecg_found[list(ecg_cols)] = True
+    clean_cols = sorted(set(cleaned) | set(ecg_cols))
 
     # ---- noise floor, peak, tonic, wander, motion on the cleaned signal
     band: FloatArray | None = None
     if raw.any() and long_enough:
-        ms, band = _cleaned_measures(filled, finite, fs, raw, trunk, rest)
+        ms, band = _cleaned_measures(work, finite, fs, raw, trunk, rest)
     else:
         ms = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
-    shared = band is not None and bool(raw.all()) and bool(finite.all())
+    shared = band is not None and bool(raw.all()) and finite is None
 
     rows = []
     for c, ch in enumerate(rec.channels):
@@ -416,10 +426,23 @@ def assess_recording(
         )
         rows.append(_channel_row(ch, bool(flat[c]), float(missing[c]), m, issues, fail))
     frame = pd.DataFrame(rows).set_index("channel")
-    cleaned = rec.with_data(clean) if clean_cols else rec.copy()
+    if not clean_cols:
+        # nothing cleaned: the samples themselves, read-only (no copy of the recording)
+        view = data.view()
+        view.flags.writeable = False
+        cleaned_rec = rec.with_data(view)
+    elif finite is None:
+        cleaned_rec = rec.with_data(work)
+    else:
+        clean = data.copy()
+        for c in clean_cols:
+            col = work[:, c].copy()
+            col[~finite[:, c]] = np.nan
+            clean[:, c] = col
+        cleaned_rec = rec.with_data(clean)
     if not shared:
-        return QualityAssessment(cleaned, frame, tuple(actions))
-    return QualityAssessment(cleaned, frame, tuple(actions), band, trunk.copy())
+        return QualityAssessment(cleaned_rec, frame, tuple(actions))
+    return QualityAssessment(cleaned_rec, frame, tuple(actions), band, trunk.copy())
 
 
 def failing_channels(qa: QualityAssessment) -> list[str]:

@@ -22,13 +22,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sfft
 from scipy import signal as sps
 from scipy.ndimage import maximum_filter1d
 
 from emgkit.signal._checks import as_2d, check_fs
 from emgkit.signal._kernels import all_finite_fast
+from emgkit.signal._kernels._quality import (
+    add_power,
+    column_stats,
+    decimate3,
+    welch_frames,
+    welch_kernels,
+    window_rms,
+)
 from emgkit.signal.filters import bandpass, lowpass
 
 __all__ = [
@@ -47,6 +54,7 @@ __all__ = [
     "ChannelQuality",
     "MainsLevel",
     "channel_quality",
+    "clipped_and_flat",
     "clipped_fraction",
     "is_clipping",
     "is_flat",
@@ -55,6 +63,7 @@ __all__ = [
     "noise_floor",
     "rms_levels",
     "tonic_fraction",
+    "wander_and_motion",
     "wander_level",
 ]
 
@@ -111,6 +120,35 @@ _COLUMN_GROUP = 8
 #: Rows per block when a measure walks the time-major array itself (about 1 MB at 16 channels).
 _ROW_BLOCK = 8192
 
+#: The low-band measures (motion 1-20 Hz, wander below 5 Hz) run on the signal decimated to
+#: ``fs / d`` with ``d = floor(fs / _LOW_RATE)`` (third-order CIC, :func:`_low_band`): about
+#: 250 Hz, where the CIC response is -0.27 dB at 20 Hz and anything aliasing onto 0-25 Hz is
+#: attenuated by more than 57 dB. Below 500 Hz (``d < 2``) they run at full rate.
+_LOW_RATE = 250.0
+
+#: ... on recordings at least this long (s); shorter ones are measured at full rate.
+_LOW_MIN_S = 4.0
+
+#: Motion on a decimated signal (:func:`_motion_low`): the screening stage looks for
+#: excursions beyond this fraction of ``k`` robust SDs ...
+_MOTION_SCREEN_K = 0.8
+
+#: ... whose 1-20 Hz RMS beats :data:`MOTION_RATIO` divided by this times the sEMG band's; the
+#: full-rate rule then decides within this many seconds of each screened place (the 1 Hz edge's
+#: transient decays by e^-17 in 4 s, so the full-rate bands there equal the whole-signal ones
+#: to about 1e-7 of the signal).
+_MOTION_SCREEN_RATIO = 1.3
+_MOTION_CONFIRM_S = 4.0
+
+#: Rows of the full-rate sEMG band filtered at a time around motion candidates (4 MB at 16
+#: channels: the temporaries are reused from the heap instead of fresh pages).
+_HF_CHUNK = 32768
+
+#: Precision of the Welch transforms of :func:`mains_level` (segments are centred in float64
+#: first): single precision halves the FFT's cost; the power agrees with float64 to about 1e-6
+#: relative, far below the 6 dB decision (tests/signal/test_quality_fast_equivalence.py).
+_FFT_DTYPE = np.float32
+
 
 def _columns(arr: npt.NDArray[np.float64]) -> Iterator[tuple[int, npt.NDArray[np.float64]]]:
     """``(c, arr[:, c])`` for every channel, each column contiguous.
@@ -133,6 +171,15 @@ def _columns(arr: npt.NDArray[np.float64]) -> Iterator[tuple[int, npt.NDArray[np
             yield g0 + j, rows[j]
 
 
+def _rows(arr: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``arr.T`` as a C-ordered ``(n_channels, n_samples)`` array, copied in cache-sized blocks."""
+    n = arr.shape[0]
+    out = np.empty((arr.shape[1], n))
+    for t0 in range(0, n, 4096):
+        out[:, t0 : t0 + 4096] = arr[t0 : t0 + 4096].T
+    return out
+
+
 def _finite(v: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """``v`` without its non-finite samples (``v`` itself when every sample is finite)."""
     fin = np.isfinite(v)
@@ -149,11 +196,6 @@ def _enough_levels(v: npt.NDArray[np.float64]) -> bool:
     if np.unique(head).size >= MIN_LEVELS_FOR_CLIPPING:
         return True
     return head.size < v.size and int(np.unique(v).size) >= MIN_LEVELS_FOR_CLIPPING
-
-
-def _stuck_1d(v: npt.NDArray[np.float64]) -> int:
-    hi, lo = v.max(), v.min()
-    return int(np.count_nonzero(v == hi) + np.count_nonzero(v == lo)) if hi > lo else 0
 
 
 def _window_sums(a: npt.NDArray[np.float64], w: int) -> npt.NDArray[np.float64]:
@@ -211,6 +253,57 @@ def _hf_rms_max_at(
     return out
 
 
+def _head_levels(col: npt.NDArray[np.float64]) -> bool:
+    """:func:`_enough_levels` of the finite samples of the (possibly strided) column ``col``."""
+    head = col[:4096]
+    if bool(np.isfinite(head).all()):
+        if np.unique(head).size >= MIN_LEVELS_FOR_CLIPPING:
+            return True
+        if head.size == col.size:
+            return False
+    return _enough_levels(_finite(np.ascontiguousarray(col)))
+
+
+def clipped_and_flat(
+    x: npt.ArrayLike,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """:func:`clipped_fraction` and :func:`is_flat` from one pair of passes over the samples.
+
+    The extremes, the counts at them, the mean and the squared deviations come from
+    :func:`emgkit.signal._kernels._quality.column_stats` (time-major, no column copies); only a
+    channel with enough samples at its extremes has its distinct levels counted.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Raw samples in µV (NaN ignored).
+
+    Returns
+    -------
+    clipped : ndarray, shape (n_channels,)
+        As :func:`clipped_fraction`.
+    flat : ndarray of bool, shape (n_channels,)
+        As :func:`is_flat`.
+    n_finite : ndarray of int, shape (n_channels,)
+        Finite samples per channel (all of them: no NaN gap).
+    """
+    arr, _ = as_2d(x, allow_nan=True)
+    nc = arr.shape[1]
+    clipped = np.zeros(nc)
+    flat = np.ones(nc, dtype=bool)
+    if arr.shape[0] == 0:
+        return clipped, flat, np.zeros(nc, dtype=np.int64)
+    cnt, mx, mn, nmx, nmn, _, ss = column_stats(arr)
+    for c in range(nc):
+        if cnt[c] < 2:
+            continue
+        flat[c] = math.sqrt(ss[c] / cnt[c]) < FLAT_UV
+        stuck = int(nmx[c] + nmn[c]) if mx[c] > mn[c] else 0
+        if stuck >= CLIP_MIN_SAMPLES and _head_levels(arr[:, c]):
+            clipped[c] = stuck / int(cnt[c])
+    return clipped, flat, cnt
+
+
 def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Fraction of samples stuck at each channel's extreme values (amplifier saturation).
 
@@ -226,15 +319,7 @@ def clipped_fraction(x: npt.ArrayLike) -> npt.NDArray[np.float64]:
         spans fewer than :data:`MIN_LEVELS_FOR_CLIPPING` distinct values.
     """
     arr, _ = as_2d(x, allow_nan=True)
-    out = np.zeros(arr.shape[1])
-    for c, col in _columns(arr):
-        v = _finite(col)
-        if v.size < 2:
-            continue
-        stuck = _stuck_1d(v)
-        if stuck >= CLIP_MIN_SAMPLES and _enough_levels(v):
-            out[c] = stuck / v.size
-    return out
+    return clipped_and_flat(arr)[0]
 
 
 def is_clipping(fraction: npt.ArrayLike) -> npt.NDArray[np.bool_]:
@@ -243,24 +328,9 @@ def is_clipping(fraction: npt.ArrayLike) -> npt.NDArray[np.bool_]:
 
 
 def is_flat(x: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-    """Per channel: standard deviation below :data:`FLAT_UV` µV (or no finite sample)."""
+    """Per channel: standard deviation below :data:`FLAT_UV` µV (or fewer than 2 finite samples)."""
     arr, _ = as_2d(x, allow_nan=True)
-    out = np.ones(arr.shape[1], dtype=bool)
-    if arr.shape[0] >= 2 and all_finite_fast(arr):
-        # two passes over row blocks of the time-major array (no column copies); the standard
-        # deviation equals np.std's to rounding
-        mean = arr.mean(axis=0)
-        ss = np.zeros(arr.shape[1])
-        for r0 in range(0, arr.shape[0], _ROW_BLOCK):
-            d = arr[r0 : r0 + _ROW_BLOCK] - mean
-            d *= d
-            ss += d.sum(axis=0)
-        return np.asarray(np.sqrt(ss / arr.shape[0]) < FLAT_UV, dtype=bool)
-    for c, col in _columns(arr):
-        v = _finite(col)
-        if v.size >= 2:
-            out[c] = float(np.std(v)) < FLAT_UV
-    return out
+    return clipped_and_flat(arr)[1]
 
 
 def rms_levels(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray[np.float64]:
@@ -287,16 +357,9 @@ def rms_levels(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray[
     k = arr.shape[0] // seg
     if k == 0:
         return np.zeros((0, arr.shape[1]))
+    if all_finite_fast(arr):  # same sums as the NaN-aware path, one pass, no copies
+        return window_rms(arr, seg)
     blocks = arr[: k * seg].reshape(k, seg, arr.shape[1])
-    if all_finite_fast(arr):  # same sums as the NaN-aware path, without its copies
-        out = np.empty((k, arr.shape[1]))
-        step = max(1, 2**17 // (seg * arr.shape[1]))  # ~1 MB of windows at a time (cache)
-        for i in range(0, k, step):
-            b = blocks[i : i + step]
-            d = b - b.mean(axis=1, keepdims=True)
-            d *= d
-            out[i : i + step] = np.sqrt(d.mean(axis=1))
-        return out
     d = blocks - np.nanmean(blocks, axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):
         return np.asarray(np.sqrt(np.nanmean(d * d, axis=1)), dtype=np.float64)
@@ -331,7 +394,11 @@ def noise_floor(x: npt.ArrayLike, fs: float, window: float = 0.1) -> npt.NDArray
 
 
 def tonic_fraction(
-    x: npt.ArrayLike, fs: float, rest: tuple[float, float]
+    x: npt.ArrayLike,
+    fs: float,
+    rest: tuple[float, float],
+    *,
+    top: npt.ArrayLike | None = None,
 ) -> npt.NDArray[np.float64]:
     """Rest activity relative to the loudest activity, per channel.
 
@@ -348,6 +415,9 @@ def tonic_fraction(
     rest : (float, float)
         Start and end of the rest period in seconds from the first sample (clipped to the
         signal).
+    top : array_like, optional
+        The 99th percentile of the whole signal's 100 ms RMS per channel when the caller has it
+        already (it is not computed again); default: computed here.
 
     Returns
     -------
@@ -358,20 +428,56 @@ def tonic_fraction(
     fs = check_fs(fs)
     arr, _ = as_2d(x, allow_nan=True)
     i0, i1 = max(0, round(rest[0] * fs)), min(arr.shape[0], round(rest[1] * fs))
-    whole = rms_levels(arr, fs)
     part = rms_levels(arr[i0:i1], fs) if i1 > i0 else np.zeros((0, arr.shape[1]))
-    if whole.shape[0] == 0 or part.shape[0] == 0:
+    if arr.shape[0] < max(1, round(0.1 * fs)) or part.shape[0] == 0:
         return np.full(arr.shape[1], np.nan)
-    top = np.nanpercentile(whole, 99, axis=0)
+    peak = (
+        np.nanpercentile(rms_levels(arr, fs), 99, axis=0)
+        if top is None
+        else np.asarray(top, dtype=np.float64)
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.asarray(np.nanmedian(part, axis=0) / top, dtype=np.float64)
+        return np.asarray(np.nanmedian(part, axis=0) / peak, dtype=np.float64)
+
+
+def _low_factor(fs: float, n: int) -> int:
+    """Decimation factor of the low-band measures (1: full rate), see :data:`_LOW_RATE`."""
+    d = int(fs // _LOW_RATE)
+    return d if d >= 2 and n >= round(_LOW_MIN_S * fs) else 1
+
+
+def _wander_full(arr: npt.NDArray[np.float64], fs: float, cutoff: float) -> npt.NDArray[np.float64]:
+    """:func:`wander_level` on the full-rate signal."""
+    mean = arr.mean(axis=0)
+    if arr.shape[0] < 64:
+        d = arr - mean
+        return np.asarray(np.sqrt(np.mean(d * d, axis=0)), dtype=np.float64)
+    # the zero-phase low-pass (odd extension, steady-state start) passes a constant unchanged,
+    # so filtering first and removing the mean afterwards equals filtering the centred signal
+    # (to rounding) without a centred full-length copy
+    low = lowpass(arr, fs, cutoff=min(cutoff, 0.4 * fs), order=2)
+    low -= mean
+    ss = np.einsum("ij,ij->j", low, low)
+    return np.asarray(np.sqrt(ss / arr.shape[0]), dtype=np.float64)
+
+
+def _wander_low(y: npt.NDArray[np.float64], r: float, cutoff: float) -> npt.NDArray[np.float64]:
+    """:func:`wander_level` from the decimated signal ``y`` at ``r`` Hz (:func:`_low_band`)."""
+    low = lowpass(y, r, cutoff=cutoff, order=2)
+    low -= y.mean(axis=0)
+    ss = np.einsum("ij,ij->j", low, low)
+    return np.asarray(np.sqrt(ss / y.shape[0]), dtype=np.float64)
 
 
 def wander_level(x: npt.ArrayLike, fs: float, cutoff: float = 5.0) -> npt.NDArray[np.float64]:
     """RMS (µV) of the content below ``cutoff`` Hz after removing the mean, per channel.
 
     Compare with :data:`WANDER_UV`. The band is isolated by a 2nd-order zero-phase Butterworth
-    low-pass on the full-rate signal.
+    low-pass. From 500 Hz up, on recordings of 4 s or more and with ``cutoff`` at most 0.05 x
+    the decimated rate, it runs on the signal decimated to about 250 Hz (third-order CIC,
+    :data:`_LOW_RATE`): the RMS then agrees with the full-rate filter's within about 1 %
+    (bilinear design at the lower rate, CIC droop of 0.1 dB at 5 Hz; measured in
+    docs/quality.md).
 
     Parameters
     ----------
@@ -390,17 +496,39 @@ def wander_level(x: npt.ArrayLike, fs: float, cutoff: float = 5.0) -> npt.NDArra
     """
     fs = check_fs(fs)
     arr, _ = as_2d(x)
-    mean = arr.mean(axis=0)
-    if arr.shape[0] < 64:
-        d = arr - mean
-        return np.asarray(np.sqrt(np.mean(d * d, axis=0)), dtype=np.float64)
-    # the zero-phase low-pass (odd extension, steady-state start) passes a constant unchanged,
-    # so filtering first and removing the mean afterwards equals filtering the centred signal
-    # (to rounding) without a centred full-length copy
-    low = lowpass(arr, fs, cutoff=min(cutoff, 0.4 * fs), order=2)
-    low -= mean
-    ss = np.einsum("ij,ij->j", low, low)
-    return np.asarray(np.sqrt(ss / arr.shape[0]), dtype=np.float64)
+    d = _low_factor(fs, arr.shape[0])
+    if d > 1 and cutoff <= 0.05 * fs / d:
+        return _wander_low(decimate3(arr, d), fs / d, cutoff)
+    return _wander_full(arr, fs, cutoff)
+
+
+def wander_and_motion(
+    x: npt.ArrayLike, fs: float
+) -> tuple[npt.NDArray[np.float64], list[npt.NDArray[np.float64]]]:
+    """:func:`wander_level` and :func:`motion_events` (defaults) sharing one decimation.
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples,) or (n_samples, n_channels)
+        Raw samples in µV (finite).
+    fs : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    wander : ndarray, shape (n_channels,)
+        As :func:`wander_level`.
+    events : list of ndarray
+        As :func:`motion_events`.
+    """
+    fs = check_fs(fs)
+    arr, _ = as_2d(x)
+    d = _low_factor(fs, arr.shape[0])
+    if d == 1:
+        return _wander_full(arr, fs, 5.0), motion_events(arr, fs)
+    arr = np.ascontiguousarray(arr)
+    y = decimate3(arr, d)
+    return _wander_low(y, fs / d, 5.0), _motion_low(arr, fs, y, d, MOTION_K, 0.2)
 
 
 def motion_events(
@@ -415,6 +543,11 @@ def motion_events(
     missed). Excursions closer than ``merge_s`` count once; the first and last second are not
     examined (filter transients). Remove ECG first on trunk channels (QRS energy lies in this
     band). The robust SD is 1.4826 x the median absolute deviation.
+
+    From 500 Hz up and on recordings of 4 s or more, the 1-20 Hz band is measured on the
+    signal decimated to about 250 Hz (third-order CIC, :data:`_LOW_RATE`), so event times fall
+    on that grid (4 ms at 250 Hz); the sEMG band is filtered at full rate around the
+    candidates only and its energy summed over the decimated grid's blocks.
 
     Parameters
     ----------
@@ -434,9 +567,164 @@ def motion_events(
     """
     fs = check_fs(fs)
     arr, _ = as_2d(x)
-    out: list[npt.NDArray[np.float64]] = []
     if arr.shape[0] < round(2 * fs):
         return [np.zeros(0) for _ in range(arr.shape[1])]
+    d = _low_factor(fs, arr.shape[0])
+    if d == 1:
+        return _motion_full(arr, fs, k, merge_s)
+    arr = np.ascontiguousarray(arr)
+    return _motion_low(arr, fs, decimate3(arr, d), d, k, merge_s)
+
+
+def _candidates(
+    lf: npt.NDArray[np.float64], k: float, edge: int
+) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
+    """Per row of ``lf`` (channel-major): samples beyond ``k`` robust SDs, and the robust SDs.
+
+    Samples within ``edge`` of either end are not examined.
+    """
+    n = lf.shape[1]
+    cand: list[npt.NDArray[np.intp]] = []
+    sds: list[float] = []
+    for v in lf:
+        sd = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+        idx = np.zeros(0, dtype=np.intp)
+        if sd > 0 and edge > 0:
+            idx = edge + np.flatnonzero(np.abs(v[edge : n - edge]) > k * sd)
+        cand.append(idx)
+        sds.append(sd)
+    return cand, sds
+
+
+def _motion_low(
+    arr: npt.NDArray[np.float64],
+    fs: float,
+    y: npt.NDArray[np.float64],
+    d: int,
+    k: float,
+    merge_s: float,
+) -> list[npt.NDArray[np.float64]]:
+    """:func:`motion_events` from ``y``, ``arr`` (C-ordered) decimated by ``d``.
+
+    Two stages. 1) On the decimated 1-20 Hz band, with relaxed thresholds
+    (:data:`_MOTION_SCREEN_K` x ``k`` robust SDs, :data:`MOTION_RATIO` /
+    :data:`_MOTION_SCREEN_RATIO`): where motion may be. 2) Around each such place (+-
+    :data:`_MOTION_CONFIRM_S`), the full-rate rule of :func:`_motion_full` on the full-rate
+    bands, with the robust SD of the decimated band (within about 1 % of the full-rate one): the
+    events and their times are then those of the full-rate rule wherever stage 1 looked.
+    """
+    r = fs / d
+    n, nc = arr.shape
+    out = [np.zeros(0) for _ in range(nc)]
+    if n < round(2 * fs):
+        return out
+    # the CIC's droop (-0.27 dB at 20 Hz at 250 Hz) compensated by the 3-tap FIR
+    # [-1/8, 5/4, -1/8] (its gain 1 + (pi f / r)**2 / 2 cancels the cubed box's to 2nd order), so
+    # that the robust SD of the 1-20 Hz band is within about 1 % of the full-rate one
+    yc = y.copy()
+    yc[1:-1] *= 1.25
+    yc[1:-1] -= 0.125 * (y[:-2] + y[2:])
+    lf = _rows(bandpass(yc, r, 1.0, min(20.0, 0.4 * fs), order=2))
+    del yc
+    w = max(1, round(0.2 * r))
+    cand, sds = _candidates(lf, _MOTION_SCREEN_K * k, round(1.0 * r))
+    chans = [c for c in range(nc) if cand[c].size]
+    if not chans:
+        return out
+    hf_rms = _hf_block_energy(arr, fs, d, y.shape[0], cand, w)
+    hf_rms /= d
+    np.sqrt(hf_rms, out=hf_rms)
+    wf = max(1, round(0.2 * fs))
+    gap = max(1, round(merge_s * fs))
+    edge = round(1.0 * fs)
+    pad = round(_MOTION_CONFIRM_S * fs)
+    for j, c in enumerate(chans):
+        hit = _motion_hits(lf[c], hf_rms[j], w, cand[c], MOTION_RATIO / _MOTION_SCREEN_RATIO)
+        if not hit.size:
+            continue
+        # full-rate confirmation around the screened places (windows merged when they overlap)
+        lo, hi = hit * d - pad, hit * d + pad
+        starts_iv = np.concatenate([[0], np.flatnonzero(lo[1:] > hi[:-1]) + 1])
+        hits_f: list[npt.NDArray[np.intp]] = []
+        for q, i0 in enumerate(starts_iv):
+            i1 = starts_iv[q + 1] - 1 if q + 1 < starts_iv.size else hit.size - 1
+            s0, s1 = max(0, int(lo[i0]) - 3 * wf), min(n, int(hi[i1]) + 3 * wf)
+            seg = np.ascontiguousarray(arr[s0:s1, c])
+            lf_f = bandpass(seg, fs, 1.0, min(20.0, 0.4 * fs), order=2)
+            core0, core1 = max(edge, int(lo[i0]) + pad // 2), min(n - edge, int(hi[i1]) - pad // 2)
+            if core1 <= core0:
+                continue
+            rel = np.flatnonzero(np.abs(lf_f[core0 - s0 : core1 - s0]) > k * sds[c])
+            if not rel.size:
+                continue
+            hf_f = bandpass(seg, fs, min(20.0, 0.3 * fs), min(450.0, 0.45 * fs), order=2)
+            hits_f.append(s0 + _motion_hits(lf_f, hf_f, wf, rel + (core0 - s0)))
+        full = np.concatenate(hits_f) if hits_f else np.zeros(0, dtype=np.intp)
+        if full.size:
+            out[c] = full[np.concatenate([[True], np.diff(full) > gap])] / fs
+    return out
+
+
+def _hf_block_energy(
+    arr: npt.NDArray[np.float64],
+    fs: float,
+    d: int,
+    nb: int,
+    cand: list[npt.NDArray[np.intp]],
+    w: int,
+) -> npt.NDArray[np.float64]:
+    """Energy of the sEMG band (20-450 Hz, order 2, zero-phase) in each decimation block.
+
+    Block ``j`` is rows ``[j d - d // 2, j d - d // 2 + d)``. Only the blocks within ``2 w + 1``
+    of a candidate cluster of any channel (``cand``: the decimated candidate indices per
+    channel) are computed, the rest are 0. The band is filtered over those stretches plus 0.5 s
+    on either side (the 20 Hz edge's transient decays by e^-44 in 0.5 s: the values equal the
+    whole-signal filter's to rounding), in chunks of :data:`_HF_CHUNK` rows, on the channels
+    with candidates only. Returns ``(n_channels_with_candidates, nb)``.
+    """
+    n = arr.shape[0]
+    lo_hz, hi_hz = min(20.0, 0.3 * fs), min(450.0, 0.45 * fs)
+    pad = round(0.5 * fs)
+    chans = [c for c, idx in enumerate(cand) if idx.size]
+    every = len(chans) == arr.shape[1]
+    spans = []
+    for idx in cand:
+        if idx.size:
+            br = np.flatnonzero(np.diff(idx) > 2 * w) + 1
+            lo = idx[np.concatenate([[0], br])] - 2 * w - 1
+            hi = idx[np.concatenate([br - 1, [idx.size - 1]])] + 2 * w + 2
+            spans.append(np.column_stack([lo, hi]))
+    iv = np.concatenate(spans)
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    jmin = 1 if d // 2 > 0 else 0
+    jmax = min(nb, (n + d // 2) // d)
+    merged: list[list[int]] = []
+    for a, b in iv.tolist():
+        a, b = max(a, jmin), min(b, jmax)
+        if b <= a:
+            continue
+        if merged and a - merged[-1][1] < 2 * pad // d:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    energy = np.zeros((len(chans), nb))
+    cb = max(1, _HF_CHUNK // d)
+    for a, b in merged:
+        for a0 in range(a, b, cb):
+            b0 = min(b, a0 + cb)
+            r_a, r_b = a0 * d - d // 2, b0 * d - d // 2
+            s0, s1 = max(0, r_a - pad), min(n, r_b + pad)
+            rows = arr[s0:s1] if every else np.take(arr[s0:s1], chans, axis=1)
+            seg = bandpass(rows, fs, lo_hz, hi_hz, order=2)
+            np.square(seg, out=seg)
+            energy[:, a0:b0] = seg[r_a - s0 : r_b - s0].reshape(b0 - a0, d, -1).sum(axis=1).T
+    return energy
+
+
+def _motion_full(
+    arr: npt.NDArray[np.float64], fs: float, k: float, merge_s: float
+) -> list[npt.NDArray[np.float64]]:
+    """:func:`motion_events` on the full-rate signal."""
     lf = bandpass(arr, fs, 1.0, min(20.0, 0.4 * fs), order=2)
     n = arr.shape[0]
     w = max(1, round(0.2 * fs))
@@ -479,6 +767,7 @@ def _motion_hits(
     h: npt.NDArray[np.float64],
     w: int,
     idx: npt.NDArray[np.intp],
+    ratio: float = MOTION_RATIO,
 ) -> npt.NDArray[np.intp]:
     """The candidates ``idx`` whose 1-20 Hz RMS (``v``) beats the sEMG band's (``h``).
 
@@ -502,11 +791,11 @@ def _motion_hits(
         lf_rms = np.sqrt(np.maximum((cp[idx + w] - cp[idx]) / w, 0.0))
         ch = _window_sums(hc * hc, w)
         own = np.sqrt(np.maximum((ch[idx + w] - ch[idx]) / w, 0.0))
-        keep = lf_rms > MOTION_RATIO * own
+        keep = lf_rms > ratio * own
         idx, lf_rms = idx[keep], lf_rms[keep]
         if idx.size == 0:
             return idx
-        return idx[lf_rms > MOTION_RATIO * _hf_rms_max_at(hc, w, idx)]
+        return idx[lf_rms > ratio * _hf_rms_max_at(hc, w, idx)]
     hits: list[npt.NDArray[np.intp]] = []
     for g in groups:
         g0, g1 = int(g[0]), int(g[-1])
@@ -523,14 +812,14 @@ def _motion_hits(
         # the largest sEMG RMS within +-0.2 s is at least the one at the sample itself: drop
         # the candidates that already fail against it (inside contractions, most of them)
         own = np.sqrt(np.maximum((hc[g - a + w] - hc[g - a]) / w, 0.0))
-        keep = lf_rms > MOTION_RATIO * own
+        keep = lf_rms > ratio * own
         if not keep.any():
             continue
         span = g1 + w - a
         ms = (hc[w : w + span] - hc[:span]) / w
         mf = maximum_filter1d(np.sqrt(np.maximum(ms, 0.0)), 2 * w)
         gk = g[keep]
-        hits.append(gk[lf_rms[keep] > MOTION_RATIO * mf[gk - a]])
+        hits.append(gk[lf_rms[keep] > ratio * mf[gk - a]])
     return np.concatenate(hits) if hits else np.zeros(0, dtype=np.intp)
 
 
@@ -584,27 +873,32 @@ def _line_excess(
 def _welch(
     arr: npt.NDArray[np.float64], fs: float, nper: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """``scipy.signal.welch(arr, fs, nperseg=nper, axis=0)``, one channel at a time.
+    """``scipy.signal.welch(arr, fs, nperseg=nper, axis=0)`` on the time-major array.
 
     Same estimate (periodic Hann window, 50 % overlap, each segment's mean removed, density
     scaling, one-sided, mean over segments; equal to rounding), without scipy's full-size
-    segment array: segments are strided views, transformed a few dozen at a time.
+    segment array or column copies: segments of all channels are strided views of ``arr``,
+    transformed a few at a time (about 4 MB of segments, reused from the heap).
     """
+    arr = np.ascontiguousarray(arr)
+    n, nc = arr.shape
     step = nper - nper // 2
-    win = sps.get_window("hann", nper)
+    nseg = (n - nper) // step + 1
+    win = np.asarray(sps.get_window("hann", nper), dtype=np.float64)
     scale = 1.0 / (fs * float(np.dot(win, win)))
     nf = nper // 2 + 1
-    out = np.zeros((nf, arr.shape[1]))
-    for c, col in _columns(arr):
-        segs = sliding_window_view(col, nper)[::step]
-        acc = np.zeros(nf)
-        for i in range(0, segs.shape[0], 64):
-            s = segs[i : i + 64]
-            s = s - s.mean(axis=1, keepdims=True)
-            s *= win
-            spec = sfft.rfft(s, axis=1)
-            acc += (spec.real**2 + spec.imag**2).sum(axis=0)
-        out[:, c] = acc * (scale / segs.shape[0])
+    acc = np.zeros((nc, nf))
+    batch = max(1, 2**19 // (nper * nc))
+    frames = np.empty((nc, batch, nper), dtype=_FFT_DTYPE)
+    kern = welch_kernels(arr.size)
+    for i in range(0, nseg, batch):
+        k = min(batch, nseg - i)
+        buf = frames if k == batch else np.empty((nc, k, nper), dtype=_FFT_DTYPE)
+        # each segment centred and windowed straight from the time-major rows
+        welch_frames(arr, i * step, step, win, buf, use_kernel=kern)
+        add_power(sfft.rfft(buf, axis=2), acc, use_kernel=kern)
+    acc = np.ascontiguousarray(acc.T)
+    out = acc * (scale / nseg)
     out[1 : -1 if nper % 2 == 0 else None] *= 2.0
     return np.asarray(np.fft.rfftfreq(nper, 1.0 / fs), dtype=np.float64), out
 
