@@ -114,17 +114,16 @@ def test_welch_frames_and_power_kernel_equal_numpy(dtype: type) -> None:
     np.testing.assert_allclose(pa, (np.abs(spec) ** 2).sum(axis=1), rtol=1e-5)
 
 
-def test_cold_kernels_leave_small_inputs_to_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the zero-phase filters' rule: a cold kernel (not compiled, not cached) is not compiled
-    # for an input below COLD_SCIPY_BELOW elements; forcing decides either way
-    class Cold:
+def test_small_inputs_take_numpy_until_numba_has_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the numpy twins' rule: before numba has started in the process, an input below
+    # COLD_SCIPY_BELOW elements takes the numpy code; forcing decides either way
+    class Unused:
         signatures: tuple[object, ...] = ()
-        py_func = test_cold_kernels_leave_small_inputs_to_numpy
 
     monkeypatch.setattr(kq, "NUMBA_ENABLED", True)
-    monkeypatch.setitem(kq._READY, Cold.py_func.__name__, False)
-    assert not kq._use_kernel(Cold, 1000, None)
-    assert kq._use_kernel(Cold, kq.COLD_SCIPY_BELOW, None)
-    assert kq._use_kernel(Cold, 1000, True) and not kq._use_kernel(Cold, 10**9, False)
-    monkeypatch.setitem(kq._READY, Cold.py_func.__name__, True)
-    assert kq._use_kernel(Cold, 1000, None)
+    monkeypatch.setattr(kq, "numba_started", lambda: False)
+    assert not kq._use_kernel(Unused, 1000, None)
+    assert kq._use_kernel(Unused, kq.COLD_SCIPY_BELOW, None)
+    assert kq._use_kernel(Unused, 1000, True) and not kq._use_kernel(Unused, 10**9, False)
+    monkeypatch.setattr(kq, "numba_started", lambda: True)
+    assert kq._use_kernel(Unused, 1000, None)

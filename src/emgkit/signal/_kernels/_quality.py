@@ -3,9 +3,10 @@
 One-pass reductions over time-major ``(n_samples, n_channels)`` float64 arrays, each with a
 numba kernel (channels innermost, no temporary arrays) and a numpy implementation of the same
 arithmetic; every entry point picks the kernel when numba is enabled (``EMGKIT_NUMBA``) and the
-numpy code otherwise, and while a kernel is cold (not compiled, not in numba's disk cache) inputs
-below ``COLD_SCIPY_BELOW`` elements take the numpy code (:func:`_use_kernel`). Both give the
-same values to rounding (tested in tests/signal/test_quality_kernels.py).
+numpy code otherwise, and until numba has started in the process
+(:func:`emgkit.signal._kernels.numba_started`) inputs below ``COLD_SCIPY_BELOW`` elements take
+the numpy code (:func:`_use_kernel`). Both give the same values to rounding (tested in
+tests/signal/test_quality_kernels.py).
 
 - :func:`column_stats`: per channel, the number of finite samples, their extremes, how many
   samples sit at each extreme, their mean and the sum of squared deviations from it (two
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from emgkit.signal._kernels import COLD_SCIPY_BELOW, kernel_ready
+from emgkit.signal._kernels import COLD_SCIPY_BELOW, numba_started
 from emgkit.signal._numba import NUMBA_ENABLED, jit
 
 __all__ = [
@@ -48,16 +49,15 @@ Stats = tuple[
 ]
 
 
-_READY: dict[str, bool] = {}
-
-
 def _use_kernel(kernel: Any, size: int, force: bool | None) -> bool:
     """The numba kernel or the numpy code for an input of ``size`` elements.
 
-    ``force`` decides when given. Otherwise the kernel when numba is enabled, unless it is cold
-    (neither compiled in this process nor in numba's disk cache: compiling costs about 0.3 s
-    per kernel) and the input is smaller than ``COLD_SCIPY_BELOW`` (the zero-phase filters'
-    rule, :mod:`emgkit.signal._kernels`): a short session then never waits for the compiler.
+    ``force`` decides when given. Otherwise the kernel when numba is enabled, unless numba has
+    not started in this process (:func:`emgkit.signal._kernels.numba_started`: no zero-phase or
+    twinned kernel has run) and the input is smaller than ``COLD_SCIPY_BELOW`` (the numpy twins'
+    rule): a short session's analysis then never pays numba's start-up (about 0.8 s even with
+    every kernel cached) or its compiler (about 0.3 s per kernel), whatever the disk cache
+    holds, and the same input always takes the same path in a fresh process.
     """
     if force is not None:
         return force
@@ -65,10 +65,7 @@ def _use_kernel(kernel: Any, size: int, force: bool | None) -> bool:
         return False
     if size >= COLD_SCIPY_BELOW or kernel.signatures:
         return True
-    name = kernel.py_func.__name__
-    if name not in _READY:  # the disk cache is looked up once per process
-        _READY[name] = kernel_ready(kernel)
-    return _READY[name]
+    return numba_started()
 
 
 def cic3_taps(d: int) -> Array:
