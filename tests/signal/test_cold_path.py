@@ -1,7 +1,7 @@
-"""The cold shortcut: small zero-phase calls take scipy until their numba kernel is compiled.
+"""The cold shortcut: small zero-phase calls take scipy until numba runs their kernel.
 
 Both paths must give the same values (to rounding), detect the same NaN/inf, and the shortcut must
-stop once the kernel is compiled (or found in numba's disk cache).
+stop once the kernel is compiled, or found in numba's disk cache with numba started in the process.
 """
 
 from __future__ import annotations
@@ -68,3 +68,28 @@ def test_compiled_kernel_is_ready_and_used(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(_k, "_sosfiltfilt_scipy", lambda *a: called.append(1))
     emg_amplitude(x, FS)
     assert not called
+
+
+def test_cached_kernel_waits_until_numba_has_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel in the disk cache still leaves a small call to scipy until numba has started.
+
+    Loading numba and its cached kernels costs more than scipy needs for a short session, so a
+    short analysis in a fresh process never starts numba, whatever the cache holds.
+    """
+    x = np.random.default_rng(3).standard_normal((2000, 3))
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    monkeypatch.setattr(_k, "kernel_ready", lambda kernel: True)  # cached on disk
+    monkeypatch.setattr(_k, "_started", lambda kernel: False)  # numba not started yet
+    called: list[int] = []
+    real = _k._sosfiltfilt_scipy
+
+    def spy(*a):  # type: ignore[no-untyped-def]
+        called.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(_k, "_sosfiltfilt_scipy", spy)
+    emg_amplitude(x, FS)
+    assert called == [1]
+    monkeypatch.setattr(_k, "_started", lambda kernel: True)
+    emg_amplitude(x, FS)
+    assert called == [1]  # the kernel ran

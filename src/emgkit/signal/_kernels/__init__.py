@@ -194,6 +194,11 @@ _TWINNED = (all_finite, _causal.moving_rms_tm, _causal.tkeo_tm)
 _ZERO_PHASE_RAN = False
 
 
+def _started(kernel: Any) -> bool:
+    """True if numba runs kernels in this process (or is off): ``kernel`` compiled, or started."""
+    return not NUMBA_ENABLED or bool(getattr(kernel, "signatures", None)) or numba_started()
+
+
 def numba_started() -> bool:
     """True once numba has run in this process (a twinned or zero-phase kernel has run).
 
@@ -286,8 +291,9 @@ def sosfiltfilt_tm(
     when ``n_win > 0``. Recordings of whole ``LANES``-channel blocks run :func:`zp_wide` (tiles
     across all blocks) when fused with the RMS or when there are several blocks, otherwise
     :func:`zp_blocks` (block by block). While that specialisation is cold (:func:`kernel_ready`),
-    inputs smaller than :data:`COLD_SCIPY_BELOW` channel-samples go to
-    ``scipy.signal.sosfiltfilt`` instead.
+    or numba has not started in this process (:func:`numba_started`; loading numba and its cached
+    kernels costs about 0.8 s, more than scipy needs for a few minutes of EMG), inputs smaller
+    than :data:`COLD_SCIPY_BELOW` channel-samples go to ``scipy.signal.sosfiltfilt`` instead.
     """
     nc = x.shape[1]
     full = nc // LANES
@@ -298,7 +304,7 @@ def sosfiltfilt_tm(
         kernel = zp_wide(direct, n_win > 0)
     else:
         kernel = zp_blocks(direct, n_win > 0)
-    if x.size < COLD_SCIPY_BELOW and not kernel_ready(kernel):
+    if x.size < COLD_SCIPY_BELOW and (not kernel_ready(kernel) or not _started(kernel)):
         return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
     global _ZERO_PHASE_RAN
     _ZERO_PHASE_RAN = True
