@@ -131,3 +131,20 @@ def test_fatigue_slope_nperseg_must_fit_an_epoch() -> None:
         fatigue_slope(x, FS, epoch=1.0, nperseg=4000)
     with pytest.raises(SignalError, match="nperseg"):
         fatigue_slope(x, FS, epoch=1.0, nperseg=4)
+
+
+@pytest.mark.parametrize("nc", [1, 5, 16])
+def test_epoch_batches_change_no_bit(nc: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Welch spectra of a few epochs at a time equal the one-batch computation exactly."""
+    from emgkit.signal import spectral
+
+    x = np.random.default_rng(nc).standard_normal((2000 * 9 + 700, nc)) * 50.0
+    x += np.linspace(0.0, 30.0, x.shape[0])[:, None]  # a trend: the detrend terms matter
+    monkeypatch.setattr(spectral, "_EPOCH_BATCH", 10**6)
+    one = spectral.fatigue_slope(x, 2000.0, 1.0)
+    monkeypatch.setattr(spectral, "_EPOCH_BATCH", 2)
+    batched = spectral.fatigue_slope(x, 2000.0, 1.0)
+    assert len(one.times) == 9
+    np.testing.assert_array_equal(batched.values_hz, one.values_hz)
+    np.testing.assert_array_equal(batched.slope_pct_per_s, one.slope_pct_per_s)
+    np.testing.assert_array_equal(batched.intercept_hz, one.intercept_hz)

@@ -151,6 +151,10 @@ def _mnf(f: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> npt.NDArray[
         return np.where(total > 0, fp / total, np.nan)
 
 
+#: Epochs per batched FFT in :func:`_welch_epochs` (a speed setting: results do not depend on it).
+_EPOCH_BATCH = 2
+
+
 def _welch_epochs(
     arr: npt.NDArray[np.float64], fs: float, n_ep: int, k: int, nperseg: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -163,6 +167,15 @@ def _welch_epochs(
     b F(w t)`` with ``a``, ``b`` the least-squares line of each segment, so no detrended copy
     is made. Returns ``(freqs, psd (n_freqs, k, n_ch))``.
     """
+    if k > _EPOCH_BATCH:
+        # a few epochs at a time: the same numbers (every row's FFT, mean and dot product are
+        # computed alone), but temporaries of about a megabyte that stay in cache and in the
+        # allocator's heap instead of ones the size of the whole hold, freshly mapped each call
+        parts = [
+            _welch_epochs(arr[i * n_ep :], fs, n_ep, min(_EPOCH_BATCH, k - i), nperseg)
+            for i in range(0, k, _EPOCH_BATCH)
+        ]
+        return parts[0][0], np.concatenate([p for _, p in parts], axis=1)
     step = nperseg - nperseg // 2
     n_seg = (n_ep - nperseg) // step + 1
     n_ch = arr.shape[1]
