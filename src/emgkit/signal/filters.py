@@ -264,18 +264,31 @@ def channel_coefficients(
     coef = np.zeros((nb, ns4, 5, lanes))
     zi = np.zeros((nb, ns4, 2, lanes))
     coef[:, :, 0, :] = 1.0
-    cache: dict[bytes, tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
     for c, s in enumerate(designs):
         if s is None:
             continue
-        key = s.tobytes()
-        if key not in cache:
-            cache[key] = (s[:, [0, 1, 2, 4, 5]], np.asarray(sps.sosfilt_zi(s), dtype=np.float64))
-        cs, zs = cache[key]
+        cs, zs = _section_coefficients(s.tobytes(), len(s))
         b, j = divmod(c, lanes)
         coef[b, : len(s), :, j] = cs
         zi[b, : len(s), :, j] = zs
     return coef, zi
+
+
+@functools.lru_cache(maxsize=256)
+def _section_coefficients(
+    sos_bytes: bytes, n_sections: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(b0, b1, b2, a1, a2) rows and ``scipy.signal.sosfilt_zi`` of one validated design (cached).
+
+    The onset detector filters every rep window with the same few designs; ``sosfilt_zi`` solves
+    a linear system per section, so it is computed once per design. Read-only results.
+    """
+    s = np.frombuffer(sos_bytes, dtype=np.float64).reshape(n_sections, 6)
+    cs = s[:, [0, 1, 2, 4, 5]]
+    zs = np.asarray(sps.sosfilt_zi(s), dtype=np.float64)
+    cs.flags.writeable = False
+    zs.flags.writeable = False
+    return cs, zs
 
 
 def _broadcast_design(
