@@ -78,8 +78,9 @@ def test_cached_kernel_waits_until_numba_has_started(monkeypatch: pytest.MonkeyP
     """
     x = np.random.default_rng(3).standard_normal((2000, 3))
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    monkeypatch.setattr(_k, "NUMBA_ENABLED", True)  # the rule, also under EMGKIT_NUMBA=0
     monkeypatch.setattr(_k, "kernel_ready", lambda kernel: True)  # cached on disk
-    monkeypatch.setattr(_k, "_started", lambda kernel: False)  # numba not started yet
+    monkeypatch.setattr(_k, "numba_started", lambda kernel=None: False)  # not started yet
     called: list[int] = []
     real = _k._sosfiltfilt_scipy
 
@@ -90,6 +91,6 @@ def test_cached_kernel_waits_until_numba_has_started(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(_k, "_sosfiltfilt_scipy", spy)
     emg_amplitude(x, FS)
     assert called == [1]
-    monkeypatch.setattr(_k, "_started", lambda kernel: True)
+    monkeypatch.setattr(_k, "numba_started", lambda kernel=None: True)
     emg_amplitude(x, FS)
     assert called == [1]  # the kernel ran

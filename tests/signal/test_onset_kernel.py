@@ -183,11 +183,11 @@ def test_kernel_only_once_numba_has_started(monkeypatch: pytest.MonkeyPatch) -> 
     calls: list[str] = []
     real = O.ml_change_point_best
     monkeypatch.setattr(O, "ml_change_point_best", _Spy(real, calls))
-    monkeypatch.setattr(_kernels, "numba_started", lambda: False)
+    monkeypatch.setattr(_kernels, "numba_started", lambda kernel=None: False)
     x, fs, on = _cases(1, seed=5)[0]
     a = O.refine_onset(x, fs, on, (0.8, 1.9), earliest=1.7, fit="ml")
     assert calls == []
-    monkeypatch.setattr(_kernels, "numba_started", lambda: True)
+    monkeypatch.setattr(_kernels, "numba_started", lambda kernel=None: True)
     b = O.refine_onset(x, fs, on, (0.8, 1.9), earliest=1.7, fit="ml")
     assert calls  # the kernel ran
     assert a == b

@@ -121,9 +121,9 @@ def test_small_inputs_take_numpy_until_numba_has_started(monkeypatch: pytest.Mon
         signatures: tuple[object, ...] = ()
 
     monkeypatch.setattr(kq, "NUMBA_ENABLED", True)
-    monkeypatch.setattr(kq, "numba_started", lambda: False)
+    monkeypatch.setattr(kq, "numba_started", lambda kernel=None: False)
     assert not kq._use_kernel(Unused, 1000, None)
     assert kq._use_kernel(Unused, kq.COLD_SCIPY_BELOW, None)
     assert kq._use_kernel(Unused, 1000, True) and not kq._use_kernel(Unused, 10**9, False)
-    monkeypatch.setattr(kq, "numba_started", lambda: True)
+    monkeypatch.setattr(kq, "numba_started", lambda kernel=None: True)
     assert kq._use_kernel(Unused, 1000, None)

@@ -994,9 +994,7 @@ def _use_kernel() -> bool:
     this kernel (about 1.2 s CPU once, plus numba's start-up) for a fit numpy does in ~0.1 s.
     Both pick the same candidate unless two likelihoods agree to about 1e-13 relative.
     """
-    if not NUMBA_ENABLED:
-        return False
-    return bool(getattr(ml_change_point_best, "signatures", None)) or _k.numba_started()
+    return NUMBA_ENABLED and _k.numba_started(ml_change_point_best)
 
 
 _POWER_PREFIX: dict[tuple[float, tuple[float, ...]], _F64] = {}

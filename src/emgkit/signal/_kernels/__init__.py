@@ -183,9 +183,7 @@ def _twin_first(x: Array) -> bool:
     the kernels (the twins are slower per sample: many small calls would add up). The twins
     give identical results.
     """
-    if x.size >= COLD_SCIPY_BELOW or _ZERO_PHASE_RAN:
-        return False
-    return not any(getattr(k, "signatures", None) for k in _TWINNED)
+    return not (x.size >= COLD_SCIPY_BELOW or numba_started())
 
 
 #: The kernels with a numpy twin (:func:`_twin_first` looks whether any of them has run).
@@ -194,18 +192,17 @@ _TWINNED = (all_finite, _causal.moving_rms_tm, _causal.tkeo_tm)
 _ZERO_PHASE_RAN = False
 
 
-def _started(kernel: Any) -> bool:
-    """True if numba runs kernels in this process (or is off): ``kernel`` compiled, or started."""
-    return not NUMBA_ENABLED or bool(getattr(kernel, "signatures", None)) or numba_started()
+def numba_started(kernel: Any = None) -> bool:
+    """True once numba has run in this process (or compiled ``kernel``, if given, here).
 
-
-def numba_started() -> bool:
-    """True once numba has run in this process (a twinned or zero-phase kernel has run).
-
-    Other kernels that have a numpy reference (the onset fit of :mod:`emgkit.signal.onset`)
-    follow the same rule as the twins: numpy until numba has started, so a short process never
-    pays numba's start-up and compile for them.
+    Numba has run once a twinned or zero-phase kernel has. The one rule of every kernel with a
+    numpy or scipy counterpart (the twins here, the zero-phase filters' scipy path, the quality
+    kernels of :mod:`._quality`, the onset fit of :mod:`emgkit.signal.onset`): the counterpart
+    for small inputs until numba has started, so a short process never pays numba's start-up
+    and compile for them.
     """
+    if getattr(kernel, "signatures", None):
+        return True
     return _ZERO_PHASE_RAN or any(getattr(k, "signatures", None) for k in _TWINNED)
 
 
@@ -304,7 +301,9 @@ def sosfiltfilt_tm(
         kernel = zp_wide(direct, n_win > 0)
     else:
         kernel = zp_blocks(direct, n_win > 0)
-    if x.size < COLD_SCIPY_BELOW and (not kernel_ready(kernel) or not _started(kernel)):
+    if x.size < COLD_SCIPY_BELOW and (
+        not kernel_ready(kernel) or (NUMBA_ENABLED and not numba_started(kernel))
+    ):
         return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
     global _ZERO_PHASE_RAN
     _ZERO_PHASE_RAN = True

@@ -61,11 +61,7 @@ def _use_kernel(kernel: Any, size: int, force: bool | None) -> bool:
     """
     if force is not None:
         return force
-    if not NUMBA_ENABLED:
-        return False
-    if size >= COLD_SCIPY_BELOW or kernel.signatures:
-        return True
-    return numba_started()
+    return NUMBA_ENABLED and (size >= COLD_SCIPY_BELOW or numba_started(kernel))
 
 
 def cic3_taps(d: int) -> Array:
