@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +68,16 @@ def restore_shape(y: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.fl
     return y[:, 0] if was_1d else y
 
 
+def is_kernel_array(a: object) -> TypeGuard[npt.NDArray[np.float64]]:
+    """True if ``a`` is a writeable, C-contiguous float64 ndarray (what the kernels write into)."""
+    return (
+        isinstance(a, np.ndarray)
+        and a.dtype == np.float64
+        and a.flags.c_contiguous
+        and a.flags.writeable
+    )
+
+
 def check_out(out: object, arr: npt.NDArray[np.float64], was_1d: bool) -> npt.NDArray[np.float64]:
     """Validate a caller-provided output for the input ``arr`` (from :func:`as_2d`); 2-D view.
 
@@ -80,12 +91,7 @@ def check_out(out: object, arr: npt.NDArray[np.float64], was_1d: bool) -> npt.ND
         Any other ``out``.
     """
     shape = (arr.shape[0],) if was_1d else arr.shape
-    if (
-        not isinstance(out, np.ndarray)
-        or out.dtype != np.float64
-        or not out.flags.c_contiguous
-        or not out.flags.writeable
-    ):
+    if not is_kernel_array(out):
         raise SignalError(
             f"out must be a writeable C-contiguous float64 array of shape {shape}, "
             f"got {type(out).__name__} {getattr(out, 'dtype', '')} {getattr(out, 'shape', '')}"

@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from emgkit.errors import SignalError
 from emgkit.signal import _kernels as _k
-from emgkit.signal._checks import check_fs
+from emgkit.signal._checks import check_fs, is_kernel_array
 from emgkit.signal._numba import NUMBA_ENABLED
 from emgkit.signal.filters import NyquistPolicy, _validate_sos, channel_coefficients
 from emgkit.signal.pipeline import ColumnSelector, channel_designs
@@ -127,7 +127,7 @@ class _Stream:
         :class:`SignalError` with the state unchanged. Same values as :meth:`process`.
         """
         try:
-            if not NUMBA_ENABLED and not _lean_ok(chunk, out):
+            if not NUMBA_ENABLED and not (is_kernel_array(chunk) and is_kernel_array(out)):
                 raise TypeError  # the plain-Python kernel would accept any array: same rule
             status = self._kernel(self._ws, self._iw, chunk, out)
         except Exception:  # wrong dtype, layout or number of dimensions: numba cannot run it
@@ -138,17 +138,6 @@ class _Stream:
         if status:
             raise self._fail(status, getattr(chunk, "shape", None))
         return out
-
-
-def _lean_ok(*arrays: object) -> bool:
-    """Whether every array is what the compiled lean kernels accept (the EMGKIT_NUMBA=0 check)."""
-    return all(
-        isinstance(a, np.ndarray)
-        and a.dtype == np.float64
-        and a.flags.c_contiguous
-        and a.flags.writeable
-        for a in arrays
-    )
 
 
 class StreamingFilter(_Stream):
