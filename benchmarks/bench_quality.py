@@ -184,10 +184,10 @@ def ecg_rule_everywhere(seeds: int, rates: list[float]) -> None:
     print(_md(pd.DataFrame(rows), index=False))
 
 
-def real(folder: Path) -> None:
+def _real_recordings(folder: Path) -> Iterator[tuple[Path, Recording]]:
+    """Every file under ``folder`` that emgkit reads (source notes and unreadable files skipped)."""
     from emgkit import io
 
-    rows = []
     for path in sorted(folder.rglob("*")):
         if not path.is_file() or path.name.upper() in ("SOURCE.TXT", "README.MD"):
             continue
@@ -197,6 +197,12 @@ def real(folder: Path) -> None:
                 rec = io.read(path)
         except (EmgkitError, OSError, ValueError):
             continue
+        yield path, rec
+
+
+def real(folder: Path) -> None:
+    rows = []
+    for path, rec in _real_recordings(folder):
         qa = assess_recording(rec)
         ch = qa.channels[qa.channels["kind"] == "raw"]
         if ch.empty:
@@ -288,7 +294,6 @@ def build_corpus(real_dir: Path) -> Iterator[tuple[str, Recording]]:
     Deterministic (fixed seeds): each worker builds it with its own code (emgkit.simulate is the
     same in both checkouts; the workers compare a hash of every input).
     """
-    from emgkit import io
 
     faults = _fault_sets()
     seed = 0
@@ -306,15 +311,7 @@ def build_corpus(real_dir: Path) -> Iterator[tuple[str, Recording]]:
                     data[n // 2 : n // 2 + round(1.5 * fs), 1] = np.nan
                     rec = rec.with_data(data)
                 yield f"{profile}/{fs:g}Hz/{name}", rec
-    for path in sorted(real_dir.rglob("*")):
-        if not path.is_file() or path.name.upper() in ("SOURCE.TXT", "README.MD"):
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                rec = io.read(path)
-        except (EmgkitError, OSError, ValueError):
-            continue
+    for path, rec in _real_recordings(real_dir):
         yield f"real/{path.relative_to(real_dir)}", rec
 
 

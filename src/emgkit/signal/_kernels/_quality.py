@@ -138,8 +138,8 @@ def column_stats(x: Array, *, use_kernel: bool | None = None) -> Stats:
     x : ndarray
         C-contiguous float64 samples (NaN/inf are skipped).
     use_kernel : bool, optional
-        Force the numba kernel (True) or the numpy code (False); default: the kernel when
-        numba is enabled.
+        Force the numba kernel (True) or the numpy code (False); default: the rule of
+        :func:`_use_kernel`.
 
     Returns
     -------
@@ -207,8 +207,8 @@ def decimate3(x: Array, d: int, *, use_kernel: bool | None = None) -> Array:
     d : int
         Decimation factor (>= 1; 1 returns a copy).
     use_kernel : bool, optional
-        Force the numba kernel (True) or the numpy code (False); default: the kernel when
-        numba is enabled.
+        Force the numba kernel (True) or the numpy code (False); default: the rule of
+        :func:`_use_kernel`.
 
     Returns
     -------
@@ -277,8 +277,8 @@ def window_rms(x: Array, seg: int, *, use_kernel: bool | None = None) -> Array:
     seg : int
         Window length in samples (>= 1); trailing samples that do not fill one are dropped.
     use_kernel : bool, optional
-        Force the numba kernel (True) or the numpy code (False); default: the kernel when
-        numba is enabled.
+        Force the numba kernel (True) or the numpy code (False); default: the rule of
+        :func:`_use_kernel`.
 
     Returns
     -------
@@ -349,8 +349,8 @@ def welch_frames(
     out : ndarray, shape (n_channels, k, nper)
         Destination (float32 or float64), C-contiguous.
     use_kernel : bool, optional
-        Force the numba kernel (True) or the numpy code (False); default: the kernel when
-        numba is enabled.
+        Force the numba kernel (True) or the numpy code (False); default: the rule of
+        :func:`_use_kernel`.
     """
     nc, k, nper = out.shape
     if _use_kernel(_frames_kernel, x.size, use_kernel):
@@ -382,8 +382,8 @@ def add_power(
     acc : ndarray of float64, shape (n_channels, nf)
         Accumulator, updated in place.
     use_kernel : bool, optional
-        Force the numba kernel (True) or the numpy code (False); default: the kernel when
-        numba is enabled.
+        Force the numba kernel (True) or the numpy code (False); default: the rule of
+        :func:`_use_kernel`.
     """
     if _use_kernel(_power_kernel, spec.size, use_kernel):
         _power_kernel(spec, acc)
