@@ -27,6 +27,7 @@ LAYERS: list[tuple[str, int, str]] = [
     ("emgkit.muscles", 1, "core"),
     ("emgkit.hardware", 1, "core"),
     ("emgkit._lazy", 1, "core"),
+    ("emgkit._bytecode", 1, "core"),
     ("emgkit.signal", 2, "signal"),
     ("emgkit.io", 3, "io"),
     ("emgkit.devices", 3, "devices"),

@@ -47,6 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     _plain_warnings(args.command)
+    _compile_ahead(args.command)
     try:
         return _COMMANDS[args.command](args)
     except EmgkitError as exc:
@@ -55,6 +56,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emgkit {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+#: Modules a command imports late, whose bytecode a first run after a non-compiling install
+#: (uv) compiles on the other core meanwhile (:mod:`emgkit._bytecode`): the command's last
+#: imports first, so the two interpreters start at opposite ends.
+_LATE_IMPORTS: dict[str, tuple[str, ...]] = {
+    "demo": ("fpdf", "matplotlib.pyplot", "numba", "scipy.signal", "pandas"),
+    "report": ("fpdf", "matplotlib.pyplot"),
+    "progress": ("fpdf", "matplotlib.pyplot"),
+}
+
+#: The child started by :func:`_compile_ahead` (kept so it is not collected while it runs).
+_AHEAD: list[object] = []
+
+
+def _compile_ahead(command: str) -> None:
+    """Start compiling the bytecode ``command`` will need later, if this is a first run."""
+    modules = _LATE_IMPORTS.get(command)
+    if modules:
+        from emgkit._bytecode import compile_ahead
+
+        child = compile_ahead(modules)
+        if child is not None:
+            _AHEAD.append(child)
 
 
 def _plain_warnings(command: str) -> None:
