@@ -21,7 +21,7 @@ from emgkit.report._blocks import (
     build_sections,
     session_line,
 )
-from emgkit.report._svg import figure_svg, figure_svgs
+from emgkit.report._svg import figure_drawings, figure_svg
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
@@ -110,7 +110,8 @@ def render_html(
 ) -> str:
     """The report as one self-contained HTML5 document (no script, no external resource).
 
-    ``svgs`` (from :func:`figure_svgs`) are the figures already drawn; missing ones are drawn.
+    ``svgs`` (from :func:`~emgkit.report._svg.figure_drawings`) are the figures already drawn;
+    missing ones are drawn.
 
     Parameters
     ----------
@@ -119,7 +120,8 @@ def render_html(
     sections : list of Section
         The report's content, in order (one table-of-contents entry each).
     svgs : dict of int to str, optional
-        SVG text of each figure keyed by ``id(figure)``, as :func:`figure_svgs` returns.
+        SVG text of each figure keyed by ``id(figure)``, as
+        :func:`~emgkit.report._svg.figure_drawings` returns.
     title : str, optional
         Page title; by default "Gluteal bridge test: subject <subject>".
     subtitle : str, optional
@@ -212,9 +214,10 @@ def write_report(
     sections = build_sections(recording, result, flags=flags, montage=montage)
     html_path = out / f"{basename}.html"
     pdf_path = out / f"{basename}.pdf"
-    svgs = figure_svgs(sections)  # every figure drawn once, shared by HTML and PDF
+    # every figure drawn once: its SVG for the HTML and its PDF operators in the same pass
+    svgs, drawings = figure_drawings(sections)
     html_path.write_text(render_html(recording, sections, svgs), encoding="utf-8")
-    write_pdf(recording, sections, pdf_path, svgs)
+    write_pdf(recording, sections, pdf_path, svgs, drawings=drawings)
     for s in sections:
         for b in s.blocks:
             if isinstance(b, FigureBlock) and isinstance(b.figure, Figure):
