@@ -8,6 +8,7 @@ input. Every piece of user text (subject, notes, channel names, event values) is
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -180,6 +181,7 @@ def write_report(
     flags: list[Flag] | None = None,
     basename: str = "report",
     montage: Montage | None = None,
+    png: Mapping[str, str | Path] | None = None,
 ) -> ReportPaths:
     """Write the clinical report of a bridge session as HTML and PDF.
 
@@ -199,6 +201,11 @@ def write_report(
         File name without extension.
     montage : Montage, optional
         Placement details for the methods section (default: the montage named in the file).
+    png : mapping of str to path, optional
+        Also save some of the report's figures as PNG (110 dpi), by name: ``glute_sides``,
+        ``trial_envelopes``, ``pct_mvc``, ``ratios``, ``symmetry``, ``onset_timeline``
+        (a figure the report does not have is skipped). The same figure objects as the
+        report's: nothing is recomputed.
 
     Returns
     -------
@@ -218,6 +225,11 @@ def write_report(
     svgs, drawings = figure_drawings(sections)
     html_path.write_text(render_html(recording, sections, svgs), encoding="utf-8")
     write_pdf(recording, sections, pdf_path, svgs, drawings=drawings)
+    if png:
+        for s in sections:
+            for b in s.blocks:
+                if isinstance(b, FigureBlock) and b.name in png:
+                    b.figure.savefig(png[b.name], dpi=110, format="png")
     for s in sections:
         for b in s.blocks:
             if isinstance(b, FigureBlock) and isinstance(b.figure, Figure):
