@@ -301,6 +301,7 @@ class _Writer:
         if drawn is not None and drawn.complete:
             y = self.pdf.get_y()
             drawn.place(self.pdf, _MARGIN, y, w)
+            self.pdf.set_text_color(34, 34, 34)  # the figure's text set its own colours
             self.pdf.set_y(y + h)
         else:
             svg = self.svgs.get(id(fig))
