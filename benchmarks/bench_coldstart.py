@@ -18,7 +18,9 @@ from ``getrusage``), which leaves out waiting for a core on a shared machine.
 ``--phases`` instead runs, in one subprocess per tree and round, the steps of ``emgkit report``
 in one process with a timer around each (warm cache): the imports (numpy + pandas, scipy.signal,
 numba, emgkit's analysis and io), reading the file, ``analyze_bridge``, importing the report
-package and ``write_report``, as CPU seconds.
+package and the steps of ``write_report`` (the calls it makes, one by one: importing fpdf2,
+building the sections with their figures, drawing the figures, the HTML, the PDF), as CPU
+seconds; ``write_report`` is their sum.
 
 ``--first-calls`` instead times, in one subprocess per tree with an empty cache and the kernels
 forced (``EMGKIT_COLD_SCIPY_BELOW=0``), the process CPU seconds of the first call of each signal
@@ -158,8 +160,28 @@ with warnings.catch_warnings():
 mark("analyze_bridge")
 from emgkit.report.html import write_report
 mark("import report")
-write_report(rec, res, sys.argv[2])
-mark("write_report")
+# write_report's steps, one by one (the same calls it makes)
+import fpdf
+mark("  import fpdf")
+from pathlib import Path
+from emgkit.report._blocks import build_sections
+import emgkit.report._svg as S
+from emgkit.report.html import render_html
+from emgkit.report.pdf import write_pdf
+out = Path(sys.argv[2])
+out.mkdir(parents=True, exist_ok=True)
+secs = build_sections(rec, res)
+mark("  sections")
+if hasattr(S, "figure_drawings"):  # SVG and PDF operators in one pass
+    svgs, drawings = S.figure_drawings(secs)
+    kw = {"drawings": drawings}
+else:  # before session 6: SVG only, the PDF parses it
+    svgs, kw = S.figure_svgs(secs), {}
+mark("  figures")
+(out / "report.html").write_text(render_html(rec, secs, svgs), encoding="utf-8")
+mark("  html")
+write_pdf(rec, secs, out / "report.pdf", svgs, **kw)
+mark("  pdf")
 """
 
 
@@ -185,7 +207,7 @@ def phases(impls: dict[str, Path], rounds: int) -> None:
                 if r == 0:
                     continue
                 for ln in out.stdout.splitlines():
-                    step, v = ln.rsplit(" ", 1)
+                    step, v = ln.rstrip().rsplit(" ", 1)
                     res[name].setdefault(step, []).append(float(v))
     print(
         f"steps of a warm `emgkit report` in one process, CPU seconds, medians of {rounds} "
@@ -196,6 +218,10 @@ def phases(impls: dict[str, Path], rounds: int) -> None:
         b = statistics.median(res["baseline"][step])
         c = statistics.median(res["candidate"][step])
         print(f"{step:22s} {b:9.2f} {c:9.2f}")
+    sub = [k for k in res["baseline"] if k.startswith("  ")]
+    wb = sum(statistics.median(res["baseline"][k]) for k in sub)
+    wc = sum(statistics.median(res["candidate"][k]) for k in sub)
+    print(f"{'write_report (sum)':22s} {wb:9.2f} {wc:9.2f}")
     tb = sum(statistics.median(v) for v in res["baseline"].values())
     tc = sum(statistics.median(v) for v in res["candidate"].values())
     print(f"{'total':22s} {tb:9.2f} {tc:9.2f}   ratio {tc / tb:.2f}")

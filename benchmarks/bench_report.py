@@ -12,10 +12,17 @@ both see the same machine load. Medians of wall time and of process CPU time
 (``time.process_time``, which leaves out waiting for a shared core) are printed, and their
 ratio, with the load average before and after.
 
+``--demo-steps`` instead runs ``run_demo(device=None)`` (``emgkit demo --no-device``: the demo
+without the emulated recording) once per round in a fresh process per tree, with the demo's step
+timer reading process CPU time instead of the wall clock, and prints the median CPU seconds of
+each step (``plot`` and ``report`` in the baseline; the report step alone once the demo's figures
+are the report's) and of plot + report.
+
 Usage::
 
     nice -n 5 python3 benchmarks/bench_report.py                 # 3 rounds x 3 repeats
     nice -n 5 python3 benchmarks/bench_report.py --rounds 1 --repeats 2
+    nice -n 5 python3 benchmarks/bench_report.py --demo-steps --baseline 2a4b8ac --rounds 3
 """
 
 from __future__ import annotations
@@ -56,6 +63,48 @@ print(json.dumps({"wall": wall, "cpu": cpu}))
 """
 
 
+_DEMO = r"""
+import json, sys, time, types, warnings
+warnings.simplefilter("ignore")
+import emgkit.app.demo as demo
+demo.time = types.SimpleNamespace(perf_counter=time.process_time)  # the step timer on CPU time
+out = demo.run_demo(sys.argv[1], device=None, log=lambda s: None)
+print(json.dumps(out.timings))
+"""
+
+
+def _demo_steps(base: Path, cur: Path, rounds: int) -> None:
+    """Median CPU seconds of the demo's steps (no emulated device), baseline vs current."""
+    runs: dict[str, dict[str, list[float]]] = {"baseline": {}, "current": {}}
+    load0 = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(rounds):
+            for name, src in (("baseline", base), ("current", cur)):
+                run = subprocess.run(
+                    [sys.executable, "-c", _DEMO, str(Path(tmp) / name)],
+                    env={**os.environ, "PYTHONPATH": str(src)},
+                    capture_output=True,
+                    text=True,
+                    cwd=tmp,
+                )
+                if run.returncode != 0:
+                    raise SystemExit(f"demo child failed ({src}):\n{run.stderr[-3000:]}")
+                t = json.loads(run.stdout.strip().splitlines()[-1])
+                t["plot + report"] = t.get("plot", 0.0) + t["report"]
+                for k, v in t.items():
+                    runs[name].setdefault(k, []).append(v)
+    print(
+        f"demo steps (no device), CPU seconds, medians of {rounds} rounds; load average "
+        f"{load0:.1f} before, {os.getloadavg()[0]:.1f} after"
+    )
+    steps = list(dict.fromkeys([*runs["baseline"], *runs["current"]]))
+    print(f"{'step':14s} {'baseline':>9s} {'current':>9s}")
+    for k in steps:
+        b = statistics.median(runs["baseline"][k]) if k in runs["baseline"] else float("nan")
+        c = statistics.median(runs["current"][k]) if k in runs["current"] else float("nan")
+        print(f"{k:14s} {b:9.2f} {c:9.2f}")
+
+
 def _run(src: Path, repeats: int, session: str) -> dict[str, list[float]]:
     env = {**os.environ, "PYTHONPATH": str(src)}
     run = subprocess.run(
@@ -76,6 +125,7 @@ def main() -> None:
     ap.add_argument("--session", choices=("demo", "long"), default="demo")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--demo-steps", action="store_true", help="the demo's steps, CPU seconds")
     args = ap.parse_args()
     repo = Path(__file__).resolve().parents[1]
     load0 = os.getloadavg()[0]
@@ -86,6 +136,9 @@ def main() -> None:
             check=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=arch, check=True)
+        if args.demo_steps:
+            _demo_steps(Path(tmp) / "src", repo / "src", args.rounds)
+            return
         runs: dict[str, dict[str, list[float]]] = {
             "baseline": {"wall": [], "cpu": []},
             "current": {"wall": [], "cpu": []},

@@ -176,6 +176,27 @@ def test_deterministic(reports):
     assert dates == [b"D:20000101"]
 
 
+def test_named_figures_also_as_png(session, reports, tmp_path):
+    """``png=`` saves the report's own figure objects (what the demo's two PNGs are)."""
+    from PIL import Image
+
+    rec, result = session
+    bars, nope = tmp_path / "bars.png", tmp_path / "nope.png"
+    paths = write_report(rec, result, tmp_path, png={"pct_mvc": bars, "no_such_figure": nope})
+    assert not nope.exists()
+    with Image.open(bars) as im:
+        assert im.format == "PNG"
+        size = im.size
+    # the report's %MVC bars at 110 dpi: as wide as plot_pct_mvc makes it for this session
+    from emgkit.report.figures import plot_pct_mvc
+
+    w, h = plot_pct_mvc(result).get_size_inches()
+    assert size == (round(w * 110), round(h * 110))
+    # and the report itself is the same as without it
+    assert paths.html.read_bytes() == reports[0].html.read_bytes()
+    assert paths.pdf.read_bytes() == reports[0].pdf.read_bytes()
+
+
 def _pdf_page_count(data: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", data))
 

@@ -43,10 +43,11 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class FigureBlock:
-    """A matplotlib figure with its caption."""
+    """A matplotlib figure with its caption and a name (which figure it is, e.g. "pct_mvc")."""
 
     figure: Figure
     caption: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ def _summary(rec: Recording, result: BridgeResult, flags: list[Flag] | None) -> 
                 "symmetry angle with its 95 % interval against the meaningful-change band "
                 "(grey, a convention). An interval wholly outside the band reads 'likely "
                 "asymmetric', wholly inside 'no meaningful difference', else 'inconclusive'.",
+                "glute_sides",
             )
         )
     blocks.append(
@@ -334,9 +336,12 @@ def _envelopes(rec: Recording, env: Any, result: BridgeResult) -> Section:
             FigureBlock(
                 plot_trial_envelopes(rec, env, mvc),
                 "Envelopes (%MVC) per bridge trial, left vs right; grey = holds.",
+                "trial_envelopes",
             )
         )
-    blocks.append(FigureBlock(plot_pct_mvc(result), "Mean %MVC per trial, muscle and side."))
+    blocks.append(
+        FigureBlock(plot_pct_mvc(result), "Mean %MVC per trial, muscle and side.", "pct_mvc")
+    )
     from emgkit.report.tables import summary_table
 
     blocks.append(
@@ -362,6 +367,7 @@ def _ratios_symmetry(result: BridgeResult) -> Section:
                 "single-leg trials: working side). Glute:erector below 1 in a double-leg bridge "
                 "is normal (Ekstrom 2007); the glute:hamstring ratio depends on knee angle and "
                 "heel distance.",
+                "ratios",
             )
         )
     s = result.symmetry
@@ -373,6 +379,7 @@ def _ratios_symmetry(result: BridgeResult) -> Section:
                 plot_symmetry(result),
                 "Symmetry angle per comparison and muscle; grey band = the meaningful "
                 "threshold (a convention set at the healthy side-difference spread).",
+                "symmetry",
             )
         )
         disp = pd.DataFrame(
@@ -415,7 +422,9 @@ def _onsets(result: BridgeResult) -> Section:
         )
     ]
     if reps["latency_s"].notna().any():
-        blocks.append(FigureBlock(plot_onset_timeline(result), "Onset timeline per trial."))
+        blocks.append(
+            FigureBlock(plot_onset_timeline(result), "Onset timeline per trial.", "onset_timeline")
+        )
         rows = []
         for trial, g in reps.groupby("trial", sort=False):
             lat = g.groupby("channel", sort=False)["latency_s"].mean().sort_values() * 1000

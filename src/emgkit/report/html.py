@@ -8,6 +8,7 @@ input. Every piece of user text (subject, notes, channel names, event values) is
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from emgkit.report._blocks import (
     build_sections,
     session_line,
 )
-from emgkit.report._svg import figure_svg, figure_svgs
+from emgkit.report._svg import figure_drawings, figure_svg
 
 if TYPE_CHECKING:
     from emgkit.analysis.bridge import BridgeResult
@@ -110,7 +111,8 @@ def render_html(
 ) -> str:
     """The report as one self-contained HTML5 document (no script, no external resource).
 
-    ``svgs`` (from :func:`figure_svgs`) are the figures already drawn; missing ones are drawn.
+    ``svgs`` (from :func:`~emgkit.report._svg.figure_drawings`) are the figures already drawn;
+    missing ones are drawn.
 
     Parameters
     ----------
@@ -119,7 +121,8 @@ def render_html(
     sections : list of Section
         The report's content, in order (one table-of-contents entry each).
     svgs : dict of int to str, optional
-        SVG text of each figure keyed by ``id(figure)``, as :func:`figure_svgs` returns.
+        SVG text of each figure keyed by ``id(figure)``, as
+        :func:`~emgkit.report._svg.figure_drawings` returns.
     title : str, optional
         Page title; by default "Gluteal bridge test: subject <subject>".
     subtitle : str, optional
@@ -178,6 +181,7 @@ def write_report(
     flags: list[Flag] | None = None,
     basename: str = "report",
     montage: Montage | None = None,
+    png: Mapping[str, str | Path] | None = None,
 ) -> ReportPaths:
     """Write the clinical report of a bridge session as HTML and PDF.
 
@@ -197,6 +201,11 @@ def write_report(
         File name without extension.
     montage : Montage, optional
         Placement details for the methods section (default: the montage named in the file).
+    png : mapping of str to path, optional
+        Also save some of the report's figures as PNG (110 dpi), by name: ``glute_sides``,
+        ``trial_envelopes``, ``pct_mvc``, ``ratios``, ``symmetry``, ``onset_timeline``
+        (a figure the report does not have is skipped). The same figure objects as the
+        report's: nothing is recomputed.
 
     Returns
     -------
@@ -212,9 +221,15 @@ def write_report(
     sections = build_sections(recording, result, flags=flags, montage=montage)
     html_path = out / f"{basename}.html"
     pdf_path = out / f"{basename}.pdf"
-    svgs = figure_svgs(sections)  # every figure drawn once, shared by HTML and PDF
+    # every figure drawn once: its SVG for the HTML and its PDF operators in the same pass
+    svgs, drawings = figure_drawings(sections)
     html_path.write_text(render_html(recording, sections, svgs), encoding="utf-8")
-    write_pdf(recording, sections, pdf_path, svgs)
+    write_pdf(recording, sections, pdf_path, svgs, drawings=drawings)
+    if png:
+        for s in sections:
+            for b in s.blocks:
+                if isinstance(b, FigureBlock) and b.name in png:
+                    b.figure.savefig(png[b.name], dpi=110, format="png")
     for s in sections:
         for b in s.blocks:
             if isinstance(b, FigureBlock) and isinstance(b.figure, Figure):

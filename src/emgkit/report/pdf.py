@@ -2,7 +2,9 @@
 
 The same :class:`~emgkit.report._blocks.Section` list as the HTML is laid out with fpdf2:
 
-* figures are the SVG the HTML embeds (drawn once by matplotlib, shared), placed as vectors;
+* figures are vectors drawn in the same matplotlib pass as the SVG the HTML embeds (each figure
+  is drawn once: :func:`emgkit.report._svg.figure_drawings`), their text kept as text; a
+  figure given only as SVG is placed through fpdf2's SVG reader;
 * tables are real tables whose cells wrap (never cut with "..."), with the heading row repeated
   after a page break;
 * a section heading is never left alone at the foot of a page (it moves to the next page with
@@ -27,6 +29,7 @@ from emgkit.report._blocks import FigureBlock, ItemList, Paragraph, Section, Tab
 
 if TYPE_CHECKING:
     from emgkit.recording import Recording
+    from emgkit.report._pdfdraw import PdfFigure
 
 __all__ = ["write_pdf"]
 
@@ -101,9 +104,12 @@ class _Writer:
     line for every character added, which made text the largest cost of the report.
     """
 
-    def __init__(self, pdf: Any, svgs: dict[int, str]) -> None:
+    def __init__(
+        self, pdf: Any, svgs: dict[int, str], drawings: dict[int, PdfFigure] | None = None
+    ) -> None:
         self.pdf = pdf
         self.svgs = svgs
+        self.drawings = drawings or {}
         self.width = pdf.w - 2 * _MARGIN
         self.size = 9.0
         self._widths: dict[tuple[str, float], dict[str, float]] = {}
@@ -291,15 +297,22 @@ class _Writer:
         if h > avail:
             w, h = w * avail / h, avail
         self.keep(h + 10)
-        svg = self.svgs.get(id(fig))
-        if svg is None:
-            from emgkit.report._svg import figure_svg
+        drawn = self.drawings.get(id(fig))
+        if drawn is not None and drawn.complete:
+            y = self.pdf.get_y()
+            drawn.place(self.pdf, _MARGIN, y, w)
+            self.pdf.set_text_color(34, 34, 34)  # the figure's text set its own colours
+            self.pdf.set_y(y + h)
+        else:
+            svg = self.svgs.get(id(fig))
+            if svg is None:
+                from emgkit.report._svg import figure_svg
 
-            svg = figure_svg(fig, f"emgkit-pdf-{id(fig)}")
-        self.pdf.set_fill_color(0, 0, 0)  # SVG text without a fill colour is black
-        self.pdf.set_text_color(0, 0, 0)
-        self.pdf.image(io.BytesIO(svg.encode("utf-8")), x=_MARGIN, w=w, h=h)
-        self.pdf.set_fill_color(255, 255, 255)
+                svg = figure_svg(fig, f"emgkit-pdf-{id(fig)}")
+            self.pdf.set_fill_color(0, 0, 0)  # SVG text without a fill colour is black
+            self.pdf.set_text_color(0, 0, 0)
+            self.pdf.image(io.BytesIO(svg.encode("utf-8")), x=_MARGIN, w=w, h=h)
+            self.pdf.set_fill_color(255, 255, 255)
         if fb.caption:
             self.font(7.5)
             self.pdf.set_text_color(85, 85, 85)
@@ -325,6 +338,7 @@ def write_pdf(
     *,
     title: str | None = None,
     subtitle: str | None = None,
+    drawings: dict[int, PdfFigure] | None = None,
 ) -> Path:
     """Write ``sections`` as a PDF at ``path`` (deterministic: fixed date, content-derived id).
 
@@ -341,6 +355,9 @@ def write_pdf(
         once); figures missing from it are drawn here.
     title, subtitle : str, optional
         Replace the session title and the session/device line (e.g. a progress report).
+    drawings : dict, optional
+        PDF drawing of each figure keyed by ``id(figure)``, recorded when its SVG was drawn
+        (:func:`emgkit.report._svg.figure_drawings`); placed instead of parsing the SVG.
 
     Returns
     -------
@@ -365,7 +382,7 @@ def write_pdf(
     pdf.set_lang("en")
     pdf.set_text_color(34, 34, 34)
     pdf.add_page()
-    w = _Writer(pdf, svgs or {})
+    w = _Writer(pdf, svgs or {}, drawings)
     w.heading(title, 16, keep=10)
     w.font(9)
     w.paragraph(

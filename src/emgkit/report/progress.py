@@ -229,14 +229,15 @@ def write_progress_report(
     (Path, Path)
         The HTML and PDF paths.
     """
-    from emgkit.report.html import figure_svgs, render_html
+    from emgkit.report._svg import figure_drawings
+    from emgkit.report.html import render_html
     from emgkit.report.pdf import write_pdf
 
     sections = progress_sections(visits)
     first = sorted(visits, key=_key)[0].recording
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    svgs = figure_svgs(sections)
+    svgs, drawings = figure_drawings(sections)  # each figure drawn once, for both files
     html_path = out / f"{basename}.html"
     pdf_path = out / f"{basename}.pdf"
     title = f"Progress across visits: subject {first.info.subject or 'anonymous'}"
@@ -244,5 +245,5 @@ def write_progress_report(
     html_path.write_text(
         render_html(first, sections, svgs, title=title, subtitle=sub), encoding="utf-8"
     )
-    write_pdf(first, sections, pdf_path, svgs, title=title, subtitle=sub)
+    write_pdf(first, sections, pdf_path, svgs, title=title, subtitle=sub, drawings=drawings)
     return html_path, pdf_path
