@@ -95,3 +95,20 @@ def test_figure_text_in_the_pdf_is_text(tmp_path):
     streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", path.read_bytes(), re.S)
     body = b"".join(zlib.decompress(s) for s in streams if s[:1] == b"x")
     assert b"1 0 0 RG 2 w" in body
+
+
+def test_a_recorder_failure_costs_no_figure(tmp_path, monkeypatch):
+    # matplotlib's private path converter gone (a future version): the SVG is unchanged and
+    # the PDF places the figure through the SVG reader
+    from emgkit.report import _pdfdraw
+
+    fig = _figure()
+    secs = _sections(fig)
+    expected = figure_svgs(secs)
+    monkeypatch.setattr(_pdfdraw, "_to_string", None)
+    svgs, drawings = figure_drawings(secs)
+    assert svgs == expected
+    assert not drawings[id(fig)].complete
+    rec = Recording(np.zeros((10, 1)), 100.0, ["ch"])
+    path = write_pdf(rec, secs, tmp_path / "r.pdf", svgs, drawings=drawings)
+    assert path.read_bytes().startswith(b"%PDF")

@@ -24,8 +24,9 @@ from matplotlib.backend_bases import RendererBase
 
 __all__ = ["PdfFigure", "PdfOps", "Tee"]
 
-#: matplotlib's C path-to-text converter (its PDF backend's; missing from the type stubs)
-_to_string: Any = _path.convert_to_string  # type: ignore[attr-defined]
+#: matplotlib's C path-to-text converter (its PDF backend's; private, missing from the type
+#: stubs): if a matplotlib version lacks it, every figure takes the SVG fallback (see Tee)
+_to_string: Any = getattr(_path, "convert_to_string", None)
 _CODES = [b"m", b"l", b"", b"c", b"h"]  # quads become cubics (PDF has no quad operator)
 _CAP = {"butt": 0, "round": 1, "projecting": 2}
 _JOIN = {"miter": 0, "round": 1, "bevel": 2}
@@ -257,34 +258,35 @@ class Tee:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._main, name)
 
+    def _both(self, name: str, args: Any, kwargs: Any) -> None:
+        getattr(self._main, name)(*args, **kwargs)
+        if not self._ops.figure.complete:
+            return  # the PDF takes the SVG fallback for this figure anyway
+        try:
+            getattr(self._ops, name)(*args, **kwargs)
+        except Exception:  # a recorder failure must never cost the figure: SVG fallback
+            self._ops.figure.complete = False
+
     def draw_path(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_path(*args, **kwargs)
-        self._ops.draw_path(*args, **kwargs)
+        self._both("draw_path", args, kwargs)
 
     def draw_markers(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_markers(*args, **kwargs)
-        self._ops.draw_markers(*args, **kwargs)
+        self._both("draw_markers", args, kwargs)
 
     def draw_path_collection(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_path_collection(*args, **kwargs)
-        self._ops.draw_path_collection(*args, **kwargs)
+        self._both("draw_path_collection", args, kwargs)
 
     def draw_quad_mesh(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_quad_mesh(*args, **kwargs)
-        self._ops.draw_quad_mesh(*args, **kwargs)
+        self._both("draw_quad_mesh", args, kwargs)
 
     def draw_gouraud_triangles(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_gouraud_triangles(*args, **kwargs)
-        self._ops.draw_gouraud_triangles(*args, **kwargs)
+        self._both("draw_gouraud_triangles", args, kwargs)
 
     def draw_image(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_image(*args, **kwargs)
-        self._ops.draw_image(*args, **kwargs)
+        self._both("draw_image", args, kwargs)
 
     def draw_text(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_text(*args, **kwargs)
-        self._ops.draw_text(*args, **kwargs)
+        self._both("draw_text", args, kwargs)
 
     def draw_tex(self, *args: Any, **kwargs: Any) -> None:
-        self._main.draw_tex(*args, **kwargs)
-        self._ops.draw_tex(*args, **kwargs)
+        self._both("draw_tex", args, kwargs)
