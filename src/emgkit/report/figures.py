@@ -406,8 +406,8 @@ def plot_trial_envelopes(
     tr = blended_transform_factory(top.transData, top.transAxes)
     for trial, _onset, _i0, _i1, xs, dur in offsets:
         top.text(xs + dur / 2, 1.03, trial, transform=tr, ha="center", va="bottom", fontsize=8)
-    handles, names = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names, fontsize=7, frameon=False, loc="upper right", ncols=2)
+    # no legend: the title names the colours (a figure legend overlapped the title when the
+    # figure is narrow, three trials or fewer)
     axes[-1, 0].set_xlabel("s from each trial's start (trials side by side)", fontsize=7)
     fig.suptitle(
         "RMS envelopes per bridge trial: left (blue) vs right (red); holds shaded", fontsize=9
