@@ -1136,6 +1136,8 @@ def _fatigue(
         )
         return pd.DataFrame(columns=_FATIGUE_COLS), [note]
     gm = rec.gap_mask()
+    # every channel raw (the usual case): the hold is a row slice of ``filtered``, no copy
+    every = raw == list(range(filtered.shape[1]))
     rows: list[dict[str, Any]] = []
     for ev in holds:
         tr = _trial_of(proto, ev.trial)
@@ -1146,7 +1148,8 @@ def _fatigue(
         if i1 - i0 < 3 * rec.fs or gm[i0:i1].any():
             continue  # fewer than 3 one-second epochs, or a gap inside the hold
         try:
-            fsl = fatigue_slope(filtered[i0:i1][:, raw], rec.fs, 1.0, hardware_bandwidth_hz=bw)
+            seg = filtered[i0:i1] if every else filtered[i0:i1][:, raw]
+            fsl = fatigue_slope(seg, rec.fs, 1.0, hardware_bandwidth_hz=bw)
         except SignalError:
             continue
         for j, ci in enumerate(raw):
