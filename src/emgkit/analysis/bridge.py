@@ -1250,7 +1250,13 @@ def _rep_onsets(
     ):
         if not cols:
             continue
-        xs = x[:, cols]
+        # C-ordered (``x[:, cols]`` is Fortran-ordered, and each detector step copied it again);
+        # every channel: a read-only view of the window, no copy
+        if len(cols) == x.shape[1]:
+            xs = x.view()
+            xs.flags.writeable = False
+        else:
+            xs = np.take(x, cols, axis=1)
         # a level change or transient in the window (tonic activity switching on with the
         # trial) would inflate the threshold: keep the window's steady end (None: the channel
         # cannot be analysed, e.g. a gap in the window)
