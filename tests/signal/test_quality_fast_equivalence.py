@@ -246,7 +246,20 @@ def test_hf_rms_max_at_matches_full_filter(n_clusters: int) -> None:
     idx = np.unique(np.concatenate([s + rng.integers(0, 300, 5) for s in starts]))
     conv = np.convolve(h**2, np.ones(w) / w, mode="same")
     want = maximum_filter1d(np.sqrt(conv), 2 * w)[idx]
-    np.testing.assert_allclose(sq._hf_rms_max_at(h, w, idx), want, rtol=1e-9)
+    got = sq._hf_rms_max_at(h, w, idx)
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+    # the window sums handed in by _motion_hits (it has them already): the same bits
+    assert np.array_equal(sq._hf_rms_max_at(h, w, idx, sq._window_sums(h * h, w)), got)
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 1000, 100_001])
+def test_robust_sd_is_the_plain_formula_bit_for_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    v = rng.standard_t(3, n) * 40.0
+    before = v.copy()
+    want = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+    assert sq._robust_sd(v) == want
+    assert np.array_equal(v, before)  # the input is not partitioned
 
 
 @pytest.mark.parametrize("nper", [4000, 1000, 777])

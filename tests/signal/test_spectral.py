@@ -148,3 +148,18 @@ def test_epoch_batches_change_no_bit(nc: int, monkeypatch: pytest.MonkeyPatch) -
     np.testing.assert_array_equal(batched.values_hz, one.values_hz)
     np.testing.assert_array_equal(batched.slope_pct_per_s, one.slope_pct_per_s)
     np.testing.assert_array_equal(batched.intercept_hz, one.intercept_hz)
+
+
+def test_welch_tables_are_the_expressions_they_cache() -> None:
+    from emgkit.signal import spectral as S
+
+    for nper in (250, 500, 501):
+        win, t, fw, fwt, tt = S._welch_tables(nper)
+        want_win = sps.get_window("hann", nper)
+        want_t = np.arange(nper, dtype=np.float64) - 0.5 * (nper - 1)
+        assert np.array_equal(win, want_win) and np.array_equal(t, want_t)
+        assert np.array_equal(fw, np.fft.rfft(want_win))
+        assert np.array_equal(fwt, np.fft.rfft(want_win * want_t))
+        assert tt == want_t @ want_t
+        assert not (win.flags.writeable or t.flags.writeable or fw.flags.writeable)
+        assert S._welch_tables(nper)[0] is win  # cached

@@ -173,16 +173,48 @@ class BridgeResult:
     fs: float = float("nan")
 
 
-def _hold_rms(env: npt.NDArray[np.float64], fs: float, ev: Event) -> npt.NDArray[np.float64]:
-    """RMS of each channel over a hold, from the moving-RMS envelope (missing samples skipped)."""
-    i0 = max(0, round(ev.onset * fs))
-    i1 = min(env.shape[0], round(ev.offset * fs))
-    seg = env[i0:i1]
-    if seg.shape[0] == 0:
-        return np.full(env.shape[1], np.nan)
+def _nanmean_rows(a: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``np.nanmean(a, axis=0)`` of a C-ordered 2-D ``a``: the same bits, less work when finite.
+
+    ``nanmean`` copies ``a`` with its NaNs set to 0 and a boolean mask, then sums the copy
+    along axis 0 and divides by the count. When the plain sum of ``a`` along axis 0 is finite
+    in every column, ``a`` holds no NaN (or inf) and that copy equals ``a``: the same
+    reduction over the same values in the same order, divided by the same count, so the
+    result is that sum over ``len(a)`` (bit for bit; ``tests/analysis/test_bridge_fast.py``).
+    Otherwise (or with no rows) ``nanmean`` itself, warnings muted.
+    """
+    if a.shape[0]:
+        with np.errstate(over="ignore", invalid="ignore"):
+            tot = np.add.reduce(a, axis=0)
+        if np.isfinite(tot).all():
+            return np.asarray(tot / a.shape[0], dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.sqrt(np.nanmean(seg * seg, axis=0))
+        return np.asarray(np.nanmean(a, axis=0), dtype=np.float64)
+
+
+def _hold_rms(
+    env: npt.NDArray[np.float64],
+    fs: float,
+    ev: Event,
+    cache: dict[tuple[int, int], npt.NDArray[np.float64]] | None = None,
+) -> npt.NDArray[np.float64]:
+    """RMS of each channel over a hold, from the moving-RMS envelope (missing samples skipped).
+
+    ``cache`` (keyed by the hold's sample range) spares the second computation for a hold that
+    :func:`_no_activity` and :func:`_rep_table` both measure (the values are returned, not
+    copied: callers only read them).
+    """
+    i0 = max(0, round(ev.onset * fs))
+    i1 = min(env.shape[0], round(ev.offset * fs))
+    key = (i0, i1)
+    if cache is not None and key in cache:
+        return cache[key]
+    seg = env[i0:i1]
+    out = np.sqrt(_nanmean_rows(seg * seg))  # NaN where nothing is recorded (or no rows)
+    if cache is not None:
+        cache[key] = out
+    return out
 
 
 def _rest_levels(
@@ -608,6 +640,7 @@ def _no_activity(
     fs: float,
     holds: list[Event],
     rest_uv: npt.NDArray[np.float64],
+    hold_cache: dict[tuple[int, int], npt.NDArray[np.float64]] | None = None,
 ) -> bool:
     """True when no hold of any channel reaches ``MVC_MIN_SNR`` x that channel's rest level.
 
@@ -621,6 +654,8 @@ def _no_activity(
         All hold events (MVC included).
     rest_uv : ndarray (n_channels,)
         Rest RMS per channel.
+    hold_cache : dict, optional
+        Hold RMS values by sample range, filled here and reused by :func:`_rep_table`.
 
     Returns
     -------
@@ -629,7 +664,7 @@ def _no_activity(
     """
     peak_hold = np.full(env.shape[1], np.nan)
     for ev in holds:
-        peak_hold = np.fmax(peak_hold, _hold_rms(env, fs, ev))
+        peak_hold = np.fmax(peak_hold, _hold_rms(env, fs, ev, hold_cache))
     with np.errstate(invalid="ignore", divide="ignore"):
         active = peak_hold >= MVC_MIN_SNR * rest_uv
     return bool(np.isfinite(rest_uv).any() and not active.any())
@@ -724,6 +759,7 @@ def _rep_table(
     quality: pd.DataFrame,
     onsets_off: bool,
     p: AnalysisParams,
+    hold_cache: dict[tuple[int, int], npt.NDArray[np.float64]] | None = None,
 ) -> pd.DataFrame:
     """Per bridge hold and channel: amplitude, %MVC, onset and latency (:attr:`BridgeResult.reps`).
 
@@ -749,6 +785,8 @@ def _rep_table(
         No onsets at all (a recording without muscle activity).
     p : AnalysisParams
         Onset settings.
+    hold_cache : dict, optional
+        Hold RMS values by sample range (:func:`_no_activity` fills it for every hold).
 
     Returns
     -------
@@ -763,7 +801,7 @@ def _rep_table(
     q_status, q_note = _channel_quality(quality, chans)
     rows = []
     for ev, tr in task_holds:
-        hold_amp = _hold_rms(env, fs, ev)
+        hold_amp = _hold_rms(env, fs, ev, hold_cache)
         rep_ev = rep_events.get((ev.trial, ev.value))
         t_move = rep_ev.onset if rep_ev is not None else float("nan")
         onsets = (
@@ -987,7 +1025,9 @@ def analyze_bridge(
     # MVC, and whether there is any contraction at all
     mvc_df, mvc_uv, mvc_notes = _mvc_table(env, fs, chans, proto, holds, rest_uv, quality, p)
     notes.extend(mvc_notes)
-    no_activity = _no_activity(env, fs, holds, rest_uv)
+    # the RMS of each hold, computed once for the activity check and the rep table
+    hold_cache: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    no_activity = _no_activity(env, fs, holds, rest_uv, hold_cache)
     if no_activity:
         mvc_uv[:] = np.nan
         notes.append(_NO_ACTIVITY_NOTE)
@@ -996,7 +1036,17 @@ def analyze_bridge(
     epochs = _epoch_table(env, fs, chans, task_holds, mvc_uv, p.epoch)
     rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
     reps = _rep_table(
-        filtered, env, fs, chans, task_holds, rep_events, mvc_uv, quality, no_activity, p
+        filtered,
+        env,
+        fs,
+        chans,
+        task_holds,
+        rep_events,
+        mvc_uv,
+        quality,
+        no_activity,
+        p,
+        hold_cache,
     )
     # tables derived from the reps
     summary = _summary(reps)
@@ -1086,6 +1136,8 @@ def _fatigue(
         )
         return pd.DataFrame(columns=_FATIGUE_COLS), [note]
     gm = rec.gap_mask()
+    # every channel raw (the usual case): the hold is a row slice of ``filtered``, no copy
+    every = raw == list(range(filtered.shape[1]))
     rows: list[dict[str, Any]] = []
     for ev in holds:
         tr = _trial_of(proto, ev.trial)
@@ -1096,7 +1148,8 @@ def _fatigue(
         if i1 - i0 < 3 * rec.fs or gm[i0:i1].any():
             continue  # fewer than 3 one-second epochs, or a gap inside the hold
         try:
-            fsl = fatigue_slope(filtered[i0:i1][:, raw], rec.fs, 1.0, hardware_bandwidth_hz=bw)
+            seg = filtered[i0:i1] if every else filtered[i0:i1][:, raw]
+            fsl = fatigue_slope(seg, rec.fs, 1.0, hardware_bandwidth_hz=bw)
         except SignalError:
             continue
         for j, ci in enumerate(raw):
@@ -1141,7 +1194,7 @@ def _epoch_means(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for a, b in itertools.pairwise(edges):
-            out.append(np.nanmean(env[a:b], axis=0))
+            out.append(_nanmean_rows(env[a:b]))
     return out
 
 
@@ -1197,7 +1250,13 @@ def _rep_onsets(
     ):
         if not cols:
             continue
-        xs = x[:, cols]
+        # C-ordered (``x[:, cols]`` is Fortran-ordered, and each detector step copied it again);
+        # every channel: a read-only view of the window, no copy
+        if len(cols) == x.shape[1]:
+            xs = x.view()
+            xs.flags.writeable = False
+        else:
+            xs = np.take(x, cols, axis=1)
         # a level change or transient in the window (tonic activity switching on with the
         # trial) would inflate the threshold: keep the window's steady end (None: the channel
         # cannot be analysed, e.g. a gap in the window)

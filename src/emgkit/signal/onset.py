@@ -203,7 +203,10 @@ def _window_mean(y: _F64, w: int, shift: int, csum: _F64 | None = None) -> _F64:
     a = min(n, max(0, -shift))  # first i whose window starts inside the signal
     b = max(a, min(n, n - shift - w + 1))  # past the last i whose window ends inside it
     if b > a:
-        out[a:b] = (cs[a + shift + w : b + shift + w] - cs[a + shift : b + shift]) / float(w)
+        # in place: the same subtraction and division, without two full-size temporaries
+        mid = out[a:b]
+        np.subtract(cs[a + shift + w : b + shift + w], cs[a + shift : b + shift], out=mid)
+        np.divide(mid, float(w), out=mid)
     edge = np.concatenate([np.arange(a), np.arange(b, n)])
     if edge.size:
         lo = np.minimum(np.maximum(edge + shift, 0), n)
@@ -807,9 +810,12 @@ def _refine(
     """
     n = x.shape[0]
     i_on = round(t_on * fs)
-    ms_base = ms[rest].mean()
-    big = np.sqrt(np.maximum(wide - ms_base, 0.0))
+    ms_rest = ms[rest]  # gathered once for the baseline mean here and the guard's SD below
+    ms_base = ms_rest.mean()
     i_end = min(n, i_on + max(1, round(check_positive(rise, "rise") * fs)))
+    # only samples before i_end are read below (i_top < i_end, and i_60 <= i_top since
+    # big[i_top] = top): the same elementwise values on that prefix
+    big = np.sqrt(np.maximum(wide[:i_end] - ms_base, 0.0))
     top = float(big[i_on:i_end].max())
     if not top > 0:
         return t_on
@@ -832,7 +838,8 @@ def _refine(
     )
     if weak:
         mw = walk_env()
-        below = np.flatnonzero(mw[: i_on + 1] <= mw[rest].mean() + _WALK_SD * mw[rest].std())
+        mw_rest = mw[rest]
+        below = np.flatnonzero(mw[: i_on + 1] <= mw_rest.mean() + _WALK_SD * mw_rest.std())
         walk = (i_on - int(below[-1])) / fs if below.size else math.inf
         weak_max = check_nonneg_seconds(max_back_weak, "max_back_weak")
         back = max(back, min(weak_max, walk + _WALK_MARGIN_S))
@@ -853,7 +860,7 @@ def _refine(
     # mean, so a fit pulled back by noise or an earlier bump before the rise is cut short
     # (40 ms for a weak rise: its 30 ms envelope touches the baseline again after the onset)
     i_b = round(best_t * fs)
-    band = ms_base + _GUARD_SD * ms[rest].std()
+    band = ms_base + _GUARD_SD * ms_rest.std()
     at_base = np.flatnonzero(ms[i_b : i_on + 1] <= band)
     # (none for a weak rise under the likelihood fit, whose noise is in its model)
     if at_base.size and not (weak and fit == "ml"):

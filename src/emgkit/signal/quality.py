@@ -225,15 +225,20 @@ def _moving_mean_same(a: npt.NDArray[np.float64], w: int) -> npt.NDArray[np.floa
 
 
 def _hf_rms_max_at(
-    h: npt.NDArray[np.float64], w: int, idx: npt.NDArray[np.intp]
+    h: npt.NDArray[np.float64],
+    w: int,
+    idx: npt.NDArray[np.intp],
+    cp: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]:
     """At each ``i`` in ``idx``: the largest ``w``-sample moving RMS of ``h`` in ``[i-w, i+w)``.
 
     Equals ``maximum_filter1d(sqrt(moving mean of h**2), 2 * w)[idx]`` for ``idx`` at least
     ``w`` samples away from both ends, but evaluates the moving RMS and its maximum only around
-    the clusters of ``idx`` (motion candidates are rare).
+    the clusters of ``idx`` (motion candidates are rare). ``cp``: ``_window_sums(h * h, w)``
+    when the caller already has it.
     """
-    cp = _window_sums(h * h, w)
+    if cp is None:
+        cp = _window_sums(h * h, w)
     n = h.size
     breaks = np.flatnonzero(np.diff(idx) > 2 * w) + 1
     groups = np.split(idx, breaks)
@@ -576,6 +581,17 @@ def motion_events(
     return _motion_low(arr, fs, decimate3(arr, d), d, k, merge_s)
 
 
+def _robust_sd(v: npt.NDArray[np.float64]) -> float:
+    """``1.4826 * median(|v - median(v)|)``: the deviations, a temporary, are partitioned in place.
+
+    The same value as ``np.median`` on a copy (an order statistic does not depend on where
+    the partition is made), without that copy.
+    """
+    dev = v - np.median(v)
+    np.abs(dev, out=dev)
+    return 1.4826 * float(np.median(dev, overwrite_input=True))
+
+
 def _candidates(
     lf: npt.NDArray[np.float64], k: float, edge: int
 ) -> tuple[list[npt.NDArray[np.intp]], list[float]]:
@@ -587,7 +603,7 @@ def _candidates(
     cand: list[npt.NDArray[np.intp]] = []
     sds: list[float] = []
     for v in lf:
-        sd = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+        sd = _robust_sd(v)
         idx = np.zeros(0, dtype=np.intp)
         if sd > 0 and edge > 0:
             idx = edge + np.flatnonzero(np.abs(v[edge : n - edge]) > k * sd)
@@ -736,7 +752,7 @@ def _motion_full(
     cand: list[npt.NDArray[np.intp]] = []
     lf_cols: dict[int, npt.NDArray[np.float64]] = {}
     for c, v in _columns(lf):
-        sd = 1.4826 * float(np.median(np.abs(v - np.median(v))))
+        sd = _robust_sd(v)
         idx = np.zeros(0, dtype=np.intp)
         if sd > 0 and edge > 0:
             idx = edge + np.flatnonzero(np.abs(v[edge : n - edge]) > k * sd)
@@ -795,7 +811,7 @@ def _motion_hits(
         idx, lf_rms = idx[keep], lf_rms[keep]
         if idx.size == 0:
             return idx
-        return idx[lf_rms > ratio * _hf_rms_max_at(hc, w, idx)]
+        return idx[lf_rms > ratio * _hf_rms_max_at(hc, w, idx, ch)]
     hits: list[npt.NDArray[np.intp]] = []
     for g in groups:
         g0, g1 = int(g[0]), int(g[-1])

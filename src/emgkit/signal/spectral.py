@@ -154,6 +154,34 @@ def _mnf(f: npt.NDArray[np.float64], p: npt.NDArray[np.float64]) -> npt.NDArray[
 #: Epochs per batched FFT in :func:`_welch_epochs` (a speed setting: results do not depend on it).
 _EPOCH_BATCH = 2
 
+_Tables = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.complex128],
+    npt.NDArray[np.complex128],
+    float,
+]
+_WELCH_TABLES: dict[int, _Tables] = {}
+
+
+def _welch_tables(nperseg: int) -> _Tables:
+    """Hann window, centred time ``t``, ``F(w)``, ``F(w t)`` and ``t @ t`` (cached, read-only).
+
+    The arrays :func:`_welch_epochs` built on every call before (the same expressions, so the
+    same values); a hold's epochs are batched a few at a time, so they were rebuilt hundreds of
+    times per analysis.
+    """
+    tab = _WELCH_TABLES.get(nperseg)
+    if tab is None:
+        win = np.asarray(sps.get_window("hann", nperseg), dtype=np.float64)
+        t = np.arange(nperseg, dtype=np.float64) - 0.5 * (nperseg - 1)
+        fw, fwt = np.fft.rfft(win), np.fft.rfft(win * t)
+        for arr in (win, t, fw, fwt):
+            arr.flags.writeable = False
+        tab = (win, t, fw, fwt, float(t @ t))
+        _WELCH_TABLES[nperseg] = tab
+    return tab
+
 
 def _welch_epochs(
     arr: npt.NDArray[np.float64], fs: float, n_ep: int, k: int, nperseg: int
@@ -189,14 +217,13 @@ def _welch_epochs(
         strides=(n_ep * it, step * it, cols.strides[0], it),
         writeable=False,
     )
-    win = sps.get_window("hann", nperseg)
-    t = np.arange(nperseg, dtype=np.float64) - 0.5 * (nperseg - 1)
+    win, t, fw, fwt, tt = _welch_tables(nperseg)
     seg = view * win
     spec = np.fft.rfft(seg, axis=-1)
     # least-squares line a + b t of each segment (t centred: a is the mean)
     a = view.mean(axis=-1)
-    b = (view @ t) / (t @ t)
-    spec -= a[..., None] * np.fft.rfft(win) + b[..., None] * np.fft.rfft(win * t)
+    b = (view @ t) / tt
+    spec -= a[..., None] * fw + b[..., None] * fwt
     psd = spec.real**2 + spec.imag**2
     psd *= 1.0 / (fs * (win * win).sum())
     if nperseg % 2:
