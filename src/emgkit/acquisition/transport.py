@@ -2,7 +2,8 @@
 
 The design follows pyserial's ``serial.threaded.ReaderThread``: a thread reads whatever the
 port has (``read(in_waiting or 1)`` with a short timeout, so it never blocks for long and
-always notices a stop request), then
+always notices a stop request) and, when more bytes are already waiting (the reader fell
+behind), reads those too into the same chunk; then
 
 1. appends the raw bytes to the :class:`~emgkit.acquisition.journal.JournalWriter` (the
    journal never loses a byte the port delivered),
@@ -232,7 +233,8 @@ class DeviceReader:
     port : serial object, optional
         An already open port to use for the first session (tests, ``loop://``).
     max_read : int
-        Most bytes taken by one ``read``.
+        Most bytes taken by one ``read``, and by one chunk: bytes the port already holds after
+        a read join that read's chunk (journalled and parsed as one), up to this many.
     stamp_arrival : bool
         Diagnostics (latency benchmarks): give every published result with rows an
         ``aux["t_arrival"]`` array, one wall-clock time (``time.time()``, seconds since the
@@ -393,8 +395,17 @@ class DeviceReader:
                         self.error = exc
                         break
                     continue
+                failed: BaseException | None = None
+                if data:
+                    data, failed = self._drain(port, data)
                 if data:
                     self._handle(data, time.time() if self.stamp_arrival else 0.0)
+                if failed is not None:  # after the bytes read before it are journalled
+                    self._disconnected(failed)
+                    if not self.reconnect:
+                        self.error = failed
+                        break
+                    continue
                 self._sync_journal()
         except BaseException as exc:  # pragma: no cover - unexpected: report, never hang
             self.error = exc
@@ -415,6 +426,31 @@ class DeviceReader:
                     self.journal_error = exc
             self.stats.next_index = self.clock.next_index
             self._status("stopped")
+
+    def _drain(self, port: serial.Serial, data: bytes) -> tuple[bytes, BaseException | None]:
+        """``data`` and whatever more the port already holds (up to ``max_read`` bytes in all).
+
+        A reader that fell behind (a device or an emulator faster than the parsing) thus takes
+        one larger chunk: one journal record and one parse for what several reads return (a
+        pseudo-terminal returns at most 4095 bytes per read). When nothing more is waiting,
+        which is the live case, the chunk is the one read. A port error while draining is
+        returned, not raised, so the bytes read before it are journalled first.
+        """
+        parts = [data]
+        size = len(data)
+        failed: BaseException | None = None
+        try:
+            more = port.in_waiting
+            while more and size < self.max_read:
+                got = port.read(min(more, self.max_read - size))
+                if not got:
+                    break
+                parts.append(got)
+                size += len(got)
+                more = port.in_waiting
+        except (serial.SerialException, OSError) as exc:
+            failed = exc
+        return (b"".join(parts) if len(parts) > 1 else data), failed
 
     def _sync_journal(self) -> None:
         if self.journal is None or self.journal_error is not None:
