@@ -30,6 +30,7 @@ import errno
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ from typing import Any
 import numpy as np
 import serial
 
-from emgkit.acquisition.journal import JournalWriter, SampleClock, flush_parser
+from emgkit.acquisition.journal import JournalWriter, LiveRows, SampleClock, flush_parser
 from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.errors import DeviceError, RecordingError
 
@@ -261,6 +262,7 @@ class DeviceReader:
         port: serial.Serial | None = None,
         max_read: int = 1 << 16,
         stamp_arrival: bool = False,
+        keep_rows: int = 0,
     ) -> None:
         self.url = url
         self.parser = parser
@@ -289,6 +291,18 @@ class DeviceReader:
         self.fs = float(parser.fs)
         self.started = threading.Event()
         self._leftover = b""
+        self.keep_rows = int(keep_rows)
+        self._live: LiveRows | None = LiveRows() if self.keep_rows > 0 else None
+
+    def live_rows(self) -> LiveRows | None:
+        """The rows kept for the finalisation (``keep_rows``), once the reader has stopped.
+
+        None while it runs, when it kept none, or when it gave them up (more than
+        ``keep_rows`` bytes, a reconnect, a parser error, a journal failure).
+        """
+        if self.running:
+            return None
+        return self._live
 
     # ------------------------------------------------------------------ consumers
     def subscribe(self, maxsize: int = 256, name: str = "") -> Subscription:
@@ -484,6 +498,13 @@ class DeviceReader:
                 journal.write(data, t_ns)
             except RecordingError as exc:
                 self._journal_failed(exc)
+        live = self._live
+        if live is not None:
+            if journal is None or self.journal_error is not None or self._pending_reset:
+                self._live = live = None  # the journal and the rows part ways
+            else:
+                live.n_bytes += len(data)
+                live.crc32 = zlib.crc32(data, live.crc32)
         if self._pending_reset:
             self._pending_reset = False
             tail = flush_parser(self.parser)
@@ -497,6 +518,7 @@ class DeviceReader:
             st.parser_errors += 1
             log.warning("%s: parser error %s; resetting the parser", self.url, exc)
             self.parser.reset()
+            self._live = None
             return
         n = int(res.samples.shape[0])
         if self.stamp_arrival and n:
@@ -535,6 +557,17 @@ class DeviceReader:
         st.n_lost += int(res.n_lost)
         st.n_bad_bytes += int(res.n_bad_bytes)
         st.next_index = self.clock.next_index
+        live = self._live
+        if live is not None:
+            live.n_bad_bytes += int(res.n_bad_bytes)
+            live.next_index = self.clock.next_index
+            if n:
+                live.n_values += int(res.samples.size)
+                if live.n_values * 8 > self.keep_rows:
+                    self._live = None  # too long a session to keep: finalising re-parses
+                else:  # a copy: consumers get the result itself
+                    live.samples.append(np.array(res.samples, dtype=np.float64))
+                    live.indices.append(np.array(res.sample_index, dtype=np.int64))
         if n or res.gaps:
             with self._subs_lock:
                 subs = list(self._subs)
@@ -544,6 +577,7 @@ class DeviceReader:
 
     def _disconnected(self, exc: BaseException) -> None:
         self.stats.disconnects += 1
+        self._live = None  # finalising re-parses the journal, with its reset and gap
         self._status("disconnected", error=str(exc))
         self._close_port()
 
