@@ -175,6 +175,8 @@ class Recorder:
         self.status_log: list[tuple[float, str, dict[str, Any]]] = []
         self.stop_requested = threading.Event()
         self.journal_error: RecordingError | None = None
+        #: The session as its BDF+ read back when :meth:`stop` verified it (None before, or
+        #: when no BDF+ was written): what reading the file gives, without reading it again.
         self.recording: Recording | None = None
         self._t_start = 0.0
         self._stopped = False
@@ -500,7 +502,10 @@ class Recorder:
                 ) from exc
             raise RecordingError(f"{self.journal_error}; what was saved is also in {path}")
         live = self.reader.live_rows() if self.reader is not None else None
-        return finalize(self.journal_dir, self.out, keep_journal=self.keep_journal, live=live)
+        path, self.recording = _finalize(
+            self.journal_dir, self.out, keep_journal=self.keep_journal, live=live
+        )
+        return path
 
     def __enter__(self) -> Recorder:
         return self.start()
@@ -530,6 +535,17 @@ def finalize(
         is built from them instead of parsing the journal again when the journal holds
         exactly the bytes they came from (:func:`emgkit.acquisition.journal.recover`).
     """
+    return _finalize(journal_dir, out, keep_journal=keep_journal, live=live)[0]
+
+
+def _finalize(
+    journal_dir: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None,
+    *,
+    keep_journal: bool,
+    live: _journal.LiveRows | None,
+) -> tuple[Path, Recording | None]:
+    """:func:`finalize`, also returning the BDF+ as it read back (None if none was written)."""
     jdir = Path(journal_dir)
     rec = _journal.recover(jdir, live=live)
     if out is None:
@@ -547,9 +563,9 @@ def finalize(
             f"the BDF+ writer (emgkit.io.edf) is not available; the session stays in the "
             f"journal {jdir} (recover it later with `emgkit recover {jdir}`)",
             EmgkitWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-        return jdir
+        return jdir, None
     try:
         write_bdf(rec, out)  # atomic: temporary file + fsync + rename
     except (RecordingError, OSError) as exc:
@@ -571,7 +587,7 @@ def finalize(
         )
     if not keep_journal:
         shutil.rmtree(jdir, ignore_errors=True)
-    return out
+    return out, back
 
 
 def recover(
