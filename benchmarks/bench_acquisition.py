@@ -200,14 +200,16 @@ def run(self):
         thread_cpu[self.name.split(":")[0]] = time.thread_time()
 threading.Thread.run = run
 import emgkit.acquisition.recorder as R
-fin = R.finalize
+# Recorder.stop calls _finalize since session 6 (finalize before)
+FIN = "_finalize" if hasattr(R, "_finalize") else "finalize"
+fin = getattr(R, FIN)
 def timed_finalize(*a, **k):
     c = time.thread_time()
     try:
         return fin(*a, **k)
     finally:
         thread_cpu["finalize"] = thread_cpu.get("finalize", 0.0) + time.thread_time() - c
-R.finalize = timed_finalize
+setattr(R, FIN, timed_finalize)
 from emgkit.app.demo import _guided_session
 from emgkit.protocol import load_protocol
 proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)  # as run_demo
