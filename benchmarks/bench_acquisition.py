@@ -18,7 +18,8 @@
    timed around ``emgkit.app.demo._guided_session`` as ``run_demo`` times its record step.
    Besides wall and process CPU, the CPU of each thread: the emulator (the device model and
    the cued subject), the reader (serial reads, parsing, journal), the main thread's
-   ``finalize`` (journal re-parse, BDF+ write and read-back) and the rest of the main thread
+   ``finalize`` (the journal checked against the live rows or re-parsed, BDF+ write and
+   read-back) and the rest of the main thread
    (``main``: rendering the subject, the session runner, merging the segments, reading the
    session back). ``--speed`` asks the emulator for another speed than the demo's
    ``DEMO_SPEED`` (1000x since session 5; 200x before), for both trees.
