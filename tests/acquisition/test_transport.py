@@ -180,6 +180,26 @@ def test_bytes_already_waiting_join_one_chunk(tmp_path: Path) -> None:
     assert sizes == [5000, 5000, 3200]
 
 
+class _SocketLikePort(_PtyLikePort):
+    """pyserial's ``socket://``: ``in_waiting`` is 1 when readable (not a byte count)."""
+
+    @property
+    def in_waiting(self) -> int:
+        return int(self.pos < len(self.data))
+
+
+def test_a_live_or_socket_stream_keeps_one_chunk_per_read(tmp_path: Path) -> None:
+    # a few bytes waiting (a stream at real time) or a port that only says "readable" is
+    # not drained: one chunk per read, so each chunk's arrival time is its own read's
+    data, _ = _stream(400)
+    port: Any = _SocketLikePort(data)
+    reader = transport.DeviceReader("socket", cyton.CytonParser(), port=port).start()
+    _wait(lambda: reader.stats.bytes_in == len(data))
+    reader.stop()
+    # the reader asks for in_waiting bytes: one a read here, and each read is its own chunk
+    assert reader.stats.chunks == len(data) == reader.stats.bytes_in
+
+
 def test_port_error_while_draining_journals_the_bytes_read_first(tmp_path: Path) -> None:
     data, _ = _stream(300)  # 9,900 bytes: two reads of 4095, then the port fails
     statuses: list[str] = []

@@ -2,8 +2,8 @@
 
 The design follows pyserial's ``serial.threaded.ReaderThread``: a thread reads whatever the
 port has (``read(in_waiting or 1)`` with a short timeout, so it never blocks for long and
-always notices a stop request) and, when more bytes are already waiting (the reader fell
-behind), reads those too into the same chunk; then
+always notices a stop request) and, when a backlog is already waiting (the reader fell
+behind), reads it too into the same chunk; then
 
 1. appends the raw bytes to the :class:`~emgkit.acquisition.journal.JournalWriter` (the
    journal never loses a byte the port delivered),
@@ -234,8 +234,9 @@ class DeviceReader:
     port : serial object, optional
         An already open port to use for the first session (tests, ``loop://``).
     max_read : int
-        Most bytes taken by one ``read``, and by one chunk: bytes the port already holds after
-        a read join that read's chunk (journalled and parsed as one), up to this many.
+        Most bytes taken by one ``read``, and by one chunk: a backlog of at least
+        :attr:`drain_min` bytes the port already holds after a read joins that read's chunk
+        (journalled and parsed as one), up to this many.
     stamp_arrival : bool
         Diagnostics (latency benchmarks): give every published result with rows an
         ``aux["t_arrival"]`` array, one wall-clock time (``time.time()``, seconds since the
@@ -244,6 +245,10 @@ class DeviceReader:
         later read, whose time they get. Off by default: the normal path takes no stamp; the
         journal and the recording are the same either way.
     """
+
+    #: Bytes that must already be waiting after a read for the reader to take them into the
+    #: same chunk (:meth:`_drain`).
+    drain_min = 512
 
     def __init__(
         self,
@@ -446,16 +451,19 @@ class DeviceReader:
 
         A reader that fell behind (a device or an emulator faster than the parsing) thus takes
         one larger chunk: one journal record and one parse for what several reads return (a
-        pseudo-terminal returns at most 4095 bytes per read). When nothing more is waiting,
-        which is the live case, the chunk is the one read. A port error while draining is
-        returned, not raised, so the bytes read before it are journalled first.
+        pseudo-terminal returns at most 4095 bytes per read). Only a backlog of at least
+        :attr:`drain_min` bytes is drained: a live stream at real time (a few bytes arrive
+        between two looks) and ports whose ``in_waiting`` only says "readable" (pyserial's
+        ``socket://`` reports 0 or 1) keep one chunk per read, so latency is unchanged. A port
+        error while draining is returned, not raised, so the bytes read before it are
+        journalled first.
         """
         parts = [data]
         size = len(data)
         failed: BaseException | None = None
         try:
             more = port.in_waiting
-            while more and size < self.max_read:
+            while more >= self.drain_min and size < self.max_read:
                 got = port.read(min(more, self.max_read - size))
                 if not got:
                     break
