@@ -18,7 +18,8 @@
    timed around ``emgkit.app.demo._guided_session`` as ``run_demo`` times its record step.
    Besides wall and process CPU, the CPU of each thread: the emulator (the device model and
    the cued subject), the reader (serial reads, parsing, journal), the main thread's
-   ``finalize`` (journal re-parse, BDF+ write and read-back) and the rest of the main thread
+   ``finalize`` (the journal checked against the live rows or re-parsed, BDF+ write and
+   read-back) and the rest of the main thread
    (``main``: rendering the subject, the session runner, merging the segments, reading the
    session back). ``--speed`` asks the emulator for another speed than the demo's
    ``DEMO_SPEED`` (1000x since session 5; 200x before), for both trees.
@@ -200,14 +201,16 @@ def run(self):
         thread_cpu[self.name.split(":")[0]] = time.thread_time()
 threading.Thread.run = run
 import emgkit.acquisition.recorder as R
-fin = R.finalize
+# Recorder.stop calls _finalize since session 6 (finalize before)
+FIN = "_finalize" if hasattr(R, "_finalize") else "finalize"
+fin = getattr(R, FIN)
 def timed_finalize(*a, **k):
     c = time.thread_time()
     try:
         return fin(*a, **k)
     finally:
         thread_cpu["finalize"] = thread_cpu.get("finalize", 0.0) + time.thread_time() - c
-R.finalize = timed_finalize
+setattr(R, FIN, timed_finalize)
 from emgkit.app.demo import _guided_session
 from emgkit.protocol import load_protocol
 proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)  # as run_demo

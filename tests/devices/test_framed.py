@@ -411,6 +411,44 @@ def test_command_client_nak_and_timeout() -> None:
         silent.identify()
 
 
+class TimeoutPort(FakePort):
+    """A pyserial-like port: ``read(n)`` waits out its timeout unless ``n`` bytes are there."""
+
+    def __init__(self, model: ArduinoModel, clock: list[float], timeout: float = 0.05) -> None:
+        super().__init__(model, samples_per_read=0)
+        self.clock = clock
+        self.timeout = timeout
+
+    @property
+    def in_waiting(self) -> int:
+        return len(self.rx)
+
+    def read(self, size: int = 1) -> bytes:
+        if size > len(self.rx):
+            self.clock[0] += self.timeout  # pyserial blocks for more until the timeout
+        return super().read(size)
+
+
+def test_command_client_takes_a_reply_without_waiting_out_the_port_timeout() -> None:
+    # each command used to read(256): a 20-40 byte reply then cost the port's whole read
+    # timeout (50 ms), 0.2 s for the recorder's four-command handshake
+    now = [0.0]
+    model = ArduinoModel(np.zeros((100, 2)), 1000.0, ["RAW", "RAW"])
+    port = TimeoutPort(model, now)
+    cli = CommandClient(port, FramedParser(2, 1000.0), timeout=1.0, clock=lambda: now[0])
+    cli.stop()
+    info = cli.identify()
+    cli.configure(StreamConfig(1000, (ChannelConfig(0), ChannelConfig(1)), 0))
+    assert cli.identify().config.n_channels == info.config.n_channels == 2
+    assert now[0] == 0.0  # no read waited for bytes that were never coming
+    silent = TimeoutPort(ArduinoModel(np.zeros((10, 2)), 1000.0, ["RAW", "RAW"]), now)
+    silent.write = lambda data: len(data)  # type: ignore[method-assign]  # the device is mute
+    cli = CommandClient(silent, FramedParser(2, 1000.0), timeout=0.5, clock=lambda: now[0])
+    with pytest.raises(DeviceError, match=r"no reply to IDENTIFY within 0\.5 s"):
+        cli.identify()
+    assert 0.5 <= now[0] <= 0.5 + 0.05  # a silent device still times out on the clock
+
+
 def test_error_code_values_are_stable() -> None:
     # v1 wire values; changing one is a protocol change
     assert [int(e) for e in ErrorCode] == list(range(1, 11))

@@ -141,3 +141,59 @@ def test_a_repeat_lands_after_the_rep_it_was_asked_at_when_samples_are_ahead() -
         seg.run_trial(trial, 3.0)
     reps = [v for label, v, _, _ in rec.markers if label == "rep"]
     assert reps == ["1", "2"]
+
+
+class _FastDevice:
+    """A recorder whose clock runs at ``rate`` samples per second of a fake wall clock."""
+
+    fs = 2000.0
+
+    def __init__(self, rate: float, now: list[float]) -> None:
+        self.rate = rate
+        self.now = now
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.rate * self.now[0])
+
+
+def test_a_fast_device_does_not_run_a_poll_past_the_phase_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # an emulated device at 1000x delivers 2,000,000 samples per second of wall time: a
+    # 10 ms poll is 20,000 samples, which a wait used to overshoot by up to that much (then
+    # `sync` moved the schedule there, and the subject rested that much longer). Near the
+    # target the wait now sleeps about as long as the missing samples take, judged from the
+    # rate seen so far. A fake wall clock: each sleep advances it exactly.
+    from emgkit.app.session import schedule
+
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(schedule.time, "sleep", sleep)
+    monkeypatch.setattr(schedule.time, "monotonic", lambda: now[0])
+    rec = _FastDevice(2_000_000.0, now)
+    seg = schedule._Segment(rec, ScriptedUI(parse_answers(ANSWERS)), lambda: now[0], 0.01, 5.0)
+    seg.wait_until(50_000)  # the first wait learns the rate: polls of 10 ms
+    assert sleeps[:2] == [0.01, 0.01]
+    first = rec.n_samples - 50_000
+    sleeps.clear()
+    target = rec.n_samples + 30_000
+    seg.wait_until(target)  # 15 ms of samples: a poll, then about the time the rest takes
+    over = rec.n_samples - target
+    # 10 ms (10,000 samples left), 0.9 x 5 ms, then the shortest wait (a tenth of a poll)
+    assert sleeps == pytest.approx([0.01, 0.9 * 10_000 / 2e6, 0.001])
+    assert 0 <= over <= 0.1 * 0.01 * 2e6  # at most a tenth of a poll's samples past it
+    assert first == over == 1000  # the old wait: 10,000 (a full poll past 40,000 and 20,000)
+    # at real time (2000 samples/s) the polls stay 10 ms until the last one
+    now[0] = 0.0
+    slow = _FastDevice(2000.0, now)
+    seg = schedule._Segment(slow, ScriptedUI(parse_answers(ANSWERS)), lambda: now[0], 0.01, 5.0)
+    sleeps.clear()
+    seg.wait_until(1000)
+    assert sleeps[:5] == [0.01] * 5 and slow.n_samples >= 1000
+    assert all(s >= 0.001 for s in sleeps)

@@ -14,6 +14,7 @@ from emgkit.app.session import (
     ScriptedUI,
     TerminalUI,
     load_state,
+    merge_segments,
     parse_answers,
     planned_duration,
     run_session,
@@ -140,7 +141,19 @@ def _check_timing(rec: Recording, proto: Protocol) -> None:
                 assert e.onset == pytest.approx(tr.offset, abs=tol)
 
 
-def test_scripted_session_writes_the_expected_events(tmp_path: Path, tiny: Protocol) -> None:
+def test_scripted_session_writes_the_expected_events(
+    tmp_path: Path, tiny: Protocol, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import emgkit.io
+
+    files_read: list[Path] = []
+    real_read = emgkit.io.read
+
+    def counted(path: Path, **kw: object) -> Recording:
+        files_read.append(Path(path))
+        return real_read(path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(emgkit.io, "read", counted)
     ui = ScriptedUI(parse_answers(ANSWERS))
     res = run_session(
         tiny,
@@ -155,6 +168,12 @@ def test_scripted_session_writes_the_expected_events(tmp_path: Path, tiny: Proto
     assert res.remaining == [] and res.skipped == []
     assert res.done == [t.id for t in tiny.expanded()]
     assert res.merged is not None and len(res.segments) == 1
+    # the merge took the segment as its recorder read it back, not from the file again ...
+    assert files_read == []
+    # ... and wrote the very file a merge from the segment files writes
+    again = merge_segments(res.state_path, out=tmp_path / "again.bdf")
+    assert files_read == [res.segments[0]]
+    assert again.read_bytes() == res.merged.read_bytes()
     rec = read(res.merged)
     expected = _expected(tiny, {"slb_left": 3, "dlb": 1}, {"slb_left": "glute_max,hamstrings_left"})
     assert _ordered(rec.events) == expected

@@ -7,7 +7,8 @@ A journal is a directory written append-only while a session streams:
     keyword arguments (gains, daisy, fs, kinds...), sampling rate, channel table, montage,
     session info, start wall time, emgkit version.
 ``stream.bin``
-    The bytes exactly as the port delivered them, one record per read::
+    The bytes exactly as the port delivered them, one record per chunk the reader took (a
+    read, with the bytes already waiting after it)::
 
         uint64 monotonic_ns | uint32 length | length bytes | uint32 crc32
         (little-endian; the CRC-32 covers the 12 header bytes and the payload)
@@ -26,7 +27,9 @@ A journal is a directory written append-only while a session streams:
 Both files are flushed and ``fsync``'d at least every ``sync_interval`` seconds (1 s by
 default), so a crash, a SIGKILL or a power cut loses at most the last interval.
 :func:`recover` re-parses ``stream.bin`` with the very parser class the live session used, so
-the recovered session equals the live one sample for sample.
+the recovered session equals the live one sample for sample; at the end of a session the
+recorder hands it the live rows (:class:`LiveRows`), which it takes instead of parsing again
+only after checking that the journal holds exactly the bytes they were decoded from.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ __all__ = [
     "JOURNAL_VERSION",
     "JournalContents",
     "JournalWriter",
+    "LiveRows",
     "SampleClock",
     "flush_parser",
     "load_parser",
@@ -531,6 +535,58 @@ class SampleClock:
         return ParseResult(res.samples, idx, res.n_lost, gaps, res.n_bad_bytes, res.aux)
 
 
+# ---------------------------------------------------------------------- live rows
+
+
+@dataclass(slots=True)
+class LiveRows:
+    """What the live reader decoded from the bytes it journalled, to finalise without re-parsing.
+
+    :func:`recover` takes these rows instead of parsing ``stream.bin`` again only when the
+    journal read back holds exactly the bytes they were decoded from: every record intact (its
+    own CRC-32), nothing torn or damaged, no reconnect (parser reset) in it, the same number of
+    bytes and the same CRC-32 over all of them in order. The parser is a pure function of its
+    input whatever its cutting into reads (``tests/devices/test_framed_fast.py``), and the live
+    parser and the one :func:`recover` builds come from the same spec
+    (:func:`emgkit.devices.registry.parser_for`), so the rows are the ones a re-parse gives.
+    Anything else (or ``None``) and :func:`recover` parses the journal as always.
+
+    Attributes
+    ----------
+    samples, indices : list of ndarray
+        Row blocks (copies) and their indices on the session clock, in order.
+    n_bytes : int
+        Bytes fed to the parser (and journalled), in order.
+    crc32 : int
+        ``zlib.crc32`` of those bytes.
+    n_bad_bytes : int
+        Bytes the parser discarded (its tail at the end included).
+    next_index : int
+        The session clock after the last row.
+    n_values : int
+        Values held in ``samples``.
+    """
+
+    samples: list[npt.NDArray[np.float64]] = field(default_factory=list)
+    indices: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    n_bytes: int = 0
+    crc32: int = 0
+    n_bad_bytes: int = 0
+    next_index: int = 0
+    n_values: int = 0
+
+    def matches(self, jc: JournalContents) -> bool:
+        """True when ``jc`` holds exactly the bytes these rows were decoded from, no reset."""
+        if jc.damaged or jc.torn_bytes or jc.n_bytes != self.n_bytes:
+            return False
+        if any(ev.get("type") in ("reset", "gap") for ev in jc.events):
+            return False
+        crc = 0
+        for _t, payload in jc.records:
+            crc = zlib.crc32(payload, crc)
+        return crc == self.crc32
+
+
 # ---------------------------------------------------------------------- recovery
 
 
@@ -688,6 +744,7 @@ def recover(
     journal_dir: str | os.PathLike[str],
     *,
     parser: StreamParser | Callable[[], StreamParser] | None = None,
+    live: LiveRows | None = None,
 ) -> Recording:
     """Rebuild a :class:`Recording` from a journal, exactly as the live session decoded it.
 
@@ -697,6 +754,10 @@ def recover(
         The journal directory (``header.json``, ``stream.bin``, ``events.jsonl``).
     parser : StreamParser or callable, optional
         Override the parser named in the header (e.g. a parser class not importable here).
+    live : LiveRows, optional
+        The rows the live reader decoded (the recorder's finalisation passes them): used
+        instead of parsing ``stream.bin`` again when the journal read back holds exactly the
+        bytes they came from (:meth:`LiveRows.matches`); otherwise ignored.
 
     Returns
     -------
@@ -740,30 +801,38 @@ def recover(
             samples.append(np.asarray(res.samples, dtype=np.float64))
             indices.append(res.sample_index)
 
-    # Consecutive records between two resets are fed as one chunk of up to _FEED_CHUNK bytes:
-    # the parsers decode a stream the same whatever its cutting into reads (the framed parser's
-    # bulk path then takes many frames per call, see devices/arduino/_framed_batch.py).
-    for r, payload in _merged_records(jc.records, resets):
-        if r in resets:
-            tail = flush_parser(p)
-            if tail is not None:
-                bad += tail.n_bad_bytes
-                keep(tail)
-            p.reset()
-            clock.reset()
-            pending = r
-        res = p.feed(payload)
-        bad += res.n_bad_bytes
-        if pending is not None and res.samples.shape[0]:
-            n_gap = gap_for.get(pending, 1)
-            start = clock.set_gap(n_gap)
-            disconnects.append((start, n_gap))
-            pending = None
-        keep(res)
-    tail = flush_parser(p)
-    if tail is not None:
-        bad += tail.n_bad_bytes
-        keep(tail)
+    if live is not None and parser is None and live.matches(jc):
+        # the journal holds exactly the bytes the live parser decoded, with no reset: its rows
+        # are the ones this parse would give (see LiveRows)
+        samples, indices = live.samples, live.indices
+        bad = live.n_bad_bytes
+        clock.next_index = live.next_index
+    else:
+        # Consecutive records between two resets are fed as one chunk of up to _FEED_CHUNK
+        # bytes: the parsers decode a stream the same whatever its cutting into reads (the
+        # framed parser's bulk path then takes many frames per call, see
+        # devices/arduino/_framed_batch.py).
+        for r, payload in _merged_records(jc.records, resets):
+            if r in resets:
+                tail = flush_parser(p)
+                if tail is not None:
+                    bad += tail.n_bad_bytes
+                    keep(tail)
+                p.reset()
+                clock.reset()
+                pending = r
+            res = p.feed(payload)
+            bad += res.n_bad_bytes
+            if pending is not None and res.samples.shape[0]:
+                n_gap = gap_for.get(pending, 1)
+                start = clock.set_gap(n_gap)
+                disconnects.append((start, n_gap))
+                pending = None
+            keep(res)
+        tail = flush_parser(p)
+        if tail is not None:
+            bad += tail.n_bad_bytes
+            keep(tail)
     if clock.next_index > _plausible_samples(jc, fs):
         raise FormatError(
             f"{journal_dir}: the decoded sample clock reaches {clock.next_index} samples, far "

@@ -2,7 +2,8 @@
 
 The design follows pyserial's ``serial.threaded.ReaderThread``: a thread reads whatever the
 port has (``read(in_waiting or 1)`` with a short timeout, so it never blocks for long and
-always notices a stop request), then
+always notices a stop request) and, when a backlog is already waiting (the reader fell
+behind), reads it too into the same chunk; then
 
 1. appends the raw bytes to the :class:`~emgkit.acquisition.journal.JournalWriter` (the
    journal never loses a byte the port delivered),
@@ -29,6 +30,7 @@ import errno
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 import serial
 
-from emgkit.acquisition.journal import JournalWriter, SampleClock, flush_parser
+from emgkit.acquisition.journal import JournalWriter, LiveRows, SampleClock, flush_parser
 from emgkit.devices.base import ParseResult, StreamParser
 from emgkit.errors import DeviceError, RecordingError
 
@@ -232,7 +234,9 @@ class DeviceReader:
     port : serial object, optional
         An already open port to use for the first session (tests, ``loop://``).
     max_read : int
-        Most bytes taken by one ``read``.
+        Most bytes taken by one ``read``, and by one chunk: a backlog of at least
+        :attr:`drain_min` bytes the port already holds after a read joins that read's chunk
+        (journalled and parsed as one), up to this many.
     stamp_arrival : bool
         Diagnostics (latency benchmarks): give every published result with rows an
         ``aux["t_arrival"]`` array, one wall-clock time (``time.time()``, seconds since the
@@ -241,6 +245,10 @@ class DeviceReader:
         later read, whose time they get. Off by default: the normal path takes no stamp; the
         journal and the recording are the same either way.
     """
+
+    #: Bytes that must already be waiting after a read for the reader to take them into the
+    #: same chunk (:meth:`_drain`).
+    drain_min = 512
 
     def __init__(
         self,
@@ -259,6 +267,7 @@ class DeviceReader:
         port: serial.Serial | None = None,
         max_read: int = 1 << 16,
         stamp_arrival: bool = False,
+        keep_rows: int = 0,
     ) -> None:
         self.url = url
         self.parser = parser
@@ -287,6 +296,18 @@ class DeviceReader:
         self.fs = float(parser.fs)
         self.started = threading.Event()
         self._leftover = b""
+        self.keep_rows = int(keep_rows)
+        self._live: LiveRows | None = LiveRows() if self.keep_rows > 0 else None
+
+    def live_rows(self) -> LiveRows | None:
+        """The rows kept for the finalisation (``keep_rows``), once the reader has stopped.
+
+        None while it runs, when it kept none, or when it gave them up (more than
+        ``keep_rows`` bytes, a reconnect, a parser error, a journal failure).
+        """
+        if self.running:
+            return None
+        return self._live
 
     # ------------------------------------------------------------------ consumers
     def subscribe(self, maxsize: int = 256, name: str = "") -> Subscription:
@@ -393,8 +414,17 @@ class DeviceReader:
                         self.error = exc
                         break
                     continue
+                failed: BaseException | None = None
+                if data:
+                    data, failed = self._drain(port, data)
                 if data:
                     self._handle(data, time.time() if self.stamp_arrival else 0.0)
+                if failed is not None:  # after the bytes read before it are journalled
+                    self._disconnected(failed)
+                    if not self.reconnect:
+                        self.error = failed
+                        break
+                    continue
                 self._sync_journal()
         except BaseException as exc:  # pragma: no cover - unexpected: report, never hang
             self.error = exc
@@ -415,6 +445,34 @@ class DeviceReader:
                     self.journal_error = exc
             self.stats.next_index = self.clock.next_index
             self._status("stopped")
+
+    def _drain(self, port: serial.Serial, data: bytes) -> tuple[bytes, BaseException | None]:
+        """``data`` and whatever more the port already holds (up to ``max_read`` bytes in all).
+
+        A reader that fell behind (a device or an emulator faster than the parsing) thus takes
+        one larger chunk: one journal record and one parse for what several reads return (a
+        pseudo-terminal returns at most 4095 bytes per read). Only a backlog of at least
+        :attr:`drain_min` bytes is drained: a live stream at real time (a few bytes arrive
+        between two looks) and ports whose ``in_waiting`` only says "readable" (pyserial's
+        ``socket://`` reports 0 or 1) keep one chunk per read, so latency is unchanged. A port
+        error while draining is returned, not raised, so the bytes read before it are
+        journalled first.
+        """
+        parts = [data]
+        size = len(data)
+        failed: BaseException | None = None
+        try:
+            more = port.in_waiting
+            while more >= self.drain_min and size < self.max_read:
+                got = port.read(min(more, self.max_read - size))
+                if not got:
+                    break
+                parts.append(got)
+                size += len(got)
+                more = port.in_waiting
+        except (serial.SerialException, OSError) as exc:
+            failed = exc
+        return (b"".join(parts) if len(parts) > 1 else data), failed
 
     def _sync_journal(self) -> None:
         if self.journal is None or self.journal_error is not None:
@@ -448,6 +506,13 @@ class DeviceReader:
                 journal.write(data, t_ns)
             except RecordingError as exc:
                 self._journal_failed(exc)
+        live = self._live
+        if live is not None:
+            if journal is None or self.journal_error is not None or self._pending_reset:
+                self._live = live = None  # the journal and the rows part ways
+            else:
+                live.n_bytes += len(data)
+                live.crc32 = zlib.crc32(data, live.crc32)
         if self._pending_reset:
             self._pending_reset = False
             tail = flush_parser(self.parser)
@@ -461,6 +526,7 @@ class DeviceReader:
             st.parser_errors += 1
             log.warning("%s: parser error %s; resetting the parser", self.url, exc)
             self.parser.reset()
+            self._live = None
             return
         n = int(res.samples.shape[0])
         if self.stamp_arrival and n:
@@ -499,6 +565,17 @@ class DeviceReader:
         st.n_lost += int(res.n_lost)
         st.n_bad_bytes += int(res.n_bad_bytes)
         st.next_index = self.clock.next_index
+        live = self._live
+        if live is not None:
+            live.n_bad_bytes += int(res.n_bad_bytes)
+            live.next_index = self.clock.next_index
+            if n:
+                live.n_values += int(res.samples.size)
+                if live.n_values * 8 > self.keep_rows:
+                    self._live = None  # too long a session to keep: finalising re-parses
+                else:  # a copy: consumers get the result itself
+                    live.samples.append(np.array(res.samples, dtype=np.float64))
+                    live.indices.append(np.array(res.sample_index, dtype=np.int64))
         if n or res.gaps:
             with self._subs_lock:
                 subs = list(self._subs)
@@ -508,6 +585,7 @@ class DeviceReader:
 
     def _disconnected(self, exc: BaseException) -> None:
         self.stats.disconnects += 1
+        self._live = None  # finalising re-parses the journal, with its reset and gap
         self._status("disconnected", error=str(exc))
         self._close_port()
 

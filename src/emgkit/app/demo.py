@@ -26,10 +26,12 @@ from emgkit.recording import Recording
 __all__ = ["DEMO_SPEED", "DemoOutput", "run_demo"]
 
 #: The emulated device's speed in the demo (times real time): above what the emulator and the
-#: reader sustain together (the emulator alone about 700x, the reader about 450x at 6 ch x 2 kHz
-#: on the 2-core VM, session 5), so the pty's back-pressure paces the demo, not a sleep. The
-#: session's schedule is on the sample clock; the rest before each trial depends on how far the
-#: emulator ran ahead when the trial was cued, so recordings differ in length from run to run.
+#: reader sustain together (about 350x at 6 ch x 2 kHz on the 2-core VM, session 6: the emulator
+#: alone about 800x, the reader about 650x, sharing one interpreter), so the pty's back-pressure
+#: paces the demo, not a sleep. The session's schedule is on the sample clock; the rest before
+#: each trial depends on how far the emulator ran ahead when the trial was cued, so recordings
+#: differ in length from run to run (780,000-800,000 samples for the planned 761,000 on a
+#: lightly loaded machine since session 6; more when the runner's thread is kept waiting).
 DEMO_SPEED = 1000.0
 
 

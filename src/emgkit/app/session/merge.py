@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from emgkit.app.session.state import MERGED_NAME, STATE_NAME, load_state
 from emgkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from emgkit.recording import Recording
 
 __all__ = ["RESUME_GAP_S", "merge_segments"]
 
@@ -17,7 +22,10 @@ RESUME_GAP_S = 1.0  # missing samples between merged segments
 
 
 def merge_segments(
-    state_path: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
+    state_path: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    read_back: Mapping[str, Recording] | None = None,
 ) -> Path:
     """Merge a session's segments into one BDF+ (default ``<folder>/session.bdf``).
 
@@ -31,6 +39,11 @@ def merge_segments(
         The session's state file (``session.json``) or the session folder holding it.
     out : path, optional
         Where to write the merged BDF+ (default ``session.bdf`` next to the state file).
+    read_back : mapping, optional
+        Segment files already read, by their ``bdf`` entry in the state: what the recorder
+        read back when it verified them (:attr:`Recorder.recording
+        <emgkit.acquisition.recorder.Recorder.recording>`), used instead of reading the file
+        again. Other segments are read from their files.
 
     Returns
     -------
@@ -55,7 +68,8 @@ def merge_segments(
     segs = [s for s in state["segments"] if s["status"] == "finalized"]
     if not segs:
         raise ConfigError(f"{sp}: no finalised segment to merge")
-    recs = [read(outdir / s["bdf"]) for s in segs]
+    known = read_back or {}
+    recs = [known.get(s["bdf"]) or read(outdir / s["bdf"]) for s in segs]
     first = recs[0]
     for s, r in zip(segs, recs, strict=True):
         if r.fs != first.fs or r.channel_names != first.channel_names:

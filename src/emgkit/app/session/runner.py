@@ -290,17 +290,18 @@ def run_session(
     todo = [t for t in trials if t.id not in state["trials"]]
 
     status: Literal["complete", "aborted", "interrupted"] = "complete"
+    read_back: dict[str, Any] = {}  # segment file -> the recording its recorder verified
     if todo:
         status = _record_segment(
             proto, trials, todo, recorder_or_device, opts, ui, outdir, state, state_path,
-            clock, countdown_s, poll, stall_s,
+            clock, countdown_s, poll, stall_s, read_back,
         )  # fmt: skip
     remaining = [t.id for t in trials if t.id not in state["trials"]]
     merged = None
     if status == "complete" and not remaining:
         state["status"] = "complete"
         if merge and any(s["status"] == "finalized" and s["trials"] for s in state["segments"]):
-            merged = merge_segments(state_path)
+            merged = merge_segments(state_path, read_back=read_back)
             state["merged"] = merged.name
         ui.message(f"session complete: {merged or outdir}")
     else:
@@ -413,13 +414,21 @@ def _finish_segment(
     outdir: Path,
     ui: SessionUI,
     status: str,
+    read_back: dict[str, Any],
 ) -> None:
-    """Stop and finalise the segment's file, stop the emulator, and save the session state."""
+    """Stop and finalise the segment's file, stop the emulator, and save the session state.
+
+    The recording the recorder read back to verify the file goes into ``read_back`` (by the
+    segment's ``bdf`` entry), for the merge.
+    """
     seg["stopped"] = datetime.now(UTC).isoformat()
     try:
         path = rec.stop()
         seg["bdf"] = os.path.relpath(path, outdir)
         seg["status"] = "finalized"
+        back = getattr(rec, "recording", None)
+        if back is not None:
+            read_back[seg["bdf"]] = back
     except RecordingError as exc:
         ui.message(f"finalising {bdf} failed: {exc}")
         if "no samples" in str(exc):
@@ -448,6 +457,7 @@ def _record_segment(
     countdown_s: float,
     poll: float,
     stall_s: float,
+    read_back: dict[str, Any],
 ) -> Literal["complete", "aborted", "interrupted"]:
     k = len(state["segments"]) + 1
     rec, emu = _open_segment_recorder(
@@ -533,5 +543,5 @@ def _record_segment(
             raise
     finally:
         seg["partial"] = current
-        _finish_segment(rec, emu, bdf, seg, state, state_path, outdir, ui, status)
+        _finish_segment(rec, emu, bdf, seg, state, state_path, outdir, ui, status, read_back)
     return status

@@ -88,6 +88,8 @@ class _Segment:
         self.trial: Trial | None = None
         self.reps_done = 0
         self._repeat_now: Callable[[Trial, int], bool] | None = getattr(ui, "repeat_now", None)
+        #: Samples per second of wall time the clock has been advancing at (0: not seen yet).
+        self._rate = 0.0
 
     def begin(self, trial: Trial, countdown_s: float) -> None:
         """Before a trial: cue an emulated subject; the schedule starts where it acts."""
@@ -98,9 +100,17 @@ class _Segment:
         return round(seconds * self.fs)
 
     def wait_until(self, target: int) -> None:
+        """Block until the sample clock reaches ``target`` (polling every ``poll`` s at most).
+
+        Near the target the wait is shortened to about the time the samples still missing
+        take at the rate they have been arriving (at least a tenth of ``poll``), so a fast
+        emulated device does not run far past a phase boundary between two polls; at real
+        time this changes the last poll by a few milliseconds at most.
+        """
         rec = self.rec
         last_n = -1
         last_change = self.clock()
+        seen: tuple[int, float] | None = None
         while True:
             n = int(rec.n_samples)
             # asked before the target check, so a repeat lands at the next phase boundary even
@@ -126,7 +136,15 @@ class _Segment:
                     "check the cable and power, then resume the session with --resume"
                 )
             self.ui.tick((target - n) / self.fs)
-            time.sleep(self.poll)
+            t_now = time.monotonic()
+            if seen is not None and n > seen[0] and t_now > seen[1]:
+                r = (n - seen[0]) / (t_now - seen[1])
+                self._rate = r if self._rate <= 0.0 else 0.5 * (self._rate + r)
+            seen = (n, t_now)
+            delay = self.poll
+            if self._rate > 0.0:
+                delay = min(delay, max(self.poll / 10.0, 0.9 * (target - n) / self._rate))
+            time.sleep(delay)
 
     def sync(self) -> None:
         """After a blocking step: the schedule continues from now if now is later."""

@@ -158,7 +158,15 @@ def decode_group(
         Status and fields of every body, in the order of ``parts``.
     """
     f = parts.size
-    enc = buf[starts[parts][:, None] + np.arange(length)]  # (f, length), no 0x00 inside
+    first = starts[parts]
+    s0 = int(first[0]) if f else 0
+    if f and int(first[-1]) - s0 == (f - 1) * (length + 1):
+        # back to back (the usual stream): each body is followed by its 0x00, so starts at
+        # least length + 1 apart spanning exactly (f - 1)(length + 1) are all that far apart;
+        # the bodies are a strided view of the chunk
+        enc = buf[s0 : s0 + f * (length + 1)].reshape(f, length + 1)[:, :length]
+    else:
+        enc = buf[first[:, None] + np.arange(length)]  # (f, length), no 0x00 inside
     rows = np.arange(f)
     is_code = np.zeros((f, length), dtype=bool)
     pos = np.zeros(f, dtype=np.int64)

@@ -30,7 +30,11 @@ __all__ = ["CommandClient", "PortLike"]
 
 
 class PortLike(Protocol):
-    """What :class:`CommandClient` needs from a port: blocking-with-timeout read, and write."""
+    """What :class:`CommandClient` needs from a port: blocking-with-timeout read, and write.
+
+    A port that also has ``in_waiting`` (pyserial's) is read as far as it holds bytes, so a
+    reply is taken as soon as it has arrived.
+    """
 
     def write(self, data: bytes, /) -> int | None:
         """Write ``data``; return the bytes written (or None)."""
@@ -103,11 +107,27 @@ class CommandClient:
                     f"no reply to {msg_type.name} within {self.timeout:g} s; check the port, the "
                     "baud rate and that the emgkit_stream firmware (protocol v1) is flashed"
                 )
-            chunk = self.port.read(256)
+            chunk = self.port.read(self._read_size())
             if chunk:
                 res = self.parser.feed(chunk)
                 if res.samples.shape[0] or res.n_lost:
                     self.pending.append(res)
+
+    def _read_size(self) -> int:
+        """Bytes to ask ``read`` for: what the port already holds, at least one.
+
+        A pyserial ``read(n)`` returns early only once it has ``n`` bytes, so asking for more
+        than a short reply holds waits out the port's whole timeout (50 ms per command with
+        the recorder's ports); with ``in_waiting`` it returns as soon as the reply is there.
+        A port that cannot say (no ``in_waiting``) is asked for 256 bytes.
+        """
+        try:
+            waiting = self.port.in_waiting  # type: ignore[attr-defined]
+        except Exception:  # no such attribute, or a port that failed: read() reports it
+            return 256
+        if not isinstance(waiting, int):
+            return 256
+        return max(1, min(waiting, 1 << 16))
 
     def identify(self) -> Info:
         """Send IDENTIFY and return the device's INFO."""

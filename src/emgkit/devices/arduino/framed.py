@@ -1062,14 +1062,29 @@ class FramedParser:
         if discard:
             bad += int(lengths[0]) + 1  # tail of an over-long frame
             route[0] = 0
-        route[(lengths == 0) & (route == 2)] = 0
-        cand = (route == 2) & (lengths <= fb.MAX_FAST_BODY)
-        uniq, counts = np.unique(lengths[cand], return_counts=True)
+        first = int(lengths[0])
+        if (
+            not discard
+            and 0 < first <= fb.MAX_FAST_BODY
+            and lengths.size >= fb.MIN_GROUP
+            and bool((lengths == first).all())
+        ):
+            # every body of one length (the usual stream): one group of all of them
+            cand = np.ones(lengths.size, dtype=bool)
+            uniq_counts = [(first, lengths.size)]
+        else:
+            route[(lengths == 0) & (route == 2)] = 0
+            cand = (route == 2) & (lengths <= fb.MAX_FAST_BODY)
+            uniq, counts = np.unique(lengths[cand], return_counts=True)
+            uniq_counts = list(zip(uniq.tolist(), counts.tolist(), strict=True))
         groups: list[tuple[Any, npt.NDArray[np.int64]]] = []
-        for length, count in zip(uniq.tolist(), counts.tolist(), strict=True):
+        for length, count in uniq_counts:
             if count < fb.MIN_GROUP:
                 continue
-            idx = np.flatnonzero(cand & (lengths == length)).astype(np.int64)
+            if count == lengths.size:
+                idx = np.arange(count, dtype=np.int64)
+            else:
+                idx = np.flatnonzero(cand & (lengths == length)).astype(np.int64)
             g = fb.decode_group(
                 arr, starts, idx, length, n, int(MsgType.DATA), PROTOCOL_VERSION, DATA_HEADER_SIZE
             )
@@ -1168,8 +1183,17 @@ class FramedParser:
         dt = (c_t - r_t) % _U32
         learn = (ds > 0) & (ds < _HALF) & (dt > 0) & (dt < _HALF)
         period = self._period
-        for obs in (dt[learn] / ds[learn]).tolist():
-            period = obs if period is None else 0.8 * period + 0.2 * obs
+        obs = dt[learn] / ds[learn]
+        if (
+            period is not None
+            and obs.size
+            and 0.8 * period + 0.2 * period == period
+            and bool((obs == period).all())
+        ):
+            pass  # a device clock as steady as the period learned: its fixed point, exactly
+        else:
+            for o in obs.tolist():
+                period = o if period is None else 0.8 * period + 0.2 * o
         self._period = period
         # micros() unwrapping
         if self._t_last is not None:
