@@ -89,7 +89,8 @@ def test_twin_runs_only_while_numba_is_unused_and_the_input_small(
 def test_a_zero_phase_kernel_call_ends_the_twins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_k, "_ZERO_PHASE_RAN", False)
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
-    monkeypatch.setattr(_k, "kernel_ready", lambda kernel: False)
+    monkeypatch.setattr(_k, "NUMBA_ENABLED", True)  # the rule, also under EMGKIT_NUMBA=0
+    monkeypatch.setattr(_k, "numba_started", lambda kernel=None: False)  # a fresh process
     linear_envelope(np.ones((500, 2)), 2000.0)  # the scipy shortcut: numba not started
     assert not _k._ZERO_PHASE_RAN
     monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 0)

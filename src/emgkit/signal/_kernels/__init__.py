@@ -124,14 +124,18 @@ def block_mode(cb: Array) -> int:
 
 
 COLD_SCIPY_BELOW: int = int(os.environ.get("EMGKIT_COLD_SCIPY_BELOW", "8000000"))
-"""Zero-phase calls on fewer channel-samples than this run scipy while their numba kernel is cold.
+"""Zero-phase calls on fewer channel-samples than this run scipy until numba has started.
 
-Cold: neither compiled in this process nor in numba's on-disk cache. Compiling the zero-phase
-kernel costs seconds (docs/performance.md, "JIT compile and cache"); scipy filters a few million
-channel-samples in a fraction of that (8 M: about 0.2 s per pass at scipy's 35-45 M/s), so an
-analysis of a session of a few minutes never waits for the compiler, and larger inputs (W1, 19.2
-M, and up; or any input once the kernel is compiled or cached) take the kernel.
-``EMGKIT_COLD_SCIPY_BELOW=0`` always uses the kernel. Both paths agree to about 1e-15 relative.
+Started: a kernel with a numpy or scipy counterpart has run in this process
+(:func:`numba_started`). Loading numba and its cached kernels costs about 0.8 s and compiling a
+zero-phase kernel seconds (docs/performance.md, "JIT compile and cache"); scipy filters a few
+million channel-samples in a fraction of that (8 M: about 0.2 s per pass at scipy's 35-45 M/s), so
+an analysis of a session of a few minutes never starts numba. Larger inputs (W1, 19.2 M, and up)
+take the kernel, and once one has, every call does: a specialisation missing from numba's disk
+cache is then compiled (once per install) rather than left to scipy for good (which made the
+30-min analysis about 1.5x slower in every process of a fresh install: docs/performance.md,
+"30-min analysis, session 6"). ``EMGKIT_COLD_SCIPY_BELOW=0`` always uses the kernel. Both paths
+agree to about 1e-15 relative.
 """
 
 
@@ -287,10 +291,11 @@ def sosfiltfilt_tm(
     blocks (:func:`block_mode`, the least specialised one when they differ); the fused RMS only
     when ``n_win > 0``. Recordings of whole ``LANES``-channel blocks run :func:`zp_wide` (tiles
     across all blocks) when fused with the RMS or when there are several blocks, otherwise
-    :func:`zp_blocks` (block by block). While that specialisation is cold (:func:`kernel_ready`),
-    or numba has not started in this process (:func:`numba_started`; loading numba and its cached
-    kernels costs about 0.8 s, more than scipy needs for a few minutes of EMG), inputs smaller
-    than :data:`COLD_SCIPY_BELOW` channel-samples go to ``scipy.signal.sosfiltfilt`` instead.
+    :func:`zp_blocks` (block by block). While numba has not started in this process
+    (:func:`numba_started`; loading numba and its cached kernels costs about 0.8 s, more than
+    scipy needs for a few minutes of EMG), inputs smaller than :data:`COLD_SCIPY_BELOW`
+    channel-samples go to ``scipy.signal.sosfiltfilt`` instead; once it has, a specialisation
+    not yet compiled or cached is compiled.
     """
     nc = x.shape[1]
     full = nc // LANES
@@ -301,9 +306,7 @@ def sosfiltfilt_tm(
         kernel = zp_wide(direct, n_win > 0)
     else:
         kernel = zp_blocks(direct, n_win > 0)
-    if x.size < COLD_SCIPY_BELOW and (
-        not kernel_ready(kernel) or (NUMBA_ENABLED and not numba_started(kernel))
-    ):
+    if x.size < COLD_SCIPY_BELOW and NUMBA_ENABLED and not numba_started(kernel):
         return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
     global _ZERO_PHASE_RAN
     _ZERO_PHASE_RAN = True
