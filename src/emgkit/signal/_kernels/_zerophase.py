@@ -167,7 +167,7 @@ def zp_blocks(direct: int, rms: bool) -> Any:
             cf = cb.reshape(cb.size)
             _pad_forward(cb, z, zi[b], x, buf, n, padlen, c0, w, rect_in)
             if DIRECT >= 0 and w == LANES:
-                _rows(DIRECT, cf, zf, xf, of, zero, n, nc, c0, nc, c0, opq)
+                _rows(DIRECT, cf, zf, xf, of, zero, n, nc, c0, nc, c0, True, opq)
             else:
                 for t0 in range(0, n, TILE):
                     nt = min(TILE, n - t0)
@@ -316,7 +316,7 @@ def zp_wide(mode: int, rms: bool = True) -> Any:
                 c0 = np.uint64(b * LANES)
                 cf = coef[b].reshape(coef[b].size)
                 zf = z[b].reshape(z[b].size)
-                _rows(MODE, cf, zf, xf, of, t0, nt, nc, c0, nc, c0, opq)
+                _rows(MODE, cf, zf, xf, of, t0, nt, nc, c0, nc, c0, nb == 1, opq)
         ok = True
         if not RMS:
             for b in range(nb):
