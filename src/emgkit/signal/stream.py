@@ -23,7 +23,7 @@ __all__ = ["StreamingEnvelope", "StreamingFilter"]
 
 _F64 = np.dtype(np.float64)
 _ndarray = np.ndarray  # module globals: two attribute lookups fewer per one-sample call
-_empty_like = np.empty_like
+_empty = np.empty  # np.empty(shape): 0.13 us for a (1, 8) chunk, np.empty_like 0.39 us
 
 
 def _check_n_channels(n_channels: int) -> int:
@@ -91,8 +91,10 @@ class _Stream:
         """
         if type(chunk) is _ndarray and chunk.ndim == 2:
             if self._lean:
-                # dtype and layout are checked by the kernel's dispatch (strict_ws)
-                out = _empty_like(chunk)
+                # dtype and layout are checked by the kernel's dispatch (strict_ws); a chunk
+                # that passes is C-contiguous float64, so its result is np.empty(shape) (float64,
+                # C order) as np.empty_like would make it
+                out = _empty(chunk.shape)
                 try:
                     status = self._kernel(self._ws, self._iw, chunk, out)
                 except TypeError:
@@ -104,7 +106,7 @@ class _Stream:
                         raise self._fail(status, chunk.shape)
                     return out
             elif chunk.dtype is _F64 and chunk.flags.c_contiguous and chunk.flags.writeable:
-                out = _empty_like(chunk)
+                out = _empty(chunk.shape)
                 status = self._kernel(self._ws, self._iw, chunk, out)
                 if status:
                     raise self._fail(status, chunk.shape)

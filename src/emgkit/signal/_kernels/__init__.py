@@ -37,9 +37,12 @@ re-measured here):
   zero LLVM cannot prove (``opq``), which keeps one cheap check per row. A row filtered in place
   (source row == destination row) still fails the check and runs scalar, which is why the
   filter-only backward pass keeps the tile path;
-- the direct row kernels prefetch ``PF_ROWS`` rows ahead (``prefetchw`` of the forward pass's
-  output, ``prefetcht0`` of the backward pass's source): a row does ~36 state stores, and an
-  output store that misses the cache stalls them all in the store buffer (W1 86 -> 75 ms).
+- the direct row kernels hold the filter state of one eight-lane vector (:mod:`._vec`) in
+  registers over the rows, a block's two vectors one after the other, so a row stores only its
+  output (before: ~36 state stores per 16-channel row, which made the loop store-bound);
+- the backward pass prefetches its source ``PF_ROWS`` rows behind (``prefetcht0``; it walks down).
+  The forward pass's ``prefetchw`` of its output (W1 86 -> 75 ms with the state in memory) was
+  removed with the register state: without it the pass is faster (docs/performance.md).
 
 The biquads are direct form II transposed, as scipy's ``sosfilt`` (with FMA contraction allowed,
 so results agree with scipy to about 1e-15 relative, not bit for bit).

@@ -7,15 +7,19 @@ come from:
 - tile shells (:func:`_quad`, :func:`_quad_ms`): a small L1-resident ``(TILE, LANES)`` buffer
   filtered in place, the second fused with squaring and a running-sum window;
 - row shells (:func:`_rows`, :func:`_rows_rms`): straight from rows of ``src`` into ``dst`` with
-  no tile copy, the second backward and fused with the moving RMS.
+  no tile copy, the second backward and fused with the moving RMS. They run the same section
+  arithmetic (:func:`_secr`) on eight-lane vectors (:mod:`._vec`) whose filter state is an
+  ordinary local variable, so it stays in registers over the time loop instead of being loaded
+  and stored on every row (session 6; docs/performance.md).
 
 Coefficients are selected by ``mode``, which the zero-phase top-level kernels pass as a
 compile-time constant (numba types it ``Literal[int]`` and prunes the other branches), so only
 the specialisation a call needs is compiled, as scipy's fused types do in Cython:
 
 - ``MODE_LANE`` (0): per-lane coefficients ``cf[k * LANES + j]`` (blocks mixing designs);
-- ``MODE_UNIFORM`` (1): every lane shares one design: the 20 coefficients are loaded once
-  into scalars before the time loop (LLVM cannot hoist them itself: stores to the state may alias);
+- ``MODE_UNIFORM`` (1): every lane shares one design: the tile shells load the 20 coefficients
+  once into scalars before the time loop (LLVM cannot hoist them itself: stores to the state may
+  alias); the row shells broadcast them from memory where they are used (:func:`_kc`);
 - ``MODE_UNIT`` (2): uniform, and sections 2-4 have b0 = b2 = 1 (Butterworth band-pass sections
   after the first are ``[1, +-2, 1]``): the constant 1.0 is folded, one multiply less per section.
   ``1 * v`` is exact, so the three modes give the same values bit for bit.
@@ -23,25 +27,24 @@ the specialisation a call needs is compiled, as scipy's fused types do in Cython
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from emgkit.signal._kernels._vec import VW, vload, vsplat, vsqrt0, vstore
 from emgkit.signal._numba import NUMBA_ENABLED, jit
 
 LANES = 16
 TILE = 128
 C4 = 20 * LANES  # flat size of the coefficients of one group of four sections
 Z4 = 8 * LANES  # flat size of the state of one group of four sections
-PF_ROWS = 16  # software prefetch distance in time rows (see _prefetch_w)
+PF_ROWS = 16  # software prefetch distance of the backward pass in time rows (see _prefetch_r)
 
 MODE_LANE = 0
 MODE_UNIFORM = 1
 MODE_UNIT = 2
 
-_prefetch_w: Any  # (arr, idx) -> None; intrinsics under numba, no-ops without
-_prefetch_r: Any
+_prefetch_r: Any  # (arr, idx) -> None; an intrinsic under numba, a no-op without
 
 if NUMBA_ENABLED:
     from llvmlite import ir  # type: ignore[import-untyped]
@@ -64,29 +67,17 @@ if NUMBA_ENABLED:
         return codegen
 
     @intrinsic
-    def _prefetch_w_ir(typingctx, arr, idx):  # type: ignore[no-untyped-def]
-        """Hint: element ``idx`` of the 1-D ``arr`` will be written soon (``prefetchw``).
-
-        A prefetch never faults, so an index past the array is harmless (callers still guard).
-        Measured on W1's forward pass into an existing array: stores that miss the cache fill
-        the store buffer behind ~36 state stores per row; prefetching the output 16-32 rows
-        ahead took the pass from 30 to 21-22 ms.
-        """
-        return nbtypes.void(arr, idx), _prefetch_codegen(1)
-
-    @intrinsic
     def _prefetch_r_ir(typingctx, arr, idx):  # type: ignore[no-untyped-def]
         """Hint: element ``idx`` of the 1-D ``arr`` will be read soon (``prefetcht0``)."""
         return nbtypes.void(arr, idx), _prefetch_codegen(0)
 
-    _prefetch_w = _prefetch_w_ir
     _prefetch_r = _prefetch_r_ir
 else:
 
     def _prefetch_noop(arr: Any, idx: Any) -> None:
         """No-op without numba."""
 
-    _prefetch_w = _prefetch_r = _prefetch_noop
+    _prefetch_r = _prefetch_noop
 
 
 # ----------------------------------------------------------------------------------------------
@@ -95,15 +86,22 @@ else:
 
 
 @jit(inline="always")
-def _sec(v, zf, o, j, b0, b1, b2, a1, a2):  # type: ignore[no-untyped-def]
-    """One direct-form-II-transposed section on lane ``j``, state ``zf[o + j]``, ``zf[o + L + j]``.
+def _secr(v, z0, z1, b0, b1, b2, a1, a2):  # type: ignore[no-untyped-def]
+    """One direct-form-II-transposed section on values: ``(y, z0', z1')`` for input ``v``.
 
-    Written ``z0 = (b1 v + z1) - a1 y`` and ``z1 = -a2 y + b2 v`` so that, with FMA contraction,
-    LLVM fuses the ``y`` product last: one FMA between ``y`` and each stored state.
+    The arithmetic of every filter kernel; it runs on float64 lanes and, unchanged, on the
+    eight-lane vectors of :mod:`._vec`. Written ``z0' = (b1 v + z1) - a1 y`` and
+    ``z1' = -a2 y + b2 v`` so that, with FMA contraction, LLVM fuses the ``y`` product last: one
+    FMA between ``y`` and each new state.
     """
-    y = b0 * v + zf[o + j]
-    zf[o + j] = (b1 * v + zf[o + LANES + j]) - a1 * y
-    zf[o + LANES + j] = -a2 * y + b2 * v
+    y = b0 * v + z0
+    return y, (b1 * v + z1) - a1 * y, -a2 * y + b2 * v
+
+
+@jit(inline="always")
+def _sec(v, zf, o, j, b0, b1, b2, a1, a2):  # type: ignore[no-untyped-def]
+    """:func:`_secr` on lane ``j`` with its state in memory, ``zf[o + j]``, ``zf[o + L + j]``."""
+    y, zf[o + j], zf[o + LANES + j] = _secr(v, zf[o + j], zf[o + LANES + j], b0, b1, b2, a1, a2)
     return y
 
 
@@ -115,6 +113,90 @@ def _four(v, zf, j, c):  # type: ignore[no-untyped-def]
     v = _sec(v, zf, 2 * L, j, c[5], c[6], c[7], c[8], c[9])
     v = _sec(v, zf, 4 * L, j, c[10], c[11], c[12], c[13], c[14])
     return _sec(v, zf, 6 * L, j, c[15], c[16], c[17], c[18], c[19])
+
+
+@jit(inline="always")
+def _four_r(v, s, c):  # type: ignore[no-untyped-def]
+    """:func:`_four` on values: state ``s = (z0, z1)`` of four sections in turn; ``(y, s')``."""
+    v, s0, s1 = _secr(v, s[0], s[1], c[0], c[1], c[2], c[3], c[4])
+    v, s2, s3 = _secr(v, s[2], s[3], c[5], c[6], c[7], c[8], c[9])
+    v, s4, s5 = _secr(v, s[4], s[5], c[10], c[11], c[12], c[13], c[14])
+    v, s6, s7 = _secr(v, s[6], s[7], c[15], c[16], c[17], c[18], c[19])
+    return v, (s0, s1, s2, s3, s4, s5, s6, s7)
+
+
+@jit(inline="always")
+def _vstate(zf, h):  # type: ignore[no-untyped-def]
+    """The state of one group (flat ``(4, 2, LANES)``), lanes ``h .. h + VW - 1``, as vectors."""
+    L = LANES
+    return (
+        vload(zf, h),
+        vload(zf, L + h),
+        vload(zf, 2 * L + h),
+        vload(zf, 3 * L + h),
+        vload(zf, 4 * L + h),
+        vload(zf, 5 * L + h),
+        vload(zf, 6 * L + h),
+        vload(zf, 7 * L + h),
+    )
+
+
+@jit(inline="always")
+def _vsave(zf, h, s):  # type: ignore[no-untyped-def]
+    """Store the vectors ``s`` of :func:`_vstate` back."""
+    L = LANES
+    vstore(zf, h, s[0])
+    vstore(zf, L + h, s[1])
+    vstore(zf, 2 * L + h, s[2])
+    vstore(zf, 3 * L + h, s[3])
+    vstore(zf, 4 * L + h, s[4])
+    vstore(zf, 5 * L + h, s[5])
+    vstore(zf, 6 * L + h, s[6])
+    vstore(zf, 7 * L + h, s[7])
+
+
+@jit(inline="always")
+def _kc(cf, i, h, mode, unit_one):  # type: ignore[no-untyped-def]
+    """Coefficient ``i`` (flat ``k * LANES``) of lanes ``h .. h + VW - 1`` as a vector.
+
+    Per lane (``MODE_LANE``) a vector load; shared by all lanes a broadcast of lane 0, or the
+    constant 1.0 where ``unit_one`` and ``MODE_UNIT``. Read where it is used, inside the time
+    loop: LLVM cannot hoist the load (stores to ``dst`` may alias ``cf``), so a broadcast
+    becomes a memory operand of its FMA (``{1to8}``) and takes no register.
+    """
+    if unit_one and mode == MODE_UNIT:
+        return vsplat(1.0)
+    if mode == MODE_LANE:
+        return vload(cf, i + h)
+    return vsplat(cf[i])
+
+
+@jit(inline="always")
+def _kcoefs(cf, h, mode):  # type: ignore[no-untyped-def]
+    """The 20 coefficients of one group for lanes ``h .. h + VW - 1`` (:func:`_kc`)."""
+    L = LANES
+    return (
+        _kc(cf, 0, h, mode, False),
+        _kc(cf, L, h, mode, False),
+        _kc(cf, 2 * L, h, mode, False),
+        _kc(cf, 3 * L, h, mode, False),
+        _kc(cf, 4 * L, h, mode, False),
+        _kc(cf, 5 * L, h, mode, True),
+        _kc(cf, 6 * L, h, mode, False),
+        _kc(cf, 7 * L, h, mode, True),
+        _kc(cf, 8 * L, h, mode, False),
+        _kc(cf, 9 * L, h, mode, False),
+        _kc(cf, 10 * L, h, mode, True),
+        _kc(cf, 11 * L, h, mode, False),
+        _kc(cf, 12 * L, h, mode, True),
+        _kc(cf, 13 * L, h, mode, False),
+        _kc(cf, 14 * L, h, mode, False),
+        _kc(cf, 15 * L, h, mode, True),
+        _kc(cf, 16 * L, h, mode, False),
+        _kc(cf, 17 * L, h, mode, True),
+        _kc(cf, 18 * L, h, mode, False),
+        _kc(cf, 19 * L, h, mode, False),
+    )
 
 
 @jit(inline="always")
@@ -219,83 +301,99 @@ def _filter_buf(cb, z, buf, nt):  # type: ignore[no-untyped-def]
 
 
 @jit(fastmath={"contract"})
-def _rows(mode, cf, zf, src, dst, t0, n_rows, nc, c0, d_stride, d_off, opq):  # type: ignore[no-untyped-def]
+def _rows(mode, cf, zf, src, dst, t0, n_rows, nc, c0, d_stride, d_off, together, opq):  # type: ignore[no-untyped-def]
     """Four sections straight from rows ``t0 .. t0 + n_rows - 1`` of ``src`` into ``dst``.
 
     Row ``t`` of the flat time-major ``src`` (``nc`` columns, block at column ``c0``, a full block
     of ``LANES`` columns) is filtered into flat index ``t * d_stride + d_off + j`` of ``dst``.
-    ``mode``: coefficient mode (module docstring), a compile-time constant. ``opq``: a zero LLVM
-    cannot prove to be zero (row indices are XORed with it; see the package docstring).
+    ``mode``: coefficient mode (module docstring), a compile-time constant. The block is
+    ``LANES // VW = 2`` vectors of :mod:`._vec` whose state stays in registers over the rows:
+    ``together``, both in each row (16 state registers; best with one block, W1 forward pass
+    15 -> 9 ns per row in one process); otherwise one vector after the other over the rows
+    (8 state registers; best when several blocks share a tile: W2 forward pass 40 -> 25 ns per
+    block-row). ``opq``: a zero LLVM cannot prove to be zero (row indices are XORed with it; see
+    the package docstring).
     """
-    L = LANES
-    kt = _coefs(cf, 0, mode == MODE_UNIT)
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
-    dsz = dst.size
-    for i in range(n_rows):
-        t = np.uint64(t0 + i) ^ opq
-        r = t * ncu + c0
-        d = t * dsu + np.uint64(d_off)
-        if d_stride > 0:
-            q = np.uint64(t0 + i + PF_ROWS) * dsu + np.uint64(d_off)
-            if q + np.uint64(8) < dsz:
-                _prefetch_w(dst, q)
-                _prefetch_w(dst, q + np.uint64(8))
-        for j in range(L):
-            ju = np.uint64(j)
-            if mode == MODE_LANE:
-                dst[d + ju] = _four(src[r + ju], zf, j, _coefs(cf, j, False))
-            else:
-                dst[d + ju] = _four(src[r + ju], zf, j, kt)
+    h = np.uint64(VW)
+    if together:
+        sa = _vstate(zf, 0)
+        sb = _vstate(zf, VW)
+        for i in range(n_rows):
+            t = np.uint64(t0 + i) ^ opq
+            r = t * ncu + c0
+            d = t * dsu + np.uint64(d_off)
+            ya, sa = _four_r(vload(src, r), sa, _kcoefs(cf, 0, mode))
+            yb, sb = _four_r(vload(src, r + h), sb, _kcoefs(cf, VW, mode))
+            vstore(dst, d, ya)
+            vstore(dst, d + h, yb)
+        _vsave(zf, 0, sa)
+        _vsave(zf, VW, sb)
+        return
+    for hh in range(0, LANES, VW):
+        hu = np.uint64(hh)
+        s = _vstate(zf, hh)
+        for i in range(n_rows):
+            t = np.uint64(t0 + i) ^ opq
+            r = t * ncu + c0 + hu
+            d = t * dsu + np.uint64(d_off) + hu
+            y, s = _four_r(vload(src, r), s, _kcoefs(cf, hh, mode))
+            vstore(dst, d, y)
+        _vsave(zf, hh, s)
 
 
 @jit(fastmath={"contract"}, error_model="numpy")
 def _rows_rms(  # type: ignore[no-untyped-def]
-    mode, cf, zf, src, dst, t_hi, t_lo, n, nc, c0, d_stride, d_off, ring, slot, nw, opq
+    mode, cf, zf, src, dst, t_hi, t_lo, n, nc, c0, d_stride, d_off, ring, slot, nw, invt, opq
 ):
     """Backward rows ``t = t_hi - 1 .. t_lo`` of ``src``: four sections, square, running sum, RMS.
 
     The RMS of the window ``[t, min(t + nw, n))`` goes to flat index ``t * d_stride + d_off + j``
     of ``dst``. ``zf`` holds the filter state (``8 * LANES``), the running sums of the window
-    (``LANES``) and the sums of the squares since the last resync (``LANES``): one array instead
-    of three, so fewer runtime alias checks per row (W1 -1.3 ms). Same slot schedule as
-    :func:`_quad_ms` with ``step = -1``, but at a resync the window sum is replaced by the second
-    sum, which then holds exactly the ``nw`` squares in the ring (added in time order): an exact
-    recomputation every window without re-reading the ring (W1 -3 ms). Returns the next slot.
+    (``LANES``) and the sums of the squares since the last resync (``LANES``); one vector's worth
+    of each is held in registers over the rows, vector after vector (as :func:`_rows`).
+    ``invt[m] = 1.0 / m`` for ``m = 1 .. nw`` (a lookup instead of a division per row, which
+    LLVM would execute on every row; the divider also takes the square roots). Same slot
+    schedule as :func:`_quad_ms` with ``step = -1``, but at a resync the window sum is replaced
+    by the second sum, which then holds exactly the ``nw`` squares in the ring (added in time
+    order): an exact recomputation every window without re-reading the ring. Returns the next
+    slot.
     """
     L = LANES
-    kt = _coefs(cf, 0, mode == MODE_UNIT)
     ncu = np.uint64(nc)
     dsu = np.uint64(d_stride)
-    inv_nw = 1.0 / nw
-    for ti in range(t_hi - 1, t_lo - 1, -1):
-        t = np.uint64(ti) ^ opq
-        r = t * ncu + c0
-        d = t * dsu + np.uint64(d_off)
-        br = np.uint64(slot) * np.uint64(L)
-        if ti >= PF_ROWS:
-            q = np.uint64(ti - PF_ROWS) * ncu + c0
-            _prefetch_r(src, q)
-            _prefetch_r(src, q + np.uint64(8))
-        it = inv_nw if ti + nw <= n else 1.0 / (n - ti)
-        for j in range(L):
-            ju = np.uint64(j)
-            if mode == MODE_LANE:
-                y = _four(src[r + ju], zf, j, _coefs(cf, j, False))
-            else:
-                y = _four(src[r + ju], zf, j, kt)
+    zero = vsplat(0.0)
+    slot0 = slot
+    for h in range(0, LANES, VW):
+        hu = np.uint64(h)
+        s = _vstate(zf, h)
+        acc = vload(zf, 8 * L + h)
+        cyc = vload(zf, 9 * L + h)
+        slot = slot0
+        for ti in range(t_hi - 1, t_lo - 1, -1):
+            t = np.uint64(ti) ^ opq
+            r = t * ncu + c0 + hu
+            d = t * dsu + np.uint64(d_off) + hu
+            br = np.uint64(slot) * np.uint64(L) + hu
+            if ti >= PF_ROWS:
+                q = np.uint64(ti - PF_ROWS) * ncu + c0 + hu
+                _prefetch_r(src, q)
+                _prefetch_r(src, q + np.uint64(VW - 1))
+            y, s = _four_r(vload(src, r), s, _kcoefs(cf, h, mode))
             sq = y * y
-            a = zf[8 * L + j] + (sq - ring[br + ju])
-            ring[br + ju] = sq
-            zf[8 * L + j] = a
-            zf[9 * L + j] += sq
-            dst[d + ju] = math.sqrt(max(a * it, 0.0))
-        if slot == 0:
-            for j in range(L):
-                zf[8 * L + j] = zf[9 * L + j]
-                zf[9 * L + j] = 0.0
-            slot = nw
-        slot -= 1
+            acc = acc + (sq - vload(ring, br))
+            vstore(ring, br, sq)
+            cyc = cyc + sq
+            vstore(dst, d, vsqrt0(acc * invt[min(n - ti, nw)]))
+            if slot == 0:
+                acc = cyc
+                cyc = zero
+                slot = nw
+            slot -= 1
+        _vsave(zf, h, s)
+        vstore(zf, 8 * L + h, acc)
+        vstore(zf, 9 * L + h, cyc)
     return slot
 
 

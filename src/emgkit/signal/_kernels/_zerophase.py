@@ -30,8 +30,8 @@ from emgkit.signal._kernels._core import (
 )
 from emgkit.signal._numba import jit
 
-ROWS = 256  # time rows per tile of zp_wide with one block
-WIDE_ROWS = 16  # time rows per tile of zp_wide with several blocks (see zp_wide)
+ROWS = 1024  # time rows per tile of zp_wide with one block (128 KB of x; see zp_wide)
+WIDE_ROWS = 256  # time rows per tile of zp_wide with several blocks (see zp_wide)
 
 
 @jit(inline="always")
@@ -116,6 +116,15 @@ def _head_rms(out, acc, ring, n, n_win, k_off, c0, w):  # type: ignore[no-untype
             out[so, c0 + np.uint64(j)] = math.sqrt(max(acc[j] * iv, 0.0))
 
 
+@jit
+def _inv_table(n_win):  # type: ignore[no-untyped-def]
+    """``1.0 / m`` at index ``m = 1 .. n_win`` (index 0 unused) for the direct RMS kernels."""
+    t = np.ones(max(n_win, 1) + 1)
+    for m in range(1, n_win + 1):
+        t[m] = 1.0 / m
+    return t
+
+
 @functools.cache
 def zp_blocks(direct: int, rms: bool) -> Any:
     """The block-by-block zero-phase kernel specialised for ``direct`` and ``rms``.
@@ -144,6 +153,7 @@ def zp_blocks(direct: int, rms: bool) -> Any:
         acc = np.zeros(LANES)
         z = np.empty((ns4, 2, LANES))
         zx = np.zeros(Z4 + 2 * LANES)  # direct backward kernels: state (one group) + running sums
+        invt = _inv_table(n_win)
         xf = x.reshape(x.size)
         of = out.reshape(out.size)
         bf = buf.reshape(buf.size)
@@ -157,7 +167,7 @@ def zp_blocks(direct: int, rms: bool) -> Any:
             cf = cb.reshape(cb.size)
             _pad_forward(cb, z, zi[b], x, buf, n, padlen, c0, w, rect_in)
             if DIRECT >= 0 and w == LANES:
-                _rows(DIRECT, cf, zf, xf, of, zero, n, nc, c0, nc, c0, opq)
+                _rows(DIRECT, cf, zf, xf, of, zero, n, nc, c0, nc, c0, True, opq)
             else:
                 for t0 in range(0, n, TILE):
                     nt = min(TILE, n - t0)
@@ -202,10 +212,27 @@ def zp_blocks(direct: int, rms: bool) -> Any:
                     rf,
                     slot,
                     n_win,
+                    invt,
                     opq,
                 )
                 slot = _rows_rms(
-                    DIRECT, cf, zx, of, of, t_mid, zero, n, nc, c0, nc, d_off, rf, slot, n_win, opq
+                    DIRECT,
+                    cf,
+                    zx,
+                    of,
+                    of,
+                    t_mid,
+                    zero,
+                    n,
+                    nc,
+                    c0,
+                    nc,
+                    d_off,
+                    rf,
+                    slot,
+                    n_win,
+                    invt,
+                    opq,
                 )
                 for j in range(LANES):
                     acc[j] = zx[Z4 + j]
@@ -243,11 +270,13 @@ def zp_wide(mode: int, rms: bool = True) -> Any:
     Same arithmetic in the same order per channel as :func:`zp_blocks`, but the signal part of
     each pass goes a tile of rows at a time over all blocks, so every row of ``x`` / ``out`` is
     read whole and sequentially (a block-by-block pass over 64 channels reads a quarter of each
-    row, 4 times over). With several blocks a tile is ``WIDE_ROWS = 16`` rows: the tile's rows
-    of ``x`` and ``out`` (8 KB at 64 channels) stay in L1 while the blocks take turns. W2 (64 ch
-    x 4 kHz), 3 min, process CPU minimum of 5 at load 6-10: 256-row tiles 309-363 ms, 64 rows
-    285, 32 rows 212-234, 16 rows 201-237, 8 rows 226 (docs/performance.md). With one block
-    the tile is ``ROWS`` rows (small tiles only add calls: W1 58-72 ms instead of 62-65).
+    row, 4 times over). A tile holds about 128 KB of ``x`` (L2-resident while the blocks and
+    the row kernels' two vectors per block take turns): ``WIDE_ROWS = 256`` rows with several
+    blocks, ``ROWS = 1024`` rows with one. Chosen with the register-state row kernels of
+    session 6 (docs/performance.md): W2-shaped 64 ch x 4 kHz x 3 min, one process, CPU medians
+    of 5 alternating calls into an existing output, load 3: 16 rows 182 ms, 64 rows 143, 256
+    rows 130 (another run: 135; 512 rows 150, 1024 rows 153); W1 one block, 64-row tiles
+    39-41 ms, 256 rows 36-38, 1024 rows 34-35.
     ``mode``: coefficient mode shared by all blocks. ``rms``: the backward pass is fused with
     squaring and the moving RMS; without it (``preprocess``, ``sosfiltfilt`` of several blocks)
     the backward pass filters in place through the tile copy, as :func:`zp_blocks`, tile by tile
@@ -272,6 +301,7 @@ def zp_wide(mode: int, rms: bool = True) -> Any:
         acc = np.zeros((nb, LANES))
         z = np.empty((nb, ns4, 2, LANES))
         zx = np.zeros((nb, Z4 + 2 * LANES))
+        invt = _inv_table(n_win)
         xf = x.reshape(x.size)
         of = out.reshape(out.size)
         msf = ms.reshape(ms.size)
@@ -286,7 +316,7 @@ def zp_wide(mode: int, rms: bool = True) -> Any:
                 c0 = np.uint64(b * LANES)
                 cf = coef[b].reshape(coef[b].size)
                 zf = z[b].reshape(z[b].size)
-                _rows(MODE, cf, zf, xf, of, t0, nt, nc, c0, nc, c0, opq)
+                _rows(MODE, cf, zf, xf, of, t0, nt, nc, c0, nc, c0, nb == 1, opq)
         ok = True
         if not RMS:
             for b in range(nb):
@@ -342,11 +372,28 @@ def zp_wide(mode: int, rms: bool = True) -> Any:
                         rf,
                         nxt,
                         n_win,
+                        invt,
                         opq,
                     )
                 if mid > lo:
                     nxt = _rows_rms(
-                        MODE, cf, zx[b], of, of, mid, lo, n, nc, c0, nc, d_off, rf, nxt, n_win, opq
+                        MODE,
+                        cf,
+                        zx[b],
+                        of,
+                        of,
+                        mid,
+                        lo,
+                        n,
+                        nc,
+                        c0,
+                        nc,
+                        d_off,
+                        rf,
+                        nxt,
+                        n_win,
+                        invt,
+                        opq,
                     )
             slot = nxt
         for b in range(nb):
