@@ -19,6 +19,11 @@
    the same on the demo session (6 ch x 2 kHz x 358 s, five warm calls per subprocess, the
    one with the least CPU kept). ``--profile`` adds the cumulative share of the heaviest
    functions of one call (cProfile) on this code.
+3. ``--first-runs N``: what a fresh install pays. For this checkout (and ``--baseline-src``,
+   if given), with a new, empty ``NUMBA_CACHE_DIR`` per tree, N subprocesses one after the
+   other, each analysing the cached 30-min session once with no warm-up: the first compiles
+   the kernels it needs, the later ones load them from the disk cache. Prints the process CPU
+   of each call (``analyze_bridge`` + ``interpret``).
 
 Usage::
 
@@ -26,6 +31,7 @@ Usage::
     python3 benchmarks/bench_analysis.py --seeds 5 --skip-cost
     python3 benchmarks/bench_analysis.py --skip-sweep --repeats 2 --baseline-src /tmp/base/src
     python3 benchmarks/bench_analysis.py --skip-sweep --baseline-src /tmp/base/src --demo
+    python3 benchmarks/bench_analysis.py --skip-sweep --first-runs 3 --baseline-src /tmp/base/src
 """
 
 from __future__ import annotations
@@ -336,6 +342,49 @@ def cost_vs_baseline(
         pstats.Stats(pr).sort_stats("cumulative").print_stats(30)
 
 
+_FIRST_RUN = """
+import pickle, sys, time
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.analysis.interpret import interpret
+with open(sys.argv[1], "rb") as fh:
+    rec, proto = pickle.load(fh)
+c0 = time.process_time()
+interpret(analyze_bridge(rec, proto))
+print(time.process_time() - c0)
+"""
+
+
+def first_runs(n: int, baseline_src: str | None, cache: Path) -> None:
+    """Process CPU of ``n`` one-call subprocesses per tree, each tree with a fresh numba cache."""
+    import tempfile
+
+    if not cache.exists():
+        rec, proto = long_session()
+        with cache.open("wb") as fh:
+            pickle.dump((rec, proto), fh, protocol=5)
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    trees = ([("baseline", baseline_src)] if baseline_src else []) + [("new", here)]
+    for name, src in trees:
+        with tempfile.TemporaryDirectory() as numba_cache:
+            env = {**os.environ, "PYTHONPATH": src, "NUMBA_CACHE_DIR": numba_cache}
+            cpu = []
+            for _ in range(n):
+                res = subprocess.run(
+                    [sys.executable, "-c", _FIRST_RUN, str(cache)],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                cpu.append(float(res.stdout.strip().splitlines()[-1]))
+        runs = ", ".join(f"{c:.2f}" for c in cpu)
+        print(
+            f"{name}: 30-min analyze_bridge + interpret, fresh numba cache, one call per "
+            f"process, CPU s: {runs} (first: compiles; load {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=20)
@@ -353,7 +402,17 @@ def main() -> None:
         "per subprocess, cached in --demo-cache)",
     )
     ap.add_argument("--demo-cache", type=Path, default=Path("/tmp/emgkit-bench-demo.pkl"))
+    ap.add_argument(
+        "--first-runs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N one-call processes per tree with a fresh numba cache (what a new install pays)",
+    )
     a = ap.parse_args()
+    if a.first_runs:
+        first_runs(a.first_runs, a.baseline_src, a.session_cache)
+        return
     if a.fatigue:
         fatigue_cost()
         return
