@@ -114,3 +114,55 @@ def test_started_numba_compiles_a_cold_specialisation(monkeypatch: pytest.Monkey
     y = emg_amplitude(x, FS)
     assert not called
     assert np.isfinite(y).all() and float(y.max()) > 0.1
+
+
+def test_small_block_calls_share_the_general_coefficient_mode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small ``MODE_UNIFORM`` call whose own variant is not compiled takes ``MODE_LANE``.
+
+    The two give the same values bit for bit, so the small calls of a long analysis compile
+    one ``zp_blocks`` variant fewer (seconds of compile on a fresh install). ``MODE_UNIT``
+    does not give the same bits and keeps its own variant.
+    """
+    x = np.random.default_rng(5).standard_normal((3000, _k.LANES)) * 40.0
+    sos = design_bandpass(FS).copy()
+    sos[1:, :3] *= 0.5  # the same filter, gain moved: not a unit tail, so MODE_UNIFORM
+    sos[0, :3] *= 8.0
+    coef, zi = channel_coefficients([sos] * _k.LANES)
+    assert _k.block_mode(coef[0]) == _k.MODE_UNIFORM
+    own, general = np.empty_like(x), np.empty_like(x)
+    _k.zp_blocks(_k.MODE_UNIFORM, False)(coef, zi, x, own, 27, False, 0, 0)
+    _k.zp_blocks(_k.MODE_LANE, False)(coef, zi, x, general, 27, False, 0, 0)
+    assert np.array_equal(own, general)  # bit for bit
+    assert float(np.abs(own).max()) > 1.0
+
+    real = _k.zp_blocks
+    asked: list[int] = []
+
+    class Cold:  # a variant not compiled in this process
+        signatures: tuple[object, ...] = ()
+
+    def pick(direct: int, rms: bool):  # type: ignore[no-untyped-def]
+        asked.append(direct)
+        return Cold() if direct > _k.MODE_LANE else real(direct, rms)
+
+    monkeypatch.setattr(_k, "zp_blocks", pick)
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 10**12)
+    monkeypatch.setattr(_k, "numba_started", lambda kernel=None: True)
+    out = np.empty_like(x)
+    _k.sosfiltfilt_tm(coef, zi, x, out, 27, False, 0, 0)
+    assert asked == [_k.MODE_UNIFORM, _k.MODE_LANE]
+    assert np.array_equal(out, own)
+    # a unit-tail design keeps its own variant (MODE_LANE would change the last bits)
+    ucoef, uzi = channel_coefficients([design_bandpass(FS)] * _k.LANES)
+    assert _k.block_mode(ucoef[0]) == _k.MODE_UNIT
+    asked.clear()
+    monkeypatch.setattr(_k, "zp_blocks", lambda d, r: asked.append(d) or real(d, r))
+    _k.sosfiltfilt_tm(ucoef, uzi, x, out, 27, False, 0, 0)
+    assert asked == [_k.MODE_UNIT]
+    # a large call keeps its own mode
+    monkeypatch.setattr(_k, "COLD_SCIPY_BELOW", 0)
+    asked.clear()
+    _k.sosfiltfilt_tm(coef, zi, x, out, 27, False, 0, 0)
+    assert asked == [_k.MODE_UNIFORM]

@@ -119,7 +119,8 @@ def block_mode(cb: Array) -> int:
     """Coefficient mode of one block ``(ns4, 5, LANES)``.
 
     ``MODE_UNIT``, ``MODE_UNIFORM`` or ``MODE_LANE``: the most specialised kernel that computes
-    it (all give the same values).
+    it. ``MODE_UNIFORM`` and ``MODE_LANE`` give the same values bit for bit; ``MODE_UNIT``
+    (constant unit coefficients, so other FMA contractions) differs by about 1e-14 relative.
     """
     if not _lanes_uniform(cb):
         return MODE_LANE
@@ -298,7 +299,10 @@ def sosfiltfilt_tm(
     (:func:`numba_started`; loading numba and its cached kernels costs about 0.8 s, more than
     scipy needs for a few minutes of EMG), inputs smaller than :data:`COLD_SCIPY_BELOW`
     channel-samples go to ``scipy.signal.sosfiltfilt`` instead; once it has, a specialisation
-    not yet compiled or cached is compiled.
+    not yet compiled or cached is compiled. A small block-by-block call in ``MODE_UNIFORM``
+    takes the ``MODE_LANE`` variant (bit for bit the same values) unless its own is already
+    compiled in the process: one specialisation fewer to compile for the small calls of a long
+    analysis (the first 30-min analysis after an install: docs/performance.md).
     """
     nc = x.shape[1]
     full = nc // LANES
@@ -309,6 +313,15 @@ def sosfiltfilt_tm(
         kernel = zp_wide(direct, n_win > 0)
     else:
         kernel = zp_blocks(direct, n_win > 0)
+        if (
+            direct == MODE_UNIFORM
+            and x.size < COLD_SCIPY_BELOW
+            and not getattr(kernel, "signatures", 1)
+        ):
+            # a small call whose uniform variant is not compiled here: the per-lane one, which
+            # gives the same values bit for bit (MODE_UNIT does not: its unit tail changes the
+            # FMAs, ~1e-14), so small calls compile fewer variants (each is seconds of compile)
+            kernel = zp_blocks(MODE_LANE, n_win > 0)
     if x.size < COLD_SCIPY_BELOW and NUMBA_ENABLED and not numba_started(kernel):
         return _sosfiltfilt_scipy(coef, x, out, padlen, rect_in, n_win, k_off)
     global _ZERO_PHASE_RAN
