@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 
 from matplotlib.figure import Figure
 
@@ -53,37 +54,34 @@ def figure_svg(fig: Figure, salt: str, pdf: PdfOps | None = None) -> str:
     return svg.strip()
 
 
-def figure_drawings(sections: list[Section]) -> tuple[dict[int, str], dict[int, PdfFigure]]:
-    """Every figure of ``sections`` drawn once: SVG for the HTML, PDF operators for the PDF.
+def _numbered_figures(sections: list[Section]) -> Iterator[tuple[Figure, str]]:
+    """Every figure of ``sections`` with its SVG salt, ``emgkit-report-<block number>``.
 
-    Both are keyed by ``id(figure)``. The salt of each figure is its block number, so the
-    same sections give the same SVG (the same as :func:`figure_svgs`).
+    The salt depends only on the figure's place, so the same sections give the same SVG.
     """
-    svgs: dict[int, str] = {}
-    pdfs: dict[int, PdfFigure] = {}
     k = 0
     for s in sections:
         for b in s.blocks:
             k += 1
             if isinstance(b, FigureBlock):
-                w, h = (float(v) * 72.0 for v in b.figure.get_size_inches())
-                ops = PdfOps(w, h)
-                svgs[id(b.figure)] = figure_svg(b.figure, f"emgkit-report-{k}", ops)
-                pdfs[id(b.figure)] = ops.figure
+                yield b.figure, f"emgkit-report-{k}"
+
+
+def figure_drawings(sections: list[Section]) -> tuple[dict[int, str], dict[int, PdfFigure]]:
+    """Every figure of ``sections`` drawn once: SVG for the HTML, PDF operators for the PDF.
+
+    Both are keyed by ``id(figure)``; the SVG is the same as :func:`figure_svgs` gives.
+    """
+    svgs: dict[int, str] = {}
+    pdfs: dict[int, PdfFigure] = {}
+    for fig, salt in _numbered_figures(sections):
+        w, h = (float(v) * 72.0 for v in fig.get_size_inches())
+        ops = PdfOps(w, h)
+        svgs[id(fig)] = figure_svg(fig, salt, ops)
+        pdfs[id(fig)] = ops.figure
     return svgs, pdfs
 
 
 def figure_svgs(sections: list[Section]) -> dict[int, str]:
-    """Every figure of ``sections`` drawn once as SVG, keyed by ``id(figure)``.
-
-    The salt of each figure is its block number, so the same sections give the same SVG; HTML
-    and PDF both use these strings (figures are never drawn twice).
-    """
-    out: dict[int, str] = {}
-    k = 0
-    for s in sections:
-        for b in s.blocks:
-            k += 1
-            if isinstance(b, FigureBlock):
-                out[id(b.figure)] = figure_svg(b.figure, f"emgkit-report-{k}")
-    return out
+    """Every figure of ``sections`` drawn once as SVG only, keyed by ``id(figure)``."""
+    return {id(fig): figure_svg(fig, salt) for fig, salt in _numbered_figures(sections)}
