@@ -262,7 +262,11 @@ def test_an_override_inherits_its_base_methods_parameters() -> None:
     # Fault.apply documents data, fs, idx, rng, channels once; the subclasses' apply methods
     # only say what they do
     assert _base_documented("emgkit.simulate.faults", "Mains", "apply") >= {
-        "data", "fs", "idx", "rng", "channels"
+        "data",
+        "fs",
+        "idx",
+        "rng",
+        "channels",
     }
     # a class with no documented base method gets nothing
     assert _base_documented("emgkit.simulate.faults", "Fault", "apply") == set()
