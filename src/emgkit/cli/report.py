@@ -46,13 +46,23 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _report(args: argparse.Namespace) -> int:
+    import gc
     import warnings
 
-    from emgkit.analysis.bridge import analyze_bridge
-    from emgkit.io import read
-    from emgkit.report.html import write_report
-
     plain_file_name(args.name, "--name")  # before the (slow) analysis
+    # Python's cyclic collector would traverse every object the imports create, again and
+    # again (0.3-0.4 s of the command, docs/performance.md): none of them is garbage, so the
+    # collector is off while importing and they are frozen (never traversed again) after
+    gc.disable()
+    try:
+        import fpdf  # noqa: F401  (write_report's PDF step imports it: here, with the rest)
+
+        from emgkit.analysis.bridge import analyze_bridge
+        from emgkit.io import read
+        from emgkit.report.html import write_report
+    finally:
+        gc.freeze()
+        gc.enable()
     rec = read(args.file, montage=args.montage)
     with warnings.catch_warnings():
         # limitations (e.g. band-limited recordings) are written into the report itself
