@@ -10,7 +10,10 @@ subprocesses:
   (what a first run after ``pip install`` pays: every numba kernel it uses is compiled);
 - ``warm``: the same command again with that cache (kernels loaded from disk);
 - ``report``: ``python -m emgkit.cli report FILE --out DIR`` with that cache (read, analyse,
-  HTML and PDF: the warm report).
+  HTML and PDF: the warm report), in one process (``EMGKIT_REPORT_HELPER=0``);
+- ``report+h``: the same with the report helper forced on (``EMGKIT_REPORT_HELPER=1``: the
+  report's imports and drawing in a second interpreter, ``emgkit.cli._report_helper``); a tree
+  without the helper runs the one-process command again. CPU includes the helper's.
 
 Each step is timed as wall seconds and as the CPU seconds of the child process (user + system,
 from ``getrusage``), which leaves out waiting for a core on a shared machine.
@@ -62,9 +65,12 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of one subprocess with ``src`` first on the path and a numba cache."""
-    env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache))
+def _run(cmd: list[str], src: Path, cache: Path, cwd: Path, **extra: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one subprocess with ``src`` first on the path and a numba cache.
+
+    The CPU seconds include the subprocess's own children (a report helper) once reaped.
+    """
+    env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache), **extra)
     c0 = _children_cpu()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
@@ -247,7 +253,7 @@ def main() -> None:
         phases(impls, a.rounds)
         return
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    steps = ["import", "cold", "warm", "report"] + (["demo cold"] if a.demo else [])
+    steps = ["import", "cold", "warm", "report", "report+h"] + (["demo cold"] if a.demo else [])
     times: dict[str, dict[str, list[tuple[float, float]]]] = {
         n: {s: [] for s in steps} for n in impls
     }
@@ -264,7 +270,8 @@ def main() -> None:
                 t["import"].append(_run([py, "-c", "import emgkit.cli"], src, cache, work))
                 t["cold"].append(_run(analyze, src, cache, work))
                 t["warm"].append(_run(analyze, src, cache, work))
-                t["report"].append(_run(report, src, cache, work))
+                t["report"].append(_run(report, src, cache, work, EMGKIT_REPORT_HELPER="0"))
+                t["report+h"].append(_run(report, src, cache, work, EMGKIT_REPORT_HELPER="1"))
                 if a.demo:
                     demo = [py, "-m", "emgkit.cli", "demo", "--no-device", "--out", str(work / "d")]
                     t["demo cold"].append(_run(demo, src, work / f"numba-demo-{name}-{r}", work))
