@@ -165,3 +165,19 @@ def test_caller_error_leaves_no_helper(
     assert main(["report", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "error" in capsys.readouterr().err
     assert started and all(p.returncode is not None for p in started)
+
+
+def test_helper_warnings_are_shown_by_the_caller(
+    bdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
+    code = (
+        "import pickle, sys; pickle.load(sys.stdin.buffer); pickle.load(sys.stdin.buffer); "
+        f"pickle.dump(('ok', {str(html)!r}, {str(pdf)!r}, [(UserWarning, 'from the helper')]), "
+        "sys.stdout.buffer)"
+    )
+    monkeypatch.setattr(_helper, "helper_command", lambda: [sys.executable, "-c", code])
+    helper = _helper.start(str(bdf), None, str(tmp_path), "r")
+    assert helper is not None
+    with pytest.warns(UserWarning, match="from the helper"):
+        assert helper.finish({"stand-in": "result"}) == (html, pdf)
