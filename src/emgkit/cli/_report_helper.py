@@ -126,9 +126,8 @@ class ReportHelper:
 
 def _child_env() -> dict[str, str]:
     """The caller's environment, this emgkit's folder first on the path, the Agg backend."""
-    import emgkit
-
-    home = os.path.dirname(os.path.dirname(os.path.abspath(emgkit.__file__)))
+    # the folder holding the emgkit package (this file is emgkit/cli/_report_helper.py)
+    home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = os.environ.get("PYTHONPATH")
     return dict(
         os.environ,
