@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import warnings
@@ -98,6 +99,15 @@ def test_helper_that_cannot_start_falls_back(
     assert _helper.start(str(bdf), None, str(tmp_path), "report") is None
     assert main(["report", str(bdf), "--out", str(tmp_path)]) == 0
     _same(one_process, tmp_path)
+
+
+def test_helper_running_another_emgkit_fails(bdf: Path, tmp_path: Path) -> None:
+    """A helper that would import emgkit from elsewhere refuses (the caller then writes)."""
+    proc = subprocess.Popen(_helper.helper_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    job = {"file": str(bdf), "montage": None, "out": str(tmp_path), "name": "r"}
+    out, _ = proc.communicate(pickle.dumps({**job, "package": str(tmp_path)}))
+    assert pickle.loads(out)[:2] == ("fail", "RuntimeError")
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_off_switch(bdf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

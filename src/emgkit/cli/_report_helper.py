@@ -14,7 +14,8 @@ depend on the helper. The child reads its job and the result from a pipe: when t
 exits or dies the pipe closes and the child stops (no orphan outlives its parent by more than
 its imports). Its stdout carries only the answer (anything else printed goes to its stderr,
 which is discarded); the warnings it catches are handed back to the caller, which shows them
-as its own.
+as its own. A child that imports emgkit from another folder than the caller's (a path changed at
+run time) refuses the job.
 
 It only pays with a core to spare: the child repeats the imports the result's classes need
 (numpy, pandas, scipy.signal: about 2 s of CPU in all), so on a busy machine it costs more than
@@ -124,16 +125,9 @@ class ReportHelper:
         proc.wait()
 
 
-def _child_env() -> dict[str, str]:
-    """The caller's environment, this emgkit's folder first on the path, the Agg backend."""
-    # the folder holding the emgkit package (this file is emgkit/cli/_report_helper.py)
-    home = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    path = os.environ.get("PYTHONPATH")
-    return dict(
-        os.environ,
-        MPLBACKEND="Agg",
-        PYTHONPATH=home if not path else home + os.pathsep + path,
-    )
+def _package_dir() -> str:
+    """The emgkit package folder this code runs from (this file is emgkit/cli/_report_helper.py)."""
+    return os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
 def start(file: str, montage: str | None, out_dir: str, basename: str) -> ReportHelper | None:
@@ -160,14 +154,20 @@ def start(file: str, montage: str | None, out_dir: str, basename: str) -> Report
     mode = os.environ.get(ENV_SWITCH, "").strip()
     if mode == "0" or (mode != "1" and not core_free()):
         return None
-    job = {"file": file, "montage": montage, "out": out_dir, "name": basename}
+    job = {
+        "file": file,
+        "montage": montage,
+        "out": out_dir,
+        "name": basename,
+        "package": _package_dir(),
+    }
     try:
         proc = subprocess.Popen(
             helper_command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_child_env(),
+            env=dict(os.environ, MPLBACKEND="Agg"),
         )
     except OSError:  # frozen app, process limit: one process
         return None
@@ -188,6 +188,8 @@ def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
 
     gc.disable()  # imports make no garbage worth collecting; see emgkit.cli.report
     job = pickle.load(inp)
+    if job["package"] != _package_dir():  # another emgkit on this interpreter's path
+        raise RuntimeError(f"helper runs emgkit from {_package_dir()}, not {job['package']}")
     from emgkit.io import read
     from emgkit.report.html import write_report
 
