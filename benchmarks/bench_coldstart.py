@@ -10,10 +10,7 @@ subprocesses:
   (what a first run after ``pip install`` pays: every numba kernel it uses is compiled);
 - ``warm``: the same command again with that cache (kernels loaded from disk);
 - ``report``: ``python -m emgkit.cli report FILE --out DIR`` with that cache (read, analyse,
-  HTML and PDF: the warm report), in one process (``EMGKIT_REPORT_HELPER=0``);
-- ``report+h``: the same with the report helper forced on (``EMGKIT_REPORT_HELPER=1``: the
-  report's imports and drawing in a second interpreter, ``emgkit.cli._report_helper``); a tree
-  without the helper runs the one-process command again. CPU includes the helper's.
+  HTML and PDF: the warm report).
 
 Each step is timed as wall seconds and as the CPU seconds of the child process (user + system,
 from ``getrusage``), which leaves out waiting for a core on a shared machine.
@@ -25,15 +22,9 @@ package and the steps of ``write_report`` (the calls it makes, one by one: impor
 building the sections with their figures, drawing the figures, the HTML, the PDF), as CPU
 seconds; ``write_report`` is their sum.
 
-``--gc`` instead runs the warm report command (one process, ``EMGKIT_REPORT_HELPER=0``) under
+``--gc`` instead runs the warm report command under
 a ``gc.callbacks`` timer: the CPU seconds Python's cyclic garbage collector takes in the
 command, its number of collections and the command's process CPU, per tree and round.
-
-``--critical-path`` instead runs this checkout's warm report command alternately in one process
-and with the report helper forced on, and prints CPU time stamps from both processes: when the
-command hands the result over, when the helper was ready, how long the helper's ``write_report``
-took; their sum is the command's critical path on a machine with a free core, which the load of
-a shared machine leaves out of its wall time.
 
 ``--first-calls`` instead times, in one subprocess per tree with an empty cache and the kernels
 forced (``EMGKIT_COLD_SCIPY_BELOW=0``), the process CPU seconds of the first call of each signal
@@ -54,7 +45,6 @@ Usage::
     python3 benchmarks/bench_coldstart.py --first-calls
     python3 benchmarks/bench_coldstart.py --phases --rounds 3
     python3 benchmarks/bench_coldstart.py --gc --rounds 3
-    python3 benchmarks/bench_coldstart.py --critical-path --rounds 3
 """
 
 from __future__ import annotations
@@ -77,12 +67,9 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _run(cmd: list[str], src: Path, cache: Path, cwd: Path, **extra: str) -> tuple[float, float]:
-    """Wall and CPU seconds of one subprocess with ``src`` first on the path and a numba cache.
-
-    The CPU seconds include the subprocess's own children (a report helper) once reaped.
-    """
-    env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache), **extra)
+def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one subprocess with ``src`` first on the path and a numba cache."""
+    env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache))
     c0 = _children_cpu()
     t0 = time.perf_counter()
     res = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
@@ -221,83 +208,6 @@ sys.exit(rc)
 """
 
 
-HELPER_WRAP = """
-import sys, time
-import emgkit.report.html as H
-real, stamp = H.write_report, sys.argv[1]
-def timed(*a, **k):
-    c = time.process_time()
-    r = real(*a, **k)
-    with open(stamp, "w") as f:
-        f.write(f"{c} {time.process_time() - c}")
-    return r
-H.write_report = timed
-sys.argv = sys.argv[:1]
-import emgkit.cli._report_helper as M
-sys.exit(M.main())
-"""
-
-PARENT_WRAP = """
-import resource, sys, time
-import emgkit.cli._report_helper as H
-stamp, wrap = sys.argv[1], sys.argv[2]
-H.helper_command = lambda: [sys.executable, wrap, stamp]
-real = H.ReportHelper.finish
-handoff = []
-def finish(self, result):
-    handoff.append(time.process_time())
-    return real(self, result)
-H.ReportHelper.finish = finish
-from emgkit.cli import main
-rc = main(sys.argv[3:])
-end = time.process_time()
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("stamps", handoff[0] if handoff else -1.0, end, ru.ru_utime + ru.ru_stime, file=sys.stderr)
-sys.exit(rc)
-"""
-
-
-def critical_path(src: Path, rounds: int) -> None:
-    """CPU stamps of the warm report in one process and with the helper (this checkout only)."""
-    load0 = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="emgkit-crit-") as tmp:
-        work = Path(tmp)
-        session = make_session(work)
-        wrap = work / "helper_wrap.py"
-        wrap.write_text(HELPER_WRAP)
-        stamp = work / "stamp.txt"
-        for r in range(rounds + 1):  # round 0 fills the numba cache (not counted)
-            for mode in ("0", "1"):
-                env = dict(
-                    os.environ,
-                    PYTHONPATH=str(src),
-                    NUMBA_CACHE_DIR=str(work / "nc"),
-                    EMGKIT_REPORT_HELPER=mode,
-                )
-                cmd = [sys.executable, "-c", PARENT_WRAP, str(stamp), str(wrap)]
-                cmd += ["report", str(session), "--out", str(work / "r")]
-                out = subprocess.run(cmd, env=env, cwd=work, capture_output=True, text=True)
-                if out.returncode != 0:
-                    sys.exit(out.stderr[-2000:])
-                _, hand, end, child = out.stderr.strip().splitlines()[-1].split()
-                if not r:
-                    continue
-                if mode == "0":
-                    print(f"round {r} one process: CPU {float(end):.2f} s", flush=True)
-                    continue
-                ready, write = (float(v) for v in stamp.read_text().split())
-                stamp.unlink()
-                crit = float(hand) + write
-                print(
-                    f"round {r} helper: handed over at {float(hand):.2f} s, helper ready at "
-                    f"{ready:.2f} s, its write_report {write:.2f} s: critical path {crit:.2f} s; "
-                    f"CPU {float(end):.2f} + helper {float(child):.2f} = "
-                    f"{float(end) + float(child):.2f} s",
-                    flush=True,
-                )
-    print(f"load {load0[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
-
-
 def gc_share(impls: dict[str, Path], rounds: int) -> None:
     """Seconds of cyclic garbage collection in a warm ``emgkit report``, per tree."""
     load0 = os.getloadavg()
@@ -311,7 +221,6 @@ def gc_share(impls: dict[str, Path], rounds: int) -> None:
                     os.environ,
                     PYTHONPATH=str(src),
                     NUMBA_CACHE_DIR=str(work / name),
-                    EMGKIT_REPORT_HELPER="0",
                 )
                 cmd = [sys.executable, "-c", GC_TIMER, "report", str(session)]
                 out = subprocess.run(
@@ -392,9 +301,6 @@ def main() -> None:
     ap.add_argument("--first-calls", action="store_true", help="first call per entry point")
     ap.add_argument("--phases", action="store_true", help="steps of a warm report, in-process")
     ap.add_argument("--gc", action="store_true", help="garbage collection in a warm report")
-    ap.add_argument(
-        "--critical-path", action="store_true", help="report helper: CPU stamps (this tree)"
-    )
     a = ap.parse_args()
     impls = {"baseline": a.baseline_src.resolve(), "candidate": a.candidate_src.resolve()}
     for name, src in impls.items():
@@ -409,11 +315,8 @@ def main() -> None:
     if a.gc:
         gc_share(impls, a.rounds)
         return
-    if a.critical_path:
-        critical_path(impls["candidate"], a.rounds)
-        return
     print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    steps = ["import", "cold", "warm", "report", "report+h"] + (["demo cold"] if a.demo else [])
+    steps = ["import", "cold", "warm", "report"] + (["demo cold"] if a.demo else [])
     times: dict[str, dict[str, list[tuple[float, float]]]] = {
         n: {s: [] for s in steps} for n in impls
     }
@@ -430,8 +333,7 @@ def main() -> None:
                 t["import"].append(_run([py, "-c", "import emgkit.cli"], src, cache, work))
                 t["cold"].append(_run(analyze, src, cache, work))
                 t["warm"].append(_run(analyze, src, cache, work))
-                t["report"].append(_run(report, src, cache, work, EMGKIT_REPORT_HELPER="0"))
-                t["report+h"].append(_run(report, src, cache, work, EMGKIT_REPORT_HELPER="1"))
+                t["report"].append(_run(report, src, cache, work))
                 if a.demo:
                     demo = [py, "-m", "emgkit.cli", "demo", "--no-device", "--out", str(work / "d")]
                     t["demo cold"].append(_run(demo, src, work / f"numba-demo-{name}-{r}", work))

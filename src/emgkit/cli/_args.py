@@ -6,7 +6,9 @@ Only argparse is imported here, so ``emgkit --help`` stays instant.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "Handler",
@@ -16,6 +18,7 @@ __all__ = [
     "add_port",
     "add_protocol",
     "add_subject",
+    "frozen_imports",
 ]
 
 #: What a command's ``register`` puts in the dispatch table: parsed arguments -> exit code.
@@ -138,3 +141,21 @@ def plain_file_name(value: str, flag: str) -> str:
             "choose the folder with --out"
         )
     return value
+
+
+@contextlib.contextmanager
+def frozen_imports() -> Iterator[None]:
+    """Import a command's heavy modules with the cyclic garbage collector off, then freeze them.
+
+    Python's collector would otherwise traverse every object numpy, pandas, scipy, numba,
+    matplotlib and fpdf2 create at import, again at each full collection (about 0.4 s of CPU in a
+    warm ``emgkit report``: docs/performance.md, "`emgkit report`, session 7"). None of them is
+    garbage: :func:`gc.freeze` moves them to a generation that is never traversed. Objects
+    created later are collected as usual.
+    """
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from emgkit.cli._args import Handler, add_csv_fs, add_montage, add_protocol
+from emgkit.cli._args import Handler, add_csv_fs, add_montage, add_protocol, frozen_imports
 from emgkit.cli._summary import print_summary
 
 _EPILOG_ANALYZE = """\
@@ -43,8 +43,9 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 def _analyze(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from emgkit.analysis.bridge import analyze_bridge
-    from emgkit.io import read
+    with frozen_imports():
+        from emgkit.analysis.bridge import analyze_bridge
+        from emgkit.io import read
 
     rec = read(args.file, montage=args.montage, fs=args.fs)
     auto = not rec.events_for(label="hold")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from emgkit.cli._args import Handler, add_montage, add_protocol, plain_file_name
+from emgkit.cli._args import Handler, add_montage, add_protocol, frozen_imports, plain_file_name
 
 _EPILOG_REPORT = """\
 examples:
@@ -46,48 +46,21 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
 
 def _report(args: argparse.Namespace) -> int:
-    import gc
     import warnings
 
-    from emgkit.cli import _report_helper as _helper
-
     plain_file_name(args.name, "--name")  # before the (slow) analysis
-    # with a free core, the report's own imports run in a helper interpreter meanwhile, which
-    # then writes the files (emgkit.cli._report_helper); any failure of it: written here
-    helper = _helper.start(args.file, args.montage, args.out, args.name)
-    written = None
-    try:
-        # Python's cyclic collector would traverse every object the imports create, again and
-        # again (0.3-0.4 s of the command, docs/performance.md): none of them is garbage, so
-        # the collector is off while importing and they are frozen (never traversed again) after
-        gc.disable()
-        try:
-            if helper is None:
-                import fpdf  # noqa: F401  (write_report's PDF step imports it: here, with the rest)
+    with frozen_imports():
+        import fpdf  # noqa: F401  (write_report's PDF step imports it: here, with the rest)
 
-                from emgkit.report.html import write_report
-            from emgkit.analysis.bridge import analyze_bridge
-            from emgkit.io import read
-        finally:
-            gc.freeze()
-            gc.enable()
-        rec = read(args.file, montage=args.montage)
-        with warnings.catch_warnings():
-            # limitations (e.g. band-limited recordings) are written into the report itself
-            warnings.simplefilter("ignore")
-            result = analyze_bridge(rec, args.protocol)
-        if helper is not None:
-            written = helper.finish(result)
-    finally:
-        if helper is not None:
-            helper.close()
-    if written is None:  # no helper, or it failed: the same report, written here
+        from emgkit.analysis.bridge import analyze_bridge
+        from emgkit.io import read
         from emgkit.report.html import write_report
-
-        paths = write_report(rec, result, args.out, basename=args.name)
-        html, pdf = paths.html, paths.pdf
-    else:
-        html, pdf = written
-    print(f"report (HTML): {html.resolve()}")
-    print(f"report (PDF):  {pdf.resolve()}")
+    rec = read(args.file, montage=args.montage)
+    with warnings.catch_warnings():
+        # limitations (e.g. band-limited recordings) are written into the report itself
+        warnings.simplefilter("ignore")
+        result = analyze_bridge(rec, args.protocol)
+    paths = write_report(rec, result, args.out, basename=args.name)
+    print(f"report (HTML): {paths.html.resolve()}")
+    print(f"report (PDF):  {paths.pdf.resolve()}")
     return 0
