@@ -10,7 +10,10 @@ processes is left out). The ratio is the ratio of the two medians from the same 
 With ``--out`` a third function takes part in the rounds: ``emg_amplitude(x, fs, out=buf)`` into
 one reused buffer, what a caller that keeps its output array gets (no page faults and no zeroing
 of fresh pages). It is printed on its own line with its own ratio; the headline ratio stays the
-fresh-output call, as the scipy baseline allocates its results too.
+fresh-output call, as the scipy baseline allocates its results too. The difference of the two
+medians is printed as the first touch of the fresh output, with the minor page faults of one
+fresh call and the transparent huge page mode (with ``never`` the first touch of W1's 154 MB
+output costs about twice as much: docs/performance.md).
 
 With ``--baseline-src DIR`` (another checkout's ``src``) it instead compares emgkit with emgkit:
 subprocesses alternate between that tree and this one (``--rounds`` each), every one timing
@@ -138,12 +141,37 @@ def run(
             f"ratio wall {med['scipy'][0] / w:.2f} x, CPU {med['scipy'][1] / c:.2f} x "
             "(not the headline: no fresh output)"
         )
+        print(
+            f"  first touch of the fresh output (fresh - out= CPU medians): "
+            f"{1e3 * (med['emgkit'][1] - c):.1f} ms, {fresh_faults(x, fs)} page faults per call, "
+            f"transparent huge pages: {thp_setting()}"
+        )
     best = cs / min(res["emgkit"][1])
     print(
         f"  bandwidth ceiling at {bw:.1f} GB/s and 32 B/channel-sample: {ceiling:.0f} M/s -> "
         f"emgkit at {100 * (cs / med['emgkit'][0]) / ceiling:.0f} % (wall median), "
         f"{100 * best / ceiling:.0f} % (best CPU time)"
     )
+
+
+def fresh_faults(x: np.ndarray, fs: float) -> str:
+    """Minor page faults of one ``emg_amplitude`` call with a fresh output (``?`` off Unix)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return "?"
+    r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    emg_amplitude(x, fs)
+    return str(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)
+
+
+def thp_setting() -> str:
+    """The kernel's transparent huge page mode (``[madvise]``: numpy asks for them), or ``?``."""
+    try:
+        text = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return "?"
+    return next((w.strip("[]") for w in text.split() if w.startswith("[")), "?")
 
 
 _FIRST_CALL = """
