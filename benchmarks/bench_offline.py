@@ -17,8 +17,10 @@ output costs about twice as much: docs/performance.md).
 
 With ``--baseline-src DIR`` (another checkout's ``src``) it instead compares emgkit with emgkit:
 subprocesses alternate between that tree and this one (``--rounds`` each), every one timing
-``--repeats`` whole ``emg_amplitude`` calls on the workload (``--minutes`` long, default 10), and
-prints each subprocess's process-CPU median and minimum and the ratio of the medians of medians.
+``--repeats`` whole ``emg_amplitude`` calls on the workload (``--minutes`` long, default 10), each
+followed by one into a reused ``out=``, and prints each subprocess's process-CPU median and minimum
+and the ratios of the medians of medians. Rounds alternate the order (baseline first, then this
+tree first), so a drift in the machine's load or page state does not favour one tree.
 
 Also prints a measured copy bandwidth and the bandwidth-bound ceiling, and with ``--compile``
 the numba compile time of the first call (empty cache) and the first call of a second process
@@ -205,13 +207,16 @@ nc, repeats = int(sys.argv[1]), int(sys.argv[4])
 fs, minutes = float(sys.argv[2]), float(sys.argv[3])
 x = np.random.default_rng(0).standard_normal((int(fs * 60 * minutes), nc)) * 50.0
 emg_amplitude(x[: int(fs)], fs)
-emg_amplitude(x, fs)
-ts = []
+buf = emg_amplitude(x, fs)
+ts, tr = [], []
 for _ in range(repeats):
     c0 = time.process_time()
     emg_amplitude(x, fs)
     ts.append(time.process_time() - c0)
-print(statistics.median(ts), min(ts))
+    c0 = time.process_time()
+    emg_amplitude(x, fs, out=buf)
+    tr.append(time.process_time() - c0)
+print(statistics.median(ts), min(ts), statistics.median(tr))
 """
 
 
@@ -220,9 +225,11 @@ def emgkit_vs_emgkit(name: str, baseline: str, minutes: float, repeats: int, rou
     nc, fs = (16, 2000.0) if name == "W1" else (64, 4000.0)
     here = str(Path(__file__).resolve().parents[1] / "src")
     med: dict[str, list[float]] = {"baseline": [], "this tree": []}
+    reused: dict[str, list[float]] = {"baseline": [], "this tree": []}
     print(f"{name}, {minutes:g} min, {repeats} calls per subprocess, process CPU seconds")
-    for _ in range(rounds):
-        for label, src in (("baseline", baseline), ("this tree", here)):
+    trees = (("baseline", baseline), ("this tree", here))
+    for i in range(rounds):
+        for label, src in trees if i % 2 == 0 else trees[::-1]:
             out = subprocess.run(
                 [sys.executable, "-c", _EMGKIT_ONLY, str(nc), str(fs), str(minutes), str(repeats)],
                 env=dict(os.environ, PYTHONPATH=src),
@@ -230,12 +237,20 @@ def emgkit_vs_emgkit(name: str, baseline: str, minutes: float, repeats: int, rou
                 text=True,
                 check=True,
             )
-            m, lo = (float(v) for v in out.stdout.split())
+            m, lo, r = (float(v) for v in out.stdout.split())
             med[label].append(m)
+            reused[label].append(r)
             load = os.getloadavg()[0]
-            print(f"  {label:9s}  median {m:.3f}  min {lo:.3f}   (load {load:.1f})")
+            print(
+                f"  {label:9s}  median {m:.3f}  min {lo:.3f}  out= reused {r:.3f}"
+                f"   (load {load:.1f})"
+            )
     b, c = (statistics.median(v) for v in med.values())
-    print(f"  this tree / baseline (medians of medians): {c / b:.2f}")
+    rb, rc = (statistics.median(v) for v in reused.values())
+    print(
+        f"  this tree / baseline (medians of medians): {c / b:.2f}; "
+        f"into a reused out=: {rc / rb:.2f}"
+    )
 
 
 def main() -> None:
