@@ -10,12 +10,17 @@ processes is left out). The ratio is the ratio of the two medians from the same 
 With ``--out`` a third function takes part in the rounds: ``emg_amplitude(x, fs, out=buf)`` into
 one reused buffer, what a caller that keeps its output array gets (no page faults and no zeroing
 of fresh pages). It is printed on its own line with its own ratio; the headline ratio stays the
-fresh-output call, as the scipy baseline allocates its results too.
+fresh-output call, as the scipy baseline allocates its results too. The difference of the two
+medians is printed as the first touch of the fresh output, with the minor page faults of one
+fresh call and the transparent huge page mode (with ``never`` the first touch of W1's 154 MB
+output costs about twice as much: docs/performance.md).
 
 With ``--baseline-src DIR`` (another checkout's ``src``) it instead compares emgkit with emgkit:
 subprocesses alternate between that tree and this one (``--rounds`` each), every one timing
-``--repeats`` whole ``emg_amplitude`` calls on the workload (``--minutes`` long, default 10), and
-prints each subprocess's process-CPU median and minimum and the ratio of the medians of medians.
+``--repeats`` whole ``emg_amplitude`` calls on the workload (``--minutes`` long, default 10), each
+followed by one into a reused ``out=``, and prints each subprocess's process-CPU median and minimum
+and the ratios of the medians of medians. Rounds alternate the order (baseline first, then this
+tree first), so a drift in the machine's load or page state does not favour one tree.
 
 Also prints a measured copy bandwidth and the bandwidth-bound ceiling, and with ``--compile``
 the numba compile time of the first call (empty cache) and the first call of a second process
@@ -138,12 +143,37 @@ def run(
             f"ratio wall {med['scipy'][0] / w:.2f} x, CPU {med['scipy'][1] / c:.2f} x "
             "(not the headline: no fresh output)"
         )
+        print(
+            f"  first touch of the fresh output (fresh - out= CPU medians): "
+            f"{1e3 * (med['emgkit'][1] - c):.1f} ms, {fresh_faults(x, fs)} page faults per call, "
+            f"transparent huge pages: {thp_setting()}"
+        )
     best = cs / min(res["emgkit"][1])
     print(
         f"  bandwidth ceiling at {bw:.1f} GB/s and 32 B/channel-sample: {ceiling:.0f} M/s -> "
         f"emgkit at {100 * (cs / med['emgkit'][0]) / ceiling:.0f} % (wall median), "
         f"{100 * best / ceiling:.0f} % (best CPU time)"
     )
+
+
+def fresh_faults(x: np.ndarray, fs: float) -> str:
+    """Minor page faults of one ``emg_amplitude`` call with a fresh output (``?`` off Unix)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return "?"
+    r0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    emg_amplitude(x, fs)
+    return str(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - r0)
+
+
+def thp_setting() -> str:
+    """The kernel's transparent huge page mode (``[madvise]``: numpy asks for them), or ``?``."""
+    try:
+        text = Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return "?"
+    return next((w.strip("[]") for w in text.split() if w.startswith("[")), "?")
 
 
 _FIRST_CALL = """
@@ -177,13 +207,16 @@ nc, repeats = int(sys.argv[1]), int(sys.argv[4])
 fs, minutes = float(sys.argv[2]), float(sys.argv[3])
 x = np.random.default_rng(0).standard_normal((int(fs * 60 * minutes), nc)) * 50.0
 emg_amplitude(x[: int(fs)], fs)
-emg_amplitude(x, fs)
-ts = []
+buf = emg_amplitude(x, fs)
+ts, tr = [], []
 for _ in range(repeats):
     c0 = time.process_time()
     emg_amplitude(x, fs)
     ts.append(time.process_time() - c0)
-print(statistics.median(ts), min(ts))
+    c0 = time.process_time()
+    emg_amplitude(x, fs, out=buf)
+    tr.append(time.process_time() - c0)
+print(statistics.median(ts), min(ts), statistics.median(tr))
 """
 
 
@@ -192,9 +225,11 @@ def emgkit_vs_emgkit(name: str, baseline: str, minutes: float, repeats: int, rou
     nc, fs = (16, 2000.0) if name == "W1" else (64, 4000.0)
     here = str(Path(__file__).resolve().parents[1] / "src")
     med: dict[str, list[float]] = {"baseline": [], "this tree": []}
+    reused: dict[str, list[float]] = {"baseline": [], "this tree": []}
     print(f"{name}, {minutes:g} min, {repeats} calls per subprocess, process CPU seconds")
-    for _ in range(rounds):
-        for label, src in (("baseline", baseline), ("this tree", here)):
+    trees = (("baseline", baseline), ("this tree", here))
+    for i in range(rounds):
+        for label, src in trees if i % 2 == 0 else trees[::-1]:
             out = subprocess.run(
                 [sys.executable, "-c", _EMGKIT_ONLY, str(nc), str(fs), str(minutes), str(repeats)],
                 env=dict(os.environ, PYTHONPATH=src),
@@ -202,12 +237,20 @@ def emgkit_vs_emgkit(name: str, baseline: str, minutes: float, repeats: int, rou
                 text=True,
                 check=True,
             )
-            m, lo = (float(v) for v in out.stdout.split())
+            m, lo, r = (float(v) for v in out.stdout.split())
             med[label].append(m)
+            reused[label].append(r)
             load = os.getloadavg()[0]
-            print(f"  {label:9s}  median {m:.3f}  min {lo:.3f}   (load {load:.1f})")
+            print(
+                f"  {label:9s}  median {m:.3f}  min {lo:.3f}  out= reused {r:.3f}"
+                f"   (load {load:.1f})"
+            )
     b, c = (statistics.median(v) for v in med.values())
-    print(f"  this tree / baseline (medians of medians): {c / b:.2f}")
+    rb, rc = (statistics.median(v) for v in reused.values())
+    print(
+        f"  this tree / baseline (medians of medians): {c / b:.2f}; "
+        f"into a reused out=: {rc / rb:.2f}"
+    )
 
 
 def main() -> None:
