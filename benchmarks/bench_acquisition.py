@@ -35,6 +35,10 @@
 6. **Same seed, same recording** (``--same-recording --baseline-src DIR``): see
    :func:`same_recording`.
 
+7. **The cued subject's rendering** (``--render``): ``cued_subject`` of the demo (6 ch, 2 kHz,
+   seed 1) in one process, alternately with its channels rendered one after the other and on
+   two threads (``emgkit.simulate.subject.PARALLEL_RENDER_MIN``), wall and process CPU.
+
 Run: ``python benchmarks/bench_acquisition.py [--seconds 10]`` (about 30 s);
 ``python benchmarks/bench_acquisition.py --demo-record --repeats 3 --baseline-src /tmp/base/src``.
 """
@@ -198,7 +202,10 @@ def run(self):
     try:
         _run(self)
     finally:
-        thread_cpu[self.name.split(":")[0]] = time.thread_time()
+        key = self.name.split(":")[0]
+        if key.startswith("emgkit-render"):  # the subject's channels on two threads (session 7)
+            key = "emgkit-render"
+        thread_cpu[key] = thread_cpu.get(key, 0.0) + time.thread_time()
 threading.Thread.run = run
 import emgkit.acquisition.recorder as R
 # Recorder.stop calls _finalize since session 6 (finalize before)
@@ -283,7 +290,7 @@ def demo_record(repeats: int, baseline_src: str | None, speed: float = 1000.0) -
         cpus = [x["cpu"] for x in r]
         threads = {
             t: statistics.median(x["threads"].get(t, 0.0) for x in r)
-            for t in ("emgkit-emulator", "emgkit-reader", "finalize", "main")
+            for t in ("emgkit-emulator", "emgkit-reader", "emgkit-render", "finalize", "main")
         }
         print(
             f"demo record step ({name}, {speed:g}x): wall median "
@@ -531,12 +538,45 @@ def same_recording(baseline_src: str, seeds: list[int]) -> bool:
     return ok
 
 
+def render_threads(repeats: int) -> None:
+    """The demo's cued-subject rendering, channels serial vs on two threads, one process."""
+    import emgkit.simulate.subject as subject_mod
+    from emgkit.protocol import load_protocol
+    from emgkit.simulate.emulators import cued_subject
+
+    proto = load_protocol("bridge").shortened(max_reps=3, rest_scale=0.3)  # as run_demo
+
+    def once() -> tuple[float, float]:
+        t, c = time.perf_counter(), time.process_time()
+        cued_subject("arduino", "right_inhibition", proto, fs=2000.0, n_channels=6, seed=1)
+        return time.perf_counter() - t, time.process_time() - c
+
+    once()  # imports, first-call set-up
+    threshold = subject_mod.PARALLEL_RENDER_MIN
+    runs: dict[str, list[tuple[float, float]]] = {"one thread": [], "two threads": []}
+    for _ in range(repeats):
+        for name, value in (("one thread", 1 << 62), ("two threads", threshold)):
+            subject_mod.PARALLEL_RENDER_MIN = value
+            runs[name].append(once())
+    subject_mod.PARALLEL_RENDER_MIN = threshold
+    for name, r in runs.items():
+        print(
+            f"cued subject rendering ({name}): wall median "
+            f"{statistics.median(x[0] for x in r):.3f} s (runs "
+            f"{', '.join(f'{x[0]:.3f}' for x in r)}), process CPU median "
+            f"{statistics.median(x[1] for x in r):.3f} s; load {os.getloadavg()[0]:.1f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--demo-record", action="store_true", help="only the demo's record step")
     ap.add_argument(
         "--parser", action="store_true", help="only the parser's per-frame vs bulk path"
+    )
+    ap.add_argument(
+        "--render", action="store_true", help="only the cued subject's rendering, 1 vs 2 threads"
     )
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--baseline-src", default=None, help="src folder of the baseline code")
@@ -553,6 +593,9 @@ def main() -> None:
         help="--demo-record: the emulator's speed, both trees (run_demo's DEMO_SPEED is 1000)",
     )
     a = ap.parse_args()
+    if a.render:
+        render_threads(a.repeats)
+        return
     if a.parser:
         parser_paths()
         return

@@ -12,6 +12,7 @@ from emgkit import ConfigError, SignalError, load_protocol
 from emgkit.protocol import Protocol
 from emgkit.simulate import (
     PROFILES,
+    Fatigue,
     Mains,
     SubjectProfile,
     sinc3_decimate,
@@ -430,3 +431,28 @@ def test_invalid_arguments_are_clear_errors() -> None:
         SubjectProfile(name="x", painful_side="middle")
     with pytest.raises(ConfigError, match="outside 0-90"):
         SubjectProfile(name="x", dlb_pct={"glute_max": 120.0})
+
+
+@pytest.mark.parametrize(
+    ("fs", "faults"), [(1000.0, ()), (250.0, ()), (1000.0, (Fatigue(drop=0.25),))]
+)
+def test_channels_rendered_on_two_threads_are_the_same_to_the_bit(
+    monkeypatch: pytest.MonkeyPatch, fs: float, faults: tuple[Fatigue, ...]
+) -> None:
+    # _render_subject renders the channels on two threads from PARALLEL_RENDER_MIN
+    # channel-samples on; each channel has its own generator and column, so nothing may change
+    import emgkit.simulate.subject as subject_mod
+
+    proto = load_protocol("bridge").shortened(max_reps=1, rest_scale=0.1)
+    runs = []
+    for threshold in (1 << 62, 0):  # one after the other, then on two threads
+        monkeypatch.setattr(subject_mod, "PARALLEL_RENDER_MIN", threshold)
+        runs.append(
+            synthesize_session("right_inhibition", fs=fs, protocol=proto, seed=5, faults=faults)
+        )
+    (a, ta), (b, tb) = runs
+    assert a.data.shape[1] == 6 and a.data.shape[0] > 10_000
+    assert np.array_equal(a.data, b.data)
+    assert a.events == b.events
+    assert ta.levels.equals(tb.levels)
+    assert np.array_equal(ta.activation, tb.activation)

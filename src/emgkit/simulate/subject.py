@@ -731,6 +731,13 @@ def _floor(
     return rms * fl
 
 
+#: Channel-samples from which :func:`_render_subject` renders its channels on two threads (the
+#: FFTs, random draws and array arithmetic of a channel release the GIL; each channel has its
+#: own generator and column, so the rendering is the same to the bit as one channel after the
+#: other). Below it the thread's start costs more than it saves.
+PARALLEL_RENDER_MIN = 1_000_000
+
+
 def _render_subject(
     subj: _Subject,
     a_out: npt.NDArray[np.float64],
@@ -742,10 +749,11 @@ def _render_subject(
     prof, n_out = subj.prof, a_out.shape[0]
     fg, n_gen = fs * factor, n_out * factor
     data = np.empty(a_out.shape, order="F")
-    gains: dict[str, float] = {}
     spec_scale = np.ones(a_out.shape[1])
     n_norm = max(2, round(NORMALISE_WINDOW_S * fs))
-    for ci, c in enumerate(subj.channels):
+
+    def channel(ci: int) -> float:
+        # everything a channel draws comes from its own generator and lands in its own column
         rng = np.random.default_rng(subj.draw.chan_ss[ci])
         g = 1.0 + prof.spectrum_cv * float(np.clip(rng.standard_normal(), -2, 2))
         spec_scale[ci] = g
@@ -756,6 +764,7 @@ def _render_subject(
             carrier = _fatigued_carrier(white, fg, fl, fh, fatigue_k[ci])
         else:
             carrier = shaped_noise(white, fg, fl, fh)[0]
+        del white
         gain = 1.0
         if factor > 1:
             # the carrier goes through the ADC filter; the slow activation envelope is applied
@@ -765,11 +774,21 @@ def _render_subject(
             gain = _adc_gain(f_ax, shwedyk_psd(f_ax, fl, fh), fs, factor)
             if not subj.opt.smooth:
                 carrier /= gain  # unit RMS for the expected spectrum; gain applied below
-        gains[c.name] = gain
         if subj.opt.smooth:
             carrier = local_normalise(carrier, n_norm)
         data[:, ci] = (gain * a_out[:, ci]) * carrier
         data[:, ci] += _floor(rng, n_out, factor, floor_rms)
+        return gain
+
+    idx = range(len(subj.channels))
+    if n_gen * len(subj.channels) >= PARALLEL_RENDER_MIN and len(subj.channels) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(2, thread_name_prefix="emgkit-render") as pool:
+            got = list(pool.map(channel, idx))
+    else:
+        got = [channel(ci) for ci in idx]
+    gains = {c.name: got[ci] for ci, c in enumerate(subj.channels)}
     return _Rendered(data, gains, spec_scale, a_out)
 
 

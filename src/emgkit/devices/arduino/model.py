@@ -141,14 +141,11 @@ class ArduinoModel:
         self.t0_us = int(t0_us)
         self.loop = bool(loop)
         #: Exact ADC counts of every pin, (n_samples, n_pins) uint16: what the device reads.
-        self.counts: npt.NDArray[np.uint16] = np.column_stack(
-            [
-                uv_to_counts(
-                    data[:, j], k, adc_bits=self.adc_bits, vref_mv=self.vref_mv, pot_kohm=pot_kohm
-                )
-                for j, k in enumerate(self.kinds)
-            ]
-        ).astype(np.uint16)
+        self.counts: npt.NDArray[np.uint16] = np.empty(data.shape, dtype=np.uint16)
+        for j, kind in enumerate(self.kinds):
+            self.counts[:, j] = uv_to_counts(
+                data[:, j], kind, adc_bits=self.adc_bits, vref_mv=self.vref_mv, pot_kohm=pot_kohm
+            )
         pot = round(pot_kohm * 1000)
         chans = tuple(ChannelConfig(j, k, pot) for j, k in enumerate(self.kinds))
         nch = len(chans)

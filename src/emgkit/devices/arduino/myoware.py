@@ -173,10 +173,14 @@ def uv_to_counts(
     v = np.asarray(uv, dtype=np.float64)
     if not np.all(np.isfinite(v)):
         raise SignalError("uv_to_counts: samples contain NaN or inf; an ADC cannot produce them")
-    c = v * (_gain(k, pot_kohm) / _uv_per_count(adc_bits, vref_mv))
+    # in place on one temporary (the same operations, value for value)
+    c = np.multiply(v, _gain(k, pot_kohm) / _uv_per_count(adc_bits, vref_mv), out=np.empty(v.shape))
     if k is ChannelKindCode.RAW:
-        c = c + (full / 2.0 if ref_counts is None else float(ref_counts))
-    return np.clip(np.rint(c), 0, full).astype(np.uint16)
+        c += full / 2.0 if ref_counts is None else float(ref_counts)
+    np.rint(c, out=c)
+    np.clip(c, 0, full, out=c)
+    counts: npt.NDArray[np.uint16] = c.astype(np.uint16)
+    return counts[()] if counts.ndim == 0 else counts  # a scalar stays a scalar
 
 
 class MyoWareConverter:
