@@ -373,13 +373,11 @@ def cost_vs_baseline(
     )
     bs, ns = med(runs["baseline"], "steps"), med(runs["new"], "steps")
     bw, nw = med(runs["baseline"], "walls"), med(runs["new"], "walls")
-    order = [k for k in _STEP_ORDER if k in bs or k in ns]
-    for k in order:
-        print(
-            f"  {k}: baseline {bs.get(k, float('nan')):.3f} s CPU / {bw.get(k, float('nan')):.3f} "
-            f"s wall, new {ns.get(k, float('nan')):.3f} s CPU / {nw.get(k, float('nan')):.3f} s "
-            "wall (steps on the calling thread; with a helper, CPU includes its work meanwhile)"
-        )
+    print("  steps on the calling thread (with a helper thread, CPU includes its work meanwhile):")
+    for k in (k for k in _STEP_ORDER if k in bs or k in ns):
+        b_st = f"{bs[k]:.3f} s CPU / {bw[k]:.3f} s wall" if k in bs else "-"
+        n_st = f"{ns[k]:.3f} s CPU / {nw[k]:.3f} s wall" if k in ns else "-"
+        print(f"  {k}: baseline {b_st}, new {n_st}")
     if profile:
         import cProfile
         import pstats
