@@ -201,12 +201,14 @@ def test_bad_workers_is_a_config_error(session: Recording, bad: Any) -> None:
         _analyze(session, bad)
 
 
-def test_default_workers_by_size(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_threads, "cpu_count", lambda: 2)
-    small = 6 * 2000 * 358  # the demo session: 4.3 M channel-samples
-    assert _threads.resolve_workers(None, small) == 1
-    assert _threads.resolve_workers(None, 16 * 2000 * 1800) == 2  # the 30-min session
-    assert _threads.resolve_workers(None, _threads.THREAD_MIN_SAMPLES) == 2
-    assert _threads.resolve_workers(3, small) == 3
+    assert _threads.resolve_workers(None) == 2
+    assert _threads.resolve_workers(3) == 3
+    assert _threads.resolve_workers(1) == 1
     monkeypatch.setattr(_threads, "cpu_count", lambda: 1)
-    assert _threads.resolve_workers(None, 16 * 2000 * 1800) == 1
+    assert _threads.resolve_workers(None) == 1
+    monkeypatch.setattr(_threads, "NUMBA_ENABLED", False)  # EMGKIT_NUMBA=0: nothing runs nogil
+    monkeypatch.setattr(_threads, "cpu_count", lambda: 8)
+    assert _threads.resolve_workers(None) == 1
+    assert _threads.helpers_for(object()) is None  # type: ignore[arg-type]

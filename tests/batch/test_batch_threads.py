@@ -2,7 +2,7 @@
 
 The pool and Dask engines already run one session per CPU; a helper thread per session would
 oversubscribe them. Every engine runs :func:`emgkit.app.batch.job._analyze_path`, so this is
-checked there, with the default made to want threads even for these short sessions.
+checked there, with the default made to want (and use) threads for these short sessions.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from emgkit.protocol import Protocol
 def test_each_session_runs_single_threaded(
     session_files: list[Path], short_protocol: Protocol, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_threads, "THREAD_MIN_SAMPLES", 0)  # default would be 2 threads
-    monkeypatch.setattr(_threads, "cpu_count", lambda: 2)
-    assert _threads.resolve_workers(None, 1) == 2
+    monkeypatch.setattr(_threads, "cpu_count", lambda: 2)  # the default would be 2 threads
+    monkeypatch.setattr(_threads, "numba_started", lambda kernel=None: True)  # and used
+    assert _threads.resolve_workers(None) == 2
     asked: list[Any] = []
     pools: list[int] = []
     analyze = bridge.analyze_bridge

@@ -28,15 +28,9 @@ from emgkit.errors import ConfigError
 from emgkit.signal._kernels import numba_started
 from emgkit.signal._numba import NUMBA_ENABLED
 
-__all__ = ["THREAD_MIN_SAMPLES", "cpu_count", "helper_pool", "helpers_for", "resolve_workers"]
+__all__ = ["cpu_count", "earlier_first", "helper_pool", "helpers_for", "resolve_workers"]
 
 T = TypeVar("T")
-
-#: ``workers=None`` uses threads from this many channel-samples up (the recording's
-#: ``n_samples x n_channels``). Below it the analysis of a session of a few minutes runs on
-#: numpy and scipy without starting numba (:data:`emgkit.signal._kernels.COLD_SCIPY_BELOW`, the
-#: same 8 M), where a helper thread would have nothing to run without the GIL.
-THREAD_MIN_SAMPLES = 8_000_000
 
 
 def cpu_count() -> int:
@@ -47,18 +41,19 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def resolve_workers(workers: int | None, size: int) -> int:
-    """The number of threads an analysis of ``size`` channel-samples uses.
+def resolve_workers(workers: int | None) -> int:
+    """The number of threads an analysis may use.
 
     Parameters
     ----------
     workers : int or None
         The caller's choice: ``1`` runs every step on the calling thread (the serial path);
-        ``n >= 2`` allows ``n - 1`` helper threads; ``None`` picks ``min(2, cpu_count())`` from
-        :data:`THREAD_MIN_SAMPLES` channel-samples up with numba enabled, else 1 (the analysis
-        overlaps two streams of work, so more threads than 2 find nothing more to do).
-    size : int
-        Channel-samples of the recording analysed.
+        ``n >= 2`` allows ``n - 1`` helper threads; ``None`` picks ``min(2, cpu_count())`` with
+        numba enabled, else 1 (the analysis overlaps two streams of work, so more threads than
+        2 find nothing more to do). Helpers run only once numba has started in the process
+        (:func:`helpers_for`): a short session analysed in a fresh process stays serial and
+        never starts numba; after that, threads paid at every size measured (the demo session
+        1.31x, a 2-minute one 1.1x: docs/performance.md, "30-min analysis, session 7").
 
     Returns
     -------
@@ -71,9 +66,7 @@ def resolve_workers(workers: int | None, size: int) -> int:
         ``workers`` is not a positive integer or None.
     """
     if workers is None:
-        if NUMBA_ENABLED and size >= THREAD_MIN_SAMPLES:
-            return min(2, cpu_count())
-        return 1
+        return min(2, cpu_count()) if NUMBA_ENABLED else 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a positive integer or None, got {workers!r}")
     return workers

@@ -1138,11 +1138,11 @@ def analyze_bridge(
         run the quality step's wander and motion screen, its clipping/flat pass and the
         envelope while the calling thread band-passes the signal and finds the onsets, once
         numba has started in the process (a recording of 8 M channel-samples or more starts
-        it); more than 2 find nothing more to overlap. None (the default): 2 from 8 M
-        channel-samples up (a 30-min 16-channel 2 kHz session has 57.6 M) when the machine has
-        two CPUs, else 1 (:func:`emgkit.analysis._threads.resolve_workers`). The results are
-        identical bit for bit whatever the number; a batch of sessions run in parallel
-        processes passes 1.
+        it; a short session in a fresh process runs serially and never starts it); more than 2
+        find nothing more to overlap. None (the default): 2 when the machine has two CPUs,
+        else 1 (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical
+        bit for bit whatever the number; the batch engines, which run sessions in parallel
+        processes, pass 1.
 
     Returns
     -------
@@ -1173,7 +1173,7 @@ def analyze_bridge(
     sub = _pick_emg(rec, emg_idx)
     baseline = _baseline_window(sub)
     task_holds = _task_holds(proto, holds)
-    nw = _th.resolve_workers(workers, sub.data.size)
+    nw = _th.resolve_workers(workers)
     with _th.helper_pool(nw) as pool:
         sig = _signal_steps(sub, baseline, p, pool, task_holds)
     quality, sub, filtered, env = sig.quality, sig.rec, sig.filtered, sig.env

@@ -526,10 +526,9 @@ def assess_recording(
     workers : int or None
         Threads to use: 1 runs every step on the calling thread; 2 or more run clipping/flat
         beside the hum measure and the wander and motion screen beside the band-pass, once
-        numba has started in the process; None (the default) picks 2 from 8 M channel-samples
-        up when the machine has two CPUs, else 1
-        (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical bit for
-        bit whatever the number.
+        numba has started in the process (before that, serially); None (the default) picks 2
+        when the machine has two CPUs (:func:`emgkit.analysis._threads.resolve_workers`). The
+        results are identical bit for bit whatever the number.
 
     Returns
     -------
@@ -542,7 +541,7 @@ def assess_recording(
     """
     if rest is None:
         rest = rest_window(rec)
-    nw = _th.resolve_workers(workers, rec.data.size)
+    nw = _th.resolve_workers(workers)
     with _th.helper_pool(nw) as pool:
         st = _stage(rec, rest, _th.helpers_for(pool))
         if st.raw_filled is None:
