@@ -132,6 +132,26 @@ def test_assess_recording_threaded_equals_serial(session: Recording) -> None:
     assert np.array_equal(a.recording.data, b.recording.data, equal_nan=True)
 
 
+@pytest.mark.usefixtures("numba_started")
+def test_threads_from_the_point_numba_starts(
+    session: Recording, threads_seen: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a single analysis of a long recording in a fresh process: numba starts in the stage (the
+    # hum check reads the whole recording), so the clipping/flat pass runs serially and the
+    # rest on two threads
+    asked: list[bool] = []
+
+    def started(kernel: Any = None) -> bool:
+        asked.append(bool(asked))
+        return asked[-1]  # False at the first question, True afterwards
+
+    monkeypatch.setattr(_threads, "numba_started", started)
+    threaded = _analyze(session, 2)
+    assert asked[:2] == [False, True]
+    assert threads_seen[0].startswith("emgkit-analysis")
+    _assert_identical(_analyze(session, 1), threaded)
+
+
 def test_no_helper_before_numba_started(
     session: Recording, threads_seen: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

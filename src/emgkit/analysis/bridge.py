@@ -287,27 +287,35 @@ def _signal_steps(
 ) -> _Signal:
     """The quality step, band-pass and envelope; with a helper thread, the reps' onsets too.
 
-    Serial (``pool`` None, or numba not started: :func:`emgkit.analysis._threads.helpers_for`):
-    :func:`_assess` then :func:`_filter`, and the onsets are left to :func:`_rep_table`. With a
-    helper, the quality step's wander and motion screen and then the envelope run on it, while
-    this thread band-passes the signal and finds the onsets of every bridge hold's rep
-    (:func:`_onsets_ahead`: mostly small numpy calls, which hold the GIL, against the helper's
-    kernels, which do not). Every value is computed from the same inputs by the same code as
-    in the serial path, so the results are the same bit for bit; an exception is raised where
-    the serial path would raise it first.
+    Serial (``pool`` None): :func:`_assess` then :func:`_filter`, and the onsets are left to
+    :func:`_rep_table`. With a helper thread, the quality step's clipping/flat pass runs on it
+    beside the hum check if numba has already started
+    (:func:`emgkit.analysis._threads.helpers_for`). If numba has started by the end of the
+    cleaning (the hum check of a long recording starts it, so even a single ``emgkit analyze``
+    of one is threaded from there on), the wander and motion screen and then the envelope run
+    on the helper while this thread band-passes the signal and finds the onsets of every
+    bridge hold's rep (:func:`_onsets_ahead`: mostly small numpy calls, which hold the GIL,
+    against the helper's kernels, which do not); otherwise the rest runs serially, in the
+    serial path's order. Every value is computed from the same inputs by the same code as in
+    the serial path, so the results are the same bit for bit; an exception is raised where the
+    serial path would raise it first.
     """
-    helpers = _th.helpers_for(pool)
-    if helpers is None:
+    if pool is None:
         quality, actions, sub, qa = _assess(rec, rest)
         return _Signal(quality, actions, sub, *_filter(sub, p, qa), None)
     if rest is None:
         rest = rest_window(rec)  # as assess_recording
-    st = _stage(rec, rest, helpers)
-    if st.raw_filled is None:
-        qa = _finish(st, None, None, None)
+    st = _stage(rec, rest, _th.helpers_for(pool))
+    fs = rec.fs
+    helpers = _th.helpers_for(pool)  # numba may have started in the stage (a long recording)
+    if st.raw_filled is None or helpers is None:
+        band_ms = band = low_ms = None
+        if st.raw_filled is not None:
+            band_ms, band = _band_measures(st.raw_filled, st.finite, fs, st.raw, st.trunk, rest)
+            low_ms = _low_measures(st.raw_filled, fs)
+        qa = _finish(st, band_ms, band, low_ms)
         sub = qa.recording
         return _Signal(qa.channels, list(qa.actions), sub, *_filter(sub, p, qa), None)
-    fs = rec.fs
     low = helpers.submit(_low_measures, st.raw_filled, fs)
     band_ms, band = _band_measures(st.raw_filled, st.finite, fs, st.raw, st.trunk, rest)
 
