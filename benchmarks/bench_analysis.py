@@ -22,7 +22,11 @@
    demo session (6 ch x 2 kHz x 358 s, five warm calls per subprocess, the one with the
    least wall time kept; the least CPU before session 7). ``--profile`` adds the cumulative
    share of the heaviest functions of one call (cProfile) on this code.
-3. ``--first-runs N``: what a fresh install pays. For this checkout (and ``--baseline-src``,
+3. ``--by-size``: this checkout's ``workers=1`` against ``workers=2`` (alternating, medians of
+   ``--repeats`` calls) on the demo session, the 30-min session cropped to 5 and 10 minutes,
+   and the whole 30-min session, each in a subprocess that marks numba as started (the helper
+   thread runs only then): where the second thread pays.
+4. ``--first-runs N``: what a fresh install pays. For this checkout (and ``--baseline-src``,
    if given), with a new, empty ``NUMBA_CACHE_DIR`` per tree, N subprocesses one after the
    other, each analysing the cached 30-min session once with no warm-up: the first compiles
    the kernels it needs, the later ones load them from the disk cache. Prints the process CPU
@@ -35,6 +39,7 @@ Usage::
     python3 benchmarks/bench_analysis.py --skip-sweep --repeats 2 --baseline-src /tmp/base/src
     python3 benchmarks/bench_analysis.py --skip-sweep --baseline-src /tmp/base/src --demo
     python3 benchmarks/bench_analysis.py --skip-sweep --first-runs 3 --baseline-src /tmp/base/src
+    python3 benchmarks/bench_analysis.py --by-size --repeats 5
 """
 
 from __future__ import annotations
@@ -394,6 +399,57 @@ def cost_vs_baseline(
         pstats.Stats(pr).sort_stats("cumulative").print_stats(30)
 
 
+_BY_SIZE = """
+import os, pickle, statistics, sys, time, warnings
+import emgkit.signal._kernels as K
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.analysis.interpret import interpret
+path, minutes, calls = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+with open(path, "rb") as fh:
+    rec, proto = pickle.load(fh)
+if minutes > 0:
+    rec = rec.crop(0, minutes * 60)
+K._ZERO_PHASE_RAN = True  # as after a long analysis in this process: numba started
+warnings.simplefilter("ignore")
+for w in (1, 2):
+    interpret(analyze_bridge(rec, proto, workers=w))  # warm-up
+runs = {1: [], 2: []}
+for _ in range(calls):
+    for w in (1, 2):
+        t0, c0 = time.perf_counter(), time.process_time()
+        interpret(analyze_bridge(rec, proto, workers=w))
+        runs[w].append((time.perf_counter() - t0, time.process_time() - c0))
+med = {w: [statistics.median(r[i] for r in v) for i in (0, 1)] for w, v in runs.items()}
+print(
+    f"{rec.data.size / 1e6:5.1f} M channel-samples ({rec.duration / 60:.1f} min x "
+    f"{rec.n_channels} ch): workers=1 wall {med[1][0]:.3f} s CPU {med[1][1]:.3f} s; workers=2 "
+    f"wall {med[2][0]:.3f} s CPU {med[2][1]:.3f} s; serial / threaded wall "
+    f"{med[1][0] / med[2][0]:.2f}x (medians of {calls}; load {os.getloadavg()[0]:.1f})",
+    flush=True,
+)
+"""
+
+
+def by_size(cache: Path, demo_cache: Path, calls: int) -> None:
+    """``workers=1`` against ``workers=2`` on this checkout, one subprocess per session size.
+
+    Numba is marked as started in each subprocess (as after a long analysis in the same
+    process: the helper thread only runs then), and the two settings alternate.
+    """
+    for path in (demo_cache, cache):
+        if not path.exists():
+            rec, proto = demo_session() if path == demo_cache else long_session()
+            with path.open("wb") as fh:
+                pickle.dump((rec, proto), fh, protocol=5)
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    for path, minutes in ((demo_cache, 0.0), (cache, 5.0), (cache, 10.0), (cache, 0.0)):
+        subprocess.run(
+            [sys.executable, "-c", _BY_SIZE, str(path), str(minutes), str(calls)],
+            env={**os.environ, "PYTHONPATH": here},
+            check=True,
+        )
+
+
 _FIRST_RUN = """
 import pickle, sys, time
 from emgkit.analysis.bridge import analyze_bridge
@@ -468,7 +524,16 @@ def main() -> None:
         help="with --baseline-src: this checkout's analyze_bridge(workers=N) (default: its "
         "default, 2 threads for the 30-min session on a 2-CPU machine)",
     )
+    ap.add_argument(
+        "--by-size",
+        action="store_true",
+        help="workers=1 against workers=2 on this checkout: the demo session, the 30-min "
+        "session cropped to 5 and 10 min, and whole (numba started; --repeats calls each)",
+    )
     a = ap.parse_args()
+    if a.by_size:
+        by_size(a.session_cache, a.demo_cache, a.repeats)
+        return
     if a.first_runs:
         first_runs(a.first_runs, a.baseline_src, a.session_cache)
         return
