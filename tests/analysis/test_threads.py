@@ -223,7 +223,13 @@ def test_bad_workers_is_a_config_error(session: Recording, bad: Any) -> None:
 
 def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_threads, "cpu_count", lambda: 2)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.9, 0.5, 0.3))  # a CPU idle
+    assert not _threads.busy()
     assert _threads.resolve_workers(None) == 2
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (2.0, 1.5, 1.0))  # every CPU busy
+    assert _threads.busy()
+    assert _threads.resolve_workers(None) == 1
+    assert _threads.resolve_workers(2) == 2  # an explicit number is kept
     assert _threads.resolve_workers(3) == 3
     assert _threads.resolve_workers(1) == 1
     monkeypatch.setattr(_threads, "cpu_count", lambda: 1)

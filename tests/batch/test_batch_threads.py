@@ -22,6 +22,7 @@ def test_each_session_runs_single_threaded(
     session_files: list[Path], short_protocol: Protocol, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_threads, "cpu_count", lambda: 2)  # the default would be 2 threads
+    monkeypatch.setattr(_threads, "busy", lambda: False)
     monkeypatch.setattr(_threads, "numba_started", lambda kernel=None: True)  # and used
     assert _threads.resolve_workers(None) == 2
     asked: list[Any] = []

@@ -28,7 +28,7 @@ from emgkit.errors import ConfigError
 from emgkit.signal._kernels import numba_started
 from emgkit.signal._numba import NUMBA_ENABLED
 
-__all__ = ["cpu_count", "earlier_first", "helper_pool", "helpers_for", "resolve_workers"]
+__all__ = ["busy", "cpu_count", "earlier_first", "helper_pool", "helpers_for", "resolve_workers"]
 
 T = TypeVar("T")
 
@@ -41,6 +41,21 @@ def cpu_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def busy() -> bool:
+    """True if every CPU is already busy: the 1-minute load average is at least :func:`cpu_count`.
+
+    A helper thread then shares a CPU with other processes, and the two threads' hand-offs of
+    the GIL wait for the scheduler: on the 2-CPU VM the 30-min analysis ran 0.7-0.8x the serial
+    wall time at load 2.2-3.9 against 1.24x at load 0.7-0.9 (docs/performance.md, "30-min
+    analysis, session 7"). False where the load average is not available.
+    """
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - Windows
+        return False
+    return load >= cpu_count()
+
+
 def resolve_workers(workers: int | None) -> int:
     """The number of threads an analysis may use.
 
@@ -49,11 +64,12 @@ def resolve_workers(workers: int | None) -> int:
     workers : int or None
         The caller's choice: ``1`` runs every step on the calling thread (the serial path);
         ``n >= 2`` allows ``n - 1`` helper threads; ``None`` picks ``min(2, cpu_count())`` with
-        numba enabled, else 1 (the analysis overlaps two streams of work, so more threads than
-        2 find nothing more to do). Helpers run only once numba has started in the process
-        (:func:`helpers_for`): a short session analysed in a fresh process stays serial and
-        never starts numba; after that, threads paid at every size measured (the demo session
-        1.31x, a 2-minute one 1.1x: docs/performance.md, "30-min analysis, session 7").
+        numba enabled unless every CPU is already busy (:func:`busy`), else 1 (the analysis
+        overlaps two streams of work, so more threads than 2 find nothing more to do). Helpers
+        run only once numba has started in the process (:func:`helpers_for`): a short session
+        analysed in a fresh process stays serial and never starts numba; after that, on a CPU
+        otherwise idle, threads paid at every size measured (the demo session 1.31x, a 2-minute
+        one 1.1x: docs/performance.md, "30-min analysis, session 7").
 
     Returns
     -------
@@ -66,7 +82,7 @@ def resolve_workers(workers: int | None) -> int:
         ``workers`` is not a positive integer or None.
     """
     if workers is None:
-        return min(2, cpu_count()) if NUMBA_ENABLED else 1
+        return min(2, cpu_count()) if NUMBA_ENABLED and not busy() else 1
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be a positive integer or None, got {workers!r}")
     return workers

@@ -1147,8 +1147,9 @@ def analyze_bridge(
         envelope while the calling thread band-passes the signal and finds the onsets, once
         numba has started in the process (a recording of 8 M channel-samples or more starts
         it; a short session in a fresh process runs serially and never starts it); more than 2
-        find nothing more to overlap. None (the default): 2 when the machine has two CPUs,
-        else 1 (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical
+        find nothing more to overlap. None (the default): 2 when the machine has two CPUs and
+        not all of them are busy already (1-minute load average below the CPU count), else 1
+        (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical
         bit for bit whatever the number; the batch engines, which run sessions in parallel
         processes, pass 1.
 

@@ -527,8 +527,9 @@ def assess_recording(
         Threads to use: 1 runs every step on the calling thread; 2 or more run clipping/flat
         beside the hum measure and the wander and motion screen beside the band-pass, once
         numba has started in the process (before that, serially); None (the default) picks 2
-        when the machine has two CPUs (:func:`emgkit.analysis._threads.resolve_workers`). The
-        results are identical bit for bit whatever the number.
+        when the machine has two CPUs and not all of them are busy already
+        (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical bit for
+        bit whatever the number.
 
     Returns
     -------
