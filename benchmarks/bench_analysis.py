@@ -14,12 +14,19 @@
    the cost runs alternately in subprocesses on that code and on this one (one warm-up call,
    then one timed call per subprocess; the session is synthesised once and kept in
    ``--session-cache``), and prints wall and process-CPU medians and their ratio: a same-run
-   baseline on a shared machine, with the process CPU of the steps of ``analyze_bridge``
-   (quality, rep table, per-rep onsets, symmetry, summary, ratios, fatigue). ``--demo`` does
-   the same on the demo session (6 ch x 2 kHz x 358 s, five warm calls per subprocess, the
-   one with the least CPU kept). ``--profile`` adds the cumulative share of the heaviest
-   functions of one call (cProfile) on this code.
-3. ``--first-runs N``: what a fresh install pays. For this checkout (and ``--baseline-src``,
+   baseline on a shared machine, with the process CPU and wall of the steps of
+   ``analyze_bridge`` (quality, rep table, per-rep onsets, symmetry, summary, ratios,
+   fatigue; from session 7 the signal steps, which run the quality step, the filter and, with
+   a helper thread, the onsets). ``--workers N`` passes ``workers=N`` to this checkout's
+   ``analyze_bridge`` (``--workers 1``: its serial path). ``--demo`` does the same on the
+   demo session (6 ch x 2 kHz x 358 s, five warm calls per subprocess, the one with the
+   least wall time kept; the least CPU before session 7). ``--profile`` adds the cumulative
+   share of the heaviest functions of one call (cProfile) on this code.
+3. ``--by-size``: this checkout's ``workers=1`` against ``workers=2`` (alternating, medians of
+   ``--repeats`` calls) on the demo session, the 30-min session cropped to 5 and 10 minutes,
+   and the whole 30-min session, each in a subprocess that marks numba as started (the helper
+   thread runs only then): where the second thread pays.
+4. ``--first-runs N``: what a fresh install pays. For this checkout (and ``--baseline-src``,
    if given), with a new, empty ``NUMBA_CACHE_DIR`` per tree, N subprocesses one after the
    other, each analysing the cached 30-min session once with no warm-up: the first compiles
    the kernels it needs, the later ones load them from the disk cache. Prints the process CPU
@@ -32,6 +39,7 @@ Usage::
     python3 benchmarks/bench_analysis.py --skip-sweep --repeats 2 --baseline-src /tmp/base/src
     python3 benchmarks/bench_analysis.py --skip-sweep --baseline-src /tmp/base/src --demo
     python3 benchmarks/bench_analysis.py --skip-sweep --first-runs 3 --baseline-src /tmp/base/src
+    python3 benchmarks/bench_analysis.py --by-size --repeats 5
 """
 
 from __future__ import annotations
@@ -235,33 +243,70 @@ from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
 rec, proto = pickle.load(open(sys.argv[1], "rb"))
 repeats = int(sys.argv[2])
-# process CPU of the steps of analyze_bridge (nested: _rep_onsets runs inside _rep_table)
+kw = {}
+if os.environ.get("EMGKIT_BENCH_WORKERS"):  # this checkout only (the baseline has no workers=)
+    kw["workers"] = int(os.environ["EMGKIT_BENCH_WORKERS"])
+# process CPU and wall of the steps of analyze_bridge that run on the calling thread (nested:
+# _rep_onsets runs inside _rep_table, or inside _onsets_ahead in _signal_steps when threaded;
+# with a helper thread, process CPU includes the helper's work done meanwhile)
 steps = {}
+walls = {}
 def timed(name, fn):
     def wrapper(*a, **k):
-        c0 = time.process_time()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             return fn(*a, **k)
         finally:
             steps[name] = steps.get(name, 0.0) + time.process_time() - c0
+            walls[name] = walls.get(name, 0.0) + time.perf_counter() - t0
     return wrapper
 for name in STEPS:
     if hasattr(B, name):
         setattr(B, name, timed(name, getattr(B, name)))
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    interpret(analyze_bridge(rec, proto))  # warm-up: numba compile or cache load
+    interpret(analyze_bridge(rec, proto, **kw))  # warm-up: numba compile or cache load
     runs = []
     for _ in range(repeats):
         steps.clear()
+        walls.clear()
         t0, c0 = time.perf_counter(), time.process_time()
-        interpret(analyze_bridge(rec, proto))
-        runs.append((time.perf_counter() - t0, time.process_time() - c0, dict(steps)))
-w, c, st = min(runs, key=lambda r: r[1])
-print(json.dumps({"wall": w, "cpu": c, "load": os.getloadavg()[0], "steps": st}))
+        interpret(analyze_bridge(rec, proto, **kw))
+        runs.append((time.perf_counter() - t0, time.process_time() - c0, dict(steps), dict(walls)))
+w, c, st, sw = min(runs, key=lambda r: r[0])
+print(json.dumps({"wall": w, "cpu": c, "load": os.getloadavg()[0], "steps": st, "walls": sw}))
 """.replace(
     "STEPS",
-    repr(("_assess", "_rep_table", "_rep_onsets", "_symmetry", "_summary", "_ratios", "_fatigue")),
+    repr(
+        (
+            "_signal_steps",
+            "_assess",
+            "_filter",
+            "_onsets_ahead",
+            "_rep_table",
+            "_rep_onsets",
+            "_symmetry",
+            "_summary",
+            "_ratios",
+            "_fatigue",
+        )
+    ),
+)
+
+
+#: The steps printed, in pipeline order (``_signal_steps`` and ``_onsets_ahead`` exist from
+#: session 7 on: quality, filter and, threaded, the onsets; ``_assess`` is its serial quality step).
+_STEP_ORDER = (
+    "_signal_steps",
+    "_assess",
+    "_filter",
+    "_onsets_ahead",
+    "_rep_table",
+    "_rep_onsets",
+    "_symmetry",
+    "_summary",
+    "_ratios",
+    "_fatigue",
 )
 
 
@@ -273,12 +318,19 @@ def demo_session() -> tuple[Recording, Protocol]:
 
 
 def cost_vs_baseline(
-    repeats: int, baseline_src: str, cache: Path, profile: bool, demo: bool = False
+    repeats: int,
+    baseline_src: str,
+    cache: Path,
+    profile: bool,
+    demo: bool = False,
+    workers: int | None = None,
 ) -> None:
     """Alternate the cost on ``baseline_src`` and on this checkout, in subprocesses.
 
     Each subprocess makes one warm-up call, then one (30-min) or five (demo) timed calls and
-    reports the one with the least process CPU, with the CPU of the steps of ``analyze_bridge``.
+    reports the one with the least wall time, with the CPU and wall of the steps of
+    ``analyze_bridge``. ``workers``: this checkout's ``analyze_bridge(workers=...)`` (default:
+    its own default).
     """
     if not cache.exists():
         t0 = time.perf_counter()
@@ -291,43 +343,48 @@ def cost_vs_baseline(
     calls = 5 if demo else 1
     for _ in range(repeats):
         for name, src in (("baseline", baseline_src), ("new", here)):
+            env = {**os.environ, "PYTHONPATH": src}
+            if name == "new" and workers is not None:
+                env["EMGKIT_BENCH_WORKERS"] = str(workers)
             res = subprocess.run(
                 [sys.executable, "-c", _TIMED_CALL, str(cache), str(calls)],
-                env={**os.environ, "PYTHONPATH": src},
+                env=env,
                 capture_output=True,
                 text=True,
                 check=True,
             )
             r = json.loads(res.stdout.strip().splitlines()[-1])
             runs[name].append(r)
-            st = ", ".join(f"{k} {v:.2f}" for k, v in r["steps"].items())
+            st = ", ".join(
+                f"{k} {v:.2f}/{r['walls'].get(k, float('nan')):.2f}" for k, v in r["steps"].items()
+            )
             print(
                 f"  {name}: wall {r['wall']:.2f} s, process CPU {r['cpu']:.2f} s "
-                f"(load {r['load']:.1f}); steps CPU s: {st}",
+                f"(load {r['load']:.1f}); steps CPU/wall s: {st}",
                 flush=True,
             )
-    med = {
-        n: {
-            "wall": statistics.median(r["wall"] for r in v),
-            "cpu": statistics.median(r["cpu"] for r in v),
-            **{
-                k: statistics.median(r["steps"].get(k, float("nan")) for r in v)
-                for k in v[0]["steps"]
-            },
-        }
-        for n, v in runs.items()
-    }
-    b, n = med["baseline"], med["new"]
+
+    def med(v: list[dict[str, Any]], key: str) -> dict[str, float]:
+        names = {k for r in v for k in r[key]}
+        return {k: statistics.median(r[key].get(k, float("nan")) for r in v) for k in names}
+
+    b_wall, n_wall = (statistics.median(r["wall"] for r in runs[k]) for k in ("baseline", "new"))
+    b_cpu, n_cpu = (statistics.median(r["cpu"] for r in runs[k]) for k in ("baseline", "new"))
     what = "demo session 6 ch x 2 kHz x 358 s" if demo else "30 min x 16 ch x 2 kHz"
     print(
-        f"analyze_bridge + interpret, {what}: "
-        f"baseline wall {b['wall']:.2f} s CPU {b['cpu']:.2f} s; new wall {n['wall']:.2f} s "
-        f"CPU {n['cpu']:.2f} s; baseline / new: wall {b['wall'] / n['wall']:.2f}x, "
-        f"CPU {b['cpu'] / n['cpu']:.2f}x"
+        f"analyze_bridge + interpret, {what}"
+        f"{f' (new: workers={workers})' if workers is not None else ''}: "
+        f"baseline wall {b_wall:.2f} s CPU {b_cpu:.2f} s; new wall {n_wall:.2f} s "
+        f"CPU {n_cpu:.2f} s; baseline / new: wall {b_wall / n_wall:.2f}x, "
+        f"CPU {b_cpu / n_cpu:.2f}x"
     )
-    for k in b:
-        if k not in ("wall", "cpu") and k in n:
-            print(f"  {k}: baseline {b[k]:.3f} s CPU, new {n[k]:.3f} s ({b[k] / n[k]:.1f}x)")
+    bs, ns = med(runs["baseline"], "steps"), med(runs["new"], "steps")
+    bw, nw = med(runs["baseline"], "walls"), med(runs["new"], "walls")
+    print("  steps on the calling thread (with a helper thread, CPU includes its work meanwhile):")
+    for k in (k for k in _STEP_ORDER if k in bs or k in ns):
+        b_st = f"{bs[k]:.3f} s CPU / {bw[k]:.3f} s wall" if k in bs else "-"
+        n_st = f"{ns[k]:.3f} s CPU / {nw[k]:.3f} s wall" if k in ns else "-"
+        print(f"  {k}: baseline {b_st}, new {n_st}")
     if profile:
         import cProfile
         import pstats
@@ -340,6 +397,57 @@ def cost_vs_baseline(
         analyze_bridge(rec, proto)
         pr.disable()
         pstats.Stats(pr).sort_stats("cumulative").print_stats(30)
+
+
+_BY_SIZE = """
+import os, pickle, statistics, sys, time, warnings
+import emgkit.signal._kernels as K
+from emgkit.analysis.bridge import analyze_bridge
+from emgkit.analysis.interpret import interpret
+path, minutes, calls = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+with open(path, "rb") as fh:
+    rec, proto = pickle.load(fh)
+if minutes > 0:
+    rec = rec.crop(0, minutes * 60)
+K._ZERO_PHASE_RAN = True  # as after a long analysis in this process: numba started
+warnings.simplefilter("ignore")
+for w in (1, 2):
+    interpret(analyze_bridge(rec, proto, workers=w))  # warm-up
+runs = {1: [], 2: []}
+for _ in range(calls):
+    for w in (1, 2):
+        t0, c0 = time.perf_counter(), time.process_time()
+        interpret(analyze_bridge(rec, proto, workers=w))
+        runs[w].append((time.perf_counter() - t0, time.process_time() - c0))
+med = {w: [statistics.median(r[i] for r in v) for i in (0, 1)] for w, v in runs.items()}
+print(
+    f"{rec.data.size / 1e6:5.1f} M channel-samples ({rec.duration / 60:.1f} min x "
+    f"{rec.n_channels} ch): workers=1 wall {med[1][0]:.3f} s CPU {med[1][1]:.3f} s; workers=2 "
+    f"wall {med[2][0]:.3f} s CPU {med[2][1]:.3f} s; serial / threaded wall "
+    f"{med[1][0] / med[2][0]:.2f}x (medians of {calls}; load {os.getloadavg()[0]:.1f})",
+    flush=True,
+)
+"""
+
+
+def by_size(cache: Path, demo_cache: Path, calls: int) -> None:
+    """``workers=1`` against ``workers=2`` on this checkout, one subprocess per session size.
+
+    Numba is marked as started in each subprocess (as after a long analysis in the same
+    process: the helper thread only runs then), and the two settings alternate.
+    """
+    for path in (demo_cache, cache):
+        if not path.exists():
+            rec, proto = demo_session() if path == demo_cache else long_session()
+            with path.open("wb") as fh:
+                pickle.dump((rec, proto), fh, protocol=5)
+    here = str(Path(__file__).resolve().parents[1] / "src")
+    for path, minutes in ((demo_cache, 0.0), (cache, 5.0), (cache, 10.0), (cache, 0.0)):
+        subprocess.run(
+            [sys.executable, "-c", _BY_SIZE, str(path), str(minutes), str(calls)],
+            env={**os.environ, "PYTHONPATH": here},
+            check=True,
+        )
 
 
 _FIRST_RUN = """
@@ -409,7 +517,23 @@ def main() -> None:
         metavar="N",
         help="N one-call processes per tree with a fresh numba cache (what a new install pays)",
     )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="with --baseline-src: this checkout's analyze_bridge(workers=N) (default: its "
+        "default, 2 threads for the 30-min session on a 2-CPU machine)",
+    )
+    ap.add_argument(
+        "--by-size",
+        action="store_true",
+        help="workers=1 against workers=2 on this checkout: the demo session, the 30-min "
+        "session cropped to 5 and 10 min, and whole (numba started; --repeats calls each)",
+    )
     a = ap.parse_args()
+    if a.by_size:
+        by_size(a.session_cache, a.demo_cache, a.repeats)
+        return
     if a.first_runs:
         first_runs(a.first_runs, a.baseline_src, a.session_cache)
         return
@@ -421,7 +545,7 @@ def main() -> None:
     if not a.skip_cost:
         if a.baseline_src:
             cache = a.demo_cache if a.demo else a.session_cache
-            cost_vs_baseline(a.repeats, a.baseline_src, cache, a.profile, a.demo)
+            cost_vs_baseline(a.repeats, a.baseline_src, cache, a.profile, a.demo, a.workers)
         else:
             cost(a.repeats)
 

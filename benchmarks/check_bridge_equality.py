@@ -24,10 +24,16 @@ differ by design (docs/performance.md, "Quality assessment speed")::
     --col-rtol quality.mains_uv=2e-4 --col-rtol quality.mains_db=1e-5 \\
     --col-rtol quality.wander_uv=0.25
 
+``--workers N`` runs this checkout's analysis with ``workers=N``; with ``--numba-started``
+both trees first mark numba as started (as after a long analysis in the same process), so
+every session takes the kernels and, with ``--workers 2``, the threaded path of session 7.
+
 Usage::
 
     PYTHONPATH=src nice -n 5 python3 benchmarks/check_bridge_equality.py \\
         --baseline-src /tmp/s5/base41/src
+    PYTHONPATH=src nice -n 5 python3 benchmarks/check_bridge_equality.py \\
+        --baseline-src /tmp/s7/base4f/src --numba-started --workers 2 --rtol 0 --onset-atol 0
 """
 
 from __future__ import annotations
@@ -48,10 +54,16 @@ import numpy as np
 import pandas as pd
 
 _WORKER = r"""
-import dataclasses, pickle, sys, warnings
+import dataclasses, os, pickle, sys, warnings
 import pandas as pd
 from emgkit.analysis.bridge import analyze_bridge
 from emgkit.analysis.interpret import interpret
+if os.environ.get("EMGKIT_EQ_NUMBA_STARTED"):
+    import emgkit.signal._kernels as _k
+    _k._ZERO_PHASE_RAN = True  # as after a long analysis: every kernel, no scipy/numpy twin
+kw = {}
+if os.environ.get("EMGKIT_EQ_WORKERS"):
+    kw["workers"] = int(os.environ["EMGKIT_EQ_WORKERS"])
 out = []
 for path in sys.argv[2:]:
     with open(path, "rb") as fh:
@@ -59,7 +71,7 @@ for path in sys.argv[2:]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            res = analyze_bridge(rec, proto, auto_segment=auto)
+            res = analyze_bridge(rec, proto, auto_segment=auto, **kw)
         except Exception as exc:  # the same error on both sides is equality too
             out.append({"error": f"{type(exc).__name__}: {exc}"})
             continue
@@ -333,12 +345,15 @@ def _compare(
     return diffs
 
 
-def _run(src: str, paths: list[Path], out: Path) -> list[dict[str, Any]]:
-    subprocess.run(
-        [sys.executable, "-c", _WORKER, str(out), *map(str, paths)],
-        env={**os.environ, "PYTHONPATH": src},
-        check=True,
-    )
+def _run(
+    src: str, paths: list[Path], out: Path, workers: int | None = None, started: bool = False
+) -> list[dict[str, Any]]:
+    env = {**os.environ, "PYTHONPATH": src}
+    if workers is not None:
+        env["EMGKIT_EQ_WORKERS"] = str(workers)
+    if started:
+        env["EMGKIT_EQ_NUMBA_STARTED"] = "1"
+    subprocess.run([sys.executable, "-c", _WORKER, str(out), *map(str, paths)], env=env, check=True)
     with out.open("rb") as fh:
         res: list[dict[str, Any]] = pickle.load(fh)
     return res
@@ -360,6 +375,18 @@ def main() -> int:
         help="a stated tolerance for one column instead of --rtol, e.g. quality.mains_uv=2e-4 "
         "(repeatable; printed in the summary)",
     )
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="this checkout's analyze_bridge(workers=N) (the baseline's default is kept)",
+    )
+    ap.add_argument(
+        "--numba-started",
+        action="store_true",
+        help="both trees analyse as after a long analysis in the same process: numba started, "
+        "so every session takes the kernels (and, with --workers 2, the threaded path)",
+    )
     a = ap.parse_args()
     try:
         col_rtol = {k: float(v) for k, v in (c.split("=", 1) for c in a.col_rtol)}
@@ -377,9 +404,9 @@ def main() -> int:
                 pickle.dump((rec, proto, auto), fh, protocol=5)
             paths.append(p)
         t0 = time.perf_counter()
-        old = _run(a.baseline_src, paths, Path(tmp) / "old.pkl")
+        old = _run(a.baseline_src, paths, Path(tmp) / "old.pkl", None, a.numba_started)
         t1 = time.perf_counter()
-        new = _run(here, paths, Path(tmp) / "new.pkl")
+        new = _run(here, paths, Path(tmp) / "new.pkl", a.workers, a.numba_started)
         t2 = time.perf_counter()
     n_bad = n_rows = n_onsets = n_err = 0
     for (label, *_), o, n in zip(sessions, old, new, strict=True):
@@ -402,6 +429,8 @@ def main() -> int:
         f"{a.rtol:g}{''.join(f', {k} {v:g}' for k, v in col_rtol.items())}, onsets atol "
         f"{a.onset_atol:g} s); analysis wall: baseline {t1 - t0:.0f} s, "
         f"new {t2 - t1:.0f} s; load {os.getloadavg()[0]:.1f}"
+        + (f"; this checkout with workers={a.workers}" if a.workers is not None else "")
+        + ("; numba started in both" if a.numba_started else "")
     )
     return 1 if n_bad else 0
 

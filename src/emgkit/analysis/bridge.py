@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from emgkit.analysis import _threads as _th
 from emgkit.analysis.attempts import drop_discarded
 from emgkit.analysis.metrics import (
     SideDifference,
@@ -55,7 +57,15 @@ from emgkit.analysis.normalize import (
     plateau_rms,
 )
 from emgkit.analysis.params import AnalysisParams, _raw_and_trunk, envelopes
-from emgkit.analysis.quality import QualityAssessment, assess_recording
+from emgkit.analysis.quality import (
+    QualityAssessment,
+    _band_measures,
+    _finish,
+    _low_measures,
+    _stage,
+    assess_recording,
+    rest_window,
+)
 from emgkit.analysis.segment import segment
 from emgkit.errors import BandLimitWarning, ConfigError, SignalError
 from emgkit.muscles import GLUTE, HAMSTRING_MUSCLES, TRUNK_MUSCLES
@@ -247,8 +257,111 @@ def _assess(
     Returns the per-channel table, what was done to the signal, the recording to analyse and
     the assessment itself (its band-passed signal can spare :func:`_filter` a pass).
     """
-    qa = assess_recording(rec, rest=rest)
+    qa = assess_recording(rec, rest=rest, workers=1)
     return qa.channels, list(qa.actions), qa.recording, qa
+
+
+#: A rep's onsets found ahead of the rep table (:func:`_onsets_ahead`): the values, or the
+#: exception their computation raised (raised again where the serial path would compute them).
+_Ahead = tuple[npt.NDArray[np.float64] | None, Exception | None]
+
+
+@dataclass(slots=True)
+class _Signal:
+    """What :func:`_signal_steps` hands to the rest of the analysis."""
+
+    quality: pd.DataFrame
+    actions: list[str]
+    rec: Recording
+    filtered: npt.NDArray[np.float64]
+    env: npt.NDArray[np.float64]
+    onsets: list[_Ahead] | None
+
+
+def _signal_steps(
+    rec: Recording,
+    rest: tuple[float, float] | None,
+    p: AnalysisParams,
+    pool: ThreadPoolExecutor | None,
+    task_holds: list[tuple[Event, Trial]],
+) -> _Signal:
+    """The quality step, band-pass and envelope; with a helper thread, the reps' onsets too.
+
+    Serial (``pool`` None): :func:`_assess` then :func:`_filter`, and the onsets are left to
+    :func:`_rep_table`. With a helper thread, the quality step's clipping/flat pass runs on it
+    beside the hum check if numba has already started
+    (:func:`emgkit.analysis._threads.helpers_for`). If numba has started by the end of the
+    cleaning (the hum check of a long recording starts it, so even a single ``emgkit analyze``
+    of one is threaded from there on), the wander and motion screen and then the envelope run
+    on the helper while this thread band-passes the signal and finds the onsets of every
+    bridge hold's rep (:func:`_onsets_ahead`: mostly small numpy calls, which hold the GIL,
+    against the helper's kernels, which do not); otherwise the rest runs serially, in the
+    serial path's order. Every value is computed from the same inputs by the same code as in
+    the serial path, so the results are the same bit for bit; an exception is raised where the
+    serial path would raise it first.
+    """
+    if pool is None:
+        quality, actions, sub, qa = _assess(rec, rest)
+        return _Signal(quality, actions, sub, *_filter(sub, p, qa), None)
+    if rest is None:
+        rest = rest_window(rec)  # as assess_recording
+    st = _stage(rec, rest, _th.helpers_for(pool))
+    fs = rec.fs
+    helpers = _th.helpers_for(pool)  # numba may have started in the stage (a long recording)
+    if st.raw_filled is None or helpers is None:
+        band_ms = band = low_ms = None
+        if st.raw_filled is not None:
+            band_ms, band = _band_measures(st.raw_filled, st.finite, fs, st.raw, st.trunk, rest)
+            low_ms = _low_measures(st.raw_filled, fs)
+        qa = _finish(st, band_ms, band, low_ms)
+        sub = qa.recording
+        return _Signal(qa.channels, list(qa.actions), sub, *_filter(sub, p, qa), None)
+    low = helpers.submit(_low_measures, st.raw_filled, fs)
+    band_ms, band = _band_measures(st.raw_filled, st.finite, fs, st.raw, st.trunk, rest)
+
+    def assessment() -> QualityAssessment:
+        return _finish(st, band_ms, band, low.result())
+
+    sub = st.cleaned
+    shared = band if bool(st.raw.all()) and st.finite is None else None
+    env_next: Future[npt.NDArray[np.float64]] | None = None
+    env: npt.NDArray[np.float64] | None = None
+    if _reuses_band(sub, p, shared, st.trunk):
+        filtered = band
+        env_next = helpers.submit(_envelope, band, fs, p)
+    else:
+        filtered, env = _th.earlier_first(assessment, _envelopes, sub, p)
+    onsets = _onsets_ahead(filtered, env, fs, sub, task_holds, p)
+    qa = assessment()
+    if env_next is not None:
+        env = env_next.result()
+    assert env is not None
+    return _Signal(qa.channels, list(qa.actions), qa.recording, filtered, env, onsets)
+
+
+def _onsets_ahead(
+    filtered: npt.NDArray[np.float64],
+    env: npt.NDArray[np.float64] | None,
+    fs: float,
+    rec: Recording,
+    task_holds: list[tuple[Event, Trial]],
+    p: AnalysisParams,
+) -> list[_Ahead]:
+    """:func:`_rep_onsets` of every bridge hold's rep, as :func:`_rep_table` would compute them.
+
+    ``env`` may be None when every channel is raw (it is read for envelope channels only). An
+    exception is kept with its hold, for :func:`_rep_table` to raise at that hold.
+    """
+    rep_events = {(e.trial, e.value): e for e in rec.events_for(label="rep")}
+    out: list[_Ahead] = []
+    for ev, _ in task_holds:
+        rep_ev = rep_events.get((ev.trial, ev.value))
+        t_move = rep_ev.onset if rep_ev is not None else float("nan")
+        try:
+            out.append((_rep_onsets(filtered, env, fs, rec.channels, t_move, p), None))
+        except Exception as exc:  # raised again by _rep_table at this hold
+            out.append((None, exc))
+    return out
 
 
 def _channel_quality(quality: pd.DataFrame, chans: tuple[Any, ...]) -> tuple[list[str], list[str]]:
@@ -463,20 +576,49 @@ def _filter(
     filtered, env : ndarray (n_samples, n_channels)
         In microvolts, at ``rec.fs``.
     """
-    if qa is not None and qa.band is not None and qa.band_trunk is not None:
-        # the quality step band-passed these very samples with the default design: when the
-        # parameters are those defaults, that is envelopes' filtered signal (one pass fewer)
-        raw, trunk = _raw_and_trunk(rec)
-        if (
-            tuple(p.band) == (20.0, 450.0)
-            and p.order == 4
-            and p.trunk_low == TRUNK_HIGHPASS_HZ
-            and raw.all()
-            and np.array_equal(trunk, qa.band_trunk)
-            and qa.band.shape == rec.data.shape
-            and not rec.gap_mask().any()
-        ):
-            return qa.band, moving_rms(qa.band, rec.fs, p.rms_window, center=True)
+    if qa is not None and _reuses_band(rec, p, qa.band, qa.band_trunk):
+        assert qa.band is not None
+        return qa.band, _envelope(qa.band, rec.fs, p)
+    return _envelopes(rec, p)
+
+
+def _reuses_band(
+    rec: Recording,
+    p: AnalysisParams,
+    band: npt.NDArray[np.float64] | None,
+    band_trunk: npt.NDArray[np.bool_] | None,
+) -> bool:
+    """True if the quality step's band (:attr:`QualityAssessment.band`) is the filtered signal.
+
+    The quality step band-passed these very samples with the default design: when the
+    parameters are those defaults (and every channel is raw, nothing missing), that is
+    :func:`envelopes`' filtered signal (one pass fewer).
+    """
+    if band is None or band_trunk is None:
+        return False
+    raw, trunk = _raw_and_trunk(rec)
+    return bool(
+        tuple(p.band) == (20.0, 450.0)
+        and p.order == 4
+        and p.trunk_low == TRUNK_HIGHPASS_HZ
+        and raw.all()
+        and np.array_equal(trunk, band_trunk)
+        and band.shape == rec.data.shape
+        and not rec.gap_mask().any()
+    )
+
+
+def _envelope(
+    band: npt.NDArray[np.float64], fs: float, p: AnalysisParams
+) -> npt.NDArray[np.float64]:
+    """The moving-RMS envelope of the band-passed ``band`` (:func:`envelopes`' second step)."""
+    return moving_rms(band, fs, p.rms_window, center=True)
+
+
+def _envelopes(
+    rec: Recording, p: AnalysisParams
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """:func:`envelopes` with the band-limit warning muted (the analysis notes it once)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
         return envelopes(rec, p)
@@ -760,6 +902,7 @@ def _rep_table(
     onsets_off: bool,
     p: AnalysisParams,
     hold_cache: dict[tuple[int, int], npt.NDArray[np.float64]] | None = None,
+    ahead: list[_Ahead] | None = None,
 ) -> pd.DataFrame:
     """Per bridge hold and channel: amplitude, %MVC, onset and latency (:attr:`BridgeResult.reps`).
 
@@ -787,6 +930,9 @@ def _rep_table(
         Onset settings.
     hold_cache : dict, optional
         Hold RMS values by sample range (:func:`_no_activity` fills it for every hold).
+    ahead : list, optional
+        The onsets of each hold of ``task_holds`` already computed (:func:`_onsets_ahead`),
+        used instead of computing them here (an exception kept with a hold is raised at it).
 
     Returns
     -------
@@ -800,15 +946,20 @@ def _rep_table(
     """
     q_status, q_note = _channel_quality(quality, chans)
     rows = []
-    for ev, tr in task_holds:
+    for k, (ev, tr) in enumerate(task_holds):
         hold_amp = _hold_rms(env, fs, ev, hold_cache)
         rep_ev = rep_events.get((ev.trial, ev.value))
         t_move = rep_ev.onset if rep_ev is not None else float("nan")
-        onsets = (
-            np.full(len(chans), np.nan)
-            if onsets_off
-            else _rep_onsets(filtered, env, fs, chans, t_move, p)
-        )
+        if onsets_off:
+            onsets = np.full(len(chans), np.nan)
+        elif ahead is not None:
+            found, err = ahead[k]
+            if err is not None:
+                raise err
+            assert found is not None
+            onsets = found
+        else:
+            onsets = _rep_onsets(filtered, env, fs, chans, t_move, p)
         for ci, ch in enumerate(chans):
             onset = onsets[ci]
             if q_status[ci] == "fail" and _onset_refused(quality, ch.name):
@@ -973,6 +1124,7 @@ def analyze_bridge(
     params: AnalysisParams | None = None,
     *,
     auto_segment: bool = False,
+    workers: int | None = None,
 ) -> BridgeResult:
     """Analyse a bridge-test recording: %MVC, ratios, onsets, left/right symmetry.
 
@@ -989,6 +1141,17 @@ def analyze_bridge(
         When the recording has no "hold" events, find reps and holds from the envelopes (and
         accelerometer) with :func:`emgkit.analysis.segment.segment`; the trials are named
         ``auto_<n>`` with task ``unlabelled`` and a note says so.
+    workers : int or None
+        Threads to use. 1 runs every step on the calling thread; 2 or more let a helper thread
+        run the quality step's wander and motion screen, its clipping/flat pass and the
+        envelope while the calling thread band-passes the signal and finds the onsets, once
+        numba has started in the process (a recording of 8 M channel-samples or more starts
+        it; a short session in a fresh process runs serially and never starts it); more than 2
+        find nothing more to overlap. None (the default): 2 when the machine has two CPUs and
+        not all of them are busy already (1-minute load average below the CPU count), else 1
+        (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical
+        bit for bit whatever the number; the batch engines, which run sessions in parallel
+        processes, pass 1.
 
     Returns
     -------
@@ -998,7 +1161,8 @@ def analyze_bridge(
     Raises
     ------
     ConfigError
-        No EMG channel with a muscle and side, or no hold events.
+        No EMG channel with a muscle and side, no hold events, or ``workers`` is not a
+        positive integer or None.
 
     Warns
     -----
@@ -1017,9 +1181,12 @@ def analyze_bridge(
     # quality step, envelopes and rest levels on the EMG channels
     sub = _pick_emg(rec, emg_idx)
     baseline = _baseline_window(sub)
-    quality, actions, sub, qa = _assess(sub, baseline)
-    notes.extend(actions)
-    filtered, env = _filter(sub, p, qa)
+    task_holds = _task_holds(proto, holds)
+    nw = _th.resolve_workers(workers)
+    with _th.helper_pool(nw) as pool:
+        sig = _signal_steps(sub, baseline, p, pool, task_holds)
+    quality, sub, filtered, env = sig.quality, sig.rec, sig.filtered, sig.env
+    notes.extend(sig.actions)
     fs, chans = sub.fs, sub.channels
     rest_uv = _rest_levels(env, fs, baseline)
     # MVC, and whether there is any contraction at all
@@ -1032,7 +1199,6 @@ def analyze_bridge(
         mvc_uv[:] = np.nan
         notes.append(_NO_ACTIVITY_NOTE)
     # per hold: epochs, then %MVC and onsets (each rep's own pre-movement baseline)
-    task_holds = _task_holds(proto, holds)
     epochs = _epoch_table(env, fs, chans, task_holds, mvc_uv, p.epoch)
     rep_events = {(e.trial, e.value): e for e in sub.events_for(label="rep")}
     reps = _rep_table(
@@ -1047,6 +1213,7 @@ def analyze_bridge(
         no_activity,
         p,
         hold_cache,
+        sig.onsets,
     )
     # tables derived from the reps
     summary = _summary(reps)
@@ -1208,7 +1375,7 @@ _ONSET_TAIL_S = 0.3
 
 def _rep_onsets(
     filtered: npt.NDArray[np.float64],
-    env: npt.NDArray[np.float64],
+    env: npt.NDArray[np.float64] | None,
     fs: float,
     chans: tuple[Any, ...],
     t_move: float,
@@ -1220,6 +1387,7 @@ def _rep_onsets(
     ``t_move + p.onset_search``: whatever runs there (tonic postural activity, ECG residue, the
     noise floor) sets that rep's threshold, so a tonic erector spinae no longer hides the rep's
     onset as it does with a rest-trial threshold. NaN where no burst starts in the window.
+    ``env`` is read for envelope channels only (None is accepted when every channel is raw).
     """
     from emgkit.signal.onset import (
         MIN_BASELINE_S,
@@ -1243,10 +1411,15 @@ def _rep_onsets(
     base = (tb - seg_t0, t0 - seg_t0)
     raw = [ci for ci, ch in enumerate(chans) if ch.kind == SignalKind.RAW]
     other = [ci for ci in range(len(chans)) if ci not in raw]
+    if other:
+        assert env is not None, "envelope channels need the envelopes"
+        env_win = np.nan_to_num(env[i0:i1])
+    else:
+        env_win = filtered  # not read (no envelope channel)
     for cols, x, method, is_raw in (
         (raw, filtered[i0:i1], p.onset_method, True),
         # an envelope is not raw EMG: TKEO and double threshold need the raw signal
-        (other, np.nan_to_num(env[i0:i1]) if other else env, "hodges_bui", False),
+        (other, env_win, "hodges_bui", False),
     ):
         if not cols:
             continue

@@ -20,12 +20,14 @@ the measured detection and false-positive rates.
 from __future__ import annotations
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from emgkit.analysis import _threads as _th
 from emgkit.errors import BandLimitWarning
 from emgkit.recording import Channel, Recording, SignalKind
 from emgkit.signal import quality as sq
@@ -244,44 +246,50 @@ def _remove_ecg(
     return ecg_rate, ecg_r, cleaned
 
 
-def _cleaned_measures(
-    filled: FloatArray,
+def _band_measures(
+    raw_filled: FloatArray,
     finite: BoolArray | None,
     fs: float,
     raw: BoolArray,
     trunk: BoolArray,
     rest: tuple[float, float] | None,
 ) -> tuple[dict[str, FloatArray], FloatArray]:
-    """Noise floor, peak, tonic fraction, wander and motion rate of the raw cleaned channels.
+    """Noise floor, peak and tonic fraction of the raw cleaned channels, and their band.
 
-    ``finite`` is the mask of the recorded samples (None: every sample is). Also returns the
-    band-passed raw channels the first three were measured on (NaN where a sample is missing).
-    The 100 ms RMS levels of the band are computed once for the noise floor, the peak and the
-    tonic fraction; wander and motion share one decimation (:func:`sq.wander_and_motion`).
+    ``raw_filled`` holds the raw channels of the gap-filled cleaned signal (C-ordered) and
+    ``finite`` the mask of the recorded samples of every channel (None: every sample is).
+    Returns the measures, indexed like ``raw_filled``'s columns, and the band-passed channels
+    they were measured on (NaN where a sample is missing). The 100 ms RMS levels of the band
+    are computed once for the noise floor, the peak and the tonic fraction.
     """
-    nc = filled.shape[1]
-    out = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
-    all_raw = bool(raw.all())
+    nr = raw_filled.shape[1]
+    out = {k: np.full(nr, np.nan) for k in ("floor", "peak", "tonic")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BandLimitWarning)
-        # one C-ordered copy of the raw channels (``filled[:, raw]`` would be Fortran-ordered)
-        raw_filled = filled if all_raw else np.take(filled, np.flatnonzero(raw), axis=1)
         band = preprocess(raw_filled, fs, trunk_highpass=trunk[raw])
     if finite is not None:
         band[~finite[:, raw]] = np.nan
     lv = sq.rms_levels(band, fs)
     if lv.shape[0]:
-        out["floor"][raw] = np.nanpercentile(lv, 10, axis=0)  # = sq.noise_floor(band, fs)
-        out["peak"][raw] = np.nanpercentile(lv, 99, axis=0)
+        out["floor"] = np.nanpercentile(lv, 10, axis=0)  # = sq.noise_floor(band, fs)
+        out["peak"] = np.nanpercentile(lv, 99, axis=0)
     else:
-        out["floor"][raw] = sq.noise_floor(band, fs)
+        out["floor"] = sq.noise_floor(band, fs)
     if rest is not None:
-        out["tonic"][raw] = sq.tonic_fraction(band, fs, rest, top=out["peak"][raw])
-    wander, ev = sq.wander_and_motion(raw_filled, fs)
-    out["wander"][raw] = wander
-    minutes = filled.shape[0] / fs / 60.0
-    out["motion"][raw] = [len(e) / minutes for e in ev]
+        out["tonic"] = sq.tonic_fraction(band, fs, rest, top=out["peak"])
     return out, band
+
+
+def _low_measures(raw_filled: FloatArray, fs: float) -> tuple[FloatArray, FloatArray]:
+    """Wander (µV) and motion rate (per minute) of the raw cleaned channels ``raw_filled``.
+
+    Wander and motion share one decimation (:func:`sq.wander_and_motion`). Uses no
+    ``warnings.catch_warnings`` (it may run on a helper thread while the caller's thread
+    changes the warning filters).
+    """
+    wander, ev = sq.wander_and_motion(raw_filled, fs)
+    minutes = raw_filled.shape[0] / fs / 60.0
+    return wander, np.array([len(e) / minutes for e in ev], dtype=np.float64)
 
 
 def _channel_issues(
@@ -347,40 +355,61 @@ def _with_columns(work: FloatArray, data: FloatArray, cols: dict[int, FloatArray
     return work
 
 
-def assess_recording(
-    rec: Recording, *, rest: tuple[float, float] | None = None
-) -> QualityAssessment:
-    """Measure every channel, clean what is detected, and give each channel a status.
+@dataclass
+class _Staged:
+    """The assessment up to the measures of the cleaned signal (:func:`_stage`)."""
 
-    Parameters
-    ----------
-    rec : Recording
-        Raw recording in µV.
-    rest : (float, float), optional
-        A rest window in seconds for the tonic check and as ECG reference; default the rest
-        trial (:func:`rest_window`), or none (no tonic check; ECG measured on the whole
-        recording).
+    rec: Recording
+    clipped: FloatArray
+    flat: BoolArray
+    finite: BoolArray | None
+    raw: BoolArray
+    trunk: BoolArray
+    missing: FloatArray
+    mains_db: FloatArray
+    mains_uv: FloatArray
+    mains_harm: list[tuple[int, ...]]
+    mains_hz: float
+    ecg_rate: FloatArray
+    ecg_r: FloatArray
+    ecg_found: BoolArray
+    actions: list[str]
+    cleaned: Recording
+    #: The raw channels of the gap-filled cleaned signal (C-ordered), None when the cleaned
+    #: signal is not measured (no raw channel, or shorter than 2 s).
+    raw_filled: FloatArray | None
 
-    Returns
-    -------
-    QualityAssessment
+
+def _stage(
+    rec: Recording, rest: tuple[float, float] | None, pool: ThreadPoolExecutor | None = None
+) -> _Staged:
+    """Measures of the samples as recorded, then the cleaning (mains, ECG).
+
+    With ``pool``, clipping/flat runs on it while this thread measures the hum.
     """
-    if rest is None:
-        rest = rest_window(rec)
     fs = rec.fs
     data = rec.data
     nc = rec.n_channels
-    clipped, flat, n_finite = sq.clipped_and_flat(data)
-    finite = None if bool((n_finite == rec.n_samples).all()) else np.isfinite(data)
     names = [c.name for c in rec.channels]
     raw = np.array([c.kind == SignalKind.RAW for c in rec.channels], dtype=bool)
     trunk = np.array([c.muscle in TRUNK_MUSCLES for c in rec.channels], dtype=bool) & raw
     long_enough = rec.n_samples >= round(2.0 * fs)
-
-    missing = np.zeros(nc) if finite is None else (~finite).mean(axis=0) * 100.0
-    mains_db, mains_uv, mains_harm, mains_hz = _mains_per_channel(
-        data, fs, rec.info.power_line_hz, raw, long_enough
+    cf = pool.submit(sq.clipped_and_flat, data) if pool is not None else None
+    if cf is None:
+        clipped, flat, n_finite = sq.clipped_and_flat(data)
+    mains_db, mains_uv, mains_harm, mains_hz = _th.earlier_first(
+        cf.result if cf is not None else None,
+        _mains_per_channel,
+        data,
+        fs,
+        rec.info.power_line_hz,
+        raw,
+        long_enough,
     )
+    if cf is not None:
+        clipped, flat, n_finite = cf.result()
+    finite = None if bool((n_finite == rec.n_samples).all()) else np.isfinite(data)
+    missing = np.zeros(nc) if finite is None else (~finite).mean(axis=0) * 100.0
 
     # ---- clean: mains where detected, then ECG on trunk channels. ``work`` is the gap-filled
     # signal; the samples themselves until a column is cleaned (then one copy)
@@ -396,36 +425,6 @@ def assess_recording(
     ecg_found = np.zeros(nc, dtype=bool)
     ecg_found[list(ecg_cols)] = True
     clean_cols = sorted(set(cleaned) | set(ecg_cols))
-
-    # ---- noise floor, peak, tonic, wander, motion on the cleaned signal
-    band: FloatArray | None = None
-    if raw.any() and long_enough:
-        ms, band = _cleaned_measures(work, finite, fs, raw, trunk, rest)
-    else:
-        ms = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
-    shared = band is not None and bool(raw.all()) and finite is None
-
-    rows = []
-    for c, ch in enumerate(rec.channels):
-        m = {
-            "clipped_fraction": float(clipped[c]),
-            "mains_hz": float(mains_hz),
-            "mains_db": float(mains_db[c]),
-            "mains_uv": float(mains_uv[c]),
-            "ecg_rate_bpm": float(ecg_rate[c]),
-            "ecg_r_uv": float(ecg_r[c]),
-            "noise_floor_uv": float(ms["floor"][c]),
-            "peak_uv": float(ms["peak"][c]),
-            "tonic_fraction": float(ms["tonic"][c]),
-            "wander_uv": float(ms["wander"][c]),
-            "motion_per_min": float(ms["motion"][c]),
-        }
-        in_uv = ch.units in ("uV", "µV")  # absolute µV rules only for channels in µV
-        issues, fail = _channel_issues(
-            bool(flat[c]), clipped[c], bool(mains_harm[c]), bool(ecg_found[c]), in_uv, m
-        )
-        rows.append(_channel_row(ch, bool(flat[c]), float(missing[c]), m, issues, fail))
-    frame = pd.DataFrame(rows).set_index("channel")
     if not clean_cols:
         # nothing cleaned: the samples themselves, read-only (no copy of the recording)
         view = data.view()
@@ -440,9 +439,119 @@ def assess_recording(
             col[~finite[:, c]] = np.nan
             clean[:, c] = col
         cleaned_rec = rec.with_data(clean)
+    raw_filled = None
+    if raw.any() and long_enough:
+        # one C-ordered copy of the raw channels (``work[:, raw]`` would be Fortran-ordered)
+        raw_filled = work if bool(raw.all()) else np.take(work, np.flatnonzero(raw), axis=1)
+    return _Staged(
+        rec,
+        clipped,
+        flat,
+        finite,
+        raw,
+        trunk,
+        missing,
+        mains_db,
+        mains_uv,
+        mains_harm,
+        mains_hz,
+        ecg_rate,
+        ecg_r,
+        ecg_found,
+        actions,
+        cleaned_rec,
+        raw_filled,
+    )
+
+
+def _finish(
+    st: _Staged,
+    band_ms: dict[str, FloatArray] | None,
+    band: FloatArray | None,
+    low: tuple[FloatArray, FloatArray] | None,
+) -> QualityAssessment:
+    """The channels table and the assessment from the staged measures and those of the band."""
+    rec = st.rec
+    nc = rec.n_channels
+    ms = {k: np.full(nc, np.nan) for k in ("floor", "peak", "tonic", "wander", "motion")}
+    if band_ms is not None and low is not None:
+        for k, v in band_ms.items():
+            ms[k][st.raw] = v
+        ms["wander"][st.raw], ms["motion"][st.raw] = low
+    shared = band is not None and bool(st.raw.all()) and st.finite is None
+    rows = []
+    for c, ch in enumerate(rec.channels):
+        m = {
+            "clipped_fraction": float(st.clipped[c]),
+            "mains_hz": float(st.mains_hz),
+            "mains_db": float(st.mains_db[c]),
+            "mains_uv": float(st.mains_uv[c]),
+            "ecg_rate_bpm": float(st.ecg_rate[c]),
+            "ecg_r_uv": float(st.ecg_r[c]),
+            "noise_floor_uv": float(ms["floor"][c]),
+            "peak_uv": float(ms["peak"][c]),
+            "tonic_fraction": float(ms["tonic"][c]),
+            "wander_uv": float(ms["wander"][c]),
+            "motion_per_min": float(ms["motion"][c]),
+        }
+        in_uv = ch.units in ("uV", "µV")  # absolute µV rules only for channels in µV
+        issues, fail = _channel_issues(
+            bool(st.flat[c]),
+            st.clipped[c],
+            bool(st.mains_harm[c]),
+            bool(st.ecg_found[c]),
+            in_uv,
+            m,
+        )
+        rows.append(_channel_row(ch, bool(st.flat[c]), float(st.missing[c]), m, issues, fail))
+    frame = pd.DataFrame(rows).set_index("channel")
     if not shared:
-        return QualityAssessment(cleaned_rec, frame, tuple(actions))
-    return QualityAssessment(cleaned_rec, frame, tuple(actions), band, trunk.copy())
+        return QualityAssessment(st.cleaned, frame, tuple(st.actions))
+    return QualityAssessment(st.cleaned, frame, tuple(st.actions), band, st.trunk.copy())
+
+
+def assess_recording(
+    rec: Recording, *, rest: tuple[float, float] | None = None, workers: int | None = None
+) -> QualityAssessment:
+    """Measure every channel, clean what is detected, and give each channel a status.
+
+    Parameters
+    ----------
+    rec : Recording
+        Raw recording in µV.
+    rest : (float, float), optional
+        A rest window in seconds for the tonic check and as ECG reference; default the rest
+        trial (:func:`rest_window`), or none (no tonic check; ECG measured on the whole
+        recording).
+    workers : int or None
+        Threads to use: 1 runs every step on the calling thread; 2 or more run clipping/flat
+        beside the hum measure and the wander and motion screen beside the band-pass, once
+        numba has started in the process (before that, serially); None (the default) picks 2
+        when the machine has two CPUs and not all of them are busy already
+        (:func:`emgkit.analysis._threads.resolve_workers`). The results are identical bit for
+        bit whatever the number.
+
+    Returns
+    -------
+    QualityAssessment
+
+    Raises
+    ------
+    ConfigError
+        ``workers`` is not a positive integer or None.
+    """
+    if rest is None:
+        rest = rest_window(rec)
+    nw = _th.resolve_workers(workers)
+    with _th.helper_pool(nw) as pool:
+        st = _stage(rec, rest, _th.helpers_for(pool))
+        if st.raw_filled is None:
+            return _finish(st, None, None, None)
+        helpers = _th.helpers_for(pool)
+        low = helpers.submit(_low_measures, st.raw_filled, rec.fs) if helpers else None
+        band_ms, band = _band_measures(st.raw_filled, st.finite, rec.fs, st.raw, st.trunk, rest)
+        low_ms = low.result() if low is not None else _low_measures(st.raw_filled, rec.fs)
+        return _finish(st, band_ms, band, low_ms)
 
 
 def failing_channels(qa: QualityAssessment) -> list[str]:

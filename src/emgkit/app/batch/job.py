@@ -111,7 +111,8 @@ def _analyze_path(path: str, montage: Any, protocol: Any, params: Any) -> tuple[
         rec = read(p, montage=montage)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            res = analyze_bridge(rec, protocol, params)
+            # one thread per session: the engines already run one session per CPU
+            res = analyze_bridge(rec, protocol, params, workers=1)
         session, subject, date = _session_ids(p, rec)
         df = tidy_result(res, session, subject, date)
         return "ok", (session, subject, date, df, time.perf_counter() - t0)
