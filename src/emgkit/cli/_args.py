@@ -18,6 +18,7 @@ __all__ = [
     "add_port",
     "add_protocol",
     "add_subject",
+    "add_threads",
     "frozen_imports",
 ]
 
@@ -141,6 +142,36 @@ def plain_file_name(value: str, flag: str) -> str:
             "choose the folder with --out"
         )
     return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
+
+
+def add_threads(p: argparse.ArgumentParser) -> None:
+    """Add ``--threads`` of the analysing commands (``analyze``, ``report``).
+
+    Parameters
+    ----------
+    p : argparse.ArgumentParser
+        The command's parser.
+    """
+    p.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=(
+            "threads for the analysis of a long recording: 1 = one thread; default 2 when the "
+            "machine has a free core (the results are the same either way)"
+        ),
+    )
 
 
 @contextlib.contextmanager

@@ -8,7 +8,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from emgkit.cli._args import Handler, add_csv_fs, add_montage, add_protocol, frozen_imports
+from emgkit.cli._args import (
+    Handler,
+    add_csv_fs,
+    add_montage,
+    add_protocol,
+    add_threads,
+    frozen_imports,
+)
 from emgkit.cli._summary import print_summary
 
 _EPILOG_ANALYZE = """\
@@ -37,6 +44,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     add_protocol(p)
     p.add_argument("--out", help="folder for results (CSV tables) and figures")
     add_csv_fs(p)
+    add_threads(p)
     table["analyze"] = _analyze
 
 
@@ -51,7 +59,7 @@ def _analyze(args: argparse.Namespace) -> int:
     auto = not rec.events_for(label="hold")
     if auto:
         print("no trial markers in the file: finding reps and holds from the envelopes")
-    result = analyze_bridge(rec, args.protocol, auto_segment=auto)
+    result = analyze_bridge(rec, args.protocol, auto_segment=auto, workers=args.threads)
     print_summary(result)
     if args.out:
         out = Path(args.out)

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import argparse
 
-from emgkit.cli._args import Handler, add_montage, add_protocol, frozen_imports, plain_file_name
+from emgkit.cli._args import (
+    Handler,
+    add_montage,
+    add_protocol,
+    add_threads,
+    frozen_imports,
+    plain_file_name,
+)
 
 _EPILOG_REPORT = """\
 examples:
@@ -41,6 +48,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     add_montage(p)
     add_protocol(p)
+    add_threads(p)
     p.add_argument("--name", default="report", help="file name without extension (default report)")
     table["report"] = _report
 
@@ -59,7 +67,7 @@ def _report(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # limitations (e.g. band-limited recordings) are written into the report itself
         warnings.simplefilter("ignore")
-        result = analyze_bridge(rec, args.protocol)
+        result = analyze_bridge(rec, args.protocol, workers=args.threads)
     paths = write_report(rec, result, args.out, basename=args.name)
     print(f"report (HTML): {paths.html.resolve()}")
     print(f"report (PDF):  {paths.pdf.resolve()}")
