@@ -232,7 +232,6 @@ def segment(
             "no EMG channel to segment (channels of kind raw, envelope or rectified in uV/mV)"
         )
     if envelope is None:
-
         _, envelope = envelopes(rec.pick(names=emg))
     prof = activity_profile(envelope, rec.fs, p.smooth)
     reps = find_reps(prof, rec.fs, p)
