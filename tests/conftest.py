@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,14 @@ settings.register_profile("dev", deadline=None, max_examples=100)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 REPO = Path(__file__).resolve().parents[1]
+
+# A suite started in the background by a non-interactive shell (`cmd &`, no job control)
+# inherits SIGINT ignored, and so would every `emgkit` subprocess the tests start: the tests
+# that press Ctrl-C on a recording or a live screen would then see it ignored (the recording runs
+# to its --duration). The test process takes Python's default Ctrl-C handling back, so its
+# children start with the default disposition, as they do for a user at a terminal.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _real_data_dir() -> Path | None:
