@@ -28,6 +28,7 @@ from emgkit.analysis.quality import assess_recording
 from emgkit.errors import ConfigError, SignalError
 from emgkit.protocol import Protocol, load_protocol
 from emgkit.recording import Recording
+from emgkit.signal._numba import NUMBA_ENABLED
 from emgkit.simulate import synthesize_session
 from emgkit.simulate.faults import ECG, Mains, MotionSpikes
 
@@ -50,7 +51,14 @@ def session() -> Recording:
 
 @pytest.fixture()
 def numba_started(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As after a long analysis in this process: every kernel, and threads allowed."""
+    """As after a long analysis in this process: every kernel, and threads allowed.
+
+    Without numba (``EMGKIT_NUMBA=0``) no helper thread is ever used (the kernels would run as
+    Python, holding the GIL): every analysis is serial (:func:`test_default_workers`), so the
+    threaded-path tests have nothing to compare and are skipped.
+    """
+    if not NUMBA_ENABLED:
+        pytest.skip("EMGKIT_NUMBA=0: analyses are serial (no helper thread without numba)")
     monkeypatch.setattr(_kernels, "_ZERO_PHASE_RAN", True)
 
 
@@ -152,6 +160,7 @@ def test_threads_from_the_point_numba_starts(
     _assert_identical(_analyze(session, 1), threaded)
 
 
+@pytest.mark.skipif(not NUMBA_ENABLED, reason="EMGKIT_NUMBA=0: numba never starts")
 def test_no_helper_before_numba_started(
     session: Recording, threads_seen: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -222,6 +231,7 @@ def test_bad_workers_is_a_config_error(session: Recording, bad: Any) -> None:
 
 
 def test_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_threads, "NUMBA_ENABLED", True)  # the rule itself, numba on or off
     monkeypatch.setattr(_threads, "cpu_count", lambda: 2)
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.9, 0.5, 0.3))  # a CPU idle
     assert not _threads.busy()
