@@ -236,6 +236,22 @@ def fatigue_cost(n_holds: int = 124, hold_s: float = 20.0, n_ch: int = 16) -> No
     )
 
 
+#: The steps timed and printed, in pipeline order (``_signal_steps`` and ``_onsets_ahead`` exist from
+#: session 7 on: quality, filter and, threaded, the onsets; ``_assess`` is its serial quality step).
+_STEP_ORDER = (
+    "_signal_steps",
+    "_assess",
+    "_filter",
+    "_onsets_ahead",
+    "_rep_table",
+    "_rep_onsets",
+    "_symmetry",
+    "_summary",
+    "_ratios",
+    "_fatigue",
+)
+
+
 _TIMED_CALL = """
 import json, os, pickle, sys, time, warnings
 from emgkit.analysis import bridge as B
@@ -275,39 +291,7 @@ with warnings.catch_warnings():
         runs.append((time.perf_counter() - t0, time.process_time() - c0, dict(steps), dict(walls)))
 w, c, st, sw = min(runs, key=lambda r: r[0])
 print(json.dumps({"wall": w, "cpu": c, "load": os.getloadavg()[0], "steps": st, "walls": sw}))
-""".replace(
-    "STEPS",
-    repr(
-        (
-            "_signal_steps",
-            "_assess",
-            "_filter",
-            "_onsets_ahead",
-            "_rep_table",
-            "_rep_onsets",
-            "_symmetry",
-            "_summary",
-            "_ratios",
-            "_fatigue",
-        )
-    ),
-)
-
-
-#: The steps printed, in pipeline order (``_signal_steps`` and ``_onsets_ahead`` exist from
-#: session 7 on: quality, filter and, threaded, the onsets; ``_assess`` is its serial quality step).
-_STEP_ORDER = (
-    "_signal_steps",
-    "_assess",
-    "_filter",
-    "_onsets_ahead",
-    "_rep_table",
-    "_rep_onsets",
-    "_symmetry",
-    "_summary",
-    "_ratios",
-    "_fatigue",
-)
+""".replace("STEPS", repr(_STEP_ORDER))
 
 
 def demo_session() -> tuple[Recording, Protocol]:

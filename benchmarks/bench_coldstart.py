@@ -67,17 +67,23 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of one subprocess with ``src`` first on the path and a numba cache."""
-    env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache))
-    c0 = _children_cpu()
-    t0 = time.perf_counter()
+def _child(
+    cmd: list[str], src: Path, cache: Path, cwd: Path | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """One subprocess with ``src`` first on the path and a numba cache; exit if it fails."""
+    env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(cache), **extra)
     res = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
-    dt = time.perf_counter() - t0
-    cpu = _children_cpu() - c0
     if res.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed with PYTHONPATH={src}:\n{res.stderr[-2000:]}")
-    return dt, cpu
+    return res
+
+
+def _run(cmd: list[str], src: Path, cache: Path, cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one :func:`_child`."""
+    c0 = _children_cpu()
+    t0 = time.perf_counter()
+    _child(cmd, src, cache, cwd)
+    return time.perf_counter() - t0, _children_cpu() - c0
 
 
 def make_session(out: Path) -> Path:
@@ -119,17 +125,8 @@ def first_calls(impls: dict[str, Path]) -> None:
     res: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="emgkit-first-") as tmp:
         for name, src in impls.items():
-            env = dict(
-                os.environ,
-                PYTHONPATH=str(src),
-                NUMBA_CACHE_DIR=str(Path(tmp) / name),
-                EMGKIT_COLD_SCIPY_BELOW="0",
-            )
-            out = subprocess.run(
-                [sys.executable, "-c", FIRST_CALLS], env=env, capture_output=True, text=True
-            )
-            if out.returncode != 0:
-                sys.exit(out.stderr[-2000:])
+            cmd = [sys.executable, "-c", FIRST_CALLS]
+            out = _child(cmd, src, Path(tmp) / name, EMGKIT_COLD_SCIPY_BELOW="0")
             res[name] = {k: float(v) for k, v in (ln.split() for ln in out.stdout.splitlines())}
     print(f"first call, empty cache, process CPU seconds; load {os.getloadavg()[0]:.2f}")
     print(f"{'entry point':18s} {'baseline':>9s} {'candidate':>9s}")
@@ -217,21 +214,8 @@ def gc_share(impls: dict[str, Path], rounds: int) -> None:
         session = make_session(work)
         for r in range(rounds + 1):  # round 0 fills each tree's numba cache (not counted)
             for name, src in impls.items():
-                env = dict(
-                    os.environ,
-                    PYTHONPATH=str(src),
-                    NUMBA_CACHE_DIR=str(work / name),
-                )
                 cmd = [sys.executable, "-c", GC_TIMER, "report", str(session)]
-                out = subprocess.run(
-                    [*cmd, "--out", str(work / f"r-{name}")],
-                    env=env,
-                    cwd=work,
-                    capture_output=True,
-                    text=True,
-                )
-                if out.returncode != 0:
-                    sys.exit(out.stderr[-2000:])
+                out = _child([*cmd, "--out", str(work / f"r-{name}")], src, work / name, work)
                 if r:
                     _, t, n, _, c = out.stderr.strip().splitlines()[-1].split()
                     rows[name].append((float(t), int(n), float(c)))
@@ -259,16 +243,8 @@ def phases(impls: dict[str, Path], rounds: int) -> None:
         session = make_session(work)
         for r in range(rounds + 1):  # round 0 fills each tree's numba cache (not counted)
             for name, src in impls.items():
-                env = dict(os.environ, PYTHONPATH=str(src), NUMBA_CACHE_DIR=str(work / name))
-                out = subprocess.run(
-                    [sys.executable, "-c", PHASES, str(session), str(work / f"r-{name}")],
-                    env=env,
-                    cwd=work,
-                    capture_output=True,
-                    text=True,
-                )
-                if out.returncode != 0:
-                    sys.exit(out.stderr[-2000:])
+                cmd = [sys.executable, "-c", PHASES, str(session), str(work / f"r-{name}")]
+                out = _child(cmd, src, work / name, work)
                 if r == 0:
                     continue
                 for ln in out.stdout.splitlines():
